@@ -1,0 +1,1 @@
+"""Adapters: concrete storage behind the app's ports."""

@@ -1,0 +1,1 @@
+"""Use cases and ports: what Levelwise does, independent of storage and transport."""

@@ -1,0 +1,174 @@
+"""Ports: what the use cases need from storage, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the log keeps it: an opaque, canonical JSON body.
+
+    Attributes:
+        event_id: The client's id, unique per tenant.
+        learner: The learner it belongs to.
+        type: The wire type (``lesson.watched``).
+        version: The body's schema version (for upcasting).
+        occurred_at: UTC sort key (``YYYY-MM-DDTHH:MM:SS.ffffffZ``).
+        body: Canonical JSON of the validated event.
+        digest: SHA-256 of ``body``; equal digests mean the same event.
+    """
+
+    event_id: str
+    learner: str
+    type: str
+    version: int
+    occurred_at: str
+    body: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A learner's folded state (a projection; rebuilt by replay).
+
+    Attributes:
+        learner: The learner.
+        program_version: The program version that produced it.
+        level: The current level's id.
+        xp: Total XP.
+        last_at: ``occurred_at`` of the last folded event.
+        last_id: Id of the last folded event.
+        events: How many events were folded.
+        state: The full state as canonical JSON.
+    """
+
+    learner: str
+    program_version: int
+    level: str
+    xp: int
+    last_at: str
+    last_id: str
+    events: int
+    state: str
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    """One fold outcome (XP with receipt, level reached, unit completed).
+
+    Attributes:
+        learner: The learner.
+        event_id: The event that produced it.
+        seq: Its position among that event's outcomes.
+        program_version: The program version that decided it.
+        kind: ``xp`` | ``level_reached`` | ``level_lost`` | ``unit_completed``.
+        at: ``occurred_at`` of the event (UTC sort key).
+        body: The outcome as canonical JSON.
+    """
+
+    learner: str
+    event_id: str
+    seq: int
+    program_version: int
+    kind: str
+    at: str
+    body: str
+
+
+@dataclass(frozen=True)
+class StoredProgram:
+    """A stored program version with its source text."""
+
+    version: int
+    source: str
+    digest: str
+    created_at: str
+
+
+class LogSession(Protocol):
+    """One tenant's view of the store inside one transaction.
+
+    Everything written in a session commits together or not at all.
+    """
+
+    def lock_learners(self, learners: Sequence[str]) -> None:
+        """Serialise writers per learner until the transaction ends."""
+        ...
+
+    def digests(self, event_ids: Sequence[str]) -> dict[str, str]:
+        """The digests of those ids that are already stored."""
+        ...
+
+    def append(self, events: Sequence[StoredEvent]) -> None:
+        """Append new events (ids not stored yet)."""
+        ...
+
+    def history(self, learner: str) -> list[StoredEvent]:
+        """A learner's events in ``(occurred_at, event_id)`` order."""
+        ...
+
+    def learners(self) -> list[str]:
+        """Every learner with events, sorted."""
+        ...
+
+    def snapshots(self, learners: Sequence[str]) -> dict[str, Snapshot]:
+        """The stored snapshots of those learners that have one."""
+        ...
+
+    def put_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        """Insert or replace snapshots (one per learner)."""
+        ...
+
+    def add_outcomes(self, outcomes: Sequence[StoredOutcome]) -> None:
+        """Record outcomes."""
+        ...
+
+    def clear_outcomes(self, learner: str, program_version: int) -> None:
+        """Forget a learner's outcomes of one program version (before a re-fold)."""
+        ...
+
+    def outcomes(
+        self,
+        learner: str,
+        program_version: int,
+        kinds: Sequence[str] = (),
+        limit: int = 100,
+    ) -> list[StoredOutcome]:
+        """A learner's outcomes of a version, newest first (by ``at``, then event)."""
+        ...
+
+    def save_program(self, source: str, digest: str, created_at: str) -> int:
+        """Store a new program version and return its number (1, 2, ...)."""
+        ...
+
+    def program(self, version: int | None = None) -> StoredProgram | None:
+        """A stored program version (default: the newest), or None."""
+        ...
+
+
+class EventLog(Protocol):
+    """The event log, projections and program versions of every tenant."""
+
+    def session(self, tenant: str) -> AbstractContextManager[LogSession]:
+        """Open a transaction scoped to ``tenant``; it commits when the block exits."""
+        ...
+
+    def tenant_for_key(self, key_digest: str) -> str | None:
+        """The tenant an API key (by SHA-256 digest) belongs to, if any."""
+        ...
+
+    def add_key(self, tenant: str, key_digest: str, label: str) -> None:
+        """Bind an API key (by digest) to a tenant."""
+        ...
+
+
+class Clock(Protocol):
+    """Where the app reads the time (for ``recorded_at`` and program dates only)."""
+
+    def now_iso(self) -> str:
+        """The current time as a UTC ISO string."""
+        ...

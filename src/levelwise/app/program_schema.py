@@ -1,0 +1,90 @@
+"""The program file's structure, as pydantic models (checked before semantics)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$", max_length=100)]
+Text = Annotated[str, Field(max_length=500)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DimensionIn(_In):
+    """A dimension entry."""
+
+    id: Slug
+    title: Text = ""
+
+
+class KnowledgePointIn(_In):
+    """A knowledge point entry."""
+
+    id: Slug
+    title: Text = ""
+    dimensions: dict[Slug, Annotated[float, Field(gt=0)]] | list[Slug]
+    prerequisites: list[Slug] = []
+
+
+class UnitIn(_In):
+    """A unit entry."""
+
+    id: Slug
+    kind: Literal["lesson", "exercise", "live_class", "homework", "practice", "quiz"]
+    title: Text = ""
+    minutes: Annotated[float, Field(gt=0)]
+    knowledge_points: list[Slug] = []
+    dimensions: list[Slug] = []
+
+
+class LevelIn(_In):
+    """A level entry."""
+
+    id: Slug
+    title: Text = ""
+    gates: list[str | float] = []
+
+
+class XpRuleIn(_In):
+    """An XP rule entry."""
+
+    id: Slug
+    on: str
+    xp: str | float
+    when: str | None = None
+    daily_cap: Annotated[int, Field(gt=0)] | None = None
+    repeat_decay: Annotated[float, Field(gt=0, le=1)] = 1.0
+    repeat_floor: Annotated[float, Field(ge=0, le=1)] = 0.0
+
+
+class LevelPolicyIn(_In):
+    """The level policy."""
+
+    can_go_down: bool = False
+
+
+class MasteryIn(_In):
+    """Settings of the running mastery estimate."""
+
+    prior: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    strength: Annotated[float, Field(gt=0)] = 2.0
+    memory: Annotated[float, Field(ge=1)] = 20.0
+
+
+class ProgramIn(_In):
+    """The whole file."""
+
+    program: Slug
+    version: str | int = "1"
+    title: Text = ""
+    dimensions: Annotated[list[DimensionIn], Field(min_length=1)]
+    knowledge_points: list[KnowledgePointIn] = []
+    units: list[UnitIn] = []
+    levels: Annotated[list[LevelIn], Field(min_length=1)]
+    xp_rules: list[XpRuleIn] = []
+    level_policy: LevelPolicyIn = LevelPolicyIn()
+    mastery: MasteryIn = MasteryIn()

@@ -1,0 +1,452 @@
+"""Use cases: ingest events, read learners and receipts, change programs, replay."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from levelwise.app import views
+from levelwise.app.ports import Clock, EventLog, LogSession, Snapshot, StoredEvent
+from levelwise.app.ports import StoredOutcome as Row
+from levelwise.app.program_file import load_program
+from levelwise.app.wire import (
+    EVENT_ADAPTER,
+    SCHEMA_VERSION,
+    canonical_body,
+    check_references,
+    describe_errors,
+    digest_of,
+    from_body,
+    to_domain,
+)
+from levelwise.domain import codec
+from levelwise.domain.events import Event
+from levelwise.domain.fold import default_model, fold, initial_state
+from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
+from levelwise.domain.mastery import MasteryModel
+from levelwise.domain.outcomes import LevelReached, Outcome, XpAwarded
+from levelwise.domain.program import Program
+from levelwise.domain.state import LearnerState
+from levelwise.errors import LearnerNotFoundError, ProgramNotFoundError
+
+MAX_BATCH = 5_000
+
+
+@dataclass
+class _Pending:
+    index: int
+    model: BaseModel
+    event: Event
+    stored: StoredEvent
+
+
+class Levelwise:
+    """The engine's use cases over one event log.
+
+    Args:
+        log: Where events, projections and programs live.
+        clock: Wall time, used only for program upload dates.
+    """
+
+    def __init__(self, log: EventLog, clock: Clock) -> None:
+        """Keep the log and clock; programs are compiled on first use."""
+        self.log = log
+        self.clock = clock
+        self._programs: dict[tuple[str, int], tuple[Program, MasteryModel]] = {}
+
+    # -- programs ---------------------------------------------------------------
+
+    def _compiled(self, s: LogSession, version: int | None = None) -> Program:
+        return self._program_and_model(s, version)[0]
+
+    def _program_and_model(
+        self, s: LogSession, version: int | None = None
+    ) -> tuple[Program, MasteryModel]:
+        stored = s.program(version)
+        if stored is None:
+            msg = "no program is set for this school; upload one first"
+            raise ProgramNotFoundError(msg)
+        tenant_key = (stored.digest, stored.version)
+        cached = self._programs.get(tenant_key)
+        if cached is None:
+            program = load_program(stored.source, f"program v{stored.version}")
+            program = replace(program, version=stored.version)
+            cached = (program, default_model(program))
+            self._programs[tenant_key] = cached
+        return cached
+
+    def current_program(self, tenant: str) -> tuple[views.ProgramSummary, str]:
+        """The tenant's current program summary and source text."""
+        with self.log.session(tenant) as s:
+            program = self._compiled(s)
+            stored = s.program(program.version)
+        assert stored is not None  # noqa: S101 - just compiled from it
+        return summarize(program), stored.source
+
+    def put_program(
+        self, tenant: str, source: str, filename: str = "program.yaml"
+    ) -> views.ProgramSummary:
+        """Validate and store a new program version, then replay every learner.
+
+        Raises:
+            ProgramError: The file is invalid; nothing is stored.
+        """
+        program = load_program(source, filename)
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        with self.log.session(tenant) as s:
+            current = s.program(None)
+            if current is not None and current.digest == digest:
+                return summarize(self._compiled(s))
+            version = s.save_program(source, digest, self.clock.now_iso())
+            program = replace(program, version=version)
+            model = default_model(program)
+            self._programs[(digest, version)] = (program, model)
+            report = self._replay(s, program, model)
+        return replace(summarize(program), replay=report)
+
+    # -- ingest -----------------------------------------------------------------
+
+    def ingest(self, tenant: str, raw: Sequence[object]) -> views.IngestReport:
+        """Validate, deduplicate, fold and store a batch of events atomically.
+
+        Valid events are stored together with the decisions they cause; invalid
+        ones are reported with a reason and change nothing. The same id with the
+        same body is a duplicate (no-op); with another body, a conflict.
+        """
+        results: list[views.EventResult | None] = [None] * len(raw)
+        with self.log.session(tenant) as s:
+            program, model = self._program_and_model(s)
+            pending = self._validate(raw, program, results)
+            stored = s.digests([p.stored.event_id for p in pending])
+            fresh = []
+            for p in pending:
+                known = stored.get(p.stored.event_id)
+                if known is None:
+                    fresh.append(p)
+                else:
+                    results[p.index] = _dup(p, known)
+            refolded = self._apply(s, fresh, program, model, results)
+        done = tuple(r for r in results if r is not None)
+        return views.IngestReport(results=done, refolded=refolded)
+
+    def _validate(
+        self,
+        raw: Sequence[object],
+        program: Program,
+        results: list[views.EventResult | None],
+    ) -> list[_Pending]:
+        pending: list[_Pending] = []
+        seen: dict[str, str] = {}
+        for index, item in enumerate(raw):
+            event_id = item.get("id") if isinstance(item, dict) else None
+            ident = event_id if isinstance(event_id, str) else None
+            try:
+                model = EVENT_ADAPTER.validate_python(item)
+            except ValidationError as exc:
+                reason = describe_errors(exc)
+                results[index] = views.EventResult(index, ident, "rejected", reason)
+                continue
+            problem = check_references(model, program)
+            if problem is not None:
+                results[index] = views.EventResult(index, ident, "rejected", problem)
+                continue
+            event = to_domain(model)
+            body = canonical_body(model)
+            digest = digest_of(body)
+            if event.id in seen:
+                status: views.Status = (
+                    "duplicate" if seen[event.id] == digest else "conflict"
+                )
+                reason = "" if status == "duplicate" else _CONFLICT
+                results[index] = views.EventResult(index, event.id, status, reason)
+                continue
+            seen[event.id] = digest
+            row = StoredEvent(
+                event.id,
+                event.learner,
+                event.type,
+                SCHEMA_VERSION,
+                event.sort_key[0],
+                body,
+                digest,
+            )
+            pending.append(_Pending(index, model, event, row))
+        return pending
+
+    def _apply(
+        self,
+        s: LogSession,
+        fresh: list[_Pending],
+        program: Program,
+        model: MasteryModel,
+        results: list[views.EventResult | None],
+    ) -> int:
+        if not fresh:
+            return 0
+        by_learner: dict[str, list[_Pending]] = {}
+        for p in fresh:
+            by_learner.setdefault(p.event.learner, []).append(p)
+        learners = sorted(by_learner)
+        s.lock_learners(learners)
+        snaps = s.snapshots(learners)
+        rows: list[Row] = []
+        new_snaps: list[Snapshot] = []
+        produced: dict[str, list[Outcome]] = {}
+        refolded = 0
+        for learner in learners:
+            batch = sorted(by_learner[learner], key=lambda p: p.event.sort_key)
+            snap = snaps.get(learner)
+            first = batch[0].event.sort_key
+            if snap is not None and (
+                snap.program_version != program.version
+                or first <= (snap.last_at, snap.last_id)
+            ):
+                # A late event (or a stale projection): re-fold the learner from
+                # the start so state equals a fold of the time-sorted log.
+                refolded += 1
+                events = [from_body(e.body, e.version) for e in s.history(learner)]
+                events.extend(p.event for p in batch)
+                events.sort(key=lambda e: e.sort_key)
+                s.clear_outcomes(learner, program.version)
+                state = initial_state(learner, program, model)
+            else:
+                events = [p.event for p in batch]
+                state = (
+                    codec.state_from_dict(_loads(snap.state))
+                    if snap is not None
+                    else initial_state(learner, program, model)
+                )
+            state = _fold_into(state, events, program, model, rows, produced)
+            new_snaps.append(snapshot_of(state, program))
+        s.append([p.stored for p in fresh])
+        s.add_outcomes(rows)
+        s.put_snapshots(new_snaps)
+        for p in fresh:
+            outs = produced.get(p.event.id, [])
+            xp = sum(o.xp for o in outs if isinstance(o, XpAwarded))
+            lv = tuple(o.level for o in outs if isinstance(o, LevelReached))
+            results[p.index] = views.EventResult(
+                p.index, p.event.id, "accepted", "", xp, lv
+            )
+        return refolded
+
+    # -- replay -----------------------------------------------------------------
+
+    def replay(self, tenant: str) -> views.ReplayReport:
+        """Rebuild every learner's projection from the log with the current program."""
+        with self.log.session(tenant) as s:
+            program, model = self._program_and_model(s)
+            return self._replay(s, program, model)
+
+    def _replay(
+        self, s: LogSession, program: Program, model: MasteryModel
+    ) -> views.ReplayReport:
+        learners = s.learners()
+        before = s.snapshots(learners)
+        events_total = 0
+        changed = 0
+        for chunk_start in range(0, len(learners), 500):
+            chunk = learners[chunk_start : chunk_start + 500]
+            s.lock_learners(chunk)
+            rows: list[Row] = []
+            snaps: list[Snapshot] = []
+            for learner in chunk:
+                events = [from_body(e.body, e.version) for e in s.history(learner)]
+                events_total += len(events)
+                s.clear_outcomes(learner, program.version)
+                state = initial_state(learner, program, model)
+                state = _fold_into(state, events, program, model, rows, {})
+                snap = snapshot_of(state, program)
+                old = before.get(learner)
+                changed += old is None or old.level != snap.level
+                snaps.append(snap)
+            s.add_outcomes(rows)
+            s.put_snapshots(snaps)
+        return views.ReplayReport(program.version, len(learners), events_total, changed)
+
+    # -- reads ------------------------------------------------------------------
+
+    def learner(self, tenant: str, learner: str) -> views.LearnerView:
+        """Where ``learner`` stands: level, XP, next-level gates, dimensions.
+
+        Raises:
+            LearnerNotFoundError: The learner has no events in this tenant.
+        """
+        with self.log.session(tenant) as s:
+            program, model = self._program_and_model(s)
+            snap = s.snapshots([learner]).get(learner)
+            if snap is None:
+                msg = f"learner {learner!r} has no events in this school"
+                raise LearnerNotFoundError(msg)
+        state = codec.state_from_dict(_loads(snap.state))
+        return learner_view(state, program, model)
+
+    def receipts(
+        self,
+        tenant: str,
+        learner: str,
+        *,
+        limit: int = 100,
+        kinds: Sequence[str] = (),
+        version: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """A learner's decisions, newest first, with receipts for XP.
+
+        Raises:
+            LearnerNotFoundError: The learner has no events in this tenant.
+        """
+        with self.log.session(tenant) as s:
+            program = self._compiled(s, version)
+            if not s.snapshots([learner]):
+                msg = f"learner {learner!r} has no events in this school"
+                raise LearnerNotFoundError(msg)
+            rows = s.outcomes(learner, program.version, kinds, limit)
+        return [dict(_loads(r.body), program_version=r.program_version) for r in rows]
+
+    def snapshots(self, tenant: str) -> list[LearnerState]:
+        """Every learner's current state (for summaries and exports)."""
+        with self.log.session(tenant) as s:
+            snaps = s.snapshots(s.learners())
+        return [codec.state_from_dict(_loads(x.state)) for x in snaps.values()]
+
+    # -- keys -------------------------------------------------------------------
+
+    def create_key(self, tenant: str, label: str = "") -> str:
+        """Create an API key for ``tenant`` and return it (only its digest is kept)."""
+        key = f"lw_{secrets.token_urlsafe(24)}"
+        self.log.add_key(tenant, _key_digest(key), label)
+        return key
+
+    def tenant_for_key(self, key: str) -> str | None:
+        """The tenant an API key belongs to, or None."""
+        return self.log.tenant_for_key(_key_digest(key))
+
+
+_CONFLICT = "an event with this id was already received with a different body"
+
+
+def _dup(p: _Pending, known_digest: str) -> views.EventResult:
+    if known_digest == p.stored.digest:
+        return views.EventResult(p.index, p.event.id, "duplicate")
+    return views.EventResult(p.index, p.event.id, "conflict", _CONFLICT)
+
+
+def _key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _loads(text: str) -> Any:
+    import json
+
+    return json.loads(text)
+
+
+def _fold_into(
+    state: LearnerState,
+    events: list[Event],
+    program: Program,
+    model: MasteryModel,
+    rows: list[Row],
+    produced: dict[str, list[Outcome]],
+) -> LearnerState:
+    for event in events:
+        state, outcomes = fold(state, event, program, model)
+        if outcomes:
+            produced[event.id] = list(outcomes)
+            at = event.sort_key[0]
+            for seq, outcome in enumerate(outcomes):
+                data = codec.outcome_to_dict(outcome)
+                rows.append(
+                    Row(
+                        state.learner,
+                        event.id,
+                        seq,
+                        program.version,
+                        data["kind"],
+                        at,
+                        codec.dumps(data),
+                    )
+                )
+    return state
+
+
+def snapshot_of(state: LearnerState, program: Program) -> Snapshot:
+    """The stored projection of a state."""
+    return Snapshot(
+        learner=state.learner,
+        program_version=program.version,
+        level=program.levels[state.level].id,
+        xp=state.xp,
+        last_at=state.last_key[0],
+        last_id=state.last_key[1],
+        events=state.events,
+        state=codec.dumps(codec.state_to_dict(state)),
+    )
+
+
+def learner_view(
+    state: LearnerState, program: Program, model: MasteryModel
+) -> views.LearnerView:
+    """Build the learner's view: level, next level's gates with progress, etc."""
+    level = program.levels[state.level]
+    nxt_index = state.level + 1
+    nxt = program.levels[nxt_index] if nxt_index < len(program.levels) else None
+    gates: tuple[Any, ...] = ()
+    if nxt is not None:
+        env = gate_env(
+            state, program.level_variables[nxt_index], model.initial("").value
+        )
+        gates = gate_values(nxt.gates, env)
+    counters = {
+        name: float(spec[1](state))  # type: ignore[arg-type]
+        for name, spec in STATE_VARIABLES.items()
+        if spec[0] == "number"
+    }
+    return views.LearnerView(
+        learner=state.learner,
+        program_version=program.version,
+        level=views.LevelInfo(level.id, level.title, state.level),
+        next_level=views.LevelInfo(nxt.id, nxt.title, nxt_index) if nxt else None,
+        xp=state.xp,
+        gates=gates,
+        dimensions=dict(state.abilities),
+        mastery={k: (m.value, m.sd, m.attempts) for k, m in state.mastery.items()},
+        counters=counters,
+        units_completed=tuple(sorted(state.units_completed)),
+        history=tuple(
+            {
+                "level": h.level,
+                "at": h.at,
+                "event_id": h.event_id,
+                "direction": h.direction,
+            }
+            for h in state.history
+        ),
+        events=state.events,
+        last_event_at=state.last_key[0],
+    )
+
+
+def summarize(program: Program) -> views.ProgramSummary:
+    """A short description of a compiled program."""
+    return views.ProgramSummary(
+        id=program.id,
+        label=program.label,
+        title=program.title,
+        version=program.version,
+        dimensions=tuple(d.id for d in program.dimensions),
+        knowledge_points=len(program.knowledge_points),
+        units=len(program.units),
+        unit_kinds=dict(Counter(u.kind for u in program.units)),
+        levels=tuple(
+            {"id": lvl.id, "title": lvl.title, "gates": [g.source for g in lvl.gates]}
+            for lvl in program.levels
+        ),
+        xp_rules=tuple(f"{r.id} on {r.on}" for r in program.xp_rules),
+    )

@@ -1,0 +1,316 @@
+"""The ``levelwise`` command: thin wrappers over the use cases."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from levelwise import bootstrap
+from levelwise.app.analytics import level_summary
+from levelwise.app.program_file import load_program_file
+from levelwise.app.services import MAX_BATCH, Levelwise, summarize
+from levelwise.app.views import ProgramSummary
+from levelwise.config import Settings
+from levelwise.demo import START, simulate
+from levelwise.errors import LevelwiseError, ProgramError
+
+app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
+program_app = typer.Typer(no_args_is_help=True, help="Check and set program files.")
+learner_app = typer.Typer(no_args_is_help=True, help="Look at learners.")
+keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+app.add_typer(program_app, name="program")
+app.add_typer(learner_app, name="learner")
+app.add_typer(keys_app, name="keys")
+out = Console()
+err = Console(stderr=True)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Store URL (sqlite:///file.db, postgresql+psycopg://…, memory)."
+    ),
+]
+TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id.")]
+
+
+def _engine(db: str | None) -> Levelwise:
+    return bootstrap.build(db)
+
+
+def _fail(exc: LevelwiseError) -> typer.Exit:
+    err.print(f"[red]error:[/] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+def _print_summary(summary: ProgramSummary) -> None:
+    out.print(
+        f"[bold]{summary.title}[/] ({summary.id}, label {summary.label}): "
+        f"{len(summary.dimensions)} dimensions, {summary.knowledge_points} knowledge "
+        f"points, {summary.units} units, {len(summary.levels)} levels, "
+        f"{len(summary.xp_rules)} XP rules",
+        highlight=False,
+    )
+    out.print("dimensions: " + ", ".join(summary.dimensions), highlight=False)
+    out.print(
+        "units: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary.unit_kinds.items())),
+        highlight=False,
+    )
+    table = Table("level", "title", "gates")
+    for level in summary.levels:
+        table.add_row(level["id"], level["title"], "\n".join(level["gates"]) or "-")
+    out.print(table)
+
+
+@program_app.command("check")
+def program_check(file: Path) -> None:
+    """Validate a program file; print a summary, or every problem as file:line."""
+    try:
+        program = load_program_file(str(file))
+    except ProgramError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), highlight=False, markup=False)
+        err.print(f"[red]{len(exc.issues)} problem(s)[/]: the program is invalid")
+        raise typer.Exit(1) from exc
+    _print_summary(summarize(program))
+    out.print("[green]valid[/]")
+
+
+@program_app.command("set")
+def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Store a new program version for a school and replay its learners."""
+    try:
+        summary = _engine(db).put_program(tenant, file.read_text(), str(file))
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    _print_summary(summary)
+    if summary.replay is not None:
+        r = summary.replay
+        out.print(
+            f"stored as version {summary.version}; replayed {r.learners} learners "
+            f"({r.events} events), {r.levels_changed} changed level"
+        )
+
+
+@app.command()
+def ingest(
+    file: Path,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    batch: Annotated[int, typer.Option(min=1, max=MAX_BATCH)] = MAX_BATCH,
+) -> None:
+    """Ingest events from a JSON Lines file (one event per line)."""
+    engine = _engine(db)
+    lines = file.read_text().splitlines()
+    counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
+    problems: list[str] = []
+    items: list[tuple[int, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            counts["rejected"] += 1
+            problems.append(f"{file}:{number}: invalid JSON: {exc.msg}")
+    started = time.perf_counter()
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(items))
+        for start in range(0, len(items), batch):
+            chunk = items[start : start + batch]
+            try:
+                report = engine.ingest(tenant, [item for _, item in chunk])
+            except LevelwiseError as exc:
+                raise _fail(exc) from exc
+            for result in report.results:
+                counts[result.status] += 1
+                if result.reason:
+                    problems.append(f"{file}:{chunk[result.index][0]}: {result.reason}")
+            progress.advance(task, len(chunk))
+    elapsed = time.perf_counter() - started
+    out.print(
+        f"accepted {counts['accepted']}, duplicates {counts['duplicate']}, "
+        f"conflicts {counts['conflict']}, rejected {counts['rejected']} "
+        f"in {elapsed:.1f} s"
+    )
+    for problem in problems[:50]:
+        err.print(problem, highlight=False, markup=False)
+    if len(problems) > 50:
+        err.print(f"… and {len(problems) - 50} more")
+    if counts["conflict"] or counts["rejected"]:
+        raise typer.Exit(1)
+
+
+@learner_app.command("show")
+def learner_show(
+    learner: str,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a learner's level, XP, next-level gates and recent receipts."""
+    engine = _engine(db)
+    try:
+        view = engine.learner(tenant, learner)
+        receipts = engine.receipts(tenant, learner, limit=10)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out.print_json(json.dumps({**asdict(view), "receipts": receipts}))
+        return
+    nxt = f" → next: {view.next_level.title}" if view.next_level else " (top level)"
+    out.print(
+        f"[bold]{view.learner}[/]: {view.level.title} ({view.level.id}), "
+        f"{view.xp} XP{nxt}",
+        highlight=False,
+    )
+    table = Table("gate", "current", "target", "progress")
+    for gate in view.gates:
+        mark = "[green]✓[/]" if gate.met else f"{gate.progress:.0%}"
+        table.add_row(gate.gate, f"{gate.current:g}", f"{gate.target:g}", mark)
+    if view.gates:
+        out.print(table)
+    dims = ", ".join(f"{k} {v[0]:.2f}±{v[1]:.2f}" for k, v in view.dimensions.items())
+    out.print(f"dimensions: {dims}", highlight=False)
+    for receipt in receipts:
+        out.print("  " + _receipt_line(receipt), highlight=False, markup=False)
+
+
+def _receipt_line(row: dict[str, Any]) -> str:
+    at = row["at"][:16].replace("T", " ")
+    if row["kind"] == "xp":
+        return f"{at} {row['receipt']['text']}"
+    if row["kind"] == "level_reached":
+        gates = "; ".join(f"{g['gate']} ({g['current']:g})" for g in row["gates"])
+        return f"{at} reached {row['title']} ({row['level']}): {gates}"
+    if row["kind"] == "unit_completed":
+        return f"{at} completed {row['unit']}"
+    return f"{at} fell back to {row['level']}"
+
+
+@app.command()
+def replay(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Rebuild every learner's state and receipts from the log."""
+    started = time.perf_counter()
+    try:
+        report = _engine(db).replay(tenant)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    out.print(
+        f"replayed {report.learners} learners ({report.events} events) with "
+        f"program v{report.program_version} in {time.perf_counter() - started:.1f} s; "
+        f"{report.levels_changed} changed level"
+    )
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: TenantOpt = "default", label: str = "", db: DbOpt = None
+) -> None:
+    """Create an API key for a school (shown once)."""
+    out.print(_engine(db).create_key(tenant, label), highlight=False)
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    settings = Settings()
+    api = bootstrap.create_api(_engine(db or settings.db))
+    uvicorn.run(api, host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def demo(
+    learners: Annotated[int, typer.Option(min=1)] = 2000,
+    weeks: Annotated[int, typer.Option(min=1, max=52)] = 12,
+    seed: int = 7,
+    program: Path = Path("examples/programs/english.yaml"),
+    db: Annotated[str, typer.Option("--db")] = "sqlite:///levelwise-demo.db",
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    port: int = 8000,
+) -> None:
+    """Simulate an online school, ingest it through the service, summarise, serve."""
+    if db.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            path = db.removeprefix("sqlite:///") + suffix
+            if os.path.exists(path):
+                os.remove(path)
+    engine = _engine(db)
+    try:
+        compiled = engine.put_program("demo", program.read_text(), str(program))
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    key = engine.create_key("demo", "demo")
+    out.print(f"program: {compiled.title} ({compiled.units} units); simulating…")
+    from levelwise.app.program_file import load_program
+
+    events = list(
+        simulate(
+            load_program(program.read_text()), learners=learners, weeks=weeks, seed=seed
+        )
+    )
+    events.sort(key=lambda e: str(e["occurred_at"]))
+    started = time.perf_counter()
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(events))
+        for start in range(0, len(events), MAX_BATCH):
+            engine.ingest("demo", events[start : start + MAX_BATCH])
+            progress.advance(task, min(MAX_BATCH, len(events) - start))
+    elapsed = time.perf_counter() - started
+    out.print(
+        f"ingested {len(events):,} events of {learners:,} learners in {elapsed:.1f} s "
+        f"({len(events) / elapsed:,.0f} events/s)"
+    )
+    _demo_summary(engine, compiled, START + timedelta(weeks=weeks))
+    if serve_api:
+        import uvicorn
+
+        out.print(
+            f"\nAPI on http://127.0.0.1:{port} (docs: /docs). Try:\n"
+            f'  curl -H "Authorization: Bearer {key}" '
+            f"http://127.0.0.1:{port}/v1/learners/learner-00001"
+        )
+        uvicorn.run(bootstrap.create_api(engine), host="127.0.0.1", port=port)
+
+
+def _demo_summary(engine: Levelwise, compiled: ProgramSummary, now: Any) -> None:
+    from levelwise.app.program_file import load_program
+
+    _, source = engine.current_program("demo")
+    program = load_program(source)
+    states = engine.snapshots("demo")
+    summary = level_summary(states, program, now)
+    table = Table("level", "learners")
+    for level, count in summary.distribution.items():
+        table.add_row(level, str(count))
+    out.print(table)
+    out.print(
+        f"level-ups: {summary.level_ups}; median weeks per level-up: "
+        f"{summary.median_weeks_per_level_up}; levelled up in the last week: "
+        f"{summary.levelled_up_this_week}"
+    )
+    best = max(states, key=lambda s: (s.level, s.xp, s.learner))
+    out.print(f"\nexample receipts of {best.learner} ({compiled.title}):")
+    for row in engine.receipts("demo", best.learner, limit=8):
+        out.print("  " + _receipt_line(row), highlight=False, markup=False)
+
+
+def main() -> None:
+    """Entry point of the ``levelwise`` command."""
+    app()

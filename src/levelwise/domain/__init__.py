@@ -1,0 +1,1 @@
+"""The pure domain: events, program, state and the fold."""

@@ -1,0 +1,164 @@
+"""Deterministic JSON forms of learner state and outcomes (same state, same bytes)."""
+
+from __future__ import annotations
+
+import json
+from types import MappingProxyType
+from typing import Any
+
+from levelwise.domain.outcomes import (
+    GateValue,
+    LevelLost,
+    LevelReached,
+    Outcome,
+    Receipt,
+    UnitCompleted,
+    XpAwarded,
+)
+from levelwise.domain.state import KpMastery, LearnerState, LevelStamp
+
+OUTCOME_KINDS: dict[type, str] = {
+    XpAwarded: "xp",
+    LevelReached: "level_reached",
+    LevelLost: "level_lost",
+    UnitCompleted: "unit_completed",
+}
+
+
+def dumps(data: object) -> str:
+    """Canonical JSON: sorted keys, compact, UTF-8 kept."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def state_to_dict(state: LearnerState) -> dict[str, Any]:
+    """A plain, JSON-ready dict of ``state``."""
+    return {
+        "learner": state.learner,
+        "level": state.level,
+        "xp": state.xp,
+        "watch_seconds": state.watch_seconds,
+        "live_seconds": state.live_seconds,
+        "practice_seconds": state.practice_seconds,
+        "live_interactions": state.live_interactions,
+        "homework_submitted": state.homework_submitted,
+        "homework_score_sum": state.homework_score_sum,
+        "questions_answered": state.questions_answered,
+        "questions_correct": state.questions_correct,
+        "units_completed": sorted(state.units_completed),
+        "mastery": {
+            k: [m.value, m.sd, m.attempts, list(m.params)]
+            for k, m in state.mastery.items()
+        },
+        "abilities": {k: list(v) for k, v in state.abilities.items()},
+        "day": state.day,
+        "xp_today": dict(state.xp_today),
+        "repeats": dict(state.repeats),
+        "active_days": state.active_days,
+        "events": state.events,
+        "last_key": list(state.last_key),
+        "enrolled_at": state.enrolled_at,
+        "history": [[h.level, h.at, h.event_id, h.direction] for h in state.history],
+    }
+
+
+def state_from_dict(data: dict[str, Any]) -> LearnerState:
+    """Rebuild a state from :func:`state_to_dict` output."""
+    return LearnerState(
+        learner=data["learner"],
+        level=data["level"],
+        xp=data["xp"],
+        watch_seconds=data["watch_seconds"],
+        live_seconds=data["live_seconds"],
+        practice_seconds=data["practice_seconds"],
+        live_interactions=data["live_interactions"],
+        homework_submitted=data["homework_submitted"],
+        homework_score_sum=data["homework_score_sum"],
+        questions_answered=data["questions_answered"],
+        questions_correct=data["questions_correct"],
+        units_completed=frozenset(data["units_completed"]),
+        mastery=MappingProxyType(
+            {
+                k: KpMastery(v[0], v[1], v[2], tuple(v[3]))
+                for k, v in data["mastery"].items()
+            }
+        ),
+        abilities=MappingProxyType(
+            {k: (v[0], v[1]) for k, v in data["abilities"].items()}
+        ),
+        day=data["day"],
+        xp_today=MappingProxyType(data["xp_today"]),
+        repeats=MappingProxyType(data["repeats"]),
+        active_days=data["active_days"],
+        events=data["events"],
+        last_key=(data["last_key"][0], data["last_key"][1]),
+        enrolled_at=data["enrolled_at"],
+        history=tuple(LevelStamp(*h) for h in data["history"]),
+    )
+
+
+def _gates(gates: tuple[GateValue, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "gate": g.gate,
+            "current": g.current,
+            "target": g.target,
+            "progress": g.progress,
+            "met": g.met,
+        }
+        for g in gates
+    ]
+
+
+def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
+    """A JSON-ready dict of an outcome, with its ``kind``."""
+    data: dict[str, Any] = {
+        "kind": OUTCOME_KINDS[type(outcome)],
+        "event_id": outcome.event_id,
+        "learner": outcome.learner,
+        "at": outcome.at,
+    }
+    if isinstance(outcome, XpAwarded):
+        r = outcome.receipt
+        data["xp"] = outcome.xp
+        data["total"] = outcome.total
+        data["receipt"] = {
+            "rule": r.rule,
+            "formula": r.formula,
+            "inputs": dict(r.inputs),
+            "base": r.base,
+            "factor": r.factor,
+            "repeat": r.repeat,
+            "daily_cap": r.daily_cap,
+            "earned_today": r.earned_today,
+            "capped": r.capped,
+            "xp": r.xp,
+            "text": r.text,
+        }
+    elif isinstance(outcome, UnitCompleted):
+        data["unit"] = outcome.unit
+    elif isinstance(outcome, LevelReached):
+        data["level"] = outcome.level
+        data["title"] = outcome.title
+        data["previous"] = outcome.previous
+        data["gates"] = _gates(outcome.gates)
+    else:
+        data["level"] = outcome.level
+        data["previous"] = outcome.previous
+        data["gates"] = _gates(outcome.gates)
+    return data
+
+
+def outcome_from_dict(data: dict[str, Any]) -> Outcome:
+    """Rebuild an outcome from :func:`outcome_to_dict` output."""
+    kind = data["kind"]
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    if kind == "xp":
+        r = dict(fields["receipt"])
+        r.pop("text", None)
+        r["inputs"] = tuple(sorted(r["inputs"].items()))
+        fields["receipt"] = Receipt(**r)
+        return XpAwarded(**fields)
+    if kind == "unit_completed":
+        return UnitCompleted(**fields)
+    fields["gates"] = tuple(GateValue(**g) for g in fields["gates"])
+    return LevelReached(**fields) if kind == "level_reached" else LevelLost(**fields)

@@ -1,0 +1,171 @@
+"""Learner events: the facts a school's platform reports, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import ClassVar
+
+INTERACTION_KINDS = ("mic", "answer", "chat", "pk")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """What every event carries: its id, learner, time and optional unit.
+
+    Attributes:
+        id: Client-chosen id, unique per tenant.
+        learner: The learner's id on the school's platform.
+        occurred_at: When it happened, timezone-aware. Its own UTC offset defines
+            the learner's local day for daily caps.
+        unit: The learning unit it concerns, if any.
+    """
+
+    TYPE: ClassVar[str] = ""
+    id: str
+    learner: str
+    occurred_at: datetime
+    unit: str | None = None
+
+    @property
+    def type(self) -> str:
+        """The wire type, such as ``lesson.watched``."""
+        return self.TYPE
+
+    @cached_property
+    def sort_key(self) -> tuple[str, str]:
+        """Per-learner order: ``(occurred_at in UTC, id)``."""
+        return (utc_key(self.occurred_at), self.id)
+
+    @property
+    def local_day(self) -> str:
+        """The calendar day in the event's own UTC offset, as ``YYYY-MM-DD``."""
+        return self.occurred_at.date().isoformat()
+
+    def fields_for_rules(self) -> dict[str, object]:
+        """The type-specific fields that XP rules may read."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in _ENVELOPE and f.name != "metrics"
+        }
+
+
+_ENVELOPE = frozenset({"id", "learner", "occurred_at", "unit"})
+
+
+def utc_key(moment: datetime) -> str:
+    """Render an aware datetime as a fixed-width UTC string that sorts by time."""
+    text = moment.astimezone(UTC).replace(tzinfo=None).isoformat("T", "microseconds")
+    return text + "Z"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LessonWatched(Event):
+    """A learner watched part of a recorded lesson."""
+
+    TYPE: ClassVar[str] = "lesson.watched"
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveAttended(Event):
+    """A learner attended a live class for some time."""
+
+    TYPE: ClassVar[str] = "live.attended"
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveInteracted(Event):
+    """A learner interacted in a live class (mic, answer, chat or group PK)."""
+
+    TYPE: ClassVar[str] = "live.interaction"
+    kind: str
+    correct: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HomeworkSubmitted(Event):
+    """A learner's homework was scored."""
+
+    TYPE: ClassVar[str] = "homework.submitted"
+    score: float
+    max_score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionAnswered(Event):
+    """A learner answered a scored question on a knowledge point."""
+
+    TYPE: ClassVar[str] = "question.answered"
+    item: str
+    knowledge_point: str
+    correct: bool
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitFinished(Event):
+    """The platform reports that a learner completed a unit."""
+
+    TYPE: ClassVar[str] = "unit.completed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PracticeCompleted(Event):
+    """A learner finished a practice session (for example with the AI partner)."""
+
+    TYPE: ClassVar[str] = "practice.completed"
+    seconds: float
+    turns: int = 0
+    metrics: tuple[tuple[str, float], ...] = field(default=())
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolmentStarted(Event):
+    """A learner enrolled (used by analytics)."""
+
+    TYPE: ClassVar[str] = "enrolment.started"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriptionRenewed(Event):
+    """A learner renewed their subscription (used by analytics)."""
+
+    TYPE: ClassVar[str] = "subscription.renewed"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls
+    for cls in (
+        LessonWatched,
+        LiveAttended,
+        LiveInteracted,
+        HomeworkSubmitted,
+        QuestionAnswered,
+        UnitFinished,
+        PracticeCompleted,
+        EnrolmentStarted,
+        SubscriptionRenewed,
+    )
+}
+
+RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
+    "lesson.watched": {"seconds": "number"},
+    "live.attended": {"seconds": "number"},
+    "live.interaction": {"kind": "string", "correct": "bool"},
+    "homework.submitted": {"score": "number", "max_score": "number"},
+    "question.answered": {
+        "item": "string",
+        "knowledge_point": "string",
+        "correct": "bool",
+        "seconds": "number",
+    },
+    "unit.completed": {},
+    "practice.completed": {"seconds": "number", "turns": "number"},
+    "enrolment.started": {},
+    "subscription.renewed": {},
+}
+"""The fields each event type offers to XP rule expressions, with their types."""

@@ -1,0 +1,334 @@
+"""The fold: ``fold(state, event, program) -> (state, outcomes)``, pure and exact.
+
+No clock, randomness or I/O: time is event data, so the same log and program
+always give the same state and the same outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import singledispatch
+from types import MappingProxyType
+from typing import Any
+
+from levelwise.domain.events import (
+    Event,
+    HomeworkSubmitted,
+    LessonWatched,
+    LiveAttended,
+    LiveInteracted,
+    PracticeCompleted,
+    QuestionAnswered,
+    UnitFinished,
+    utc_key,
+)
+from levelwise.domain.gates import gate_env, gate_values
+from levelwise.domain.mastery import MasteryModel, RunningMastery, dimension_abilities
+from levelwise.domain.outcomes import (
+    LevelLost,
+    LevelReached,
+    Outcome,
+    Receipt,
+    UnitCompleted,
+    XpAwarded,
+)
+from levelwise.domain.program import Program, XpRule
+from levelwise.domain.state import LearnerState, LevelStamp
+
+Changes = dict[str, Any]
+
+
+def default_model(program: Program) -> MasteryModel:
+    """The running mastery estimate configured by the program."""
+    return RunningMastery(program.mastery)
+
+
+def initial_state(
+    learner: str, program: Program, model: MasteryModel | None = None
+) -> LearnerState:
+    """A learner before any event: first level, no XP, prior abilities."""
+    model = model or default_model(program)
+    abilities = dimension_abilities(program, {}, model)
+    return LearnerState(learner=learner, abilities=MappingProxyType(abilities))
+
+
+def fold(
+    state: LearnerState,
+    event: Event,
+    program: Program,
+    model: MasteryModel | None = None,
+) -> tuple[LearnerState, tuple[Outcome, ...]]:
+    """Apply one event to a learner's state.
+
+    Args:
+        state: The learner's state before the event.
+        event: The event; it must belong to ``state.learner``.
+        program: The compiled program.
+        model: The mastery model (default: the program's running estimate).
+
+    Returns:
+        The new state and what was decided (XP with receipts, units, levels).
+    """
+    model = model or default_model(program)
+    at = utc_key(event.occurred_at)
+    changes: Changes = {"events": state.events + 1, "last_key": (at, event.id)}
+    day = event.local_day
+    if day != state.day:
+        changes.update(
+            day=day, xp_today=MappingProxyType({}), active_days=state.active_days + 1
+        )
+    outcomes: list[Outcome] = []
+    _track(event, state, changes, program, model, outcomes, at)
+    _award_xp(event, state, changes, program, outcomes, at)
+    new = replace(state, **changes)
+    new = _settle_level(new, event, program, model, outcomes, at)
+    return new, tuple(outcomes)
+
+
+def fold_all(
+    events: Iterable[Event],
+    program: Program,
+    state: LearnerState | None = None,
+    model: MasteryModel | None = None,
+) -> tuple[LearnerState | None, list[Outcome]]:
+    """Fold events (already in ``(occurred_at, id)`` order) from ``state``."""
+    model = model or default_model(program)
+    outcomes: list[Outcome] = []
+    for event in events:
+        if state is None:
+            state = initial_state(event.learner, program, model)
+        state, produced = fold(state, event, program, model)
+        outcomes.extend(produced)
+    return state, outcomes
+
+
+@singledispatch
+def _track(event: Event, state: LearnerState, changes: Changes, *_: Any) -> None:
+    """Update counters for event types that only count (enrolment, renewal)."""
+    if event.TYPE == "enrolment.started" and not state.enrolled_at:
+        changes["enrolled_at"] = changes["last_key"][0]
+
+
+@_track.register
+def _(event: LessonWatched, state: LearnerState, changes: Changes, *_: Any) -> None:
+    changes["watch_seconds"] = state.watch_seconds + event.seconds
+
+
+@_track.register
+def _(event: LiveAttended, state: LearnerState, changes: Changes, *_: Any) -> None:
+    changes["live_seconds"] = state.live_seconds + event.seconds
+
+
+@_track.register
+def _(event: PracticeCompleted, state: LearnerState, changes: Changes, *_: Any) -> None:
+    changes["practice_seconds"] = state.practice_seconds + event.seconds
+
+
+@_track.register
+def _(
+    event: LiveInteracted,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    model: MasteryModel,
+    *_: Any,
+) -> None:
+    changes["live_interactions"] = state.live_interactions + 1
+    if event.correct is not None and event.unit is not None:
+        score = 1.0 if event.correct else 0.0
+        kps = program.unit_by_id[event.unit].knowledge_points
+        _evidence(state, changes, program, model, [(kp, score) for kp in kps], None)
+
+
+@_track.register
+def _(
+    event: HomeworkSubmitted,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    model: MasteryModel,
+    *_: Any,
+) -> None:
+    ratio = min(max(event.score / event.max_score, 0.0), 1.0)
+    changes["homework_submitted"] = state.homework_submitted + 1
+    changes["homework_score_sum"] = round(state.homework_score_sum + ratio, 9)
+    if event.unit is not None:
+        kps = program.unit_by_id[event.unit].knowledge_points
+        _evidence(state, changes, program, model, [(kp, ratio) for kp in kps], None)
+
+
+@_track.register
+def _(
+    event: QuestionAnswered,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    model: MasteryModel,
+    *_: Any,
+) -> None:
+    changes["questions_answered"] = state.questions_answered + 1
+    if event.correct:
+        changes["questions_correct"] = state.questions_correct + 1
+    score = 1.0 if event.correct else 0.0
+    _evidence(
+        state, changes, program, model, [(event.knowledge_point, score)], event.item
+    )
+
+
+@_track.register
+def _(
+    event: UnitFinished,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,  # noqa: ARG001 - the dispatch signature
+    model: MasteryModel,  # noqa: ARG001 - the dispatch signature
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    if event.unit is not None and event.unit not in state.units_completed:
+        changes["units_completed"] = state.units_completed | {event.unit}
+        outcomes.append(UnitCompleted(event.id, event.learner, at, event.unit))
+
+
+def _evidence(
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    model: MasteryModel,
+    scores: list[tuple[str, float]],
+    item: str | None,
+) -> None:
+    if not scores:
+        return
+    mastery = dict(state.mastery)
+    touched: set[str] = set()
+    kps = program.kp_by_id
+    for kp, score in scores:
+        current = mastery.get(kp) or model.initial(kp)
+        mastery[kp] = model.update(current, kp, score, item)
+        touched.update(dim for dim, _ in kps[kp].dimensions)
+    abilities = dict(state.abilities)
+    abilities.update(dimension_abilities(program, mastery, model, sorted(touched)))
+    changes["mastery"] = MappingProxyType(mastery)
+    changes["abilities"] = MappingProxyType(abilities)
+
+
+def _award_xp(
+    event: Event,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    rules = program.rules_by_type.get(event.TYPE)
+    if not rules:
+        return
+    env = event.fields_for_rules()
+    unit = program.unit_by_id.get(event.unit) if event.unit else None
+    env["unit_kind"] = unit.kind if unit else ""
+    env["unit_minutes"] = unit.minutes if unit else 0.0
+    xp = state.xp
+    today: dict[str, int] = dict(changes.get("xp_today", state.xp_today))
+    repeats = dict(state.repeats)
+    for rule in rules:
+        if rule.when is not None and not rule.when.evaluate(env):
+            continue
+        receipt = _receipt(rule, env, event.unit, today, repeats)
+        if receipt is None:
+            continue
+        xp += receipt.xp
+        today[rule.id] = receipt.earned_today + receipt.xp
+        outcomes.append(XpAwarded(event.id, event.learner, at, receipt.xp, xp, receipt))
+    changes["xp"] = xp
+    changes["xp_today"] = MappingProxyType(today)
+    changes["repeats"] = MappingProxyType(repeats)
+
+
+def _receipt(
+    rule: XpRule,
+    env: dict[str, object],
+    unit: str | None,
+    today: dict[str, int],
+    repeats: dict[str, int],
+) -> Receipt | None:
+    value = rule.xp.evaluate(env)
+    base = float(value) if isinstance(value, int | float) else 0.0
+    factor, repeat = 1.0, 0
+    if unit is not None and rule.repeat_decay != 1.0:
+        key = f"{rule.id}|{unit}"
+        repeat = repeats.get(key, 0)
+        repeats[key] = repeat + 1
+        factor = max(rule.repeat_floor, rule.repeat_decay**repeat)
+    amount = max(0, round(base * factor))
+    earned = today.get(rule.id, 0)
+    capped = rule.daily_cap is not None and earned + amount > rule.daily_cap
+    if capped:
+        amount = max(0, (rule.daily_cap or 0) - earned)
+    elif amount == 0:
+        return None
+    inputs = tuple(sorted((k, env[k]) for k in rule.xp.names if k in env))
+    return Receipt(
+        rule=rule.id,
+        formula=rule.xp.source,
+        inputs=inputs,
+        base=round(base, 6),
+        factor=round(factor, 6),
+        repeat=repeat,
+        daily_cap=rule.daily_cap,
+        earned_today=earned,
+        capped=capped,
+        xp=amount,
+    )
+
+
+def _settle_level(
+    state: LearnerState,
+    event: Event,
+    program: Program,
+    model: MasteryModel,
+    outcomes: list[Outcome],
+    at: str,
+) -> LearnerState:
+    prior = model.initial("").value
+    levels = program.levels
+    while state.level + 1 < len(levels):
+        nxt = state.level + 1
+        env = gate_env(state, program.level_variables[nxt], prior)
+        if not all(g.expr.evaluate(env) for g in levels[nxt].gates):
+            break
+        values = gate_values(levels[nxt].gates, env)
+        level = levels[nxt]
+        outcomes.append(
+            LevelReached(
+                event.id,
+                event.learner,
+                at,
+                level.id,
+                level.title,
+                levels[state.level].id,
+                values,
+            )
+        )
+        stamp = LevelStamp(level.id, at, event.id)
+        state = replace(state, level=nxt, history=(*state.history, stamp))
+    while program.can_go_down and state.level > 0:
+        env = gate_env(state, program.level_variables[state.level], prior)
+        gates = levels[state.level].gates
+        if all(g.expr.evaluate(env) for g in gates):
+            break
+        lower = levels[state.level - 1]
+        outcomes.append(
+            LevelLost(
+                event.id,
+                event.learner,
+                at,
+                lower.id,
+                levels[state.level].id,
+                gate_values(gates, env),
+            )
+        )
+        stamp = LevelStamp(lower.id, at, event.id, "down")
+        state = replace(state, level=state.level - 1, history=(*state.history, stamp))
+    return state

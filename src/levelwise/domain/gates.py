@@ -1,0 +1,116 @@
+"""Level gates: the variables they read, their values for a learner, and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from levelwise.domain.expr import Comparison, Schema
+from levelwise.domain.outcomes import GateValue
+from levelwise.domain.program import Gate, Program
+from levelwise.domain.state import LearnerState
+
+_MIN = 60.0
+
+STATE_VARIABLES: dict[str, tuple[str, Callable[[LearnerState], object], str]] = {
+    "xp": ("number", lambda s: s.xp, "XP earned"),
+    "watch_minutes": ("number", lambda s: s.watch_seconds / _MIN, "recorded lessons"),
+    "live_minutes": ("number", lambda s: s.live_seconds / _MIN, "live classes"),
+    "practice_minutes": (
+        "number",
+        lambda s: s.practice_seconds / _MIN,
+        "practice sessions",
+    ),
+    "study_minutes": (
+        "number",
+        lambda s: (s.watch_seconds + s.live_seconds + s.practice_seconds) / _MIN,
+        "watch + live + practice",
+    ),
+    "live_interactions": ("number", lambda s: s.live_interactions, "mic/answer/..."),
+    "homework_submitted": ("number", lambda s: s.homework_submitted, "homework"),
+    "homework_average": (
+        "number",
+        lambda s: (
+            s.homework_score_sum / s.homework_submitted if s.homework_submitted else 0.0
+        ),
+        "mean score/max_score",
+    ),
+    "questions_answered": ("number", lambda s: s.questions_answered, "questions"),
+    "questions_correct": ("number", lambda s: s.questions_correct, "correct ones"),
+    "accuracy": (
+        "number",
+        lambda s: (
+            s.questions_correct / s.questions_answered if s.questions_answered else 0.0
+        ),
+        "share of correct answers",
+    ),
+    "units_completed": ("set", lambda s: s.units_completed, "completed unit ids"),
+    "units_completed_count": (
+        "number",
+        lambda s: len(s.units_completed),
+        "how many units",
+    ),
+    "active_days": ("number", lambda s: s.active_days, "local days with events"),
+}
+"""Gate variables: name -> (type, getter, description)."""
+
+
+def gate_schema(program: Program) -> Schema:
+    """The variables level gates may use in ``program``."""
+    return Schema(
+        variables={name: spec[0] for name, spec in STATE_VARIABLES.items()},
+        namespaces={
+            "dimension": {d.id: "number" for d in program.dimensions},
+            "mastery": {k.id: "number" for k in program.knowledge_points},
+        },
+    )
+
+
+def gate_env(
+    state: LearnerState, names: Iterable[str], prior: float
+) -> dict[str, object]:
+    """Values of exactly the variables in ``names`` for ``state``.
+
+    Args:
+        state: The learner.
+        names: Variable keys, e.g. ``xp`` or ``dimension.vocabulary``.
+        prior: Mastery of a knowledge point that has no evidence yet.
+    """
+    env: dict[str, object] = {}
+    for name in names:
+        if name.startswith("dimension."):
+            env[name] = state.abilities.get(name[10:], (0.0, 0.0))[0]
+        elif name.startswith("mastery."):
+            m = state.mastery.get(name[8:])
+            env[name] = m.value if m is not None else prior
+        else:
+            env[name] = STATE_VARIABLES[name][1](state)
+    return env
+
+
+def gate_values(gates: Iterable[Gate], env: dict[str, object]) -> tuple[GateValue, ...]:
+    """Evaluate each gate with its current value, target and progress."""
+    values = []
+    for gate in gates:
+        met = bool(gate.expr.evaluate(env))
+        parts = gate.expr.conjuncts()
+        if len(parts) == 1 and isinstance(parts[0], Comparison):
+            current, target, progress = parts[0].progress(env)
+        else:
+            done = sum(
+                bool(p.holds(env))
+                if isinstance(p, Comparison)
+                else bool(p.evaluate(env))
+                for p in parts
+            )
+            current, target = float(done), float(len(parts))
+            progress = current / target
+        values.append(
+            GateValue(
+                gate=gate.source,
+                current=round(current, 6),
+                target=round(target, 6),
+                progress=round(1.0 if met else min(progress, 0.999999), 6),
+                met=met,
+            )
+        )
+    return tuple(values)

@@ -1,0 +1,125 @@
+"""What the fold decides: XP with receipts, levels reached or lost, units completed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GateValue:
+    """A gate of a level with the learner's current value, target and progress.
+
+    Attributes:
+        gate: The gate's source text, e.g. ``xp >= 1200``.
+        current: The learner's value (a count for ``includes`` gates).
+        target: What the gate asks for.
+        progress: ``current / target`` clamped to [0, 1].
+        met: Whether the gate holds.
+    """
+
+    gate: str
+    current: float
+    target: float
+    progress: float
+    met: bool
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Why an award has the size it has.
+
+    Attributes:
+        rule: The XP rule's id.
+        formula: The rule's XP expression.
+        inputs: The event fields the rule read, sorted by name.
+        base: The formula's value.
+        factor: The repeat factor applied (1.0 when none).
+        repeat: How many earlier awards this rule gave on the same unit.
+        daily_cap: The rule's daily cap, if any.
+        earned_today: XP from this rule earlier on the same local day.
+        capped: Whether the cap cut the award.
+        xp: The XP finally awarded.
+    """
+
+    rule: str
+    formula: str
+    inputs: tuple[tuple[str, object], ...]
+    base: float
+    factor: float
+    repeat: int
+    daily_cap: int | None
+    earned_today: int
+    capped: bool
+    xp: int
+
+    @property
+    def text(self) -> str:
+        """One line a learner or support agent can read."""
+        shown = ", ".join(f"{k}={_fmt(v)}" for k, v in self.inputs)
+        parts = [f"+{self.xp} XP: {self.rule} ({self.formula} = {_fmt(self.base)}"]
+        parts[0] += f" with {shown})" if shown else ")"
+        if self.factor != 1.0:
+            parts.append(f"repeat #{self.repeat + 1} on this unit x{_fmt(self.factor)}")
+        if self.capped:
+            parts.append(
+                f"daily cap {self.daily_cap} reached at {self.earned_today + self.xp}"
+            )
+        return "; ".join(parts)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class XpAwarded:
+    """A learner earned XP (possibly 0 when a cap was reached), with its receipt."""
+
+    event_id: str
+    learner: str
+    at: str
+    xp: int
+    total: int
+    receipt: Receipt
+
+
+@dataclass(frozen=True)
+class LevelReached:
+    """A learner reached a level; ``gates`` are the values that opened it."""
+
+    event_id: str
+    learner: str
+    at: str
+    level: str
+    title: str
+    previous: str
+    gates: tuple[GateValue, ...]
+
+
+@dataclass(frozen=True)
+class LevelLost:
+    """A learner fell back a level (only when the program allows it)."""
+
+    event_id: str
+    learner: str
+    at: str
+    level: str
+    previous: str
+    gates: tuple[GateValue, ...]
+
+
+@dataclass(frozen=True)
+class UnitCompleted:
+    """A learner completed a unit for the first time."""
+
+    event_id: str
+    learner: str
+    at: str
+    unit: str
+
+
+Outcome = XpAwarded | LevelReached | LevelLost | UnitCompleted

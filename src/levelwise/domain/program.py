@@ -1,0 +1,167 @@
+"""The program model: what a school teaches and how learners level up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from levelwise.domain.expr import Expr
+
+UNIT_KINDS = ("lesson", "exercise", "live_class", "homework", "practice", "quiz")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """An ability axis, such as vocabulary or solving speed."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class KnowledgePoint:
+    """A teachable skill, with its weight on each dimension and its prerequisites."""
+
+    id: str
+    title: str
+    dimensions: tuple[tuple[str, float], ...]
+    prerequisites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A learning unit (lesson, exercise, live class, homework, practice or quiz)."""
+
+    id: str
+    kind: str
+    title: str
+    minutes: float
+    knowledge_points: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One requirement of a level, compiled from its expression."""
+
+    source: str
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Level:
+    """A rung of the ladder: reached when every gate holds."""
+
+    id: str
+    title: str
+    gates: tuple[Gate, ...] = ()
+
+
+@dataclass(frozen=True)
+class XpRule:
+    """How an event type earns XP.
+
+    Attributes:
+        id: The rule's name, shown in receipts.
+        on: The event type it applies to.
+        xp: Number expression over the event's fields.
+        when: Optional bool expression; the rule applies only when it holds.
+        daily_cap: Most XP this rule gives a learner per local day.
+        repeat_decay: Factor applied per earlier award on the same unit.
+        repeat_floor: The repeat factor never goes below this.
+    """
+
+    id: str
+    on: str
+    xp: Expr
+    when: Expr | None = None
+    daily_cap: int | None = None
+    repeat_decay: float = 1.0
+    repeat_floor: float = 0.0
+
+
+@dataclass(frozen=True)
+class MasterySettings:
+    """Settings of the running mastery estimate used until a fitted model is set.
+
+    Attributes:
+        prior: Mastery of a knowledge point before any evidence (0..1).
+        strength: How many answers the prior is worth.
+        memory: How many recent answers dominate (older evidence fades).
+    """
+
+    prior: float = 0.2
+    strength: float = 2.0
+    memory: float = 20.0
+
+
+@dataclass(frozen=True)
+class Program:
+    """A school's program, validated and compiled.
+
+    Attributes:
+        id: The program's slug.
+        label: The school's own version label from the file.
+        title: Human title.
+        dimensions: Ability axes.
+        knowledge_points: Skills, in file order.
+        units: Learning units, in file order.
+        levels: The ladder, lowest first; the first level is where learners start.
+        xp_rules: XP rules, in file order.
+        can_go_down: Whether a learner may lose a level when a gate stops holding.
+        mastery: Settings of the running mastery estimate.
+        version: The stored version number (0 until stored).
+    """
+
+    id: str
+    label: str
+    title: str
+    dimensions: tuple[Dimension, ...]
+    knowledge_points: tuple[KnowledgePoint, ...]
+    units: tuple[Unit, ...]
+    levels: tuple[Level, ...]
+    xp_rules: tuple[XpRule, ...]
+    can_go_down: bool = False
+    mastery: MasterySettings = field(default_factory=MasterySettings)
+    version: int = 0
+
+    @cached_property
+    def unit_by_id(self) -> dict[str, Unit]:
+        """Units keyed by id."""
+        return {u.id: u for u in self.units}
+
+    @cached_property
+    def kp_by_id(self) -> dict[str, KnowledgePoint]:
+        """Knowledge points keyed by id."""
+        return {k.id: k for k in self.knowledge_points}
+
+    @cached_property
+    def rules_by_type(self) -> dict[str, tuple[XpRule, ...]]:
+        """XP rules grouped by the event type they apply to, in file order."""
+        grouped: dict[str, list[XpRule]] = {}
+        for rule in self.xp_rules:
+            grouped.setdefault(rule.on, []).append(rule)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    @cached_property
+    def dimension_weights(self) -> dict[str, tuple[tuple[str, float], ...]]:
+        """For each dimension, the knowledge points that feed it with their weights."""
+        weights: dict[str, list[tuple[str, float]]] = {
+            d.id: [] for d in self.dimensions
+        }
+        for kp in self.knowledge_points:
+            for dim, weight in kp.dimensions:
+                weights[dim].append((kp.id, weight))
+        return {k: tuple(v) for k, v in weights.items()}
+
+    @cached_property
+    def level_index(self) -> dict[str, int]:
+        """Position of each level in the ladder."""
+        return {lvl.id: i for i, lvl in enumerate(self.levels)}
+
+    @cached_property
+    def level_variables(self) -> tuple[frozenset[str], ...]:
+        """The gate variables each level reads."""
+        return tuple(
+            frozenset().union(*(g.expr.names for g in lvl.gates)) for lvl in self.levels
+        )

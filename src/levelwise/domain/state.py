@@ -1,0 +1,72 @@
+"""Learner state: everything the fold knows about one learner, frozen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+def _empty() -> MappingProxyType[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class KpMastery:
+    """The estimate for one knowledge point.
+
+    Attributes:
+        value: Estimated mastery in [0, 1].
+        sd: Its uncertainty (standard deviation).
+        attempts: How many pieces of evidence it rests on.
+        params: The mastery model's own numbers (for the running estimate,
+            the decayed counts of successes and failures).
+    """
+
+    value: float
+    sd: float
+    attempts: int
+    params: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class LevelStamp:
+    """When a learner reached (or lost) a level, and through which event."""
+
+    level: str
+    at: str
+    event_id: str
+    direction: str = "up"
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """A learner's position, as folded from their events.
+
+    Mappings are read-only views; the fold always builds new ones.
+    """
+
+    learner: str
+    level: int = 0
+    xp: int = 0
+    watch_seconds: float = 0.0
+    live_seconds: float = 0.0
+    practice_seconds: float = 0.0
+    live_interactions: int = 0
+    homework_submitted: int = 0
+    homework_score_sum: float = 0.0
+    questions_answered: int = 0
+    questions_correct: int = 0
+    units_completed: frozenset[str] = frozenset()
+    mastery: MappingProxyType[str, KpMastery] = field(default_factory=_empty)
+    abilities: MappingProxyType[str, tuple[float, float]] = field(
+        default_factory=_empty
+    )
+    day: str = ""
+    xp_today: MappingProxyType[str, int] = field(default_factory=_empty)
+    repeats: MappingProxyType[str, int] = field(default_factory=_empty)
+    active_days: int = 0
+    events: int = 0
+    last_key: tuple[str, str] = ("", "")
+    enrolled_at: str = ""
+    history: tuple[LevelStamp, ...] = ()

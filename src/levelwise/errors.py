@@ -1,0 +1,81 @@
+"""Levelwise errors.
+
+All errors derive from ``LevelwiseError``::
+
+    LevelwiseError
+    ├── ProgramError              the program file is invalid (file:line issues)
+    ├── ProgramNotFoundError      the tenant has no program yet
+    ├── EventRejectedError        events were malformed or unknown (per-event reasons)
+    ├── EventConflictError        an event id was reused with a different body
+    ├── LearnerNotFoundError      no events for this learner in this tenant
+    ├── AuthenticationError       missing or unknown API key
+    ├── ConcurrencyError          a concurrent writer changed the same learner
+    └── StoreError                the store failed (wraps driver errors)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LevelwiseError(Exception):
+    """Raised when Levelwise cannot do what was asked; the base of every error."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a program file.
+
+    Attributes:
+        file: The file's name as given.
+        line: 1-based line of the problem (0 when unknown).
+        message: What is wrong.
+        hint: How to fix it.
+    """
+
+    file: str
+    line: int
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        """Render as ``file:line: message (hint)``."""
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+
+class ProgramError(LevelwiseError):
+    """Raised when a program file is invalid; ``issues`` lists every problem."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        """Keep the issues and summarise them as the message."""
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+class ProgramNotFoundError(LevelwiseError):
+    """Raised when a tenant has no program yet."""
+
+
+class EventRejectedError(LevelwiseError):
+    """Raised when some events of a request were rejected (details per event)."""
+
+
+class EventConflictError(LevelwiseError):
+    """Raised when an event id was already stored with a different body."""
+
+
+class LearnerNotFoundError(LevelwiseError):
+    """Raised when a learner has no events in the tenant."""
+
+
+class AuthenticationError(LevelwiseError):
+    """Raised when an API key is missing or unknown."""
+
+
+class ConcurrencyError(LevelwiseError):
+    """Raised when a concurrent writer changed the same learner first."""
+
+
+class StoreError(LevelwiseError):
+    """Raised when the store fails; the driver's error is chained."""

@@ -1,0 +1,196 @@
+"""Ingest behaviour on every store: exactly once, late events, replay, tenants."""
+
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+
+import pytest
+
+from levelwise.app.services import Levelwise
+from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.domain import codec
+from levelwise.domain.fold import fold_all
+from levelwise.errors import LearnerNotFoundError, ProgramError, ProgramNotFoundError
+from tests.conftest import FixedClock
+from tests.factories import SMALL_PROGRAM, answered, completed, homework, watched
+
+
+def batch_for(learner="ana"):
+    return [
+        watched(600, learner=learner, minutes=1),
+        watched(900, learner=learner, unit="u3", minutes=2),
+        homework(9, learner=learner, minutes=3),
+        answered(True, learner=learner, minutes=4),
+        completed("u1", learner=learner, minutes=5),
+        homework(10, learner=learner, minutes=6),
+    ]
+
+
+def test_ten_redeliveries_never_double_count(lw, school):
+    batch = batch_for()
+    first = lw.ingest(school, batch)
+    assert first.count("accepted") == 6
+    xp = lw.learner(school, "ana").xp
+    receipts = len(lw.receipts(school, "ana", limit=1000))
+    for _ in range(10):
+        again = lw.ingest(school, batch)
+        assert again.count("duplicate") == 6 and again.count("accepted") == 0
+    assert lw.learner(school, "ana").xp == xp == 10 + 15 + 45 + 5 + 20 + 50
+    assert len(lw.receipts(school, "ana", limit=1000)) == receipts
+
+
+def test_same_id_with_another_body_is_a_conflict_and_others_are_stored(lw, school):
+    original = homework(5)
+    lw.ingest(school, [original])
+    changed = dict(original, score=10)
+    fresh = watched(600, minutes=9)
+    report = lw.ingest(school, [changed, fresh])
+    assert [r.status for r in report.results] == ["conflict", "accepted"]
+    assert "different body" in report.results[0].reason
+    assert lw.learner(school, "ana").xp == 25 + 10  # the stored homework stands
+
+
+def test_duplicates_and_conflicts_inside_one_batch(lw, school):
+    a = watched(600)
+    report = lw.ingest(school, [a, dict(a), dict(a, seconds=60)])
+    assert [r.status for r in report.results] == ["accepted", "duplicate", "conflict"]
+    assert lw.learner(school, "ana").xp == 10
+
+
+def test_bad_events_are_rejected_with_reasons_and_change_nothing(lw, school):
+    bad = [
+        {"id": "x1", "learner": "bo", "type": "lesson.watched", "seconds": 5},
+        dict(watched(60, learner="bo"), occurred_at="2026-01-05T09:00:00"),
+        dict(watched(60, learner="bo"), type="lesson.seen"),
+        homework(11, learner="bo"),
+        watched(60, learner="bo", unit="nope"),
+        answered(True, learner="bo", kp="nope"),
+        "not an object",
+    ]
+    report = lw.ingest(school, bad)
+    assert report.count("rejected") == len(bad)
+    reasons = [r.reason for r in report.results]
+    assert reasons[0] == "occurred_at: Field required"
+    assert "timezone" in reasons[1]
+    assert "unknown event type 'lesson.seen'" in reasons[2]
+    assert "score 11 is above max_score 10" in reasons[3]
+    assert "unknown unit 'nope'" in reasons[4]
+    assert "unknown knowledge point 'nope'" in reasons[5]
+    with pytest.raises(LearnerNotFoundError):
+        lw.learner(school, "bo")
+
+
+def test_late_events_give_the_state_of_a_fold_of_the_sorted_log(lw, school, program):
+    rng = random.Random(3)
+    raws = []
+    for _ in range(60):
+        kind = rng.choice(["w", "h", "a", "c"])
+        at = {"minutes": rng.randint(0, 5 * 24 * 60)}
+        if kind == "w":
+            raws.append(
+                watched(
+                    rng.choice([300, 900, 1800]), unit=rng.choice(["u1", "u3"]), **at
+                )
+            )
+        elif kind == "h":
+            raws.append(homework(rng.randint(1, 10), **at))
+        elif kind == "a":
+            raws.append(answered(rng.random() < 0.6, **at))
+        else:
+            raws.append(completed(rng.choice(["u1", "u2", "u3"]), **at))
+    arrival = raws[:]
+    rng.shuffle(arrival)
+    refolds = 0
+    for start in range(0, len(arrival), 7):
+        refolds += lw.ingest(school, arrival[start : start + 7]).refolded
+    assert refolds > 0  # some batches really arrived late
+    events = sorted(
+        (to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws),
+        key=lambda e: e.sort_key,
+    )
+    expected, outcomes = fold_all(events, program)
+    got = lw.snapshots(school)
+    assert len(got) == 1
+    assert codec.state_to_dict(got[0]) == codec.state_to_dict(expected)
+    stored = lw.receipts(school, "ana", limit=10_000)
+    assert sorted(codec.dumps({**r, "program_version": 0}) for r in stored) == sorted(
+        codec.dumps({**codec.outcome_to_dict(o), "program_version": 0})
+        for o in outcomes
+    )
+
+
+def test_program_change_replays_and_keeps_older_receipts(lw, school):
+    lw.ingest(school, [homework(8, minutes=1), completed("u1", minutes=2)])
+    assert lw.learner(school, "ana").level.id == "starter"  # 40 + 20 XP < 100
+    easier = SMALL_PROGRAM.replace("xp >= 100", "xp >= 50")
+    summary = lw.put_program(school, easier)
+    assert summary.version == 2
+    assert summary.replay is not None and summary.replay.levels_changed == 1
+    view = lw.learner(school, "ana")
+    assert view.level.id == "a1" and view.program_version == 2
+    now = lw.receipts(school, "ana", kinds=["level_reached"])
+    assert [r["level"] for r in now] == ["a1"] and now[0]["program_version"] == 2
+    assert lw.receipts(school, "ana", kinds=["level_reached"], version=1) == []
+    assert len(lw.receipts(school, "ana", version=1)) == 3
+    same = lw.put_program(school, easier)  # unchanged text: no new version
+    assert same.version == 2 and same.replay is None
+    assert lw.replay(school).events == 2
+
+
+def test_invalid_program_changes_nothing(lw, school):
+    with pytest.raises(ProgramError):
+        lw.put_program(school, SMALL_PROGRAM.replace("xp >= 100", "xp >= "))
+    summary, _ = lw.current_program(school)
+    assert summary.version == 1
+
+
+def test_tenants_are_isolated(lw, school):
+    other = school + "-b"
+    with pytest.raises(ProgramNotFoundError):
+        lw.ingest(other, [watched(600)])
+    lw.put_program(other, SMALL_PROGRAM.replace("seconds / 60", "seconds / 30"))
+    same = watched(600)
+    assert lw.ingest(school, [same]).count("accepted") == 1
+    assert lw.ingest(other, [same]).count("accepted") == 1  # ids are per tenant
+    assert lw.learner(school, "ana").xp == 10 and lw.learner(other, "ana").xp == 20
+    lw.ingest(other, [watched(600, learner="zoe")])
+    with pytest.raises(LearnerNotFoundError):
+        lw.learner(school, "zoe")
+    with pytest.raises(LearnerNotFoundError):
+        lw.receipts(school, "zoe")
+    key = lw.create_key(other, "t")
+    assert lw.tenant_for_key(key) == other and lw.tenant_for_key(key + "x") is None
+
+
+class _FailingLog:
+    """Wraps a log; the session fails while writing snapshots."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    @contextmanager
+    def session(self, tenant):
+        with self.inner.session(tenant) as s:
+            real = s.put_snapshots
+
+            def boom(snaps):
+                real(snaps)
+                raise RuntimeError("disk full")
+
+            s.put_snapshots = boom
+            yield s
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_a_failed_batch_stores_nothing(log, school):
+    Levelwise(log, FixedClock()).put_program(school, SMALL_PROGRAM)
+    broken = Levelwise(_FailingLog(log), FixedClock())
+    with pytest.raises(RuntimeError):
+        broken.ingest(school, batch_for())
+    healthy = Levelwise(log, FixedClock())
+    with pytest.raises(LearnerNotFoundError):
+        healthy.learner(school, "ana")
+    assert healthy.ingest(school, batch_for()[:1]).count("accepted") == 1

@@ -1,0 +1,194 @@
+"""The fold: XP rules, caps, repeats, evidence, units and levels."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from tests.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
+
+from levelwise.app.program_file import load_program
+from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.domain.fold import fold, fold_all, initial_state
+from levelwise.domain.outcomes import LevelLost, LevelReached, UnitCompleted, XpAwarded
+
+
+def dom(raw):
+    return to_domain(EVENT_ADAPTER.validate_python(raw))
+
+
+def run(program, raws):
+    events = sorted((dom(r) for r in raws), key=lambda e: e.sort_key)
+    return fold_all(events, program)
+
+
+def xp_of(outcomes):
+    return [o.xp for o in outcomes if isinstance(o, XpAwarded)]
+
+
+@pytest.mark.parametrize(
+    ("raws", "expected"),
+    [
+        # one 10-minute lesson: seconds / 60
+        ([watched(600)], [10]),
+        # the same unit again decays x0.5, then floors at 0.25
+        ([watched(600, minutes=i) for i in range(4)], [10, 5, 2, 2]),
+        # another unit does not decay
+        ([watched(600, minutes=0), watched(600, unit="u3", minutes=1)], [10, 10]),
+        # the daily cap (30) cuts the award and then gives 0 with a receipt
+        (
+            [watched(1200, unit=f"u{i % 3 + 1}", minutes=i) for i in range(3)]
+            + [watched(600, unit="u2", minutes=5)],
+            [20, 10, 0, 0],
+        ),
+        # homework is quality-weighted: 50 * 8 / 10
+        ([homework(8)], [40]),
+        # a zero score fails the rule's `when`: no award at all
+        ([homework(0)], []),
+        # correct and wrong answers: if(correct, 5, 1)
+        ([answered(True, minutes=1), answered(False, minutes=2)], [5, 1]),
+        # unit completion: unit_minutes * 2
+        ([completed("u1")], [20]),
+        # event types without rules earn nothing
+        ([event("enrolment.started")], []),
+    ],
+    ids=[
+        "lesson",
+        "repeat-decay",
+        "other-unit",
+        "daily-cap",
+        "homework",
+        "when-false",
+        "answers",
+        "completion",
+        "no-rule",
+    ],
+)
+def test_xp_rules(program, raws, expected):
+    _, outcomes = run(program, raws)
+    assert xp_of(outcomes) == expected
+
+
+def test_daily_cap_resets_on_the_learners_next_local_day(program):
+    day1 = [watched(1800, unit="u3", minutes=i) for i in range(2)]  # 09:00Z
+    same_day = watched(1800, unit="u1")
+    same_day["occurred_at"] = "2026-01-05T23:30:00+00:00"
+    state, outcomes = run(program, [*day1, same_day])
+    assert xp_of(outcomes) == [30, 0, 0] and state.active_days == 1
+    # 23:30 UTC is already the next local day for a learner at UTC+8
+    next_day = watched(1800, unit="u1")
+    next_day["occurred_at"] = "2026-01-06T07:30:00+08:00"
+    state, outcomes = run(program, [*day1, next_day])
+    assert xp_of(outcomes) == [30, 0, 30]
+    assert state.active_days == 2
+
+
+def test_receipt_explains_rule_inputs_and_cap(program):
+    raws = [watched(1200, unit="u1", minutes=0), watched(1200, unit="u2", minutes=1)]
+    _, outcomes = run(program, raws)
+    receipt = [o for o in outcomes if isinstance(o, XpAwarded)][1].receipt
+    assert receipt.capped and receipt.xp == 10 and receipt.earned_today == 20
+    assert receipt.text == (
+        "+10 XP: watching (seconds / 60 = 20 with seconds=1200); "
+        "daily cap 30 reached at 30"
+    )
+    repeat = run(program, [watched(600, minutes=0), watched(600, minutes=1)])[1]
+    assert "repeat #2 on this unit x0.5" in repeat[-1].receipt.text
+
+
+def test_level_needs_every_gate_and_records_the_values(program):
+    raws = [homework(10, minutes=i, unit="u2") for i in range(3)]  # 150 XP
+    state, outcomes = run(program, raws)
+    assert state.level == 0  # xp met, but u1 not completed
+    state, outcomes = run(program, [*raws, completed("u1", minutes=10)])
+    reached = [o for o in outcomes if isinstance(o, LevelReached)]
+    assert [r.level for r in reached] == ["a1"]
+    gates = {g.gate: g for g in reached[0].gates}
+    assert gates["xp >= 100"].current == 170 and gates["xp >= 100"].met
+    assert gates["units_completed includes [u1]"].progress == 1.0
+    assert state.history[0].level == "a1"
+
+
+def test_one_event_can_climb_several_levels(program):
+    easy = SMALL_PROGRAM.replace("xp >= 300", "xp >= 120").replace(
+        "dimension.vocabulary >= 0.5", "dimension.vocabulary >= 0.2"
+    )
+    prog = load_program(easy)
+    raws = [
+        homework(10, minutes=1),
+        homework(10, minutes=2),
+        completed("u1", minutes=3),
+    ]
+    state, outcomes = run(prog, raws)
+    assert [o.level for o in outcomes if isinstance(o, LevelReached)] == ["a1", "a2"]
+    assert state.level == 2
+
+
+def test_evidence_moves_mastery_and_dimension_ability(program):
+    start = initial_state("ana", program)
+    state, _ = run(program, [answered(True, kp="numbers", minutes=i) for i in range(8)])
+    assert state.mastery["numbers"].value > 0.7
+    assert state.mastery["numbers"].attempts == 8
+    assert state.abilities["vocabulary"][0] > start.abilities["vocabulary"][0]
+    assert state.abilities["speaking"] == start.abilities["speaking"]  # not fed
+    wrong, _ = run(
+        program, [answered(False, kp="numbers", minutes=i) for i in range(8)]
+    )
+    assert wrong.mastery["numbers"].value < start.abilities["vocabulary"][0]
+
+
+def test_homework_and_live_answers_are_evidence_on_the_units_points(program):
+    state, _ = run(program, [homework(10, unit="u2")])
+    assert set(state.mastery) == {"numbers"}
+    live = event("live.interaction", unit="u3", kind="answer", correct=True)
+    chat = event("live.interaction", unit="u3", kind="chat", minutes=1)
+    state, _ = run(program, [live, chat])
+    assert set(state.mastery) == {"greetings", "numbers"}
+    assert state.live_interactions == 2
+
+
+def test_unit_completed_once(program):
+    _, outcomes = run(program, [completed("u1"), completed("u1", minutes=1)])
+    assert len([o for o in outcomes if isinstance(o, UnitCompleted)]) == 1
+
+
+def test_counters(program):
+    raws = [
+        event("live.attended", unit="u3", seconds=1800),
+        event("practice.completed", seconds=600, turns=12, metrics={"wpm": 80}),
+        event("enrolment.started", minutes=-5),
+        event("enrolment.started", minutes=-1),
+        event("subscription.renewed", minutes=3),
+    ]
+    state, _ = run(program, raws)
+    assert state.live_seconds == 1800 and state.practice_seconds == 600
+    assert state.enrolled_at.startswith("2026-01-05T08:55")
+    assert state.events == 5
+
+
+def test_levels_can_go_down_when_the_program_allows(program):
+    prog = replace(program, can_go_down=True)
+    raws = [homework(10, minutes=i) for i in range(2)] + [completed("u1", minutes=5)]
+    state, _ = run(prog, raws)
+    assert state.level == 1
+    # Gates read only growing counters here, so use a mastery gate to fall.
+    source = SMALL_PROGRAM.replace(
+        "units_completed includes [u1]", "mastery.numbers >= 0.3"
+    ).replace("level_policy", "x")
+    source += "level_policy: {can_go_down: true}\n"
+    prog = load_program(source)
+    up = [homework(10, minutes=i) for i in range(3)]
+    down = [answered(False, kp="numbers", minutes=10 + i) for i in range(6)]
+    state, outcomes = run(prog, up + down)
+    lost = [o for o in outcomes if isinstance(o, LevelLost)]
+    assert [o.level for o in lost] == ["starter"] and state.level == 0
+    assert state.history[-1].direction == "down"
+
+
+def test_fold_is_deterministic_and_pure(program):
+    raws = [watched(600, minutes=i) for i in range(3)] + [homework(7, minutes=4)]
+    assert run(program, raws) == run(program, raws)
+    state = initial_state("ana", program)
+    event_ = dom(raws[0])
+    assert fold(state, event_, program) == fold(state, event_, program)
+    assert state == initial_state("ana", program)  # the input is untouched
