@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -68,7 +69,9 @@ def _print_summary(summary: ProgramSummary) -> None:
     )
     table = Table("level", "title", "gates")
     for level in summary.levels:
-        table.add_row(level["id"], level["title"], "\n".join(level["gates"]) or "-")
+        table.add_row(
+            level["id"], level["title"], escape("\n".join(level["gates"])) or "-"
+        )
     out.print(table)
 
 
@@ -177,7 +180,7 @@ def learner_show(
     table = Table("gate", "current", "target", "progress")
     for gate in view.gates:
         mark = "[green]✓[/]" if gate.met else f"{gate.progress:.0%}"
-        table.add_row(gate.gate, f"{gate.current:g}", f"{gate.target:g}", mark)
+        table.add_row(escape(gate.gate), f"{gate.current:g}", f"{gate.target:g}", mark)
     if view.gates:
         out.print(table)
     dims = ", ".join(f"{k} {v[0]:.2f}±{v[1]:.2f}" for k, v in view.dimensions.items())

@@ -220,3 +220,16 @@ def test_files_are_read_with_their_name(tmp_path):
 def test_the_example_programs_are_valid(name):
     program = load_program_file(f"examples/programs/{name}.yaml")
     assert len(program.units) >= 40 and len(program.levels) >= 4
+
+
+def test_a_higher_level_may_ask_for_other_units():
+    text = SMALL_PROGRAM.replace(
+        "      - dimension.vocabulary >= 0.5\n",
+        "      - dimension.vocabulary >= 0.5\n      - units_completed includes [u2]\n",
+    )
+    assert load_program(text).levels[2].gates[-1].source == "units_completed includes [u2]"
+    same = SMALL_PROGRAM.replace(
+        "      - xp >= 300\n      - dimension.vocabulary >= 0.5\n",
+        "      - xp >= 100\n      - units_completed includes [u1]\n",
+    )
+    assert any("asks nothing more" in p for p in problems(same))

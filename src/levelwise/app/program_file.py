@@ -370,7 +370,10 @@ class _Loader:
             if part.op == "includes" and isinstance(part.target, frozenset):
                 for unit in sorted(part.target):
                     self._known(path, "unit", unit, units)
-                current[key] = (float(len(part.target)), part.source)
+                # One key per unit: a higher level may ask for other units,
+                # and is harder only when it asks for one not asked below.
+                for unit in part.target:
+                    current[f"{key} includes {unit}"] = (1.0, part.source)
                 continue
             if not isinstance(part.target, float | int):
                 continue
