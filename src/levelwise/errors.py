@@ -5,6 +5,7 @@ All errors derive from ``LevelwiseError``::
     LevelwiseError
     ├── ProgramError              the program file is invalid (file:line issues)
     ├── ProgramNotFoundError      the tenant has no program yet
+    │   └── ProgramVersionNotFoundError   no such program version
     ├── EventRejectedError        events were malformed or unknown (per-event reasons)
     ├── EventConflictError        an event id was reused with a different body
     ├── LearnerNotFoundError      no events for this learner in this tenant
@@ -55,6 +56,10 @@ class ProgramError(LevelwiseError):
 
 class ProgramNotFoundError(LevelwiseError):
     """Raised when a tenant has no program yet."""
+
+
+class ProgramVersionNotFoundError(ProgramNotFoundError):
+    """Raised when a requested program version does not exist."""
 
 
 class EventRejectedError(LevelwiseError):

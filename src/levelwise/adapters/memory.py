@@ -15,6 +15,7 @@ from levelwise.app.ports import (
     StoredOutcome,
     StoredProgram,
 )
+from levelwise.errors import ConcurrencyError
 
 
 @dataclass
@@ -41,7 +42,7 @@ class _MemorySession:
         for event in events:
             if event.event_id in self.data.events:
                 msg = f"event {event.event_id!r} is already stored"
-                raise ValueError(msg)
+                raise ConcurrencyError(msg)
             self.data.events[event.event_id] = event
             self.data.by_learner.setdefault(event.learner, []).append(event)
 

@@ -33,7 +33,12 @@ from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import LevelReached, Outcome, XpAwarded
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
-from levelwise.errors import LearnerNotFoundError, ProgramNotFoundError
+from levelwise.errors import (
+    EventRejectedError,
+    LearnerNotFoundError,
+    ProgramNotFoundError,
+    ProgramVersionNotFoundError,
+)
 
 MAX_BATCH = 5_000
 
@@ -69,6 +74,9 @@ class Levelwise:
         self, s: LogSession, version: int | None = None
     ) -> tuple[Program, MasteryModel]:
         stored = s.program(version)
+        if stored is None and version is not None:
+            msg = f"program version {version} does not exist in this school"
+            raise ProgramVersionNotFoundError(msg)
         if stored is None:
             msg = "no program is set for this school; upload one first"
             raise ProgramNotFoundError(msg)
@@ -118,7 +126,14 @@ class Levelwise:
         Valid events are stored together with the decisions they cause; invalid
         ones are reported with a reason and change nothing. The same id with the
         same body is a duplicate (no-op); with another body, a conflict.
+
+        Raises:
+            EventRejectedError: The batch has more than ``MAX_BATCH`` events.
+            ProgramNotFoundError: The school has no program yet.
         """
+        if len(raw) > MAX_BATCH:
+            msg = f"a batch holds at most {MAX_BATCH} events; this one has {len(raw)}"
+            raise EventRejectedError(msg)
         results: list[views.EventResult | None] = [None] * len(raw)
         with self.log.session(tenant) as s:
             program, model = self._program_and_model(s)

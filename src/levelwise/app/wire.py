@@ -136,9 +136,9 @@ def describe_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"]]
-        if len(loc) > 1 and "." in loc[0]:
+        if loc and "." in loc[0]:
             loc = loc[1:]  # drop the union tag, e.g. 'lesson.watched'
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
             got = err.get("input", {})
             kind = got.get("type") if isinstance(got, dict) else None

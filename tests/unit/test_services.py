@@ -1,0 +1,36 @@
+"""Service rules that do not depend on the store (run on the in-memory log)."""
+
+from __future__ import annotations
+
+import pytest
+
+from levelwise.app.services import MAX_BATCH
+from levelwise.errors import EventRejectedError, ProgramVersionNotFoundError
+from tests.factories import homework, watched
+
+
+def test_batches_are_limited(engine):
+    with pytest.raises(EventRejectedError, match=f"at most {MAX_BATCH} events"):
+        engine.ingest("school", [watched(60)] * (MAX_BATCH + 1))
+
+
+def test_whole_event_checks_read_plainly(engine):
+    report = engine.ingest("school", [homework(12)])
+    assert report.results[0].reason == "score 12 is above max_score 10"
+
+
+def test_an_unknown_program_version_is_named(engine):
+    engine.ingest("school", [watched(600)])
+    with pytest.raises(ProgramVersionNotFoundError, match="version 9 does not exist"):
+        engine.receipts("school", "ana", version=9)
+    assert len(engine.receipts("school", "ana", version=1)) == 1
+
+
+def test_the_learner_view_shows_next_gates_and_counters(engine):
+    engine.ingest("school", [watched(1200), homework(5, minutes=1)])
+    view = engine.learner("school", "ana")
+    assert view.next_level is not None and view.next_level.id == "a1"
+    assert [g.gate for g in view.gates] == ["xp >= 100", "units_completed includes [u1]"]
+    assert view.gates[0].current == 45 and view.gates[0].progress == 0.45
+    assert view.counters["watch_minutes"] == 20 and view.counters["homework_average"] == 0.5
+    assert view.mastery["numbers"][2] == 1
