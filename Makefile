@@ -38,6 +38,7 @@ contracts: install
 
 pytest: install
 	$(RUN) pytest --cov --cov-report=term
+	$(RUN) coverage report --fail-under=100 --include="src/levelwise/domain/*,src/levelwise/errors.py"
 
 test: lint types contracts pytest
 

@@ -32,8 +32,8 @@ keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 app.add_typer(program_app, name="program")
 app.add_typer(learner_app, name="learner")
 app.add_typer(keys_app, name="keys")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOpt = Annotated[
     str | None,

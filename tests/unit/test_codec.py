@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tests.factories import answered, completed, event, homework, watched
-
 from levelwise.app.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
+from tests.factories import answered, completed, event, homework, watched
 
 
 def test_state_and_outcomes_round_trip(program):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from tests.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
 
 from levelwise.app.program_file import load_program
 from levelwise.app.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain.fold import fold, fold_all, initial_state
 from levelwise.domain.outcomes import LevelLost, LevelReached, UnitCompleted, XpAwarded
+from tests.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
 
 
 def dom(raw):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import SMALL_PROGRAM
 
 from levelwise.app.program_file import load_program, load_program_file
 from levelwise.errors import ProgramError
+from tests.factories import SMALL_PROGRAM
 
 
 def line_of(text: str, needle: str) -> int:
@@ -227,7 +227,9 @@ def test_a_higher_level_may_ask_for_other_units():
         "      - dimension.vocabulary >= 0.5\n",
         "      - dimension.vocabulary >= 0.5\n      - units_completed includes [u2]\n",
     )
-    assert load_program(text).levels[2].gates[-1].source == "units_completed includes [u2]"
+    assert (
+        load_program(text).levels[2].gates[-1].source == "units_completed includes [u2]"
+    )
     same = SMALL_PROGRAM.replace(
         "      - xp >= 300\n      - dimension.vocabulary >= 0.5\n",
         "      - xp >= 100\n      - units_completed includes [u1]\n",

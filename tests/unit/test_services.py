@@ -30,7 +30,13 @@ def test_the_learner_view_shows_next_gates_and_counters(engine):
     engine.ingest("school", [watched(1200), homework(5, minutes=1)])
     view = engine.learner("school", "ana")
     assert view.next_level is not None and view.next_level.id == "a1"
-    assert [g.gate for g in view.gates] == ["xp >= 100", "units_completed includes [u1]"]
+    assert [g.gate for g in view.gates] == [
+        "xp >= 100",
+        "units_completed includes [u1]",
+    ]
     assert view.gates[0].current == 45 and view.gates[0].progress == 0.45
-    assert view.counters["watch_minutes"] == 20 and view.counters["homework_average"] == 0.5
+    assert (
+        view.counters["watch_minutes"] == 20
+        and view.counters["homework_average"] == 0.5
+    )
     assert view.mastery["numbers"][2] == 1

@@ -156,11 +156,6 @@ class Program:
         return {k: tuple(v) for k, v in weights.items()}
 
     @cached_property
-    def level_index(self) -> dict[str, int]:
-        """Position of each level in the ladder."""
-        return {lvl.id: i for i, lvl in enumerate(self.levels)}
-
-    @cached_property
     def level_variables(self) -> tuple[frozenset[str], ...]:
         """The gate variables each level reads."""
         return tuple(

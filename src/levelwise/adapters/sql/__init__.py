@@ -1,0 +1,1 @@
+"""SQL adapters: the event log on SQLAlchemy Core, for SQLite and PostgreSQL."""

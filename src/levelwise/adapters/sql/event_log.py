@@ -1,0 +1,258 @@
+"""SqlEventLog: the event log, projections and programs on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, func, select, text
+
+from levelwise.adapters.sql.driver import chunks, insert_many, store_errors, upsert
+from levelwise.adapters.sql.tables import api_keys, events, outcomes, programs
+from levelwise.adapters.sql.tables import snapshots as snapshot_table
+from levelwise.app.ports import (
+    LogSession,
+    Snapshot,
+    StoredEvent,
+    StoredOutcome,
+    StoredProgram,
+)
+
+# A transaction-scoped lock per (tenant, learner), released at commit/rollback.
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(:tenant || '/' || :learner, 0))"
+)
+_CONFLICT = "an event id of this batch is already stored (a concurrent writer?)"
+
+_EVENT = ("event_id", "learner", "type", "version", "occurred_at", "body", "digest")
+_OUTCOME = ("learner", "event_id", "seq", "program_version", "kind", "at", "body")
+_SNAPSHOT = (
+    "learner",
+    "program_version",
+    "level",
+    "xp",
+    "last_at",
+    "last_id",
+    "events",
+    "state",
+)
+
+
+class _SqlSession:
+    """One tenant's view of the store: one connection, one transaction."""
+
+    def __init__(self, connection: Connection, tenant: str) -> None:
+        self._conn = connection
+        self._tenant = tenant
+        self._dialect = connection.dialect.name
+
+    def lock_learners(self, learners: Sequence[str]) -> None:
+        """Take each learner's advisory lock on PostgreSQL, in sorted order.
+
+        Sorted, so two writers whose batches share learners lock them in the
+        same order and cannot deadlock. SQLite needs nothing: ``BEGIN
+        IMMEDIATE`` already holds the database's single write lock.
+        """
+        if self._dialect != "postgresql" or not learners:
+            return
+        params = [{"tenant": self._tenant, "learner": x} for x in sorted(set(learners))]
+        with store_errors():
+            # One executemany: psycopg pipelines the statements, in list order.
+            self._conn.execute(_LOCK, params)
+
+    def digests(self, event_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        c = events.c
+        with store_errors():
+            for chunk in chunks(event_ids):
+                query = select(c.event_id, c.digest).where(
+                    c.tenant == self._tenant, c.event_id.in_(chunk)
+                )
+                found.update((i, d) for i, d in self._conn.execute(query))
+        return {i: found[i] for i in event_ids if i in found}
+
+    def append(self, events_: Sequence[StoredEvent]) -> None:
+        t = self._tenant
+        rows = [
+            (
+                t,
+                e.event_id,
+                e.learner,
+                e.type,
+                e.version,
+                e.occurred_at,
+                e.body,
+                e.digest,
+            )
+            for e in events_
+        ]
+        with store_errors(conflict=_CONFLICT):
+            insert_many(self._conn, events, ("tenant", *_EVENT), rows)
+
+    def history(self, learner: str) -> list[StoredEvent]:
+        c = events.c
+        query = (
+            select(*(c[k] for k in _EVENT))
+            .where(c.tenant == self._tenant, c.learner == learner)
+            .order_by(c.occurred_at, c.event_id)
+        )
+        with store_errors():
+            return [StoredEvent(*row) for row in self._conn.execute(query)]
+
+    def learners(self) -> list[str]:
+        c = events.c
+        query = (
+            select(c.learner)
+            .where(c.tenant == self._tenant)
+            .distinct()
+            .order_by(c.learner)
+        )
+        with store_errors():
+            return list(self._conn.execute(query).scalars())
+
+    def snapshots(self, learners: Sequence[str]) -> dict[str, Snapshot]:
+        c = snapshot_table.c
+        found: dict[str, Snapshot] = {}
+        with store_errors():
+            for chunk in chunks(learners):
+                query = select(*(c[k] for k in _SNAPSHOT)).where(
+                    c.tenant == self._tenant, c.learner.in_(chunk)
+                )
+                for row in self._conn.execute(query):
+                    found[row[0]] = Snapshot(*row)
+        return {i: found[i] for i in learners if i in found}
+
+    def put_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        if not snapshots:
+            return
+        # The last snapshot of a learner wins, as in a dict; one row per learner
+        # also keeps a batched ON CONFLICT from touching a row twice.
+        latest = {s.learner: s for s in snapshots}
+        rows = [
+            {"tenant": self._tenant, **{k: getattr(s, k) for k in _SNAPSHOT}}
+            for s in latest.values()
+        ]
+        statement = upsert(self._dialect, snapshot_table, _SNAPSHOT[1:])
+        with store_errors():
+            self._conn.execute(statement, rows)
+
+    def add_outcomes(self, outcomes_: Sequence[StoredOutcome]) -> None:
+        t = self._tenant
+        rows = [
+            (t, o.learner, o.event_id, o.seq, o.program_version, o.kind, o.at, o.body)
+            for o in outcomes_
+        ]
+        with store_errors():
+            insert_many(self._conn, outcomes, ("tenant", *_OUTCOME), rows)
+
+    def clear_outcomes(self, learner: str, program_version: int) -> None:
+        c = outcomes.c
+        query = outcomes.delete().where(
+            c.tenant == self._tenant,
+            c.learner == learner,
+            c.program_version == program_version,
+        )
+        with store_errors():
+            self._conn.execute(query)
+
+    def outcomes(
+        self,
+        learner: str,
+        program_version: int,
+        kinds: Sequence[str] = (),
+        limit: int = 100,
+    ) -> list[StoredOutcome]:
+        c = outcomes.c
+        query = (
+            select(*(c[k] for k in _OUTCOME))
+            .where(
+                c.tenant == self._tenant,
+                c.learner == learner,
+                c.program_version == program_version,
+            )
+            .order_by(c.at.desc(), c.event_id.desc(), c.seq.desc())
+            .limit(max(limit, 0))
+        )
+        if kinds:
+            query = query.where(c.kind.in_(list(kinds)))
+        with store_errors():
+            return [StoredOutcome(*row) for row in self._conn.execute(query)]
+
+    def save_program(self, source: str, digest: str, created_at: str) -> int:
+        c = programs.c
+        newest = select(func.coalesce(func.max(c.version), 0)).where(
+            c.tenant == self._tenant
+        )
+        row = {
+            "tenant": self._tenant,
+            "source": source,
+            "digest": digest,
+            "created_at": created_at,
+        }
+        # Two writers that read the same maximum collide on the primary key.
+        with store_errors(conflict="another program version was saved concurrently"):
+            version = int(self._conn.execute(newest).scalar_one()) + 1
+            self._conn.execute(programs.insert(), {**row, "version": version})
+        return version
+
+    def program(self, version: int | None = None) -> StoredProgram | None:
+        c = programs.c
+        query = select(c.version, c.source, c.digest, c.created_at).where(
+            c.tenant == self._tenant
+        )
+        if version is None:
+            query = query.order_by(c.version.desc()).limit(1)
+        else:
+            query = query.where(c.version == version)
+        with store_errors():
+            row = self._conn.execute(query).first()
+        return None if row is None else StoredProgram(*row)
+
+
+class SqlEventLog:
+    """The event log of every tenant in one SQL database (SQLite or PostgreSQL).
+
+    Args:
+        engine: From ``create_engine_for``, migrated with ``migrate``. The
+            caller owns it and disposes of it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Keep the engine; nothing is opened until the first session."""
+        self._engine = engine
+
+    @contextmanager
+    def session(self, tenant: str) -> Iterator[LogSession]:
+        """Open a transaction whose every query is scoped to ``tenant``.
+
+        It commits when the block exits cleanly; when the block raises, it
+        rolls back and nothing of it is stored.
+
+        Raises:
+            ConcurrencyError: A concurrent writer stored the same event first.
+            StoreError: The database failed (at commit too).
+        """
+        with store_errors(), self._engine.begin() as connection:
+            yield _SqlSession(connection, tenant)
+
+    def tenant_for_key(self, key_digest: str) -> str | None:
+        """The tenant bound to an API key digest, if any.
+
+        Raises:
+            StoreError: The database failed.
+        """
+        query = select(api_keys.c.tenant).where(api_keys.c.digest == key_digest)
+        with store_errors(), self._engine.begin() as connection:
+            tenant: str | None = connection.execute(query).scalar_one_or_none()
+        return tenant
+
+    def add_key(self, tenant: str, key_digest: str, label: str) -> None:
+        """Bind an API key digest to a tenant; an existing digest is re-bound.
+
+        Raises:
+            StoreError: The database failed.
+        """
+        row = {"digest": key_digest, "tenant": tenant, "label": label}
+        with store_errors(), self._engine.begin() as connection:
+            statement = upsert(connection.dialect.name, api_keys, ("tenant", "label"))
+            connection.execute(statement, row)

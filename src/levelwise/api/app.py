@@ -1,0 +1,65 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import FastAPI
+
+from levelwise.api.problems import (
+    install_problem_handlers,
+    problem_responses,
+    use_problem_media_type,
+)
+from levelwise.api.routes import events, health, learners, programs
+from levelwise.app.services import Levelwise
+
+_DESCRIPTION = """\
+Events in, exact levels with receipts out.
+
+Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`; a key
+belongs to one school and every request sees only that school's data. Every
+error is `application/problem+json` (RFC 9457) with a `urn:levelwise:problem:*`
+type.
+"""
+
+
+class _LevelwiseAPI(FastAPI):
+    """FastAPI whose OpenAPI schema shows error bodies as problem+json."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI schema, built once."""
+        if self.openapi_schema is None:
+            use_problem_media_type(super().openapi())
+        return super().openapi()
+
+
+def _version() -> str:
+    try:
+        return version("levelwise")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
+    """Build the HTTP API over a ready engine.
+
+    Args:
+        engine: The use cases, already wired to a store and a clock.
+        title: The API's title in OpenAPI and ``/docs``.
+
+    Returns:
+        The application; ``engine`` is kept in ``app.state.engine``.
+    """
+    app = _LevelwiseAPI(
+        title=title,
+        version=_version(),
+        description=_DESCRIPTION,
+        responses=problem_responses(Exception),
+    )
+    app.state.engine = engine
+    install_problem_handlers(app)
+    for module in (health, events, learners, programs):
+        app.include_router(module.router)
+    return app

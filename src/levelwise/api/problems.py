@@ -1,0 +1,236 @@
+"""problem+json (RFC 9457): error classes to HTTP statuses, and the handlers.
+
+This is the only module that knows which status an error gets. Errors resolve
+by walking ``type(exc).__mro__``, so a subclass inherits its parent's problem
+type unless it is mapped itself (as in Starlette's ``_lookup_exception_handler``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from functools import reduce
+from http import HTTPStatus
+from operator import or_
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from levelwise.api.errors import (
+    BatchTooLargeError,
+    BodyTooLargeError,
+    DetailedError,
+    UnsupportedMediaTypeError,
+)
+from levelwise.api.schemas import (
+    BatchProblem,
+    InvalidProgramProblem,
+    InvalidRequestProblem,
+    Problem,
+)
+from levelwise.errors import (
+    AuthenticationError,
+    ConcurrencyError,
+    EventConflictError,
+    EventRejectedError,
+    LearnerNotFoundError,
+    LevelwiseError,
+    ProgramError,
+    ProgramNotFoundError,
+    ProgramVersionNotFoundError,
+    StoreError,
+)
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:levelwise:problem:"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """How one class of errors looks over HTTP.
+
+    Attributes:
+        status: The HTTP status code.
+        slug: The problem type's name, after ``urn:levelwise:problem:``.
+        title: A short summary that is the same for every occurrence.
+        model: The body's model, for OpenAPI.
+        expose: Whether the error's message may be sent as ``detail``; when
+            not, the error is logged and the client gets a generic detail.
+    """
+
+    status: int
+    slug: str
+    title: str
+    model: type[Problem] = Problem
+    expose: bool = True
+
+
+INTERNAL = ProblemType(500, "internal-error", "Internal server error", expose=False)
+
+PROBLEM_TYPES: dict[type, ProblemType] = {
+    ProgramError: ProblemType(
+        422, "invalid-program", "The program file is invalid", InvalidProgramProblem
+    ),
+    ProgramVersionNotFoundError: ProblemType(
+        404, "program-version-not-found", "No such program version"
+    ),
+    ProgramNotFoundError: ProblemType(
+        409, "program-required", "No program is set for this school"
+    ),
+    EventRejectedError: ProblemType(
+        422, "events-rejected", "Some events were rejected", BatchProblem
+    ),
+    EventConflictError: ProblemType(
+        409, "event-conflict", "An event id was reused with another body", BatchProblem
+    ),
+    LearnerNotFoundError: ProblemType(404, "learner-not-found", "Learner not found"),
+    AuthenticationError: ProblemType(401, "unauthenticated", "Missing or unknown key"),
+    ConcurrencyError: ProblemType(
+        409, "concurrent-write", "A concurrent request changed the same learner"
+    ),
+    StoreError: ProblemType(
+        503, "store-unavailable", "The store is unavailable", expose=False
+    ),
+    BatchTooLargeError: ProblemType(413, "batch-too-large", "Too many events"),
+    BodyTooLargeError: ProblemType(413, "body-too-large", "Request body too large"),
+    UnsupportedMediaTypeError: ProblemType(
+        415, "unsupported-media-type", "Unsupported media type"
+    ),
+    RequestValidationError: ProblemType(
+        422, "invalid-request", "The request is invalid", InvalidRequestProblem
+    ),
+    Exception: INTERNAL,
+}
+
+_GENERIC_DETAIL = {
+    500: "An unexpected error occurred; it has been logged.",
+    503: "The store is unavailable; retry later.",
+}
+
+
+def problem_type(cls: type[BaseException]) -> ProblemType:
+    """The problem type of an error class: its own, or its nearest ancestor's."""
+    for klass in cls.__mro__:
+        found = PROBLEM_TYPES.get(klass)
+        if found is not None:
+            return found
+    return INTERNAL
+
+
+def problem_response(
+    request: Request,
+    kind: ProblemType,
+    detail: str,
+    extensions: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """An ``application/problem+json`` response for ``request``."""
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + kind.slug,
+        "title": kind.title,
+        "status": kind.status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    for key, value in (extensions or {}).items():
+        body.setdefault(key, value)
+    return JSONResponse(
+        body, status_code=kind.status, headers=headers, media_type=PROBLEM_JSON
+    )
+
+
+async def _levelwise_error(request: Request, exc: Exception) -> JSONResponse:
+    kind = problem_type(type(exc))
+    if not kind.expose:
+        logger.exception("%s on %s", kind.slug, request.url.path, exc_info=exc)
+        return problem_response(request, kind, _GENERIC_DETAIL[kind.status])
+    extensions: dict[str, Any] = {}
+    detail = str(exc)
+    if isinstance(exc, ProgramError):
+        extensions["errors"] = [asdict(issue) for issue in exc.issues]
+        detail = f"{len(exc.issues)} problem(s) in the program: " + "; ".join(
+            str(issue) for issue in exc.issues[:3]
+        )
+    if isinstance(exc, DetailedError):
+        extensions.update(exc.extensions)
+    # RFC 9110 §11.6.1: a 401 names the scheme the client should use.
+    headers = {"WWW-Authenticate": "Bearer"} if kind.status == 401 else None
+    return problem_response(request, kind, detail, extensions, headers)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered so
+    errors = [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:3]
+    )
+    kind = PROBLEM_TYPES[RequestValidationError]
+    return problem_response(request, kind, detail, {"errors": errors})
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)  # noqa: S101 - registered so
+    try:
+        title = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        title = "HTTP error"
+    slug = title.lower().replace(" ", "-").replace("'", "")
+    kind = ProblemType(exc.status_code, slug, title)
+    detail = exc.detail if exc.detail != title else f"{title}: {request.url.path}"
+    return problem_response(request, kind, detail, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem_response(request, INTERNAL, _GENERIC_DETAIL[500])
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error ``app`` answers an ``application/problem+json`` body."""
+    app.add_exception_handler(LevelwiseError, _levelwise_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
+    # Starlette hands this one to ServerErrorMiddleware, which still re-raises
+    # the error after the response is sent, so the server logs it too.
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_responses(*errors: type[Exception]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for routes that can raise ``errors``.
+
+    Errors that share a status are listed together in its description, and
+    their body models are joined into one union.
+    """
+    by_status: dict[int, list[ProblemType]] = {}
+    for error in errors:
+        kind = problem_type(error)
+        kinds = by_status.setdefault(kind.status, [])
+        if kind not in kinds:
+            kinds.append(kind)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, kinds in sorted(by_status.items()):
+        models = list(dict.fromkeys(k.model for k in kinds))
+        responses[status] = {
+            "model": reduce(or_, models) if len(models) > 1 else models[0],
+            "description": "; ".join(f"`{k.slug}`: {k.title}" for k in kinds),
+        }
+    return responses
+
+
+def use_problem_media_type(openapi: dict[str, Any]) -> None:
+    """Document error bodies as ``application/problem+json`` in an OpenAPI schema."""
+    for path in openapi.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")

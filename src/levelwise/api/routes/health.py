@@ -1,0 +1,15 @@
+"""Liveness: ``GET /health`` (no authentication)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from levelwise.api.schemas import HealthPublic
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def get_health() -> HealthPublic:
+    """Answer that the process is up (it does not touch the store)."""
+    return HealthPublic(status="ok")

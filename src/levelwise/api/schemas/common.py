@@ -1,0 +1,52 @@
+"""Shared wire models: the output base and problem bodies (RFC 9457)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PublicModel(BaseModel):
+    """Base of output models: frozen."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Problem(BaseModel):
+    """A problem details body (RFC 9457); extensions are extra members."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="URI of the problem type, urn:levelwise:problem:*")
+    title: str = Field(description="Short summary of the problem type")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong with this request")
+    instance: str = Field(description="The request path")
+
+
+class ProgramIssuePublic(PublicModel):
+    """One problem in a program file, at a line."""
+
+    file: str
+    line: int = Field(description="1-based line; 0 when unknown")
+    message: str
+    hint: str
+
+
+class InvalidProgramProblem(Problem):
+    """``invalid-program``: the program file has problems, listed by line."""
+
+    errors: list[ProgramIssuePublic]
+
+
+class RequestErrorPublic(PublicModel):
+    """One invalid part of a request."""
+
+    loc: list[str | int] = Field(description="Where, e.g. ['query', 'limit']")
+    msg: str
+    type: str
+
+
+class InvalidRequestProblem(Problem):
+    """``invalid-request``: the request's shape is wrong (body, query, path)."""
+
+    errors: list[RequestErrorPublic]

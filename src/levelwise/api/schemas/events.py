@@ -1,0 +1,84 @@
+"""Wire models of event ingestion."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from levelwise.api.schemas.common import Problem, PublicModel
+from levelwise.app import views
+from levelwise.app.services import MAX_BATCH
+
+
+class EventBatchCreate(BaseModel):
+    """A batch of events; a bare JSON array of events is accepted too.
+
+    Each event is a JSON object that the service validates on its own, so one
+    malformed event is reported without failing the others.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[Any] = Field(
+        min_length=1,
+        description=f"1 to {MAX_BATCH} events; more is answered with 413",
+        json_schema_extra={"maxItems": MAX_BATCH, "items": {"type": "object"}},
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_array(cls, data: Any) -> Any:
+        return {"events": data} if isinstance(data, list) else data
+
+
+class EventResultPublic(PublicModel):
+    """What happened to one event of a batch."""
+
+    index: int = Field(description="Position in the batch")
+    id: str | None = Field(description="The event id, when it could be read")
+    status: Literal["accepted", "duplicate", "conflict", "rejected"]
+    reason: str = Field(description="Why it was not accepted")
+    xp: int = Field(description="XP the event earned")
+    levels: list[str] = Field(description="Levels reached through this event")
+
+
+class _BatchReport(BaseModel):
+    accepted: int = Field(description="New events stored")
+    duplicates: int = Field(description="Events already stored with the same body")
+    conflicts: int = Field(description="Ids already stored with another body")
+    rejected: int = Field(description="Malformed or unknown events")
+    refolded: int = Field(description="Learners re-folded for late events")
+    results: list[EventResultPublic]
+
+
+class IngestResultPublic(_BatchReport):
+    """The result of a batch where every event was accepted or a duplicate."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def from_report(cls, report: views.IngestReport) -> IngestResultPublic:
+        """Build from the service's report."""
+        return cls(
+            accepted=report.count("accepted"),
+            duplicates=report.count("duplicate"),
+            conflicts=report.count("conflict"),
+            rejected=report.count("rejected"),
+            refolded=report.refolded,
+            results=[
+                EventResultPublic(
+                    index=r.index,
+                    id=r.id,
+                    status=r.status,
+                    reason=r.reason,
+                    xp=r.xp,
+                    levels=list(r.levels),
+                )
+                for r in report.results
+            ],
+        )
+
+
+class BatchProblem(Problem, _BatchReport):
+    """``event-conflict`` / ``events-rejected``: the valid events were stored."""

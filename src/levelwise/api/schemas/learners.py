@@ -1,0 +1,174 @@
+"""Wire models of a learner's standing and receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from levelwise.api.schemas.common import PublicModel
+from levelwise.app import views
+
+OutcomeKind = Literal["xp", "level_reached", "level_lost", "unit_completed"]
+
+
+class LevelPublic(PublicModel):
+    """A level of the ladder."""
+
+    id: str
+    title: str
+    index: int = Field(description="0-based place on the ladder")
+
+
+class GatePublic(PublicModel):
+    """A gate of a level with the learner's progress towards it."""
+
+    gate: str = Field(description="The gate as written, e.g. 'xp >= 1200'")
+    current: float
+    target: float
+    progress: float = Field(ge=0, le=1)
+    met: bool
+
+
+class DimensionPublic(PublicModel):
+    """The learner's ability on one dimension."""
+
+    ability: float
+    sd: float = Field(description="Uncertainty (standard deviation)")
+
+
+class MasteryPublic(PublicModel):
+    """The mastery estimate of one knowledge point."""
+
+    value: float = Field(ge=0, le=1)
+    sd: float
+    attempts: int
+
+
+class LevelChangePublic(PublicModel):
+    """When the learner reached (or lost) a level."""
+
+    level: str
+    at: str
+    event_id: str
+    direction: str = Field(description="'up' or 'down'")
+
+
+class LearnerPublic(PublicModel):
+    """Where a learner stands and what the next level asks."""
+
+    learner: str
+    program_version: int
+    level: LevelPublic
+    next_level: LevelPublic | None
+    xp: int
+    gates: list[GatePublic] = Field(description="Gates of the next level")
+    dimensions: dict[str, DimensionPublic]
+    mastery: dict[str, MasteryPublic] = Field(description="Per knowledge point")
+    counters: dict[str, float]
+    units_completed: list[str]
+    history: list[LevelChangePublic]
+    events: int
+    last_event_at: str
+
+    @classmethod
+    def from_view(cls, view: views.LearnerView) -> LearnerPublic:
+        """Build from the service's view."""
+        return cls(
+            learner=view.learner,
+            program_version=view.program_version,
+            level=LevelPublic.model_validate(view.level, from_attributes=True),
+            next_level=(
+                LevelPublic.model_validate(view.next_level, from_attributes=True)
+                if view.next_level is not None
+                else None
+            ),
+            xp=view.xp,
+            gates=[
+                GatePublic.model_validate(g, from_attributes=True) for g in view.gates
+            ],
+            dimensions={
+                k: DimensionPublic(ability=a, sd=sd)
+                for k, (a, sd) in view.dimensions.items()
+            },
+            mastery={
+                k: MasteryPublic(value=v, sd=sd, attempts=n)
+                for k, (v, sd, n) in view.mastery.items()
+            },
+            counters=view.counters,
+            units_completed=list(view.units_completed),
+            history=[LevelChangePublic.model_validate(h) for h in view.history],
+            events=view.events,
+            last_event_at=view.last_event_at,
+        )
+
+
+class ReceiptPublic(PublicModel):
+    """Why an XP award has the size it has."""
+
+    rule: str
+    formula: str
+    inputs: dict[str, Any] = Field(description="The event fields the rule read")
+    base: float
+    factor: float
+    repeat: int
+    daily_cap: int | None
+    earned_today: int
+    capped: bool
+    xp: int
+    text: str = Field(description="The receipt as one readable line")
+
+
+class _OutcomeBase(PublicModel):
+    event_id: str
+    learner: str
+    at: str
+    program_version: int
+
+
+class XpAwardedPublic(_OutcomeBase):
+    """The learner earned XP, with its receipt."""
+
+    kind: Literal["xp"]
+    xp: int
+    total: int
+    receipt: ReceiptPublic
+
+
+class LevelReachedPublic(_OutcomeBase):
+    """The learner reached a level; ``gates`` opened it."""
+
+    kind: Literal["level_reached"]
+    level: str
+    title: str
+    previous: str
+    gates: list[GatePublic]
+
+
+class LevelLostPublic(_OutcomeBase):
+    """The learner fell back a level."""
+
+    kind: Literal["level_lost"]
+    level: str
+    previous: str
+    gates: list[GatePublic]
+
+
+class UnitCompletedPublic(_OutcomeBase):
+    """The learner completed a unit for the first time."""
+
+    kind: Literal["unit_completed"]
+    unit: str
+
+
+OutcomePublic = Annotated[
+    XpAwardedPublic | LevelReachedPublic | LevelLostPublic | UnitCompletedPublic,
+    Field(discriminator="kind"),
+]
+
+
+class ReceiptListPublic(PublicModel):
+    """A learner's decisions, newest first."""
+
+    learner: str
+    receipts: list[OutcomePublic]

@@ -1,0 +1,145 @@
+"""problem+json everywhere: routing errors, unexpected errors, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from levelwise.api.errors import BatchConflictError
+from levelwise.api.problems import problem_type
+from levelwise.app.ports import Clock, EventLog
+from levelwise.app.services import Levelwise
+from levelwise.app.views import LearnerView
+from levelwise.errors import (
+    LearnerNotFoundError,
+    LevelwiseError,
+    StoreError,
+)
+from tests.api.conftest import FixedClock, assert_problem, client_for
+
+pytestmark = pytest.mark.anyio
+
+
+class BrokenEngine(Levelwise):
+    """An engine whose reads fail the way a bug or a dead database would."""
+
+    def __init__(self, log: EventLog, clock: Clock, error: Exception) -> None:
+        super().__init__(log, clock)
+        self.error = error
+
+    def learner(self, tenant: str, learner: str) -> LearnerView:
+        raise self.error
+
+
+@pytest.fixture
+def broken(engine):
+    def build(error: Exception) -> tuple[httpx.AsyncClient, dict[str, str]]:
+        failing = BrokenEngine(engine.log, FixedClock(), error)
+        key = failing.create_key("school-a", "test")
+        return client_for(failing), {"X-API-Key": key}
+
+    return build
+
+
+async def test_an_unknown_route_is_404_problem(client):
+    response = await client.get("/v1/nothing-here")
+
+    body = assert_problem(response, 404, "not-found")
+    assert body["instance"] == "/v1/nothing-here"
+
+
+async def test_a_wrong_method_is_405_problem_with_allow(client):
+    response = await client.delete("/health")
+
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET"
+
+
+async def test_an_unexpected_error_is_a_generic_500_and_is_logged(broken, caplog):
+    client, headers = broken(RuntimeError("password=hunter2 in the DSN"))
+
+    with caplog.at_level(logging.ERROR, logger="levelwise.api.problems"):
+        async with client:
+            response = await client.get("/v1/learners/ana", headers=headers)
+
+    body = assert_problem(response, 500, "internal-error")
+    assert "hunter2" not in response.text
+    assert body["detail"] == "An unexpected error occurred; it has been logged."
+    (record,) = caplog.records
+    assert record.exc_info is not None
+    assert "hunter2" in str(record.exc_info[1])
+
+
+async def test_a_store_failure_is_503_without_driver_details(broken, caplog):
+    client, headers = broken(StoreError("connection to 10.0.0.5 refused"))
+
+    with caplog.at_level(logging.ERROR, logger="levelwise.api.problems"):
+        async with client:
+            response = await client.get("/v1/learners/ana", headers=headers)
+
+    assert_problem(response, 503, "store-unavailable")
+    assert "10.0.0.5" not in response.text
+    assert len(caplog.records) == 1
+
+
+async def test_an_unmapped_levelwise_error_is_a_generic_500(broken, caplog):
+    client, headers = broken(LevelwiseError("internal state"))
+
+    with caplog.at_level(logging.ERROR, logger="levelwise.api.problems"):
+        async with client:
+            response = await client.get("/v1/learners/ana", headers=headers)
+
+    assert_problem(response, 500, "internal-error")
+    assert "internal state" not in response.text
+
+
+class ForgottenLearnerError(LearnerNotFoundError):
+    """A subclass nobody mapped."""
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        # Mapped itself.
+        (LearnerNotFoundError, 404),
+        # Inherits its parent's mapping through the MRO.
+        (ForgottenLearnerError, 404),
+        # The api's own subclass of EventConflictError.
+        (BatchConflictError, 409),
+        # Not a Levelwise error: internal.
+        (KeyError, 500),
+    ],
+    ids=["mapped", "subclass", "api-subclass", "foreign"],
+)
+def test_problem_types_resolve_through_the_mro(error, status):
+    assert problem_type(error).status == status
+
+
+async def test_openapi_declares_problem_responses(client):
+    schema = (await client.get("/openapi.json")).json()
+
+    post = schema["paths"]["/v1/events"]["post"]
+    for status in ("401", "409", "413", "422", "500"):
+        assert "application/problem+json" in post["responses"][status]["content"]
+    assert "event-conflict" in post["responses"]["409"]["description"]
+    learner = schema["paths"]["/v1/learners/{learner_id}"]["get"]
+    assert set(learner["responses"]) >= {"200", "401", "404", "409", "422", "503"}
+    put = schema["paths"]["/v1/programs"]["put"]
+    assert "application/yaml" in put["requestBody"]["content"]
+    assert "invalid-program" in put["responses"]["422"]["description"]
+    assert {"Problem", "BatchProblem", "InvalidProgramProblem"} <= set(
+        schema["components"]["schemas"]
+    )
+    assert set(schema["components"]["securitySchemes"]) == {
+        "HTTPBearer",
+        "APIKeyHeader",
+    }
+
+
+async def test_docs_are_served(client):
+    response = await client.get("/docs")
+
+    assert response.status_code == 200
+    assert "openapi.json" in response.text

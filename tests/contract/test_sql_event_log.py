@@ -1,0 +1,149 @@
+"""What only the SQL event log promises: engine settings, locking, error mapping."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from levelwise.adapters.sql.engine import create_engine_for
+from levelwise.adapters.sql.event_log import SqlEventLog
+from levelwise.errors import ConcurrencyError, StoreError
+from tests.contract.builders import stored_event
+
+
+def test_sqlite_file_connections_get_the_pragmas(sqlite_engine):
+    with sqlite_engine.connect() as connection:
+        pragmas = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+        }
+
+    # synchronous=NORMAL is 1.
+    assert pragmas == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "busy_timeout": 5000,
+        "foreign_keys": 1,
+    }
+
+
+def test_sqlite_transactions_take_the_write_lock_at_begin(sqlite_engine, tmp_path):
+    other = sqlite3.connect(tmp_path / "levelwise.db", timeout=0, isolation_level=None)
+    try:
+        with sqlite_engine.begin():
+            # Nothing executed yet, and still nobody else can start writing.
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_sqlite_memory_database_is_one_database_for_every_thread():
+    engine = create_engine_for("sqlite://")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+
+        def count() -> int:
+            with engine.connect() as connection:
+                return int(
+                    connection.exec_driver_sql("SELECT count(*) FROM t").scalar_one()
+                )
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            assert pool.submit(count).result(timeout=10) == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_duplicate_event_chains_the_integrity_error(sql_engine, tenant):
+    log = SqlEventLog(sql_engine)
+    with log.session(tenant) as s:
+        s.append([stored_event("e1")])
+
+    with pytest.raises(ConcurrencyError) as caught, log.session(tenant) as s:
+        s.append([stored_event("e1")])
+
+    assert isinstance(caught.value.__cause__, IntegrityError)
+
+
+def test_a_concurrent_writer_of_the_same_event_gets_concurrency_error(
+    sql_engine, tenant
+):
+    log = SqlEventLog(sql_engine)
+    appended = threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with log.session(tenant) as s:
+            s.append([stored_event("e1")])
+            appended.set()
+            assert release.wait(10)
+
+    def second() -> None:
+        assert appended.wait(10)
+        with log.session(tenant) as s:
+            # Waits for the first writer (write lock, or the unique index).
+            s.append([stored_event("e1")])
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done_first = pool.submit(first)
+        done_second = pool.submit(second)
+        assert appended.wait(10)
+        release.set()
+        done_first.result(timeout=20)
+        with pytest.raises(ConcurrencyError):
+            done_second.result(timeout=20)
+
+    with log.session(tenant) as s:
+        assert [e.event_id for e in s.history("ana")] == ["e1"]
+
+
+def test_other_database_errors_become_store_errors(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'unmigrated.db'}")
+    log = SqlEventLog(engine)
+    try:
+        with pytest.raises(StoreError) as caught, log.session("t") as s:
+            s.history("ana")
+        assert isinstance(caught.value.__cause__, SQLAlchemyError)
+        with pytest.raises(StoreError):
+            log.tenant_for_key("0" * 64)
+        with pytest.raises(StoreError):
+            log.add_key("t", "0" * 64, "")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_rejects_ids_over_the_bound_as_store_error(pg_engine, tenant):
+    log = SqlEventLog(pg_engine)
+
+    with pytest.raises(StoreError), log.session(tenant) as s:
+        s.append([stored_event("e" * 201)])
+
+
+@pytest.mark.postgres
+def test_postgres_deadlocks_become_concurrency_errors(pg_engine, tenant):
+    log = SqlEventLog(pg_engine)
+    both_hold_one = threading.Barrier(2, timeout=10)
+
+    def writer(first: str, then: str) -> None:
+        with log.session(tenant) as s:
+            s.lock_learners([first])
+            both_hold_one.wait()
+            # Opposite orders across calls: PostgreSQL aborts one of the two.
+            s.lock_learners([then])
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(writer, "ana", "bob"), pool.submit(writer, "bob", "ana")]
+        errors = [f.exception(timeout=30) for f in futures]
+
+    assert sorted(type(e).__name__ for e in errors) == ["ConcurrencyError", "NoneType"]

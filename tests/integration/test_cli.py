@@ -1,0 +1,137 @@
+"""The command line, end to end on SQLite files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from levelwise.cli import app
+from tests.factories import SMALL_PROGRAM, completed, homework, watched
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path):
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def program_file(tmp_path):
+    path = tmp_path / "school.yaml"
+    path.write_text(SMALL_PROGRAM)
+    return path
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_program_check_prints_a_summary(program_file):
+    result = invoke("program", "check", program_file)
+    assert result.exit_code == 0, result.output
+    assert "Tiny English" in result.output and "3 units" in result.output
+    assert "units_completed includes [u1]" in result.output  # not eaten as markup
+    assert result.output.rstrip().endswith("valid")
+
+
+def test_program_check_lists_problems_with_file_and_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        SMALL_PROGRAM.replace("on: homework.submitted", "on: homework.done")
+    )
+    result = invoke("program", "check", path)
+    assert result.exit_code == 1
+    line = SMALL_PROGRAM.splitlines().index("    on: homework.submitted") + 1
+    assert f"{path}:{line}: unknown event type 'homework.done'" in result.output
+    assert "1 problem(s)" in result.output
+
+
+def test_ingest_reports_counts_and_reasons_by_line(db, program_file, tmp_path):
+    assert invoke("program", "set", program_file, "--db", db).exit_code == 0
+    good = [watched(600, minutes=1), homework(8, minutes=2), completed("u1", minutes=3)]
+    lines = [json.dumps(e) for e in good]
+    lines += ["{not json", json.dumps(dict(good[0], seconds=1200)), json.dumps(good[0])]
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(lines) + "\n\n")
+    result = invoke("ingest", events, "--db", db)
+    assert result.exit_code == 1  # something was rejected or conflicted
+    assert "accepted 3, duplicates 1, conflicts 1, rejected 1" in result.output
+    assert f"{events}:4: invalid JSON" in result.output
+    assert f"{events}:5: " in result.output and "different body" in result.output
+    again = invoke("ingest", events, "--db", db)
+    assert "accepted 0, duplicates 4, conflicts 1, rejected 1" in again.output
+
+    shown = invoke("learner", "show", "ana", "--db", db)
+    assert shown.exit_code == 0
+    assert "ana: Starter (starter), 70 XP → next: Breakthrough" in shown.output
+    assert "+40 XP: homework" in shown.output and "completed u1" in shown.output
+    as_json = json.loads(invoke("learner", "show", "ana", "--db", db, "--json").output)
+    assert as_json["xp"] == 70 and as_json["gates"][0]["gate"] == "xp >= 100"
+
+    missing = invoke("learner", "show", "zoe", "--db", db)
+    assert missing.exit_code == 1 and "no events" in missing.output
+
+    replayed = invoke("replay", "--db", db)
+    assert "replayed 1 learners (3 events)" in replayed.output
+
+
+def test_program_set_reports_replay_and_rejects_bad_files(db, program_file, tmp_path):
+    invoke("program", "set", program_file, "--db", db)
+    ingest_file = tmp_path / "e.jsonl"
+    ingest_file.write_text(
+        "\n".join(json.dumps(e) for e in [homework(10), completed("u1", minutes=1)])
+    )
+    invoke("ingest", ingest_file, "--db", db)
+    easier = tmp_path / "easier.yaml"
+    easier.write_text(SMALL_PROGRAM.replace("xp >= 100", "xp >= 60"))
+    result = invoke("program", "set", easier, "--db", db)
+    assert "stored as version 2; replayed 1 learners (2 events), 1 changed level" in (
+        result.output
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("program: [")
+    assert invoke("program", "set", bad, "--db", db).exit_code == 1
+    reached = invoke("learner", "show", "ana", "--db", db)
+    assert "Breakthrough (a1)" in reached.output
+
+
+def test_commands_without_a_program_fail_clearly(db, tmp_path):
+    events = tmp_path / "e.jsonl"
+    events.write_text(json.dumps(watched(60)))
+    result = invoke("ingest", events, "--db", db)
+    assert result.exit_code == 1 and "no program is set" in result.output
+    assert invoke("replay", "--db", db).exit_code == 1
+
+
+def test_keys_are_created_for_a_school(db):
+    result = invoke("keys", "create", "--tenant", "school-a", "--db", db)
+    assert result.exit_code == 0 and result.output.startswith("lw_")
+
+
+def test_demo_simulates_ingests_and_summarises(tmp_path, monkeypatch):
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(kw, app=app))
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    args = ["demo", "--learners", "40", "--weeks", "6", "--db", db, "--port", "8123"]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "ingested" in result.output and "of 40 learners" in result.output
+    assert "median weeks per level-up" in result.output
+    assert "example receipts of learner-" in result.output
+    assert served["port"] == 8123 and served["host"] == "127.0.0.1"
+    again = invoke(*args, "--no-serve")  # the demo starts from a fresh file
+    assert again.exit_code == 0 and "of 40 learners" in again.output
+
+
+def test_serve_builds_the_api_from_settings(tmp_path, monkeypatch):
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(kw, app=app))
+    monkeypatch.setenv("LEVELWISE_DB", f"sqlite:///{tmp_path / 's.db'}")
+    monkeypatch.setenv("LEVELWISE_PORT", "8765")
+    assert invoke("serve").exit_code == 0
+    assert served["port"] == 8765
+    assert served["app"].title == "Levelwise"

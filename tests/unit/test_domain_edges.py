@@ -1,0 +1,95 @@
+"""Edges of the domain: unfed dimensions, compound gates, zero awards, losses."""
+
+from __future__ import annotations
+
+import json
+
+from levelwise.app.program_file import load_program
+from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.domain import codec
+from levelwise.domain.fold import fold_all, initial_state
+from levelwise.domain.gates import gate_env, gate_values
+from levelwise.domain.outcomes import LevelLost, XpAwarded
+from tests.factories import SMALL_PROGRAM, answered, event, homework, watched
+
+EDGE = (
+    SMALL_PROGRAM.replace(
+        "  - id: speaking\n", "  - id: speaking\n  - id: listening\n"
+    ).replace(
+        "  - {id: u3,",
+        "  - {id: u4, kind: homework, minutes: 5}\n  - {id: u3,",
+    )
+    + """\
+  - id: talk
+    on: live.interaction
+    xp: if(kind == "mic", 3, 1)
+"""
+)
+
+
+def run(program, raws):
+    events = sorted(
+        (to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws),
+        key=lambda e: e.sort_key,
+    )
+    return fold_all(events, program)
+
+
+def test_a_dimension_no_knowledge_point_feeds_stays_at_zero():
+    program = load_program(EDGE)
+    state = initial_state("ana", program)
+    assert state.abilities["listening"] == (0.0, 0.0)
+
+
+def test_homework_without_unit_or_points_counts_but_is_no_evidence():
+    program = load_program(EDGE)
+    state, _ = run(program, [homework(6, unit=None), homework(8, unit="u4", minutes=1)])
+    assert state.homework_submitted == 2 and dict(state.mastery) == {}
+    assert state.homework_score_sum == 1.4
+
+
+def test_awards_that_round_to_zero_leave_no_receipt():
+    program = load_program(EDGE)
+    _, outcomes = run(program, [watched(20)])
+    assert [o for o in outcomes if isinstance(o, XpAwarded)] == []
+
+
+def test_string_inputs_show_in_receipts():
+    program = load_program(EDGE)
+    _, outcomes = run(program, [event("live.interaction", unit="u3", kind="mic")])
+    assert outcomes[0].receipt.text.endswith("with kind=mic)")
+
+
+def test_compound_gates_report_the_share_of_parts_met():
+    program = load_program(
+        SMALL_PROGRAM.replace(
+            "      - xp >= 300\n",
+            "      - xp >= 300 and (accuracy >= 0.5 or questions_answered >= 50)\n",
+        )
+    )
+    state, _ = run(program, [answered(True, minutes=i) for i in range(3)])
+    gate = program.levels[2].gates[0]
+    env = gate_env(state, gate.expr.names, 0.2)
+    (value,) = gate_values([gate], env)
+    assert (value.current, value.target, value.progress, value.met) == (
+        1,
+        2,
+        0.5,
+        False,
+    )
+
+
+def test_level_lost_round_trips_through_json():
+    source = (
+        SMALL_PROGRAM.replace("units_completed includes [u1]", "mastery.numbers >= 0.3")
+        + "level_policy: {can_go_down: true}\n"
+    )
+    program = load_program(source)
+    up = [homework(10, minutes=i) for i in range(3)]
+    down = [answered(False, minutes=10 + i) for i in range(6)]
+    _, outcomes = run(program, up + down)
+    lost = [o for o in outcomes if isinstance(o, LevelLost)][0]
+    data = json.loads(codec.dumps(codec.outcome_to_dict(lost)))
+    assert data["kind"] == "level_lost" and codec.outcome_from_dict(data) == lost
+    met = {g["gate"]: g["met"] for g in data["gates"]}
+    assert met == {"xp >= 100": True, "mastery.numbers >= 0.3": False}
