@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -55,15 +56,17 @@ def pct(values: list[float], q: float) -> float:
 
 
 def make_events(
-    learners: int,
+    learners: int, singles: int
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The simulated school in time order: the bulk, and the last ``singles``."""
     program = load_program(PROGRAM.read_text())
     events = list(simulate(program, learners=learners, weeks=12, seed=11))
-    events.sort(key=lambda e: str(e["occurred_at"]))
-    extra = list(simulate(program, learners=40, weeks=12, seed=12))
-    for e in extra:
-        e["id"] = f"late-{e['id']}"
-    return events, extra
+    events.sort(key=lambda e: utc(str(e["occurred_at"])))
+    return events[:-singles], events[-singles:]
+
+
+def utc(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).astimezone(UTC).isoformat()
 
 
 def service_run(url: str, events: list[dict[str, object]], tenant: str) -> float:
@@ -194,8 +197,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=600)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    events, extra = make_events(args.learners)
-    singles = extra[:2000]
+    events, singles = make_events(args.learners, 2000)
     folds = fold_latency(events)
     print(
         f"python {sys.version.split()[0]}; {len(events):,} events "

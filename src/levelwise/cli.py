@@ -310,7 +310,14 @@ def _demo_summary(engine: Levelwise, compiled: ProgramSummary, now: Any) -> None
     )
     best = max(states, key=lambda s: (s.level, s.xp, s.learner))
     out.print(f"\nexample receipts of {best.learner} ({compiled.title}):")
-    for row in engine.receipts("demo", best.learner, limit=8):
+    levels = engine.receipts("demo", best.learner, limit=3, kinds=["level_reached"])
+    seen: set[str] = set()
+    varied = []
+    for row in engine.receipts("demo", best.learner, limit=500, kinds=["xp"]):
+        if row["receipt"]["rule"] not in seen:
+            seen.add(row["receipt"]["rule"])
+            varied.append(row)
+    for row in [*levels, *varied[:6]]:
         out.print("  " + _receipt_line(row), highlight=False, markup=False)
 
 

@@ -40,11 +40,11 @@ class Persona:
 
 
 PERSONAS = (
-    Persona("daily", 0.25, 6.0, 25.0),
-    Persona("steady", 0.30, 3.5, 40.0),
-    Persona("binge", 0.15, 1.2, 110.0),
-    Persona("casual", 0.15, 1.5, 20.0),
-    Persona("drop-out", 0.15, 3.0, 30.0, (1, 5)),
+    Persona("daily", 0.25, 6.0, 40.0),
+    Persona("steady", 0.30, 4.0, 50.0),
+    Persona("binge", 0.15, 1.5, 120.0),
+    Persona("casual", 0.15, 1.5, 25.0),
+    Persona("drop-out", 0.15, 3.0, 35.0, (1, 5)),
 )
 
 
@@ -81,7 +81,7 @@ def simulate(
     for i in range(learners):
         persona = rng.choices(PERSONAS, weights=[p.share for p in PERSONAS])[0]
         offset = timezone(timedelta(hours=rng.choice(OFFSETS)))
-        enrol = START + timedelta(days=rng.uniform(0, weeks * 7 * 0.5))
+        enrol = START + timedelta(days=rng.uniform(0, min(weeks, 4) * 7))
         learner = _Learner(f"learner-{i:05d}", persona, rng.gauss(0, 1), offset, enrol)
         stop = end
         if persona.drops_after is not None:

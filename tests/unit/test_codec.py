@@ -42,3 +42,15 @@ def test_state_and_outcomes_round_trip(program):
             == outcome
         )
     assert kinds == {"xp", "unit_completed", "level_reached"}
+
+
+def test_evolve_matches_dataclasses_replace(program):
+    from dataclasses import replace
+
+    from levelwise.domain.fold import initial_state
+    from levelwise.domain.state import evolve
+
+    state = initial_state("ana", program)
+    changes = {"xp": 5, "units_completed": frozenset({"u1"}), "events": 2}
+    assert evolve(state, changes) == replace(state, **changes)
+    assert state.xp == 0  # untouched

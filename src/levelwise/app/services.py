@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from levelwise.app import views
@@ -357,9 +358,12 @@ def _key_digest(key: str) -> str:
 
 
 def _loads(text: str) -> Any:
-    import json
+    return orjson.loads(text)
 
-    return json.loads(text)
+
+def _dumps(data: object) -> str:
+    """Canonical JSON (sorted keys, compact), as the domain codec defines it."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _fold_into(
@@ -385,7 +389,7 @@ def _fold_into(
                         program.version,
                         data["kind"],
                         at,
-                        codec.dumps(data),
+                        _dumps(data),
                     )
                 )
     return state
@@ -401,7 +405,7 @@ def snapshot_of(state: LearnerState, program: Program) -> Snapshot:
         last_at=state.last_key[0],
         last_id=state.last_key[1],
         events=state.events,
-        state=codec.dumps(codec.state_to_dict(state)),
+        state=_dumps(codec.state_to_dict(state)),
     )
 
 

@@ -164,9 +164,12 @@ def check_references(model: BaseModel, program: Program) -> str | None:
 
 
 def canonical_body(model: BaseModel) -> str:
-    """The event as canonical JSON: sorted keys, no spaces, no nulls."""
-    data = model.model_dump(mode="json", exclude_none=True)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The event as canonical JSON: the model's field order, compact, no nulls.
+
+    Each event type has one fixed field order, so equal events give equal bytes
+    whatever the client's key order or number spelling (``8`` and ``8.0``).
+    """
+    return model.__pydantic_serializer__.to_json(model, exclude_none=True).decode()
 
 
 def digest_of(body: str) -> str:

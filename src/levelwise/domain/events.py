@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import ClassVar
 
 INTERACTION_KINDS = ("mic", "answer", "chat", "pk")
@@ -33,10 +32,12 @@ class Event:
         """The wire type, such as ``lesson.watched``."""
         return self.TYPE
 
-    @cached_property
-    def sort_key(self) -> tuple[str, str]:
-        """Per-learner order: ``(occurred_at in UTC, id)``."""
-        return (utc_key(self.occurred_at), self.id)
+    sort_key: tuple[str, str] = field(init=False, repr=False, compare=False)
+    """Per-learner order: ``(occurred_at in UTC, id)``."""
+
+    def __post_init__(self) -> None:
+        """Compute the sort key once (the fold and the log read it often)."""
+        object.__setattr__(self, "sort_key", (utc_key(self.occurred_at), self.id))
 
     @property
     def local_day(self) -> str:
@@ -45,14 +46,19 @@ class Event:
 
     def fields_for_rules(self) -> dict[str, object]:
         """The type-specific fields that XP rules may read."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in _ENVELOPE and f.name != "metrics"
-        }
+        names = _RULE_FIELDS.get(type(self))
+        if names is None:
+            names = tuple(
+                f.name
+                for f in fields(self)
+                if f.name not in _ENVELOPE and f.name != "metrics"
+            )
+            _RULE_FIELDS[type(self)] = names
+        return {name: getattr(self, name) for name in names}
 
 
-_ENVELOPE = frozenset({"id", "learner", "occurred_at", "unit"})
+_ENVELOPE = frozenset({"id", "learner", "occurred_at", "unit", "sort_key"})
+_RULE_FIELDS: dict[type[Event], tuple[str, ...]] = {}
 
 
 def utc_key(moment: datetime) -> str:

@@ -21,9 +21,8 @@ from levelwise.domain.events import (
     PracticeCompleted,
     QuestionAnswered,
     UnitFinished,
-    utc_key,
 )
-from levelwise.domain.gates import gate_env, gate_values
+from levelwise.domain.gates import fields_read, gate_env, gate_values, gates_hold
 from levelwise.domain.mastery import MasteryModel, RunningMastery, dimension_abilities
 from levelwise.domain.outcomes import (
     LevelLost,
@@ -34,7 +33,7 @@ from levelwise.domain.outcomes import (
     XpAwarded,
 )
 from levelwise.domain.program import Program, XpRule
-from levelwise.domain.state import LearnerState, LevelStamp
+from levelwise.domain.state import LearnerState, LevelStamp, evolve
 
 Changes = dict[str, Any]
 
@@ -71,7 +70,7 @@ def fold(
         The new state and what was decided (XP with receipts, units, levels).
     """
     model = model or default_model(program)
-    at = utc_key(event.occurred_at)
+    at = event.sort_key[0]
     changes: Changes = {"events": state.events + 1, "last_key": (at, event.id)}
     day = event.local_day
     if day != state.day:
@@ -81,9 +80,18 @@ def fold(
     outcomes: list[Outcome] = []
     _track(event, state, changes, program, model, outcomes, at)
     _award_xp(event, state, changes, program, outcomes, at)
-    new = replace(state, **changes)
-    new = _settle_level(new, event, program, model, outcomes, at)
+    new = evolve(state, changes)
+    if state.events == 0 or program.can_go_down or _may_open(changes, program, state):
+        new = _settle_level(new, event, program, model, outcomes, at)
     return new, tuple(outcomes)
+
+
+def _may_open(changes: Changes, program: Program, state: LearnerState) -> bool:
+    """Whether the change touched anything the next level's gates read."""
+    nxt = state.level + 1
+    if nxt >= len(program.levels):
+        return False
+    return not fields_read(program.level_variables[nxt]).isdisjoint(changes)
 
 
 def fold_all(
@@ -231,36 +239,37 @@ def _award_xp(
     env["unit_minutes"] = unit.minutes if unit else 0.0
     xp = state.xp
     today: dict[str, int] = dict(changes.get("xp_today", state.xp_today))
-    repeats = dict(state.repeats)
+    repeats: dict[str, int] | None = None
     for rule in rules:
         if rule.when is not None and not rule.when.evaluate(env):
             continue
-        receipt = _receipt(rule, env, event.unit, today, repeats)
+        repeat = 0
+        if event.unit is not None and rule.repeat_decay != 1.0:
+            if repeats is None:
+                repeats = dict(state.repeats)
+            key = f"{rule.id}|{event.unit}"
+            repeat = repeats.get(key, 0)
+            repeats[key] = repeat + 1
+        receipt = _receipt(rule, env, repeat, today)
         if receipt is None:
             continue
         xp += receipt.xp
         today[rule.id] = receipt.earned_today + receipt.xp
         outcomes.append(XpAwarded(event.id, event.learner, at, receipt.xp, xp, receipt))
-    changes["xp"] = xp
-    changes["xp_today"] = MappingProxyType(today)
-    changes["repeats"] = MappingProxyType(repeats)
+    if xp != state.xp:
+        changes["xp"] = xp
+    if outcomes:
+        changes["xp_today"] = MappingProxyType(today)
+    if repeats is not None:
+        changes["repeats"] = MappingProxyType(repeats)
 
 
 def _receipt(
-    rule: XpRule,
-    env: dict[str, object],
-    unit: str | None,
-    today: dict[str, int],
-    repeats: dict[str, int],
+    rule: XpRule, env: dict[str, object], repeat: int, today: dict[str, int]
 ) -> Receipt | None:
     value = rule.xp.evaluate(env)
     base = float(value) if isinstance(value, int | float) else 0.0
-    factor, repeat = 1.0, 0
-    if unit is not None and rule.repeat_decay != 1.0:
-        key = f"{rule.id}|{unit}"
-        repeat = repeats.get(key, 0)
-        repeats[key] = repeat + 1
-        factor = max(rule.repeat_floor, rule.repeat_decay**repeat)
+    factor = max(rule.repeat_floor, rule.repeat_decay**repeat) if repeat else 1.0
     amount = max(0, round(base * factor))
     earned = today.get(rule.id, 0)
     capped = rule.daily_cap is not None and earned + amount > rule.daily_cap
@@ -295,8 +304,8 @@ def _settle_level(
     levels = program.levels
     while state.level + 1 < len(levels):
         nxt = state.level + 1
-        env = gate_env(state, program.level_variables[nxt], prior)
-        if not all(g.expr.evaluate(env) for g in levels[nxt].gates):
+        opened, env = gates_hold(levels[nxt].gates, state, prior)
+        if not opened:
             break
         values = gate_values(levels[nxt].gates, env)
         level = levels[nxt]
@@ -314,10 +323,10 @@ def _settle_level(
         stamp = LevelStamp(level.id, at, event.id)
         state = replace(state, level=nxt, history=(*state.history, stamp))
     while program.can_go_down and state.level > 0:
-        env = gate_env(state, program.level_variables[state.level], prior)
         gates = levels[state.level].gates
-        if all(g.expr.evaluate(env) for g in gates):
+        if gates_hold(gates, state, prior)[0]:
             break
+        env = gate_env(state, program.level_variables[state.level], prior)
         lower = levels[state.level - 1]
         outcomes.append(
             LevelLost(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from levelwise.domain.expr import Comparison, Schema
 from levelwise.domain.outcomes import GateValue
@@ -54,6 +55,31 @@ STATE_VARIABLES: dict[str, tuple[str, Callable[[LearnerState], object], str]] = 
 """Gate variables: name -> (type, getter, description)."""
 
 
+_READS: dict[str, frozenset[str]] = {
+    "watch_minutes": frozenset({"watch_seconds"}),
+    "live_minutes": frozenset({"live_seconds"}),
+    "practice_minutes": frozenset({"practice_seconds"}),
+    "study_minutes": frozenset({"watch_seconds", "live_seconds", "practice_seconds"}),
+    "homework_average": frozenset({"homework_submitted", "homework_score_sum"}),
+    "accuracy": frozenset({"questions_answered", "questions_correct"}),
+    "units_completed_count": frozenset({"units_completed"}),
+}
+
+
+@lru_cache(maxsize=1024)
+def fields_read(names: frozenset[str]) -> frozenset[str]:
+    """The learner-state fields that gate variables ``names`` are computed from."""
+    fields: set[str] = set()
+    for name in names:
+        if name.startswith("dimension."):
+            fields.add("abilities")
+        elif name.startswith("mastery."):
+            fields.add("mastery")
+        else:
+            fields.update(_READS.get(name, (name,)))
+    return frozenset(fields)
+
+
 def gate_schema(program: Program) -> Schema:
     """The variables level gates may use in ``program``."""
     return Schema(
@@ -75,16 +101,35 @@ def gate_env(
         names: Variable keys, e.g. ``xp`` or ``dimension.vocabulary``.
         prior: Mastery of a knowledge point that has no evidence yet.
     """
+    return {name: gate_variable(state, name, prior) for name in names}
+
+
+def gate_variable(state: LearnerState, name: str, prior: float) -> object:
+    """The value of one gate variable for ``state``."""
+    if name.startswith("dimension."):
+        return state.abilities.get(name[10:], (0.0, 0.0))[0]
+    if name.startswith("mastery."):
+        m = state.mastery.get(name[8:])
+        return m.value if m is not None else prior
+    return STATE_VARIABLES[name][1](state)
+
+
+def gates_hold(
+    gates: Iterable[Gate], state: LearnerState, prior: float
+) -> tuple[bool, dict[str, object]]:
+    """Whether every gate holds, and the values read on the way.
+
+    Variables are read gate by gate and the check stops at the first gate that
+    fails, so a blocked level costs only the reads of its first failing gate.
+    """
     env: dict[str, object] = {}
-    for name in names:
-        if name.startswith("dimension."):
-            env[name] = state.abilities.get(name[10:], (0.0, 0.0))[0]
-        elif name.startswith("mastery."):
-            m = state.mastery.get(name[8:])
-            env[name] = m.value if m is not None else prior
-        else:
-            env[name] = STATE_VARIABLES[name][1](state)
-    return env
+    for gate in gates:
+        for name in gate.expr.names:
+            if name not in env:
+                env[name] = gate_variable(state, name, prior)
+        if not gate.expr.evaluate(env):
+            return False, env
+    return True, env
 
 
 def gate_values(gates: Iterable[Gate], env: dict[str, object]) -> tuple[GateValue, ...]:

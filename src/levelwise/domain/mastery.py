@@ -94,16 +94,19 @@ def dimension_abilities(
     """
     result: dict[str, tuple[float, float]] = {}
     wanted = program.dimension_weights if only is None else only
+    initial = model.initial
     for dim in wanted:
         weights = program.dimension_weights[dim]
-        total = sum(w for _, w in weights)
+        total = program.dimension_totals[dim]
         if total <= 0:
             result[dim] = (0.0, 0.0)
             continue
         mean = 0.0
         var = 0.0
         for kp, w in weights:
-            m = mastery.get(kp) or model.initial(kp)
+            m = mastery.get(kp)
+            if m is None:
+                m = initial(kp)
             mean += w * m.value
             var += (w * m.sd) ** 2
         result[dim] = (round(mean / total, 6), round(math.sqrt(var) / total, 6))

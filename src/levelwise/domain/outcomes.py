@@ -56,8 +56,11 @@ class Receipt:
     def text(self) -> str:
         """One line a learner or support agent can read."""
         shown = ", ".join(f"{k}={_fmt(v)}" for k, v in self.inputs)
-        parts = [f"+{self.xp} XP: {self.rule} ({self.formula} = {_fmt(self.base)}"]
-        parts[0] += f" with {shown})" if shown else ")"
+        if shown:
+            parts = [f"+{self.xp} XP: {self.rule} ({self.formula} = {_fmt(self.base)}"]
+            parts[0] += f" with {shown})"
+        else:  # a constant formula: its value says it all
+            parts = [f"+{self.xp} XP: {self.rule} ({_fmt(self.base)})"]
         if self.factor != 1.0:
             parts.append(f"repeat #{self.repeat + 1} on this unit x{_fmt(self.factor)}")
         if self.capped:

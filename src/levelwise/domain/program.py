@@ -156,6 +156,11 @@ class Program:
         return {k: tuple(v) for k, v in weights.items()}
 
     @cached_property
+    def dimension_totals(self) -> dict[str, float]:
+        """The sum of each dimension's knowledge-point weights."""
+        return {d: sum(w for _, w in ws) for d, ws in self.dimension_weights.items()}
+
+    @cached_property
     def level_variables(self) -> tuple[frozenset[str], ...]:
         """The gate variables each level reads."""
         return tuple(

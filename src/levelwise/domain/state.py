@@ -70,3 +70,15 @@ class LearnerState:
     last_key: tuple[str, str] = ("", "")
     enrolled_at: str = ""
     history: tuple[LevelStamp, ...] = ()
+
+
+def evolve(state: LearnerState, changes: dict[str, Any]) -> LearnerState:
+    """A copy of ``state`` with ``changes`` applied.
+
+    Same result as ``dataclasses.replace`` for this plain frozen dataclass (no
+    ``__post_init__``, no validation), several times faster on the fold's path.
+    """
+    new = object.__new__(LearnerState)
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(changes)
+    return new
