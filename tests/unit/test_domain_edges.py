@@ -10,7 +10,7 @@ from levelwise.domain import codec
 from levelwise.domain.fold import fold_all, initial_state
 from levelwise.domain.gates import gate_env, gate_values
 from levelwise.domain.outcomes import LevelLost, XpAwarded
-from tests.factories import SMALL_PROGRAM, answered, event, homework, watched
+from tests.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
 
 EDGE = (
     SMALL_PROGRAM.replace(
@@ -23,6 +23,10 @@ EDGE = (
   - id: talk
     on: live.interaction
     xp: if(kind == "mic", 3, 1)
+  - id: bonus
+    on: lesson.watched
+    xp: 3
+    repeat_decay: 0.5
 """
 )
 
@@ -51,7 +55,16 @@ def test_homework_without_unit_or_points_counts_but_is_no_evidence():
 def test_awards_that_round_to_zero_leave_no_receipt():
     program = load_program(EDGE)
     _, outcomes = run(program, [watched(20)])
-    assert [o for o in outcomes if isinstance(o, XpAwarded)] == []
+    assert [o.receipt.rule for o in outcomes if isinstance(o, XpAwarded)] == ["bonus"]
+
+
+def test_two_decaying_rules_on_one_event_count_repeats_apart():
+    program = load_program(EDGE)
+    state, outcomes = run(program, [watched(600, minutes=i) for i in range(2)])
+    texts = [o.receipt.text for o in outcomes if isinstance(o, XpAwarded)]
+    assert texts[1] == "+3 XP: bonus (3)"
+    assert texts[3] == "+2 XP: bonus (3); repeat #2 on this unit x0.5"
+    assert dict(state.repeats) == {"watching|u1": 2, "bonus|u1": 2}
 
 
 def test_string_inputs_show_in_receipts():
@@ -93,3 +106,35 @@ def test_level_lost_round_trips_through_json():
     assert data["kind"] == "level_lost" and codec.outcome_from_dict(data) == lost
     met = {g["gate"]: g["met"] for g in data["gates"]}
     assert met == {"xp >= 100": True, "mastery.numbers >= 0.3": False}
+
+
+def test_a_learner_at_the_top_keeps_folding_without_level_checks():
+    easy = SMALL_PROGRAM.replace("xp >= 300", "xp >= 120").replace(
+        "dimension.vocabulary >= 0.5", "dimension.vocabulary >= 0.2"
+    )
+    program = load_program(easy)
+    raws = [homework(10, minutes=i) for i in range(3)] + [completed("u1", minutes=5)]
+    state, _ = run(program, [*raws, watched(600, minutes=9)])
+    assert state.level == 2 and state.xp == 50 * 3 + 20 + 10
+
+
+def test_a_mastery_gate_opens_through_evidence_alone():
+    source = SMALL_PROGRAM.replace(
+        "units_completed includes [u1]", "mastery.numbers >= 0.6"
+    ).replace("- xp >= 100\n", "- xp >= 5\n      - xp + watch_minutes >= 5\n")
+    program = load_program(source)
+    state, outcomes = run(program, [answered(True, minutes=i) for i in range(4)])
+    assert state.level == 1
+    reached = [o for o in outcomes if not isinstance(o, XpAwarded)]
+    assert [g.gate for g in reached[-1].gates] == [
+        "xp >= 5",
+        "xp + watch_minutes >= 5",
+        "mastery.numbers >= 0.6",
+    ]
+
+
+def test_rules_that_award_nothing_leave_the_daily_tally_alone():
+    program = load_program(EDGE)
+    state, outcomes = run(program, [homework(0)])
+    assert outcomes == () or not [o for o in outcomes if isinstance(o, XpAwarded)]
+    assert dict(state.xp_today) == {}

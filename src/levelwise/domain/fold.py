@@ -240,6 +240,7 @@ def _award_xp(
     xp = state.xp
     today: dict[str, int] = dict(changes.get("xp_today", state.xp_today))
     repeats: dict[str, int] | None = None
+    awarded = False
     for rule in rules:
         if rule.when is not None and not rule.when.evaluate(env):
             continue
@@ -254,11 +255,12 @@ def _award_xp(
         if receipt is None:
             continue
         xp += receipt.xp
+        awarded = True
         today[rule.id] = receipt.earned_today + receipt.xp
         outcomes.append(XpAwarded(event.id, event.learner, at, receipt.xp, xp, receipt))
     if xp != state.xp:
         changes["xp"] = xp
-    if outcomes:
+    if awarded:
         changes["xp_today"] = MappingProxyType(today)
     if repeats is not None:
         changes["repeats"] = MappingProxyType(repeats)
