@@ -46,3 +46,19 @@ def outcome(
     """One outcome of an event."""
     body = json.dumps({"kind": kind, "event": event_id, "seq": seq})
     return StoredOutcome(learner, event_id, seq, version, kind, when or at(0), body)
+
+
+def checkpoint(
+    learner: str = "ana",
+    events: int = 200,
+    *,
+    when: str | None = None,
+    event_id: str | None = None,
+    version: int = 1,
+    xp: int = 0,
+) -> Snapshot:
+    """A learner's checkpoint after ``events`` events (keyed by its last event)."""
+    state = json.dumps({"learner": learner, "events": events, "xp": xp})
+    last_at = when or at(events)
+    last_id = event_id or f"e-{events:04d}"
+    return Snapshot(learner, version, "a1", xp, last_at, last_id, events, state)

@@ -12,7 +12,7 @@ import pytest
 
 from levelwise.app.ports import EventLog, LogSession
 from levelwise.errors import ConcurrencyError
-from tests.contract.builders import at, outcome, snapshot, stored_event
+from tests.contract.builders import at, checkpoint, outcome, snapshot, stored_event
 from tests.contract.conftest import new_tenant
 
 # -- events -------------------------------------------------------------------
@@ -88,6 +88,7 @@ def test_empty_batches_and_lists_are_no_ops(event_log, tenant):
         s.append([])
         s.put_snapshots([])
         s.add_outcomes([])
+        s.put_checkpoints([])
         assert s.digests([]) == {}
         assert s.snapshots([]) == {}
         assert s.learners() == []
@@ -100,6 +101,8 @@ def _write_everything(s: LogSession) -> None:
     s.append([stored_event("new-1", "bob")])
     s.put_snapshots([snapshot("bob")])
     s.add_outcomes([outcome("new-1", learner="bob")])
+    s.put_checkpoints([checkpoint("bob")])
+    s.clear_checkpoints("ana", 1)
     s.save_program("program: two", "b" * 64, "2026-01-02T00:00:00Z")
 
 
@@ -111,6 +114,8 @@ def _assert_only_first_session(event_log: EventLog, tenant: str) -> None:
         assert s.digests(["e1", "new-1"]).keys() == {"e1"}
         assert s.snapshots(["ana", "bob"]) == {"ana": snapshot("ana")}
         assert s.outcomes("bob", 1) == []
+        assert s.checkpoint_before("bob", 1, (at(999), "")) is None
+        assert s.checkpoint_before("ana", 1, (at(999), "")) == checkpoint("ana")
         stored = s.program(None)
         assert stored is not None
         assert stored.version == 1
@@ -120,6 +125,7 @@ def _first_session(event_log: EventLog, tenant: str) -> None:
     with event_log.session(tenant) as s:
         s.append([stored_event("e1")])
         s.put_snapshots([snapshot("ana")])
+        s.put_checkpoints([checkpoint("ana")])
         s.save_program("program: one", "a" * 64, "2026-01-01T00:00:00Z")
 
 
@@ -194,15 +200,19 @@ def test_tenants_never_see_each_other(event_log, tenant, other_tenant):
         assert s.outcomes("ana", 1) == []
         assert s.program(None) is None
         assert s.program(1) is None
+        assert s.checkpoint_before("ana", 1, (at(999), "")) is None
         # Event ids are unique per tenant only.
         s.append([stored_event("e1", when=at(3))])
         s.add_outcomes([outcome("e1", kind="level_reached")])
         s.clear_outcomes("ana", 1)
+        s.clear_checkpoints("ana", 1)
+        s.put_checkpoints([checkpoint("ana", xp=99)])
         assert s.save_program("program: b", "c" * 64, "2026-02-01T00:00:00Z") == 1
 
     with event_log.session(tenant) as s:
         assert s.history("ana") == [stored_event("e1")]
         assert [o.kind for o in s.outcomes("ana", 1)] == ["xp"]
+        assert s.checkpoint_before("ana", 1, (at(999), "")) == checkpoint("ana")
         stored = s.program(None)
         assert stored is not None
         assert stored.source == "program: one"

@@ -14,6 +14,8 @@ from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.migrate import MIGRATIONS, alembic_config, migrate
 from levelwise.adapters.sql.tables import metadata
 
+HEAD = "0002"
+
 
 def _diffs(connection: Connection) -> list[object]:
     ours = set(metadata.tables)
@@ -55,7 +57,7 @@ def test_migrate_again_changes_nothing(sql_engine):
     migrate(sql_engine)
 
     with sql_engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD
         assert _diffs(connection) == []
 
 
@@ -78,10 +80,24 @@ def test_downgrade_to_base_drops_every_table(sqlite_engine):
     assert inspect(sqlite_engine).get_table_names() == ["alembic_version"]
 
 
+def test_checkpoints_revision_upgrades_a_database_at_0001(sqlite_engine):
+    config = alembic_config()
+    with sqlite_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert "checkpoints" not in inspect(sqlite_engine).get_table_names()
+
+    migrate(sqlite_engine)
+
+    assert "checkpoints" in inspect(sqlite_engine).get_table_names()
+    with sqlite_engine.connect() as connection:
+        assert _diffs(connection) == []
+
+
 def test_migrations_ship_inside_the_package():
     package = Path(__file__).parents[2] / "src" / "levelwise"
     assert MIGRATIONS.is_relative_to(package.resolve())
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "script.py.mako").is_file()
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    assert heads == ["0001"]
+    assert heads == [HEAD]

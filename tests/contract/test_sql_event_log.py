@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from levelwise.adapters.sql.engine import create_engine_for
+from levelwise.adapters.sql.engine import create_engine_for, reader
 from levelwise.adapters.sql.event_log import SqlEventLog
+from levelwise.adapters.sql.migrate import migrate
 from levelwise.errors import ConcurrencyError, StoreError
 from tests.contract.builders import stored_event
 
@@ -43,6 +44,76 @@ def test_sqlite_transactions_take_the_write_lock_at_begin(sqlite_engine, tmp_pat
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+def test_sqlite_read_transactions_leave_the_write_lock_free(sqlite_engine, tmp_path):
+    log = SqlEventLog(sqlite_engine)
+    with log.session("t") as s:
+        s.append([stored_event("e1")])
+    other = sqlite3.connect(tmp_path / "levelwise.db", timeout=0, isolation_level=None)
+    try:
+        with log.read("t") as s:
+            assert [e.event_id for e in s.history("ana")] == ["e1"]
+            # A writer starts and commits while the read transaction is open.
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("DELETE FROM events")
+            other.execute("COMMIT")
+            assert [e.event_id for e in s.history("ana")] == ["e1"]
+        with log.read("t") as s:
+            assert s.history("ana") == []
+    finally:
+        other.close()
+
+
+def test_sqlite_writes_after_reads_on_one_connection_still_lock_and_write():
+    # An in-memory database has a single connection: every session shares it,
+    # so the read-only switch must be turned off again for writers.
+    engine = create_engine_for("sqlite://")
+    try:
+        migrate(engine)
+        log = SqlEventLog(engine)
+        for n in range(3):
+            with pytest.raises(StoreError), log.read("t") as s:
+                s.append([stored_event(f"r{n}")])
+            with log.session("t") as s:
+                s.append([stored_event(f"w{n}", when=f"2026-01-0{n + 1}")])
+            with log.read("t") as s:
+                assert len(s.history("ana")) == n + 1
+        with engine.begin() as connection:
+            query_only = connection.exec_driver_sql("PRAGMA query_only").scalar()
+        assert query_only == 0
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_write_sessions_still_take_the_lock_after_a_read(
+    sqlite_engine, tmp_path
+):
+    log = SqlEventLog(sqlite_engine)
+    with log.read("t") as s:
+        s.history("ana")
+    other = sqlite3.connect(tmp_path / "levelwise.db", timeout=0, isolation_level=None)
+    try:
+        with log.session("t"):
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+
+
+@pytest.mark.postgres
+def test_postgres_reads_are_read_only_repeatable_read_and_reset(pg_engine):
+    show = (
+        "SELECT current_setting('transaction_read_only'),"
+        " current_setting('transaction_isolation')"
+    )
+    for _ in range(3):
+        with reader(pg_engine).begin() as connection:
+            got = tuple(connection.exec_driver_sql(show).one())
+        assert got == ("on", "repeatable read")
+        with pg_engine.begin() as connection:
+            got = tuple(connection.exec_driver_sql(show).one())
+        assert got == ("off", "read committed")
 
 
 def test_sqlite_memory_database_is_one_database_for_every_thread():

@@ -40,3 +40,17 @@ def test_the_learner_view_shows_next_gates_and_counters(engine):
         and view.counters["homework_average"] == 0.5
     )
     assert view.mastery["numbers"][2] == 1
+
+
+def test_a_stale_projection_is_refolded_from_the_start(engine, program):
+    engine.ingest("school", [watched(600, minutes=1), homework(8, minutes=2)])
+    # A program version saved without a replay (another tool, a restore)
+    # leaves the snapshot of version 1 behind version 2.
+    with engine.log.session("school") as s:
+        source = s.program(None).source
+        s.save_program(source.replace("50 *", "20 *"), "f" * 64, "2026-01-02")
+    report = engine.ingest("school", [watched(120, unit="u3", minutes=3)])
+    assert report.refolded == 1
+    assert report.results[0].xp == 2
+    assert engine.learner("school", "ana").xp == 10 + 16 + 2
+    assert len(engine.receipts("school", "ana", version=2)) == 3

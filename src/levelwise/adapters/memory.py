@@ -7,15 +7,19 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from levelwise.app.ports import (
+    Key,
     LogSession,
     Snapshot,
     StoredEvent,
     StoredOutcome,
     StoredProgram,
 )
-from levelwise.errors import ConcurrencyError
+from levelwise.errors import ConcurrencyError, StoreError
+
+_Checkpoints = dict[tuple[str, int], dict[Key, Snapshot]]
 
 
 @dataclass
@@ -24,7 +28,19 @@ class _Tenant:
     by_learner: dict[str, list[StoredEvent]] = field(default_factory=dict)
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     outcomes: dict[tuple[str, int], list[StoredOutcome]] = field(default_factory=dict)
+    checkpoints: _Checkpoints = field(default_factory=dict)
     programs: list[StoredProgram] = field(default_factory=list)
+
+    def copy(self) -> _Tenant:
+        """A copy that can change without touching this one (rows are frozen)."""
+        work = copy.copy(self)
+        work.events = dict(self.events)
+        work.by_learner = {k: list(v) for k, v in self.by_learner.items()}
+        work.snapshots = dict(self.snapshots)
+        work.outcomes = {k: list(v) for k, v in self.outcomes.items()}
+        work.checkpoints = {k: dict(v) for k, v in self.checkpoints.items()}
+        work.programs = list(self.programs)
+        return work
 
 
 class _MemorySession:
@@ -46,8 +62,10 @@ class _MemorySession:
             self.data.events[event.event_id] = event
             self.data.by_learner.setdefault(event.learner, []).append(event)
 
-    def history(self, learner: str) -> list[StoredEvent]:
+    def history(self, learner: str, after: Key | None = None) -> list[StoredEvent]:
         rows = self.data.by_learner.get(learner, [])
+        if after is not None:
+            rows = [e for e in rows if (e.occurred_at, e.event_id) > after]
         return sorted(rows, key=lambda e: (e.occurred_at, e.event_id))
 
     def learners(self) -> list[str]:
@@ -66,8 +84,15 @@ class _MemorySession:
             key = (outcome.learner, outcome.program_version)
             self.data.outcomes.setdefault(key, []).append(outcome)
 
-    def clear_outcomes(self, learner: str, program_version: int) -> None:
-        self.data.outcomes.pop((learner, program_version), None)
+    def clear_outcomes(
+        self, learner: str, program_version: int, after: Key | None = None
+    ) -> None:
+        key = (learner, program_version)
+        if after is None:
+            self.data.outcomes.pop(key, None)
+        elif key in self.data.outcomes:
+            rows = self.data.outcomes[key]
+            self.data.outcomes[key] = [o for o in rows if (o.at, o.event_id) <= after]
 
     def outcomes(
         self,
@@ -82,6 +107,30 @@ class _MemorySession:
         ordered = sorted(rows, key=lambda o: (o.at, o.event_id, o.seq), reverse=True)
         return ordered[:limit]
 
+    def put_checkpoints(self, checkpoints: Sequence[Snapshot]) -> None:
+        for point in checkpoints:
+            kept = self.data.checkpoints.setdefault(
+                (point.learner, point.program_version), {}
+            )
+            kept[(point.last_at, point.last_id)] = point
+
+    def checkpoint_before(
+        self, learner: str, program_version: int, key: Key
+    ) -> Snapshot | None:
+        kept = self.data.checkpoints.get((learner, program_version), {})
+        earlier = [k for k in kept if k < key]
+        return kept[max(earlier)] if earlier else None
+
+    def clear_checkpoints(
+        self, learner: str, program_version: int, after: Key | None = None
+    ) -> None:
+        key = (learner, program_version)
+        if after is None:
+            self.data.checkpoints.pop(key, None)
+        elif key in self.data.checkpoints:
+            kept = self.data.checkpoints[key]
+            self.data.checkpoints[key] = {k: v for k, v in kept.items() if k <= after}
+
     def save_program(self, source: str, digest: str, created_at: str) -> int:
         version = len(self.data.programs) + 1
         self.data.programs.append(StoredProgram(version, source, digest, created_at))
@@ -94,11 +143,28 @@ class _MemorySession:
         return programs[version - 1] if 0 < version <= len(programs) else None
 
 
+def _read_only(*_: object, **__: object) -> NoReturn:
+    msg = "this session only reads; open a write session to change the log"
+    raise StoreError(msg)
+
+
+class _ReadSession(_MemorySession):
+    """A read-only view of committed data, shared without a copy.
+
+    A write session never changes the data it started from (it swaps in a
+    changed copy), so this view stays consistent; its writes raise.
+    """
+
+    append = put_snapshots = add_outcomes = clear_outcomes = _read_only
+    put_checkpoints = clear_checkpoints = save_program = _read_only
+
+
 class InMemoryEventLog:
     """Keeps every tenant's log in dictionaries.
 
     A session works on a copy of the tenant's data and swaps it in on success,
-    so a failed transaction changes nothing, as with a database.
+    so a failed transaction changes nothing, as with a database. A read
+    session shares the committed data without a copy and without the lock.
     """
 
     def __init__(self) -> None:
@@ -111,15 +177,18 @@ class InMemoryEventLog:
     def session(self, tenant: str) -> Iterator[LogSession]:
         """Open a transaction on ``tenant``; commits when the block exits cleanly."""
         with self._lock:
-            current = self._tenants.get(tenant, _Tenant())
-            work = copy.copy(current)
-            work.events = dict(current.events)
-            work.by_learner = {k: list(v) for k, v in current.by_learner.items()}
-            work.snapshots = dict(current.snapshots)
-            work.outcomes = {k: list(v) for k, v in current.outcomes.items()}
-            work.programs = list(current.programs)
+            work = self._tenants.get(tenant, _Tenant()).copy()
             yield _MemorySession(work)
             self._tenants[tenant] = work
+
+    @contextmanager
+    def read(self, tenant: str) -> Iterator[LogSession]:
+        """Open a read-only view of ``tenant``'s committed data.
+
+        Raises:
+            StoreError: On any write through the view.
+        """
+        yield _ReadSession(self._tenants.get(tenant, _Tenant()))
 
     def tenant_for_key(self, key_digest: str) -> str | None:
         """The tenant bound to this key digest."""

@@ -7,6 +7,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+Key = tuple[str, str]
+"""A position in a learner's log: ``(occurred_at, event_id)``."""
+
 
 @dataclass(frozen=True)
 class StoredEvent:
@@ -34,6 +37,10 @@ class StoredEvent:
 @dataclass(frozen=True)
 class Snapshot:
     """A learner's folded state (a projection; rebuilt by replay).
+
+    The same shape serves as a checkpoint: the state right after the event
+    ``(last_at, last_id)``, kept so that a late event need not re-fold from
+    the start.
 
     Attributes:
         learner: The learner.
@@ -107,8 +114,14 @@ class LogSession(Protocol):
         """Append new events (ids not stored yet)."""
         ...
 
-    def history(self, learner: str) -> list[StoredEvent]:
-        """A learner's events in ``(occurred_at, event_id)`` order."""
+    def history(self, learner: str, after: Key | None = None) -> list[StoredEvent]:
+        """A learner's events in ``(occurred_at, event_id)`` order.
+
+        Args:
+            learner: The learner.
+            after: If given, only the events whose ``(occurred_at, event_id)``
+                is greater than this key.
+        """
         ...
 
     def learners(self) -> list[str]:
@@ -127,8 +140,17 @@ class LogSession(Protocol):
         """Record outcomes."""
         ...
 
-    def clear_outcomes(self, learner: str, program_version: int) -> None:
-        """Forget a learner's outcomes of one program version (before a re-fold)."""
+    def clear_outcomes(
+        self, learner: str, program_version: int, after: Key | None = None
+    ) -> None:
+        """Forget a learner's outcomes of one program version (before a re-fold).
+
+        Args:
+            learner: The learner.
+            program_version: The program version whose outcomes go.
+            after: If given, only the outcomes whose ``(at, event_id)`` is
+                greater than this key go; earlier ones stay.
+        """
         ...
 
     def outcomes(
@@ -139,6 +161,44 @@ class LogSession(Protocol):
         limit: int = 100,
     ) -> list[StoredOutcome]:
         """A learner's outcomes of a version, newest first (by ``at``, then event)."""
+        ...
+
+    def put_checkpoints(self, checkpoints: Sequence[Snapshot]) -> None:
+        """Insert or replace checkpoints: a learner's state after some event.
+
+        A checkpoint is keyed by learner, program version and the key
+        ``(last_at, last_id)`` of the last event it folded; a late event
+        re-folds from the newest checkpoint before it instead of from the start.
+        """
+        ...
+
+    def checkpoint_before(
+        self, learner: str, program_version: int, key: Key
+    ) -> Snapshot | None:
+        """The newest checkpoint of that learner and version before ``key``.
+
+        Args:
+            learner: The learner.
+            program_version: The program version that folded it.
+            key: An ``(occurred_at, event_id)`` key; only checkpoints whose
+                ``(last_at, last_id)`` is less than it qualify.
+
+        Returns:
+            The checkpoint with the greatest such key, or None.
+        """
+        ...
+
+    def clear_checkpoints(
+        self, learner: str, program_version: int, after: Key | None = None
+    ) -> None:
+        """Forget a learner's checkpoints of one program version (before a re-fold).
+
+        Args:
+            learner: The learner.
+            program_version: The program version whose checkpoints go.
+            after: If given, only the checkpoints whose ``(last_at, last_id)``
+                is greater than this key go.
+        """
         ...
 
     def save_program(self, source: str, digest: str, created_at: str) -> int:
@@ -155,6 +215,14 @@ class EventLog(Protocol):
 
     def session(self, tenant: str) -> AbstractContextManager[LogSession]:
         """Open a transaction scoped to ``tenant``; it commits when the block exits."""
+        ...
+
+    def read(self, tenant: str) -> AbstractContextManager[LogSession]:
+        """Open a read-only view of ``tenant``: one consistent snapshot.
+
+        It never waits for writers and writers never wait for it. Its write
+        methods raise ``StoreError`` (nothing is written).
+        """
         ...
 
     def tenant_for_key(self, key_digest: str) -> str | None:

@@ -9,13 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, ValidationError
 
 from levelwise.app import views
 from levelwise.app.ports import Clock, EventLog, LogSession, Snapshot, StoredEvent
-from levelwise.app.ports import StoredOutcome as Row
 from levelwise.app.program_file import load_program
+from levelwise.app.projection import (
+    Writes,
+    fold_into,
+    loads,
+    rewind,
+    snapshot_of,
+    state_of,
+)
 from levelwise.app.wire import (
     EVENT_ADAPTER,
     SCHEMA_VERSION,
@@ -23,15 +29,13 @@ from levelwise.app.wire import (
     check_references,
     describe_errors,
     digest_of,
-    from_body,
     to_domain,
 )
-from levelwise.domain import codec
 from levelwise.domain.events import Event
-from levelwise.domain.fold import default_model, fold, initial_state
+from levelwise.domain.fold import default_model, initial_state
 from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
 from levelwise.domain.mastery import MasteryModel
-from levelwise.domain.outcomes import LevelReached, Outcome, XpAwarded
+from levelwise.domain.outcomes import LevelReached, XpAwarded
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
 from levelwise.errors import (
@@ -92,7 +96,7 @@ class Levelwise:
 
     def current_program(self, tenant: str) -> tuple[views.ProgramSummary, str]:
         """The tenant's current program summary and source text."""
-        with self.log.session(tenant) as s:
+        with self.log.read(tenant) as s:
             program = self._compiled(s)
             stored = s.program(program.version)
         assert stored is not None  # noqa: S101 - just compiled from it
@@ -211,38 +215,34 @@ class Levelwise:
         learners = sorted(by_learner)
         s.lock_learners(learners)
         snaps = s.snapshots(learners)
-        rows: list[Row] = []
+        writes = Writes()
         new_snaps: list[Snapshot] = []
-        produced: dict[str, list[Outcome]] = {}
         refolded = 0
         for learner in learners:
             batch = sorted(by_learner[learner], key=lambda p: p.event.sort_key)
+            new = [p.event for p in batch]
+            first = new[0].sort_key
             snap = snaps.get(learner)
-            first = batch[0].event.sort_key
-            if snap is not None and (
-                snap.program_version != program.version
-                or first <= (snap.last_at, snap.last_id)
-            ):
-                # A late event (or a stale projection): re-fold the learner from
-                # the start so state equals a fold of the time-sorted log.
+            if snap is None:
+                state, events = initial_state(learner, program, model), new
+            elif snap.program_version != program.version:
+                # A stale projection: re-fold the learner from the start.
                 refolded += 1
-                events = [from_body(e.body, e.version) for e in s.history(learner)]
-                events.extend(p.event for p in batch)
-                events.sort(key=lambda e: e.sort_key)
-                s.clear_outcomes(learner, program.version)
-                state = initial_state(learner, program, model)
+                state, events = rewind(s, learner, None, new, program, model)
+            elif first <= (snap.last_at, snap.last_id):
+                # A late event: re-fold from the last checkpoint before it, so
+                # state equals a fold of the time-sorted log.
+                refolded += 1
+                since = s.checkpoint_before(learner, program.version, first)
+                state, events = rewind(s, learner, since, new, program, model)
             else:
-                events = [p.event for p in batch]
-                state = (
-                    codec.state_from_dict(_loads(snap.state))
-                    if snap is not None
-                    else initial_state(learner, program, model)
-                )
-            state = _fold_into(state, events, program, model, rows, produced)
+                state, events = state_of(snap), new
+            state = fold_into(state, events, program, model, writes)
             new_snaps.append(snapshot_of(state, program))
         s.append([p.stored for p in fresh])
-        s.add_outcomes(rows)
+        writes.store(s)
         s.put_snapshots(new_snaps)
+        produced = writes.produced or {}
         for p in fresh:
             outs = produced.get(p.event.id, [])
             xp = sum(o.xp for o in outs if isinstance(o, XpAwarded))
@@ -270,19 +270,17 @@ class Levelwise:
         for chunk_start in range(0, len(learners), 500):
             chunk = learners[chunk_start : chunk_start + 500]
             s.lock_learners(chunk)
-            rows: list[Row] = []
+            writes = Writes(produced=None)
             snaps: list[Snapshot] = []
             for learner in chunk:
-                events = [from_body(e.body, e.version) for e in s.history(learner)]
+                state, events = rewind(s, learner, None, [], program, model)
                 events_total += len(events)
-                s.clear_outcomes(learner, program.version)
-                state = initial_state(learner, program, model)
-                state = _fold_into(state, events, program, model, rows, {})
+                state = fold_into(state, events, program, model, writes)
                 snap = snapshot_of(state, program)
                 old = before.get(learner)
                 changed += old is None or old.level != snap.level
                 snaps.append(snap)
-            s.add_outcomes(rows)
+            writes.store(s)
             s.put_snapshots(snaps)
         return views.ReplayReport(program.version, len(learners), events_total, changed)
 
@@ -294,14 +292,13 @@ class Levelwise:
         Raises:
             LearnerNotFoundError: The learner has no events in this tenant.
         """
-        with self.log.session(tenant) as s:
+        with self.log.read(tenant) as s:
             program, model = self._program_and_model(s)
             snap = s.snapshots([learner]).get(learner)
             if snap is None:
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
-        state = codec.state_from_dict(_loads(snap.state))
-        return learner_view(state, program, model)
+        return learner_view(state_of(snap), program, model)
 
     def receipts(
         self,
@@ -317,19 +314,19 @@ class Levelwise:
         Raises:
             LearnerNotFoundError: The learner has no events in this tenant.
         """
-        with self.log.session(tenant) as s:
+        with self.log.read(tenant) as s:
             program = self._compiled(s, version)
             if not s.snapshots([learner]):
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
             rows = s.outcomes(learner, program.version, kinds, limit)
-        return [dict(_loads(r.body), program_version=r.program_version) for r in rows]
+        return [dict(loads(r.body), program_version=r.program_version) for r in rows]
 
     def snapshots(self, tenant: str) -> list[LearnerState]:
         """Every learner's current state (for summaries and exports)."""
-        with self.log.session(tenant) as s:
+        with self.log.read(tenant) as s:
             snaps = s.snapshots(s.learners())
-        return [codec.state_from_dict(_loads(x.state)) for x in snaps.values()]
+        return [state_of(x) for x in snaps.values()]
 
     # -- keys -------------------------------------------------------------------
 
@@ -355,58 +352,6 @@ def _dup(p: _Pending, known_digest: str) -> views.EventResult:
 
 def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _loads(text: str) -> Any:
-    return orjson.loads(text)
-
-
-def _dumps(data: object) -> str:
-    """Canonical JSON (sorted keys, compact), as the domain codec defines it."""
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def _fold_into(
-    state: LearnerState,
-    events: list[Event],
-    program: Program,
-    model: MasteryModel,
-    rows: list[Row],
-    produced: dict[str, list[Outcome]],
-) -> LearnerState:
-    for event in events:
-        state, outcomes = fold(state, event, program, model)
-        if outcomes:
-            produced[event.id] = list(outcomes)
-            at = event.sort_key[0]
-            for seq, outcome in enumerate(outcomes):
-                data = codec.outcome_to_dict(outcome)
-                rows.append(
-                    Row(
-                        state.learner,
-                        event.id,
-                        seq,
-                        program.version,
-                        data["kind"],
-                        at,
-                        _dumps(data),
-                    )
-                )
-    return state
-
-
-def snapshot_of(state: LearnerState, program: Program) -> Snapshot:
-    """The stored projection of a state."""
-    return Snapshot(
-        learner=state.learner,
-        program_version=program.version,
-        level=program.levels[state.level].id,
-        xp=state.xp,
-        last_at=state.last_key[0],
-        last_id=state.last_key[1],
-        events=state.events,
-        state=_dumps(codec.state_to_dict(state)),
-    )
 
 
 def learner_view(

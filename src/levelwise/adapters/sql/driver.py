@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table
+from sqlalchemy import ColumnElement, Connection, Insert, Table, and_, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
@@ -115,3 +115,39 @@ def upsert(dialect: str, table: Table, updates: Sequence[str]) -> Insert:
     return lite.on_conflict_do_update(
         index_elements=keys, set_={k: lite.excluded[k] for k in updates}
     )
+
+
+def key_after(
+    at: ColumnElement[str], ident: ColumnElement[str], key: tuple[str, str]
+) -> ColumnElement[bool]:
+    """The condition ``(at, ident) > key``.
+
+    Written as ``at >= a AND (at > a OR ident > i)``: the same as the row-value
+    comparison on every backend, and the leading ``at >= a`` bounds an index
+    range scan over ``(..., at, ident)``.
+
+    Args:
+        at: The time column.
+        ident: The id column that breaks ties.
+        key: ``(a, i)``, an ``(occurred_at, event_id)`` key.
+
+    Returns:
+        The ``WHERE`` clause.
+    """
+    return and_(at >= key[0], or_(at > key[0], ident > key[1]))
+
+
+def key_before(
+    at: ColumnElement[str], ident: ColumnElement[str], key: tuple[str, str]
+) -> ColumnElement[bool]:
+    """The condition ``(at, ident) < key``, bounded on ``at`` like ``key_after``.
+
+    Args:
+        at: The time column.
+        ident: The id column that breaks ties.
+        key: ``(a, i)``, an ``(occurred_at, event_id)`` key.
+
+    Returns:
+        The ``WHERE`` clause.
+    """
+    return and_(at <= key[0], or_(at < key[0], ident < key[1]))

@@ -6,7 +6,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+# Execution option of the engine ``reader`` returns: its transactions only read.
+_READ_ONLY = "levelwise_read_only"
+
+# Whether ``PRAGMA query_only`` is on, per DBAPI connection (in its pool record).
+_QUERY_ONLY = "levelwise_query_only"
 
 
 def create_engine_for(url: str) -> Engine:
@@ -15,7 +21,8 @@ def create_engine_for(url: str) -> Engine:
     SQLite connections get ``synchronous=NORMAL``, ``busy_timeout=5000``,
     ``foreign_keys=ON`` and, for files, ``journal_mode=WAL``; every transaction
     starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the
-    write lock up front instead of failing at their first write. An in-memory
+    write lock up front instead of failing at their first write, except on the
+    engine ``reader`` returns, which reads beside the writer. An in-memory
     SQLite database (``sqlite://``) lives on one shared connection, so it is
     for tests and single-threaded tools only.
 
@@ -43,6 +50,29 @@ def create_engine_for(url: str) -> Engine:
     return engine
 
 
+def reader(engine: Engine) -> Engine:
+    """A view of ``engine`` (same pool) whose transactions only read.
+
+    On SQLite a read transaction is a deferred ``BEGIN`` under
+    ``PRAGMA query_only``: in WAL mode it reads one snapshot beside the writer
+    without taking the write lock, and any write fails. On PostgreSQL it is
+    ``READ ONLY`` (psycopg sends ``BEGIN READ ONLY``; no extra round trip) and
+    ``REPEATABLE READ``, so every query of it sees the same snapshot; a
+    read-only transaction never fails to serialise.
+
+    Args:
+        engine: An engine from ``create_engine_for``.
+
+    Returns:
+        An engine sharing ``engine``'s pool and event handlers.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(
+            postgresql_readonly=True, isolation_level="REPEATABLE READ"
+        )
+    return engine.execution_options(**{_READ_ONLY: True})
+
+
 def _is_memory(url: URL) -> bool:
     database = url.database or ""
     return database in ("", ":memory:") or url.query.get("mode") == "memory"
@@ -52,7 +82,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     # The recipe for taking over transactions from pysqlite:
     # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # Stop pysqlite from emitting BEGIN itself (and COMMIT before DDL).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -64,9 +94,19 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
+        record.info[_QUERY_ONLY] = False
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        read_only = bool(connection.get_execution_options().get(_READ_ONLY))
+        # The pragma outlives the transaction: switch it only when the mode
+        # changes, so that a run of writes costs no extra statement.
+        if connection.info.get(_QUERY_ONLY, False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            connection.info[_QUERY_ONLY] = read_only
+        if read_only:
+            connection.exec_driver_sql("BEGIN")
+            return
         # Take the write lock now: a deferred transaction that reads and then
         # writes fails with SQLITE_BUSY instead of waiting for busy_timeout.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -7,10 +7,20 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, func, select, text
 
-from levelwise.adapters.sql.driver import chunks, insert_many, store_errors, upsert
+from levelwise.adapters.sql.driver import (
+    chunks,
+    insert_many,
+    key_after,
+    key_before,
+    store_errors,
+    upsert,
+)
+from levelwise.adapters.sql.engine import reader
 from levelwise.adapters.sql.tables import api_keys, events, outcomes, programs
+from levelwise.adapters.sql.tables import checkpoints as checkpoint_table
 from levelwise.adapters.sql.tables import snapshots as snapshot_table
 from levelwise.app.ports import (
+    Key,
     LogSession,
     Snapshot,
     StoredEvent,
@@ -89,13 +99,15 @@ class _SqlSession:
         with store_errors(conflict=_CONFLICT):
             insert_many(self._conn, events, ("tenant", *_EVENT), rows)
 
-    def history(self, learner: str) -> list[StoredEvent]:
+    def history(self, learner: str, after: Key | None = None) -> list[StoredEvent]:
         c = events.c
         query = (
             select(*(c[k] for k in _EVENT))
             .where(c.tenant == self._tenant, c.learner == learner)
             .order_by(c.occurred_at, c.event_id)
         )
+        if after is not None:
+            query = query.where(key_after(c.occurred_at, c.event_id, after))
         with store_errors():
             return [StoredEvent(*row) for row in self._conn.execute(query)]
 
@@ -145,13 +157,17 @@ class _SqlSession:
         with store_errors():
             insert_many(self._conn, outcomes, ("tenant", *_OUTCOME), rows)
 
-    def clear_outcomes(self, learner: str, program_version: int) -> None:
+    def clear_outcomes(
+        self, learner: str, program_version: int, after: Key | None = None
+    ) -> None:
         c = outcomes.c
         query = outcomes.delete().where(
             c.tenant == self._tenant,
             c.learner == learner,
             c.program_version == program_version,
         )
+        if after is not None:
+            query = query.where(key_after(c.at, c.event_id, after))
         with store_errors():
             self._conn.execute(query)
 
@@ -177,6 +193,56 @@ class _SqlSession:
             query = query.where(c.kind.in_(list(kinds)))
         with store_errors():
             return [StoredOutcome(*row) for row in self._conn.execute(query)]
+
+    def put_checkpoints(self, checkpoints: Sequence[Snapshot]) -> None:
+        if not checkpoints:
+            return
+        # One row per key, as in put_snapshots: the last one wins.
+        latest = {
+            (p.learner, p.program_version, p.last_at, p.last_id): p for p in checkpoints
+        }
+        rows = [
+            {"tenant": self._tenant, **{k: getattr(p, k) for k in _SNAPSHOT}}
+            for p in latest.values()
+        ]
+        statement = upsert(
+            self._dialect, checkpoint_table, ("level", "xp", "events", "state")
+        )
+        with store_errors():
+            self._conn.execute(statement, rows)
+
+    def checkpoint_before(
+        self, learner: str, program_version: int, key: Key
+    ) -> Snapshot | None:
+        c = checkpoint_table.c
+        query = (
+            select(*(c[k] for k in _SNAPSHOT))
+            .where(
+                c.tenant == self._tenant,
+                c.learner == learner,
+                c.program_version == program_version,
+                key_before(c.last_at, c.last_id, key),
+            )
+            .order_by(c.last_at.desc(), c.last_id.desc())
+            .limit(1)
+        )
+        with store_errors():
+            row = self._conn.execute(query).first()
+        return None if row is None else Snapshot(*row)
+
+    def clear_checkpoints(
+        self, learner: str, program_version: int, after: Key | None = None
+    ) -> None:
+        c = checkpoint_table.c
+        query = checkpoint_table.delete().where(
+            c.tenant == self._tenant,
+            c.learner == learner,
+            c.program_version == program_version,
+        )
+        if after is not None:
+            query = query.where(key_after(c.last_at, c.last_id, after))
+        with store_errors():
+            self._conn.execute(query)
 
     def save_program(self, source: str, digest: str, created_at: str) -> int:
         c = programs.c
@@ -220,6 +286,7 @@ class SqlEventLog:
     def __init__(self, engine: Engine) -> None:
         """Keep the engine; nothing is opened until the first session."""
         self._engine = engine
+        self._reader = reader(engine)
 
     @contextmanager
     def session(self, tenant: str) -> Iterator[LogSession]:
@@ -235,6 +302,19 @@ class SqlEventLog:
         with store_errors(), self._engine.begin() as connection:
             yield _SqlSession(connection, tenant)
 
+    @contextmanager
+    def read(self, tenant: str) -> Iterator[LogSession]:
+        """Open a read-only transaction scoped to ``tenant``.
+
+        It reads one snapshot and neither waits for writers nor holds them up
+        (SQLite WAL: a deferred ``BEGIN``; PostgreSQL: ``READ ONLY``).
+
+        Raises:
+            StoreError: The database failed, or a write was attempted.
+        """
+        with store_errors(), self._reader.begin() as connection:
+            yield _SqlSession(connection, tenant)
+
     def tenant_for_key(self, key_digest: str) -> str | None:
         """The tenant bound to an API key digest, if any.
 
@@ -242,7 +322,7 @@ class SqlEventLog:
             StoreError: The database failed.
         """
         query = select(api_keys.c.tenant).where(api_keys.c.digest == key_digest)
-        with store_errors(), self._engine.begin() as connection:
+        with store_errors(), self._reader.begin() as connection:
             tenant: str | None = connection.execute(query).scalar_one_or_none()
         return tenant
 

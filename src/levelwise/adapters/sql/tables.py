@@ -108,6 +108,23 @@ outcomes = Table(
     Index("ix_outcomes_receipts", "tenant", "learner", "program_version", "at"),
 )
 
+# A learner's state every ``CHECKPOINT_EVERY`` events, so that a late event
+# re-folds from the last checkpoint before it. The primary key serves the
+# "newest before (at, id)" lookup and the "after (at, id)" delete.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("tenant", sortable(ID_LENGTH), primary_key=True),
+    Column("learner", sortable(ID_LENGTH), primary_key=True),
+    Column("program_version", Integer, primary_key=True, autoincrement=False),
+    Column("last_at", sortable(UTC_LENGTH), primary_key=True),
+    Column("last_id", sortable(ID_LENGTH), primary_key=True),
+    Column("level", String(ID_LENGTH), nullable=False),
+    Column("xp", BigInteger, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+)
+
 programs = Table(
     "programs",
     metadata,
