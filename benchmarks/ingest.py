@@ -9,7 +9,7 @@ For SQLite (and PostgreSQL when reachable) it measures, in one run:
 * reference A: the raw DBAPI ``executemany`` of the same event rows into the
   same ``events`` table (same indexes), in the same batches;
 * reference B: the raw ``executemany`` of every row the service wrote
-  (events + outcomes + snapshots) into the same tables;
+  (events + outcomes + snapshots + checkpoints) into the same tables;
 * decision latency: single events, one request each, on the filled store
   (p50/p99), and the pure fold alone per event.
 """
@@ -45,6 +45,9 @@ TABLES = {
     "events": "tenant, event_id, learner, type, version, occurred_at, body, digest",
     "outcomes": "tenant, learner, program_version, event_id, seq, kind, at, body",
     "snapshots": (
+        "tenant, learner, program_version, level, xp, last_at, last_id, events, state"
+    ),
+    "checkpoints": (
         "tenant, learner, program_version, level, xp, last_at, last_id, events, state"
     ),
 }

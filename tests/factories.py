@@ -108,3 +108,8 @@ def answered(correct: bool, kp: str = "numbers", **kw: Any) -> dict[str, Any]:
 def completed(unit: str = "u1", **kw: Any) -> dict[str, Any]:
     """A ``unit.completed`` event."""
     return event("unit.completed", unit=unit, **kw)
+
+
+def new_tenant() -> str:
+    """A tenant id no other test uses (the PostgreSQL database is shared)."""
+    return f"t-{uuid.uuid4().hex}"

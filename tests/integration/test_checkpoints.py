@@ -82,10 +82,10 @@ def _assert_state_is_a_fresh_fold(lw, school, program, stored, learner="ana"):
 
 
 def test_late_events_refold_from_the_last_checkpoint_before_them(
-    lw, log, school, program
+    lw, event_log, school, program
 ):
     assert CHECKPOINT_EVERY == 200
-    counting = _CountingLog(log)
+    counting = _CountingLog(event_log)
     engine = Levelwise(counting, FixedClock())
     rng = random.Random(11)
     stored = _learner_events(rng, TOTAL)
@@ -113,9 +113,9 @@ def test_late_events_refold_from_the_last_checkpoint_before_them(
 
 
 def test_one_batch_of_late_and_new_events_for_several_learners(
-    lw, log, school, program
+    lw, event_log, school, program
 ):
-    counting = _CountingLog(log)
+    counting = _CountingLog(event_log)
     engine = Levelwise(counting, FixedClock())
     rng = random.Random(12)
     ana = _learner_events(rng, 450)
@@ -144,9 +144,9 @@ def test_one_batch_of_late_and_new_events_for_several_learners(
 
 
 def test_replay_and_a_new_program_version_rebuild_the_checkpoints(
-    lw, log, school, program
+    lw, event_log, school, program
 ):
-    counting = _CountingLog(log)
+    counting = _CountingLog(event_log)
     engine = Levelwise(counting, FixedClock())
     stored = _learner_events(random.Random(13), 500)
     engine.ingest(school, stored)

@@ -185,12 +185,12 @@ class _FailingLog:
         return getattr(self.inner, name)
 
 
-def test_a_failed_batch_stores_nothing(log, school):
-    Levelwise(log, FixedClock()).put_program(school, SMALL_PROGRAM)
-    broken = Levelwise(_FailingLog(log), FixedClock())
+def test_a_failed_batch_stores_nothing(event_log, school):
+    Levelwise(event_log, FixedClock()).put_program(school, SMALL_PROGRAM)
+    broken = Levelwise(_FailingLog(event_log), FixedClock())
     with pytest.raises(RuntimeError):
         broken.ingest(school, batch_for())
-    healthy = Levelwise(log, FixedClock())
+    healthy = Levelwise(event_log, FixedClock())
     with pytest.raises(LearnerNotFoundError):
         healthy.learner(school, "ana")
     assert healthy.ingest(school, batch_for()[:1]).count("accepted") == 1

@@ -14,9 +14,9 @@ from tests.factories import SMALL_PROGRAM, homework, watched
 
 
 def test_sqlite_reads_answer_while_another_connection_holds_the_write_lock(
-    sqlite_db: Engine,
+    sqlite_engine: Engine,
 ):
-    lw = Levelwise(SqlEventLog(sqlite_db), FixedClock())
+    lw = Levelwise(SqlEventLog(sqlite_engine), FixedClock())
     lw.put_program("school", SMALL_PROGRAM)
     lw.ingest("school", [watched(600, minutes=1), homework(8, minutes=2)])
     key = lw.create_key("school")
@@ -30,7 +30,7 @@ def test_sqlite_reads_answer_while_another_connection_holds_the_write_lock(
             lw.tenant_for_key(key),
         )
 
-    database = sqlite_db.url.database
+    database = sqlite_engine.url.database
     assert database is not None
     writer = sqlite3.connect(database, timeout=0, isolation_level=None)
     try:
