@@ -8,6 +8,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from levelwise.adapters.sql.walcheckpoint import checkpoint_in_background
+
 # Execution option of the engine ``reader`` returns: its transactions only read.
 _READ_ONLY = "levelwise_read_only"
 
@@ -19,7 +21,8 @@ def create_engine_for(url: str) -> Engine:
     """Build an engine for ``url`` with the settings the event log relies on.
 
     SQLite connections get ``synchronous=NORMAL``, ``busy_timeout=5000``,
-    ``foreign_keys=ON`` and, for files, ``journal_mode=WAL``; every transaction
+    ``foreign_keys=ON`` and, for files, ``journal_mode=WAL`` with checkpoints
+    on a background thread instead of inside commits; every transaction
     starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the
     write lock up front instead of failing at their first write, except on the
     engine ``reader`` returns, which reads beside the writer. An in-memory
@@ -47,6 +50,8 @@ def create_engine_for(url: str) -> Engine:
         }
     engine = create_engine(parsed, **options)
     _configure_sqlite(engine, wal=not memory)
+    if not memory and parsed.database:
+        checkpoint_in_background(engine, parsed.database)
     return engine
 
 
@@ -89,6 +94,8 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         try:
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # Checkpoints run on a background thread (walcheckpoint.py).
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.execute("PRAGMA foreign_keys=ON")
