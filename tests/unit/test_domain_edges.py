@@ -138,3 +138,23 @@ def test_rules_that_award_nothing_leave_the_daily_tally_alone():
     state, outcomes = run(program, [homework(0)])
     assert outcomes == () or not [o for o in outcomes if isinstance(o, XpAwarded)]
     assert dict(state.xp_today) == {}
+
+
+def test_incremental_abilities_track_the_full_weighted_mean():
+    import random
+
+    from levelwise.domain.fold import default_model
+    from levelwise.domain.mastery import dimension_abilities
+
+    program = load_program(SMALL_PROGRAM)
+    rng = random.Random(5)
+    raws = [
+        answered(rng.random() < 0.7, kp=rng.choice(["numbers", "greetings"]), minutes=i)
+        for i in range(400)
+    ]
+    raws += [homework(rng.randint(1, 10), minutes=500 + i) for i in range(50)]
+    state, _ = run(program, raws)
+    full = dimension_abilities(program, state.mastery, default_model(program))
+    for dim, (mean, sd) in full.items():
+        assert abs(state.abilities[dim][0] - mean) < 1e-9
+        assert abs(state.abilities[dim][1] - sd) < 1e-9

@@ -78,16 +78,15 @@ def fold_into(
                 produced[event.id] = list(outcomes)
             at = event.sort_key[0]
             for seq, outcome in enumerate(outcomes):
-                data = codec.outcome_to_dict(outcome)
                 writes.outcomes.append(
                     StoredOutcome(
                         state.learner,
                         event.id,
                         seq,
                         program.version,
-                        data["kind"],
+                        codec.OUTCOME_KINDS[type(outcome)],
                         at,
-                        dumps(data),
+                        dumps(codec.outcome_body(outcome)),
                     )
                 )
         if state.events % CHECKPOINT_EVERY == 0:

@@ -31,6 +31,7 @@ from levelwise.app.wire import (
     digest_of,
     to_domain,
 )
+from levelwise.domain import codec
 from levelwise.domain.events import Event
 from levelwise.domain.fold import default_model, initial_state
 from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
@@ -320,7 +321,19 @@ class Levelwise:
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
             rows = s.outcomes(learner, program.version, kinds, limit)
-        return [dict(loads(r.body), program_version=r.program_version) for r in rows]
+        return [
+            dict(
+                codec.outcome_view(
+                    loads(r.body),
+                    kind=r.kind,
+                    event_id=r.event_id,
+                    learner=r.learner,
+                    at=r.at,
+                ),
+                program_version=r.program_version,
+            )
+            for r in rows
+        ]
 
     def snapshots(self, tenant: str) -> list[LearnerState]:
         """Every learner's current state (for summaries and exports)."""

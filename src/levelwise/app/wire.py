@@ -152,10 +152,11 @@ def describe_errors(exc: ValidationError) -> str:
 
 def check_references(model: BaseModel, program: Program) -> str | None:
     """Why the event does not fit the program (unknown unit or knowledge point)."""
-    unit = getattr(model, "unit", None)
+    fields = model.__dict__  # plain dict: no pydantic __getattr__ on a miss
+    unit = fields.get("unit")
     if unit is not None and unit not in program.unit_by_id:
         return f"unit: unknown unit {unit!r} in program {program.id} v{program.version}"
-    kp = getattr(model, "knowledge_point", None)
+    kp = fields.get("knowledge_point")
     if kp is not None and kp not in program.kp_by_id:
         return (
             f"knowledge_point: unknown knowledge point {kp!r} in program {program.id}"

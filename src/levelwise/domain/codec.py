@@ -153,12 +153,44 @@ def outcome_from_dict(data: dict[str, Any]) -> Outcome:
     kind = data["kind"]
     fields = {k: v for k, v in data.items() if k != "kind"}
     if kind == "xp":
-        r = dict(fields["receipt"])
-        r.pop("text", None)
-        r["inputs"] = tuple(sorted(r["inputs"].items()))
-        fields["receipt"] = Receipt(**r)
+        fields["receipt"] = _receipt(fields["receipt"])
         return XpAwarded(**fields)
     if kind == "unit_completed":
         return UnitCompleted(**fields)
     fields["gates"] = tuple(GateValue(**g) for g in fields["gates"])
     return LevelReached(**fields) if kind == "level_reached" else LevelLost(**fields)
+
+
+ENVELOPE = ("kind", "event_id", "learner", "at")
+"""Outcome fields a store keeps in columns, so the stored body leaves them out."""
+
+
+def outcome_body(outcome: Outcome) -> dict[str, Any]:
+    """The part of an outcome a store keeps as its body.
+
+    The envelope (:data:`ENVELOPE`) lives in the store's columns and a receipt's
+    text follows from its other fields, so neither is stored twice.
+    """
+    data = outcome_to_dict(outcome)
+    for key in ENVELOPE:
+        del data[key]
+    if "receipt" in data:
+        del data["receipt"]["text"]
+    return data
+
+
+def outcome_view(
+    body: dict[str, Any], *, kind: str, event_id: str, learner: str, at: str
+) -> dict[str, Any]:
+    """The full outcome dict (as :func:`outcome_to_dict` gives) from a stored body."""
+    data = {**body, "kind": kind, "event_id": event_id, "learner": learner, "at": at}
+    if kind == "xp":
+        text = _receipt(body["receipt"]).text
+        data["receipt"] = {**body["receipt"], "text": text}
+    return data
+
+
+def _receipt(data: dict[str, Any]) -> Receipt:
+    fields = {k: v for k, v in data.items() if k != "text"}
+    fields["inputs"] = tuple(sorted(fields["inputs"].items()))
+    return Receipt(**fields)

@@ -6,6 +6,7 @@ always give the same state and the same outcomes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import singledispatch
@@ -210,14 +211,23 @@ def _evidence(
     if not scores:
         return
     mastery = dict(state.mastery)
-    touched: set[str] = set()
-    kps = program.kp_by_id
-    for kp, score in scores:
-        current = mastery.get(kp) or model.initial(kp)
-        mastery[kp] = model.update(current, kp, score, item)
-        touched.update(dim for dim, _ in kps[kp].dimensions)
     abilities = dict(state.abilities)
-    abilities.update(dimension_abilities(program, mastery, model, sorted(touched)))
+    kps = program.kp_by_id
+    totals = program.dimension_totals
+    for kp, score in scores:
+        before = mastery.get(kp) or model.initial(kp)
+        after = model.update(before, kp, score, item)
+        mastery[kp] = after
+        # A dimension's ability is the weighted mean of its knowledge points,
+        # so one point's change moves it by weight x change / total: O(1).
+        for dim, weight in kps[kp].dimensions:
+            total = totals[dim]
+            mean, sd = abilities[dim]
+            var = (sd * total) ** 2 + weight**2 * (after.sd**2 - before.sd**2)
+            abilities[dim] = (
+                mean + weight * (after.value - before.value) / total,
+                math.sqrt(max(var, 0.0)) / total,
+            )
     changes["mastery"] = MappingProxyType(mastery)
     changes["abilities"] = MappingProxyType(abilities)
 

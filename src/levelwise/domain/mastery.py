@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Protocol
 
 from levelwise.domain.program import MasterySettings, Program
@@ -76,7 +76,6 @@ def dimension_abilities(
     program: Program,
     mastery: Mapping[str, KpMastery],
     model: MasteryModel,
-    only: Iterable[str] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Ability per dimension: the weighted mean mastery of its knowledge points.
 
@@ -87,15 +86,13 @@ def dimension_abilities(
         program: Gives each dimension's knowledge points and weights.
         mastery: Estimates per knowledge point.
         model: Gives the prior of knowledge points without evidence.
-        only: Compute just these dimensions (default: all).
 
     Returns:
         ``{dimension: (ability, sd)}`` with values in [0, 1].
     """
     result: dict[str, tuple[float, float]] = {}
-    wanted = program.dimension_weights if only is None else only
     initial = model.initial
-    for dim in wanted:
+    for dim in program.dimension_weights:
         weights = program.dimension_weights[dim]
         total = program.dimension_totals[dim]
         if total <= 0:
@@ -109,5 +106,5 @@ def dimension_abilities(
                 m = initial(kp)
             mean += w * m.value
             var += (w * m.sd) ** 2
-        result[dim] = (round(mean / total, 6), round(math.sqrt(var) / total, 6))
+        result[dim] = (mean / total, math.sqrt(var) / total)
     return result
