@@ -179,7 +179,9 @@ def bench(name: str, url: str, events, singles) -> None:
     written = sum(len(v) for v in rows.values())
     print(
         f"\n== {name}: {n:,} events, {written:,} rows written "
-        f"({len(rows['outcomes']):,} outcomes, {len(rows['snapshots']):,} snapshots)"
+        f"({len(rows['outcomes']):,} outcomes, "
+        f"{len(rows['checkpoints']):,} checkpoints, "
+        f"{len(rows['snapshots']):,} snapshots)"
     )
     print(f"service (validate+fold+store+projection): {n / service:>10,.0f} events/s")
     print(
