@@ -6,14 +6,13 @@ Every problem is reported with ``file:line``, what is wrong and how to fix it.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from levelwise.app.program_schema import KnowledgePointIn, ProgramIn
+from levelwise.app.yaml_lines import Path, read_yaml
 from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
 from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
 from levelwise.domain.gates import gate_schema
@@ -29,23 +28,7 @@ from levelwise.domain.program import (
 )
 from levelwise.errors import Issue, ProgramError
 
-Path = tuple[str | int, ...]
 BOUNDED = ("accuracy", "homework_average")
-
-
-class _Loader12(yaml.SafeLoader):
-    """YAML with 1.2 booleans: only true/false, so ``on:`` stays a key."""
-
-
-_Loader12.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader12.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
 
 
 def load_program_file(path: str) -> Program:
@@ -108,54 +91,11 @@ class _Loader:
         return program
 
     def _parse(self) -> Any:
-        try:
-            node = yaml.compose(self.text, Loader=_Loader12)
-            data = yaml.load(self.text, Loader=_Loader12)  # noqa: S506 - safe loader subclass
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.issues.append(
-                Issue(
-                    self.file, line, f"not valid YAML: {problem}", "check indentation"
-                )
-            )
-            raise self.fail() from exc
-        if not isinstance(data, dict) or node is None:
-            self.issues.append(
-                Issue(
-                    self.file,
-                    1,
-                    "a program file is a YAML mapping",
-                    "start with 'program: my-school'",
-                )
-            )
+        data, self.lines, problems = read_yaml(self.text, self.file)
+        self.issues.extend(problems)
+        if data is None:
             raise self.fail()
-        self._index(node, ())
         return data
-
-    def _index(self, node: yaml.Node, path: Path) -> None:
-        self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                name = str(key.value)
-                if name in seen:
-                    self.issues.append(
-                        Issue(
-                            self.file,
-                            key.start_mark.line + 1,
-                            f"duplicate key '{name}'",
-                            "keep one",
-                        )
-                    )
-                seen.add(name)
-                self.lines[(*path, name)] = key.start_mark.line + 1
-                self._index(value, (*path, name))
-                self.lines[(*path, name)] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._index(item, (*path, i))
 
     # -- semantic checks -------------------------------------------------------
 
