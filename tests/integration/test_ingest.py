@@ -194,3 +194,28 @@ def test_a_failed_batch_stores_nothing(event_log, school):
     with pytest.raises(LearnerNotFoundError):
         healthy.learner(school, "ana")
     assert healthy.ingest(school, batch_for()[:1]).count("accepted") == 1
+
+
+def test_two_workers_on_one_store_agree_with_a_fold_of_the_log(
+    event_log, school, program
+):
+    first = Levelwise(event_log, FixedClock())
+    second = Levelwise(event_log, FixedClock())
+    first.put_program(school, SMALL_PROGRAM)
+    raws = [watched(600, unit=f"u{i % 3 + 1}", minutes=i) for i in range(9)]
+    raws += [answered(i % 2 == 0, minutes=20 + i) for i in range(6)]
+    # The workers take turns on the same learner, so each one's cached state
+    # goes stale behind the other's writes.
+    for i in range(0, len(raws), 2):
+        worker = first if i % 4 == 0 else second
+        worker.ingest(school, raws[i : i + 2])
+    events = sorted(
+        (to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws),
+        key=lambda e: e.sort_key,
+    )
+    expected, _ = fold_all(events, program)
+    for worker in (first, second):
+        assert worker.learner(school, "ana").xp == expected.xp
+    assert codec.state_to_dict(first.snapshots(school)[0]) == codec.state_to_dict(
+        expected
+    )
