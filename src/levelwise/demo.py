@@ -185,7 +185,7 @@ def _study(
             turns=max(1, round(minutes * rng.uniform(1.5, 3))),
         )
     else:  # exercise and quiz: scored questions
-        for j in range(max(1, round(minutes / 2))):
+        for j in range(max(1, round(minutes / 3))):  # a question + feedback
             kp = kps[j % len(kps)]
             if not kp:
                 break
@@ -195,7 +195,7 @@ def _study(
             yield _event(
                 learner,
                 "question.answered",
-                at + timedelta(seconds=40 * j),
+                at + timedelta(seconds=180 * j),
                 unit=unit.id,
                 item=f"{unit.id}-q{j + 1}",
                 knowledge_point=kp,
