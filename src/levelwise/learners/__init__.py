@@ -1,0 +1,1 @@
+"""Numeric learner models (knowledge tracing) with fit/predict, numpy only."""
