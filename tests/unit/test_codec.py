@@ -54,3 +54,24 @@ def test_evolve_matches_dataclasses_replace(program):
     changes = {"xp": 5, "units_completed": frozenset({"u1"}), "events": 2}
     assert evolve(state, changes) == replace(state, **changes)
     assert state.xp == 0  # untouched
+
+
+def test_stored_bodies_leave_out_the_envelope_and_views_restore_it(program):
+    import json
+
+    from levelwise.app.wire import EVENT_ADAPTER, to_domain
+    from levelwise.domain.fold import fold_all
+
+    raws = [homework(10, minutes=i) for i in range(2)] + [completed("u1", minutes=5)]
+    events = [to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws]
+    _, outcomes = fold_all(sorted(events, key=lambda e: e.sort_key), program)
+    kinds = set()
+    for outcome in outcomes:
+        full = codec.outcome_to_dict(outcome)
+        body = json.loads(codec.dumps(codec.outcome_body(outcome)))
+        assert not set(codec.ENVELOPE) & set(body)
+        assert "text" not in body.get("receipt", {})
+        envelope = {k: full[k] for k in codec.ENVELOPE}
+        assert codec.outcome_view(body, **envelope) == full
+        kinds.add(full["kind"])
+    assert kinds == {"xp", "unit_completed", "level_reached"}

@@ -82,7 +82,7 @@ def test_compound_gates_report_the_share_of_parts_met():
     )
     state, _ = run(program, [answered(True, minutes=i) for i in range(3)])
     gate = program.levels[2].gates[0]
-    env = gate_env(state, gate.expr.names, 0.2)
+    env = gate_env(state, gate.expr.names, lambda kp: 0.2)
     (value,) = gate_values([gate], env)
     assert (value.current, value.target, value.progress, value.met) == (
         1,

@@ -17,6 +17,7 @@ from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
 from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
 from levelwise.domain.gates import gate_schema
 from levelwise.domain.program import (
+    BktParams,
     Dimension,
     Gate,
     KnowledgePoint,
@@ -189,9 +190,7 @@ class _Loader:
             levels=(),
             xp_rules=(),
             can_go_down=spec.level_policy.can_go_down,
-            mastery=MasterySettings(
-                spec.mastery.prior, spec.mastery.strength, spec.mastery.memory
-            ),
+            mastery=self._mastery(spec, kps_in),
         )
         levels = self._levels(spec, program)
         rules = self._rules(spec)
@@ -207,6 +206,24 @@ class _Loader:
             can_go_down=program.can_go_down,
             mastery=program.mastery,
         )
+
+    def _mastery(
+        self, spec: ProgramIn, kps: dict[str, KnowledgePointIn]
+    ) -> MasterySettings:
+        m = spec.mastery
+        for kp in m.bkt:
+            self._known(("mastery", "bkt", kp), "knowledge_point", kp, kps)
+        if m.model == "bkt" and not m.bkt:
+            self.issue(
+                ("mastery", "model"),
+                "mastery model 'bkt' has no fitted parameters",
+                "run 'levelwise fit' to fit them, or use model: running",
+            )
+        params = tuple(
+            (kp, BktParams(p.prior, p.learn, p.guess, p.slip, p.forget))
+            for kp, p in sorted(m.bkt.items())
+        )
+        return MasterySettings(m.model, m.prior, m.strength, m.memory, params, m.fitted)
 
     def _check_dag(self, spec: ProgramIn) -> None:
         graph = {k.id: list(k.prerequisites) for k in spec.knowledge_points}

@@ -67,12 +67,28 @@ class LevelPolicyIn(_In):
     can_go_down: bool = False
 
 
-class MasteryIn(_In):
-    """Settings of the running mastery estimate."""
+Probability = Annotated[float, Field(gt=0, lt=1)]
 
+
+class BktIn(_In):
+    """Fitted BKT parameters of one knowledge point."""
+
+    prior: Probability
+    learn: Probability
+    guess: Annotated[float, Field(gt=0, lt=0.5)]
+    slip: Annotated[float, Field(gt=0, lt=0.5)]
+    forget: Annotated[float, Field(ge=0, lt=1)] = 0.0
+
+
+class MasteryIn(_In):
+    """How mastery is estimated: the running estimate or fitted BKT."""
+
+    model: Literal["running", "bkt"] = "running"
     prior: Annotated[float, Field(gt=0, lt=1)] = 0.2
     strength: Annotated[float, Field(gt=0)] = 2.0
     memory: Annotated[float, Field(ge=1)] = 20.0
+    bkt: dict[Slug, BktIn] = {}
+    fitted: Text = ""
 
 
 class ProgramIn(_In):

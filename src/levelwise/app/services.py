@@ -377,7 +377,9 @@ def learner_view(
     gates: tuple[Any, ...] = ()
     if nxt is not None:
         env = gate_env(
-            state, program.level_variables[nxt_index], model.initial("").value
+            state,
+            program.level_variables[nxt_index],
+            lambda kp: model.initial(kp).value,
         )
         gates = gate_values(nxt.gates, env)
     counters = {

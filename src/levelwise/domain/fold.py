@@ -24,7 +24,7 @@ from levelwise.domain.events import (
     UnitFinished,
 )
 from levelwise.domain.gates import fields_read, gate_env, gate_values, gates_hold
-from levelwise.domain.mastery import MasteryModel, RunningMastery, dimension_abilities
+from levelwise.domain.mastery import MasteryModel, dimension_abilities, model_for
 from levelwise.domain.outcomes import (
     LevelLost,
     LevelReached,
@@ -40,8 +40,8 @@ Changes = dict[str, Any]
 
 
 def default_model(program: Program) -> MasteryModel:
-    """The running mastery estimate configured by the program."""
-    return RunningMastery(program.mastery)
+    """The mastery model the program's settings ask for."""
+    return model_for(program.mastery)
 
 
 def initial_state(
@@ -312,7 +312,9 @@ def _settle_level(
     outcomes: list[Outcome],
     at: str,
 ) -> LearnerState:
-    prior = model.initial("").value
+    def prior(kp: str) -> float:
+        return model.initial(kp).value
+
     levels = program.levels
     while state.level + 1 < len(levels):
         nxt = state.level + 1

@@ -91,8 +91,12 @@ def gate_schema(program: Program) -> Schema:
     )
 
 
+Prior = Callable[[str], float]
+"""Mastery of a knowledge point that has no evidence yet, by knowledge point."""
+
+
 def gate_env(
-    state: LearnerState, names: Iterable[str], prior: float
+    state: LearnerState, names: Iterable[str], prior: Prior
 ) -> dict[str, object]:
     """Values of exactly the variables in ``names`` for ``state``.
 
@@ -104,18 +108,18 @@ def gate_env(
     return {name: gate_variable(state, name, prior) for name in names}
 
 
-def gate_variable(state: LearnerState, name: str, prior: float) -> object:
+def gate_variable(state: LearnerState, name: str, prior: Prior) -> object:
     """The value of one gate variable for ``state``."""
     if name.startswith("dimension."):
         return state.abilities.get(name[10:], (0.0, 0.0))[0]
     if name.startswith("mastery."):
         m = state.mastery.get(name[8:])
-        return m.value if m is not None else prior
+        return m.value if m is not None else prior(name[8:])
     return STATE_VARIABLES[name][1](state)
 
 
 def gates_hold(
-    gates: Iterable[Gate], state: LearnerState, prior: float
+    gates: Iterable[Gate], state: LearnerState, prior: Prior
 ) -> tuple[bool, dict[str, object]]:
     """Whether every gate holds, and the values read on the way.
 

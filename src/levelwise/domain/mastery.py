@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Protocol
 
-from levelwise.domain.program import MasterySettings, Program
+from levelwise.domain.program import BktParams, MasterySettings, Program
 from levelwise.domain.state import KpMastery
 
 
@@ -70,6 +70,70 @@ class RunningMastery:
         wins = wins * self._fade + score
         losses = losses * self._fade + (1.0 - score)
         return self._estimate(wins, losses, current.attempts + 1)
+
+
+class BktMastery:
+    """Bayesian Knowledge Tracing with fitted parameters per knowledge point.
+
+    Mastery is P(known). Each piece of evidence with score ``s`` in [0, 1] is
+    soft evidence: its likelihood is ``s`` times that of a correct answer plus
+    ``1 - s`` times that of a wrong one; then the learning (and forgetting)
+    transition applies. One step is O(1) and pure, so the fold stays exact;
+    it equals the batch model's online prediction for 0/1 scores. The
+    uncertainty is the standard deviation of the known/unknown state,
+    ``sqrt(p (1 - p))``.
+
+    Args:
+        settings: The program's mastery settings with fitted ``bkt`` parameters;
+            knowledge points without them start at ``settings.prior`` and use
+            middle-of-the-road parameters.
+    """
+
+    def __init__(self, settings: MasterySettings) -> None:
+        """Index the fitted parameters by knowledge point."""
+        self.params = dict(settings.bkt)
+        self.fallback = BktParams(settings.prior, 0.1, 0.2, 0.1)
+        self._initial = {kp: self._state(p.prior, 0) for kp, p in self.params.items()}
+        self._default = self._state(settings.prior, 0)
+
+    @staticmethod
+    def _state(p_known: float, attempts: int) -> KpMastery:
+        sd = math.sqrt(p_known * (1.0 - p_known))
+        return KpMastery(round(p_known, 9), round(sd, 9), attempts, (p_known,))
+
+    def initial(self, kp: str) -> KpMastery:
+        """P(known) before evidence: the fitted prior of ``kp``."""
+        return self._initial.get(kp, self._default)
+
+    def update(
+        self,
+        current: KpMastery,
+        kp: str,
+        score: float,
+        item: str | None,  # noqa: ARG002 - BKT does not model items
+    ) -> KpMastery:
+        """Condition on the evidence, then apply the learning transition."""
+        p = self.params.get(kp, self.fallback)
+        known = current.params[0] if current.params else current.value
+        if_known = score * (1.0 - p.slip) + (1.0 - score) * p.slip
+        if_unknown = score * p.guess + (1.0 - score) * (1.0 - p.guess)
+        evidence = known * if_known + (1.0 - known) * if_unknown
+        posterior = known * if_known / evidence if evidence > 0 else known
+        after = posterior * (1.0 - p.forget) + (1.0 - posterior) * p.learn
+        return self._state(after, current.attempts + 1)
+
+    def p_correct(self, current: KpMastery, kp: str) -> float:
+        """The chance of a correct answer on ``kp`` in this state."""
+        p = self.params.get(kp, self.fallback)
+        known = current.params[0] if current.params else current.value
+        return known * (1.0 - p.slip) + (1.0 - known) * p.guess
+
+
+def model_for(settings: MasterySettings) -> MasteryModel:
+    """The mastery model a program's settings ask for."""
+    if settings.model == "bkt":
+        return BktMastery(settings)
+    return RunningMastery(settings)
 
 
 def dimension_abilities(

@@ -82,18 +82,45 @@ class XpRule:
 
 
 @dataclass(frozen=True)
-class MasterySettings:
-    """Settings of the running mastery estimate used until a fitted model is set.
+class BktParams:
+    """Fitted Bayesian Knowledge Tracing parameters of one knowledge point.
 
     Attributes:
-        prior: Mastery of a knowledge point before any evidence (0..1).
-        strength: How many answers the prior is worth.
-        memory: How many recent answers dominate (older evidence fades).
+        prior: P(known) before any evidence.
+        learn: P(unknown -> known) after each practice opportunity.
+        guess: P(correct | unknown).
+        slip: P(wrong | known).
+        forget: P(known -> unknown) after each opportunity.
     """
 
+    prior: float
+    learn: float
+    guess: float
+    slip: float
+    forget: float = 0.0
+
+
+@dataclass(frozen=True)
+class MasterySettings:
+    """How mastery is estimated from scored evidence.
+
+    Attributes:
+        model: ``running`` (a Beta estimate with fading memory, no fitting
+            needed) or ``bkt`` (fitted Bayesian Knowledge Tracing).
+        prior: Running estimate: mastery before any evidence (0..1); for BKT,
+            the prior of knowledge points without fitted parameters.
+        strength: Running estimate: how many answers the prior is worth.
+        memory: Running estimate: how many recent answers dominate.
+        bkt: Fitted BKT parameters per knowledge point.
+        fitted: Where the fitted parameters came from (free text).
+    """
+
+    model: str = "running"
     prior: float = 0.2
     strength: float = 2.0
     memory: float = 20.0
+    bkt: tuple[tuple[str, BktParams], ...] = ()
+    fitted: str = ""
 
 
 @dataclass(frozen=True)
