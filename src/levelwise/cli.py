@@ -19,12 +19,14 @@ from rich.table import Table
 
 from levelwise import bootstrap
 from levelwise.app.analytics import level_summary
+from levelwise.app.answers import read_answers
 from levelwise.app.program_file import load_program_file
 from levelwise.app.services import MAX_BATCH, Levelwise, summarize
 from levelwise.app.views import ProgramSummary
 from levelwise.config import Settings
 from levelwise.demo import START, simulate
 from levelwise.errors import LevelwiseError, ProgramError
+from levelwise.evalcli import eval_app
 
 app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
 program_app = typer.Typer(no_args_is_help=True, help="Check and set program files.")
@@ -33,6 +35,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 app.add_typer(program_app, name="program")
 app.add_typer(learner_app, name="learner")
 app.add_typer(keys_app, name="keys")
+app.add_typer(eval_app, name="eval")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -186,6 +189,13 @@ def learner_show(
         out.print(table)
     dims = ", ".join(f"{k} {v[0]:.2f}±{v[1]:.2f}" for k, v in view.dimensions.items())
     out.print(f"dimensions: {dims}", highlight=False)
+    practised = sorted(view.mastery.items(), key=lambda kv: (-kv[1][2], kv[0]))
+    if practised:
+        shown = ", ".join(
+            f"{kp} {v:.2f}±{sd:.2f} ({n})" for kp, (v, sd, n) in practised[:8]
+        )
+        more = f" … {len(practised) - 8} more" if len(practised) > 8 else ""
+        out.print(f"mastery (answers): {shown}{more}", highlight=False)
     for receipt in receipts:
         out.print("  " + _receipt_line(receipt), highlight=False, markup=False)
 
@@ -215,6 +225,45 @@ def replay(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
         f"program v{report.program_version} in {time.perf_counter() - started:.1f} s; "
         f"{report.levels_changed} changed level"
     )
+
+
+@app.command()
+def fit(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Events (.jsonl) or answers (.csv: learner,knowledge_point,correct);"
+            " default: the school's own log.",
+        ),
+    ] = None,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    forgetting: Annotated[bool, typer.Option(help="Also fit forgetting.")] = False,
+) -> None:
+    """Fit BKT mastery parameters and store them as a new program version."""
+    engine = _engine(db)
+    try:
+        answers = read_answers(data) if data is not None else None
+        summary, result = engine.fit_mastery(tenant, answers, forgetting=forgetting)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    out.print(
+        f"fitted BKT on {result.answers:,} answers of {result.learners:,} learners "
+        f"({len(result.params)} knowledge points; {result.skipped:,} answers on "
+        "points the program lacks were skipped)"
+    )
+    table = Table("knowledge point", "prior", "learn", "guess", "slip", "forget")
+    for kp, p in sorted(result.params.items()):
+        table.add_row(
+            kp, *(f"{v:.3f}" for v in (p.prior, p.learn, p.guess, p.slip, p.forget))
+        )
+    out.print(table)
+    done = f"stored as program version {summary.version}"
+    if summary.replay is not None:
+        r = summary.replay
+        done += f"; replayed {r.learners} learners, {r.levels_changed} changed level"
+    out.print(done)
 
 
 @keys_app.command("create")

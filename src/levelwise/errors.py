@@ -11,6 +11,7 @@ All errors derive from ``LevelwiseError``::
     ├── LearnerNotFoundError      no events for this learner in this tenant
     ├── AuthenticationError       missing or unknown API key
     ├── ConcurrencyError          a concurrent writer changed the same learner
+    ├── FitError                  nothing to fit a mastery model from
     └── StoreError                the store failed (wraps driver errors)
 """
 
@@ -80,6 +81,10 @@ class AuthenticationError(LevelwiseError):
 
 class ConcurrencyError(LevelwiseError):
     """Raised when a concurrent writer changed the same learner first."""
+
+
+class FitError(LevelwiseError):
+    """Raised when there are no answers to fit a mastery model from."""
 
 
 class StoreError(LevelwiseError):

@@ -110,3 +110,54 @@ def test_bad_mastery_sections_are_reported(change, expected):
     with pytest.raises(ProgramError) as info:
         load_program(change(FITTED), "p.yaml")
     assert any(expected in str(i) for i in info.value.issues), info.value.issues
+
+
+def test_the_folds_bkt_step_equals_the_fitted_models_online_prediction():
+    import numpy as np
+
+    from levelwise.learners.base import Responses
+    from levelwise.learners.bkt import BKT
+
+    rng = np.random.default_rng(3)
+    learner = np.repeat(np.arange(60), 15)
+    skill = rng.integers(0, 2, learner.size)
+    correct = (rng.random(learner.size) < 0.65).astype(int)
+    data = Responses.from_arrays(learner, skill, correct, n_skills=2)
+    model = BKT(n_restarts=2, forgetting=True, random_state=1).fit(data)
+    expected = model.predict_proba(data)
+    params = tuple(
+        (
+            kp,
+            BktParams(
+                float(model.prior_[i]),
+                float(model.learn_[i]),
+                float(model.guess_[i]),
+                float(model.slip_[i]),
+                float(model.forget_[i]),
+            ),
+        )
+        for i, kp in enumerate(("numbers", "greetings"))
+    )
+    fold_model = BktMastery(MasterySettings(model="bkt", bkt=params))
+    names = ("numbers", "greetings")
+    states: dict[tuple[int, str], object] = {}
+    for row in range(learner.size):
+        kp = names[skill[row]]
+        key = (int(learner[row]), kp)
+        state = states.get(key) or fold_model.initial(kp)
+        assert fold_model.p_correct(state, kp) == pytest.approx(expected[row], abs=1e-9)
+        states[key] = fold_model.update(state, kp, float(correct[row]), None)
+
+
+def test_a_long_streak_still_reacts_to_a_wrong_answer():
+    model = BktMastery(
+        MasterySettings(model="bkt", bkt=(("k", BktParams(0.3, 0.3, 0.2, 0.1)),))
+    )
+    state = model.initial("k")
+    for _ in range(200):
+        state = model.update(state, "k", 1.0, None)
+    assert state.value == 1.0  # shown as certain ...
+    after = model.update(state, "k", 0.0, None)
+    # ... yet a slip still counts: P(unknown) grows by (1 - guess) / slip
+    # times (1 - learn), instead of being stuck at exactly 0.
+    assert after.params[0] == pytest.approx(state.params[0] * 8 * 0.7, rel=1e-6)

@@ -12,6 +12,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from levelwise.app import views
+from levelwise.app.fitting import (
+    Answer,
+    Fit,
+    answers_from_events,
+    fit_bkt,
+    mastery_section,
+    with_mastery,
+)
 from levelwise.app.ports import Clock, EventLog, LogSession, Snapshot, StoredEvent
 from levelwise.app.program_file import load_program
 from levelwise.app.projection import (
@@ -29,6 +37,7 @@ from levelwise.app.wire import (
     check_references,
     describe_errors,
     digest_of,
+    from_body,
     to_domain,
 )
 from levelwise.domain import codec
@@ -41,6 +50,7 @@ from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
 from levelwise.errors import (
     EventRejectedError,
+    FitError,
     LearnerNotFoundError,
     ProgramNotFoundError,
     ProgramVersionNotFoundError,
@@ -340,6 +350,50 @@ class Levelwise:
         with self.log.read(tenant) as s:
             snaps = s.snapshots(s.learners())
         return [state_of(x) for x in snaps.values()]
+
+    # -- fitting ----------------------------------------------------------------
+
+    def fit_mastery(
+        self,
+        tenant: str,
+        answers: Sequence[Answer] | None = None,
+        *,
+        forgetting: bool = False,
+    ) -> tuple[views.ProgramSummary, Fit]:
+        """Fit BKT from answers and store the result as a new program version.
+
+        Args:
+            tenant: The school.
+            answers: ``(learner, knowledge point, correct)`` rows in time order
+                per learner; by default every ``question.answered`` event in the
+                school's log.
+            forgetting: Also fit a forgetting rate per knowledge point.
+
+        Returns:
+            The new program version (replayed with the fitted model) and the fit.
+
+        Raises:
+            FitError: No answer is on one of the program's knowledge points.
+        """
+        _, source = self.current_program(tenant)
+        program = load_program(source)
+        if answers is None:
+            with self.log.read(tenant) as s:
+                answers = answers_from_events(
+                    from_body(e.body, e.version)
+                    for learner in s.learners()
+                    for e in s.history(learner)
+                    if e.type == "question.answered"
+                )
+        kps = [k.id for k in program.knowledge_points]
+        fit = fit_bkt(answers, kps, forgetting=forgetting)
+        if not fit.params:
+            msg = "no answers on the program's knowledge points to fit from"
+            raise FitError(msg)
+        note = f"BKT fitted on {fit.answers} answers of {fit.learners} learners"
+        section = mastery_section(fit, note=note, prior=program.mastery.prior)
+        summary = self.put_program(tenant, with_mastery(source, section), "fitted")
+        return summary, fit
 
     # -- keys -------------------------------------------------------------------
 

@@ -93,13 +93,18 @@ class BktMastery:
         """Index the fitted parameters by knowledge point."""
         self.params = dict(settings.bkt)
         self.fallback = BktParams(settings.prior, 0.1, 0.2, 0.1)
-        self._initial = {kp: self._state(p.prior, 0) for kp, p in self.params.items()}
-        self._default = self._state(settings.prior, 0)
+        self._initial = {
+            kp: self._state(1.0 - p.prior, 0) for kp, p in self.params.items()
+        }
+        self._default = self._state(1.0 - settings.prior, 0)
 
     @staticmethod
-    def _state(p_known: float, attempts: int) -> KpMastery:
-        sd = math.sqrt(p_known * (1.0 - p_known))
-        return KpMastery(round(p_known, 9), round(sd, 9), attempts, (p_known,))
+    def _state(p_unknown: float, attempts: int) -> KpMastery:
+        # The state is P(unknown): after a long run of right answers P(known)
+        # would round to exactly 1.0 and stop reacting to a wrong one.
+        known = 1.0 - p_unknown
+        sd = math.sqrt(known * p_unknown)
+        return KpMastery(round(known, 9), round(sd, 9), attempts, (p_unknown,))
 
     def initial(self, kp: str) -> KpMastery:
         """P(known) before evidence: the fitted prior of ``kp``."""
@@ -114,19 +119,21 @@ class BktMastery:
     ) -> KpMastery:
         """Condition on the evidence, then apply the learning transition."""
         p = self.params.get(kp, self.fallback)
-        known = current.params[0] if current.params else current.value
+        unknown = current.params[0] if current.params else 1.0 - current.value
         if_known = score * (1.0 - p.slip) + (1.0 - score) * p.slip
         if_unknown = score * p.guess + (1.0 - score) * (1.0 - p.guess)
-        evidence = known * if_known + (1.0 - known) * if_unknown
-        posterior = known * if_known / evidence if evidence > 0 else known
-        after = posterior * (1.0 - p.forget) + (1.0 - posterior) * p.learn
+        e_known = (1.0 - unknown) * if_known
+        e_unknown = unknown * if_unknown
+        total = e_known + e_unknown
+        post_known, post_unknown = e_known / total, e_unknown / total
+        after = post_known * p.forget + post_unknown * (1.0 - p.learn)
         return self._state(after, current.attempts + 1)
 
     def p_correct(self, current: KpMastery, kp: str) -> float:
         """The chance of a correct answer on ``kp`` in this state."""
         p = self.params.get(kp, self.fallback)
-        known = current.params[0] if current.params else current.value
-        return known * (1.0 - p.slip) + (1.0 - known) * p.guess
+        unknown = current.params[0] if current.params else 1.0 - current.value
+        return (1.0 - unknown) * (1.0 - p.slip) + unknown * p.guess
 
 
 def model_for(settings: MasterySettings) -> MasteryModel:

@@ -1,0 +1,149 @@
+"""The ``levelwise eval`` commands: cross-validate knowledge-tracing models."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from levelwise.errors import LevelwiseError
+from levelwise.learners.datasets import Dataset, load
+from levelwise.learners.evaluate import (
+    PROTOCOLS,
+    Evaluation,
+    Protocol,
+    evaluate_protocols,
+)
+from levelwise.learners.registry import factory
+
+eval_app = typer.Typer(no_args_is_help=True, help="Evaluate learner models.")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+LABELS: dict[Protocol, str] = {
+    "row": "row level: every row, as most papers report",
+    "question": "question level: one prediction per problem attempt",
+}
+
+
+@eval_app.command("kt")
+def kt(
+    data: Annotated[
+        Path, typer.Option("--data", help="Dataset file or folder (../shared/data/…).")
+    ],
+    model: Annotated[
+        str, typer.Option("--model", help="Registered model name (e.g. bkt, elo).")
+    ],
+    protocol: Annotated[
+        Literal["row", "question", "both"],
+        typer.Option("--protocol", help="row, question or both."),
+    ] = "both",
+    folds: Annotated[
+        int | None,
+        typer.Option("--folds", min=1, help="Evaluate only the first N folds."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Cross-validate a knowledge-tracing model on a dataset, by learner folds."""
+    protocols: tuple[Protocol, ...] = PROTOCOLS if protocol == "both" else (protocol,)
+    try:
+        make = factory(model)
+        dataset = load(data)
+        results = evaluate_protocols(
+            make, dataset, protocols=protocols, max_folds=folds
+        )
+    except LevelwiseError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        out.print_json(json.dumps(_as_json(model, dataset, results)))
+        return
+    r = dataset.responses
+    out.print(
+        f"[bold]{model}[/] on {dataset.source} ({dataset.format}): {len(r):,} rows, "
+        f"{dataset.n_learners:,} learners, {r.n_skills:,} skills, "
+        f"{r.n_items:,} items; folds {', '.join(dataset.fold_names)}",
+        highlight=False,
+    )
+    for name, evaluation in results.items():
+        table = _table(name, evaluation)
+        if name == "question" and evaluation.n_predictions == len(r):
+            table.caption = "every attempt is a single row here: same as row level"
+        out.print(table)
+
+
+def _table(protocol: Protocol, evaluation: Evaluation) -> Table:
+    table = Table(
+        "fold",
+        "learners train/test",
+        "predictions",
+        "AUC",
+        "RMSE",
+        "fit s",
+        "predict s",
+        title=LABELS[protocol],
+        title_justify="left",
+    )
+    for f in evaluation.folds:
+        table.add_row(
+            f.fold,
+            f"{f.n_train_learners:,}/{f.n_test_learners:,}",
+            f"{f.n_predictions:,}",
+            _fmt(f.auc),
+            _fmt(f.rmse),
+            f"{f.fit_seconds:.3f}",
+            f"{f.predict_seconds:.3f}",
+        )
+    e = evaluation
+    table.add_section()
+    table.add_row("mean", "", "", _fmt(e.mean_auc), _fmt(e.mean_rmse), style="bold")
+    table.add_row(
+        "pooled",
+        "",
+        f"{e.n_predictions:,}",
+        _fmt(e.pooled_auc),
+        _fmt(e.pooled_rmse),
+        f"{e.fit_seconds:.3f}",
+        f"{e.predict_seconds:.3f}",
+        style="bold",
+    )
+    return table
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.4f}"
+
+
+def _as_json(
+    model: str, dataset: Dataset, results: dict[Protocol, Evaluation]
+) -> dict[str, Any]:
+    def clean(value: Any) -> Any:
+        # JSON has no NaN: an undefined AUC (one class only) becomes null.
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    document: dict[str, Any] = clean(
+        {
+            "model": model,
+            "data": dataset.source,
+            "format": dataset.format,
+            "rows": len(dataset.responses),
+            "learners": dataset.n_learners,
+            "protocols": {
+                name: {"label": LABELS[name], **asdict(e)}
+                for name, e in results.items()
+            },
+        }
+    )
+    return document
