@@ -446,7 +446,7 @@ def diagnose(side: Side, table: Table, train: Any, test: Any) -> None:
     side.ref_auc = auc(table.correct[test], ref_test)
     side.check = int(np.sum(~(np.abs(ref_test - side.predictions) <= 1e-6)))
     p = side.predictions
-    side.outside = int(np.sum(~((p >= 0.0) & (p <= 1.0))))
+    side.outside = int(np.sum(~((p >= -1e-9) & (p <= 1.0 + 1e-9))))
     ref_train = reference_filter(side.params, *(a[train] for a in args))
     side.train_ll = log_likelihood(ref_train, table.correct[train])
     fitted = side.params[~np.isnan(side.params[:, 0])]
@@ -705,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
         "and P(unknown) kept separately, so P(known) never rounds to exactly 1; "
         "0 = same online semantics, no leak; without forgetting, rows after "
         "P(known) rounded to 1.0 in X's filter differ); "
-        "p out = predictions outside [0, 1] or NaN; train LL = mean "
+        "p out = predictions outside [0, 1] (beyond 1e-9) or NaN; train LL = mean "
         "log-likelihood per training row of the fitted parameters (higher = "
         "better EM fit); g|s>0.5 = fitted skills "
         "with guess or slip above 0.5; ref AUC = AUC of the reference filter's "
