@@ -8,6 +8,7 @@ import os
 import time
 from dataclasses import asdict
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from rich.table import Table
 from levelwise import bootstrap
 from levelwise.app.analytics import level_summary
 from levelwise.app.answers import read_answers
+from levelwise.app.fitting import Fit
 from levelwise.app.program_file import load_program_file
 from levelwise.app.services import MAX_BATCH, Levelwise, summarize
 from levelwise.app.views import ProgramSummary
@@ -227,6 +229,13 @@ def replay(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
     )
 
 
+class FitModel(StrEnum):
+    """Mastery models ``levelwise fit`` can fit."""
+
+    logistic = "logistic"
+    bkt = "bkt"
+
+
 @app.command()
 def fit(
     data: Annotated[
@@ -239,25 +248,43 @@ def fit(
     ] = None,
     tenant: TenantOpt = "default",
     db: DbOpt = None,
-    forgetting: Annotated[bool, typer.Option(help="Also fit forgetting.")] = False,
+    model: Annotated[
+        FitModel,
+        typer.Option(help="The mastery model: logistic (best evaluated) or bkt."),
+    ] = FitModel.logistic,
+    forgetting: Annotated[
+        bool, typer.Option(help="BKT only: also fit forgetting.")
+    ] = False,
 ) -> None:
-    """Fit BKT mastery parameters and store them as a new program version."""
+    """Fit mastery parameters (logistic or BKT) and store them as a new version."""
     engine = _engine(db)
     try:
         answers = read_answers(data) if data is not None else None
-        summary, result = engine.fit_mastery(tenant, answers, forgetting=forgetting)
+        summary, result = engine.fit_mastery(
+            tenant, answers, model=model.value, forgetting=forgetting
+        )
     except LevelwiseError as exc:
         raise _fail(exc) from exc
+    if isinstance(result, Fit):
+        points = len(result.params)
+        table = Table("knowledge point", "prior", "learn", "guess", "slip", "forget")
+        for kp, p in sorted(result.params.items()):
+            values = (p.prior, p.learn, p.guess, p.slip, p.forget)
+            table.add_row(kp, *(f"{v:.3f}" for v in values))
+    else:
+        points = len(result.params.points)
+        table = Table(
+            "knowledge point", "rate", "intercept", "successes", "failures", "ability"
+        )
+        for kp, w in result.params.points:
+            values = (w.rate, w.intercept, w.successes, w.failures, w.ability)
+            table.add_row(kp, *(f"{v:.3f}" for v in values))
+    name = "BKT" if isinstance(result, Fit) else "logistic"
     out.print(
-        f"fitted BKT on {result.answers:,} answers of {result.learners:,} learners "
-        f"({len(result.params)} knowledge points; {result.skipped:,} answers on "
+        f"fitted {name} on {result.answers:,} answers of {result.learners:,} learners "
+        f"({points} knowledge points; {result.skipped:,} answers on "
         "points the program lacks were skipped)"
     )
-    table = Table("knowledge point", "prior", "learn", "guess", "slip", "forget")
-    for kp, p in sorted(result.params.items()):
-        table.add_row(
-            kp, *(f"{v:.3f}" for v in (p.prior, p.learn, p.guess, p.slip, p.forget))
-        )
     out.print(table)
     done = f"stored as program version {summary.version}"
     if summary.replay is not None:

@@ -33,11 +33,19 @@ def test_fit_from_the_school_log(tmp_path):
     result = invoke("fit", "--db", db)
     assert result.exit_code == 0, result.output
     assert (
-        "fitted BKT on 960 answers of 60 learners (2 knowledge points" in result.output
+        "fitted logistic on 960 answers of 60 learners (2 knowledge points"
+        in result.output
     )
+    assert "intercept" in result.output
     assert "stored as program version 2; replayed 60 learners" in result.output
     shown = invoke("learner", "show", "l0", "--db", db)
     assert "mastery (answers): " in shown.output and "(8)" in shown.output
+    result = invoke("fit", "--db", db, "--model", "bkt")
+    assert result.exit_code == 0, result.output
+    assert (
+        "fitted BKT on 960 answers of 60 learners (2 knowledge points" in result.output
+    )
+    assert "stored as program version 3; replayed 60 learners" in result.output
 
 
 def test_fit_from_an_events_file_and_a_csv(tmp_path):
@@ -45,7 +53,11 @@ def test_fit_from_an_events_file_and_a_csv(tmp_path):
     events = tmp_path / "history.jsonl"
     events.write_text("\n".join(json.dumps(e) for e in simulated_answers(40, 6)))
     result = invoke("fit", "--data", events, "--db", db, "--forgetting")
+    assert result.exit_code == 1 and "forgetting is a BKT option" in result.output
+    args = ("fit", "--data", events, "--db", db, "--model", "bkt", "--forgetting")
+    result = invoke(*args)
     assert result.exit_code == 0, result.output
+    assert "fitted BKT" in result.output
     assert "480 answers of 40 learners" in result.output
     table = tmp_path / "answers.csv"
     rows = ["learner,knowledge_point,correct"]
@@ -54,7 +66,8 @@ def test_fit_from_an_events_file_and_a_csv(tmp_path):
     table.write_text("\n".join(rows) + "\n")
     result = invoke("fit", "--data", table, "--db", db)
     assert result.exit_code == 0, result.output
-    assert "70 answers of 7 learners (1 knowledge points; 1 answers" in result.output
+    assert "fitted logistic on 70 answers of 7 learners" in result.output
+    assert "(1 knowledge points; 1 answers" in result.output
     assert "program version 3" in result.output
 
 
@@ -83,6 +96,8 @@ def test_bad_files_name_the_line_and_change_nothing(tmp_path):
     wrong = tmp_path / "wrong.jsonl"
     wrong.write_text(json.dumps({"id": "a", "type": "question.answered"}) + "\n")
     assert f"{wrong}:1: " in invoke("fit", "--data", wrong, "--db", db).output
+    bad_model = invoke("fit", "--db", db, "--model", "irt")
+    assert bad_model.exit_code == 2
     missing = invoke("fit", "--data", tmp_path / "nope.csv", "--db", db)
     assert missing.exit_code == 1 and "cannot read the file" in missing.output
     none = invoke("fit", "--db", db)  # the log has no answers

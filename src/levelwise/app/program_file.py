@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from levelwise.app.program_schema import KnowledgePointIn, ProgramIn
+from levelwise.app.program_schema import KnowledgePointIn, LogisticIn, ProgramIn
 from levelwise.app.yaml_lines import Path, read_yaml
 from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
 from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
@@ -22,6 +22,8 @@ from levelwise.domain.program import (
     Gate,
     KnowledgePoint,
     Level,
+    LogisticParams,
+    LogisticPoint,
     MasterySettings,
     Program,
     Unit,
@@ -217,13 +219,53 @@ class _Loader:
             self.issue(
                 ("mastery", "model"),
                 "mastery model 'bkt' has no fitted parameters",
+                "run 'levelwise fit --model bkt' to fit them, or use model: running",
+            )
+        logistic = self._logistic(m.logistic, kps)
+        if m.model == "logistic" and logistic is None:
+            self.issue(
+                ("mastery", "model"),
+                "mastery model 'logistic' has no fitted weights",
                 "run 'levelwise fit' to fit them, or use model: running",
             )
         params = tuple(
             (kp, BktParams(p.prior, p.learn, p.guess, p.slip, p.forget))
             for kp, p in sorted(m.bkt.items())
         )
-        return MasterySettings(m.model, m.prior, m.strength, m.memory, params, m.fitted)
+        return MasterySettings(
+            m.model, m.prior, m.strength, m.memory, params, m.fitted, logistic
+        )
+
+    def _logistic(
+        self, spec: LogisticIn | None, kps: dict[str, KnowledgePointIn]
+    ) -> LogisticParams | None:
+        if spec is None:
+            return None
+        for kp in spec.points:
+            self._known(
+                ("mastery", "logistic", "points", kp), "knowledge_point", kp, kps
+            )
+        w = spec.weights
+        points = tuple(
+            (kp, LogisticPoint(p.rate, p.intercept, p.successes, p.failures, p.ability))
+            for kp, p in sorted(spec.points.items())
+        )
+        return LogisticParams(
+            shrink=spec.shrink,
+            decay=spec.decay,
+            successes=w.successes,
+            failures=w.failures,
+            ability=w.ability,
+            point_ability=w.point_ability,
+            recent_successes=w.recent_successes,
+            recent_failures=w.recent_failures,
+            point_recent_successes=w.point_recent_successes,
+            point_recent_failures=w.point_recent_failures,
+            recent_residual=w.recent_residual,
+            point_recent_residual=w.point_recent_residual,
+            bias=w.bias,
+            points=points,
+        )
 
     def _check_dag(self, spec: ProgramIn) -> None:
         graph = {k.id: list(k.prerequisites) for k in spec.knowledge_points}

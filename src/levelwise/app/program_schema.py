@@ -80,14 +80,50 @@ class BktIn(_In):
     forget: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
 
-class MasteryIn(_In):
-    """How mastery is estimated: the running estimate or fitted BKT."""
+class LogisticPointIn(_In):
+    """Fitted logistic weights of one knowledge point."""
 
-    model: Literal["running", "bkt"] = "running"
+    rate: Probability
+    intercept: float = 0.0
+    successes: float = 0.0
+    failures: float = 0.0
+    ability: float = 0.0
+
+
+class LogisticWeightsIn(_In):
+    """The fitted logistic model's weights shared by every knowledge point."""
+
+    bias: float = 0.0
+    successes: float = 0.0
+    failures: float = 0.0
+    ability: float = 0.0
+    point_ability: float = 0.0
+    recent_successes: float = 0.0
+    recent_failures: float = 0.0
+    point_recent_successes: float = 0.0
+    point_recent_failures: float = 0.0
+    recent_residual: float = 0.0
+    point_recent_residual: float = 0.0
+
+
+class LogisticIn(_In):
+    """A fitted logistic knowledge-tracing model."""
+
+    shrink: Annotated[float, Field(gt=0)] = 5.0
+    decay: Probability = 0.7
+    weights: LogisticWeightsIn = LogisticWeightsIn()
+    points: dict[Slug, LogisticPointIn] = {}
+
+
+class MasteryIn(_In):
+    """How mastery is estimated: the running estimate, fitted BKT or logistic."""
+
+    model: Literal["running", "bkt", "logistic"] = "running"
     prior: Annotated[float, Field(gt=0, lt=1)] = 0.2
     strength: Annotated[float, Field(gt=0)] = 2.0
     memory: Annotated[float, Field(ge=1)] = 20.0
     bkt: dict[Slug, BktIn] = {}
+    logistic: LogisticIn | None = None
     fitted: Text = ""
 
 

@@ -15,8 +15,10 @@ from levelwise.app import views
 from levelwise.app.fitting import (
     Answer,
     Fit,
+    LogisticFit,
     answers_from_events,
     fit_bkt,
+    fit_logistic,
     mastery_section,
     with_mastery,
 )
@@ -358,23 +360,33 @@ class Levelwise:
         tenant: str,
         answers: Sequence[Answer] | None = None,
         *,
+        model: str = "logistic",
         forgetting: bool = False,
-    ) -> tuple[views.ProgramSummary, Fit]:
-        """Fit BKT from answers and store the result as a new program version.
+    ) -> tuple[views.ProgramSummary, Fit | LogisticFit]:
+        """Fit a mastery model from answers and store it as a new program version.
 
         Args:
             tenant: The school.
             answers: ``(learner, knowledge point, correct)`` rows in time order
                 per learner; by default every ``question.answered`` event in the
                 school's log.
-            forgetting: Also fit a forgetting rate per knowledge point.
+            model: ``logistic`` (the default: the evaluation's best model) or
+                ``bkt``.
+            forgetting: BKT only: also fit a forgetting rate per knowledge point.
 
         Returns:
             The new program version (replayed with the fitted model) and the fit.
 
         Raises:
-            FitError: No answer is on one of the program's knowledge points.
+            FitError: No answer is on one of the program's knowledge points, or
+                the options do not fit the model.
         """
+        if model not in ("logistic", "bkt"):
+            msg = f"unknown mastery model '{model}' (use logistic or bkt)"
+            raise FitError(msg)
+        if forgetting and model != "bkt":
+            msg = "forgetting is a BKT option; fit with model bkt to use it"
+            raise FitError(msg)
         _, source = self.current_program(tenant)
         program = load_program(source)
         if answers is None:
@@ -386,11 +398,19 @@ class Levelwise:
                     if e.type == "question.answered"
                 )
         kps = [k.id for k in program.knowledge_points]
-        fit = fit_bkt(answers, kps, forgetting=forgetting)
-        if not fit.params:
+        fit: Fit | LogisticFit
+        if model == "bkt":
+            fit = fit_bkt(answers, kps, forgetting=forgetting)
+            found = bool(fit.params)
+            name = "BKT"
+        else:
+            fit = fit_logistic(answers, kps)
+            found = bool(fit.params.points)
+            name = "Logistic model"
+        if not found:
             msg = "no answers on the program's knowledge points to fit from"
             raise FitError(msg)
-        note = f"BKT fitted on {fit.answers} answers of {fit.learners} learners"
+        note = f"{name} fitted on {fit.answers} answers of {fit.learners} learners"
         section = mastery_section(fit, note=note, prior=program.mastery.prior)
         summary = self.put_program(tenant, with_mastery(source, section), "fitted")
         return summary, fit

@@ -31,8 +31,12 @@ def dumps(data: object) -> str:
 
 
 def state_to_dict(state: LearnerState) -> dict[str, Any]:
-    """A plain, JSON-ready dict of ``state``."""
-    return {
+    """A plain, JSON-ready dict of ``state``.
+
+    ``model_state`` is written only when the mastery model keeps learner-level
+    numbers, so the snapshots of per-point models are as before.
+    """
+    data: dict[str, Any] = {
         "learner": state.learner,
         "level": state.level,
         "xp": state.xp,
@@ -59,6 +63,9 @@ def state_to_dict(state: LearnerState) -> dict[str, Any]:
         "enrolled_at": state.enrolled_at,
         "history": [[h.level, h.at, h.event_id, h.direction] for h in state.history],
     }
+    if state.model_state:
+        data["model_state"] = list(state.model_state)
+    return data
 
 
 def state_from_dict(data: dict[str, Any]) -> LearnerState:
@@ -93,6 +100,8 @@ def state_from_dict(data: dict[str, Any]) -> LearnerState:
         last_key=(data["last_key"][0], data["last_key"][1]),
         enrolled_at=data["enrolled_at"],
         history=tuple(LevelStamp(*h) for h in data["history"]),
+        # Absent for models without learner-level numbers.
+        model_state=tuple(data.get("model_state", ())),
     )
 
 

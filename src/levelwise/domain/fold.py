@@ -41,7 +41,7 @@ Changes = dict[str, Any]
 
 def default_model(program: Program) -> MasteryModel:
     """The mastery model the program's settings ask for."""
-    return model_for(program.mastery)
+    return model_for(program.mastery, (k.id for k in program.knowledge_points))
 
 
 def initial_state(
@@ -211,12 +211,25 @@ def _evidence(
     if not scores:
         return
     mastery = dict(state.mastery)
+    model_state = state.model_state
+    if model.learner_level:
+        for kp, score in scores:
+            model_state, changed = model.observe(model_state, mastery, kp, score, item)
+            mastery.update(changed)
+        changes["model_state"] = model_state
+        changes["mastery"] = MappingProxyType(mastery)
+        # Every point may have moved: recompute the abilities from scratch, so
+        # they equal a fresh computation from the state.
+        fresh = dimension_abilities(program, mastery, model)
+        changes["abilities"] = MappingProxyType(fresh)
+        return
     abilities = dict(state.abilities)
     kps = program.kp_by_id
     totals = program.dimension_totals
     for kp, score in scores:
         before = mastery.get(kp) or model.initial(kp)
-        after = model.update(before, kp, score, item)
+        model_state, changed = model.observe(model_state, mastery, kp, score, item)
+        after = changed[kp]
         mastery[kp] = after
         # A dimension's ability is the weighted mean of its knowledge points,
         # so one point's change moves it by weight x change / total: O(1).

@@ -101,18 +101,79 @@ class BktParams:
 
 
 @dataclass(frozen=True)
+class LogisticPoint:
+    """Fitted logistic weights of one knowledge point.
+
+    Attributes:
+        rate: The point's training success rate ``q`` (residuals are
+            ``score - rate``).
+        intercept: The point's easiness (its one-hot weight).
+        successes: Weight on ``log(1 + successes on the point)``.
+        failures: Weight on ``log(1 + failures on the point)``.
+        ability: Weight on the learner's overall ability (point x ability).
+    """
+
+    rate: float = 0.5
+    intercept: float = 0.0
+    successes: float = 0.0
+    failures: float = 0.0
+    ability: float = 0.0
+
+
+@dataclass(frozen=True)
+class LogisticParams:
+    """A fitted logistic (PFA / Best-LR style) knowledge-tracing model.
+
+    ``logit P(correct on point k) = bias + intercept_k
+    + successes_k log(1 + S_k) + failures_k log(1 + F_k) + ability_k a
+    + successes log(1 + S) + failures log(1 + F) + ability a
+    + point_ability R_k / (S_k + F_k + shrink)
+    + recent_successes RS + recent_failures RF
+    + point_recent_successes RS_k + point_recent_failures RF_k
+    + recent_residual RR + point_recent_residual RR_k``, where ``S``, ``F`` and
+    ``R`` are the learner's successes, failures and residual ``Σ(score - rate)``
+    (overall, and with ``_k`` on the point), ``a = R / (S + F + shrink)``, and
+    the ``recent`` sums fade by ``decay`` per answer (overall per answer, on a
+    point per answer on that point).
+
+    Attributes:
+        shrink: Pseudo-count of the ability estimates.
+        decay: Per-answer fading of the recent sums (0 < decay < 1).
+        points: Per knowledge point weights; a point without them has no point
+            terms and a rate of 0.5.
+    """
+
+    shrink: float = 5.0
+    decay: float = 0.7
+    successes: float = 0.0
+    failures: float = 0.0
+    ability: float = 0.0
+    point_ability: float = 0.0
+    recent_successes: float = 0.0
+    recent_failures: float = 0.0
+    point_recent_successes: float = 0.0
+    point_recent_failures: float = 0.0
+    recent_residual: float = 0.0
+    point_recent_residual: float = 0.0
+    bias: float = 0.0
+    points: tuple[tuple[str, LogisticPoint], ...] = ()
+
+
+@dataclass(frozen=True)
 class MasterySettings:
     """How mastery is estimated from scored evidence.
 
     Attributes:
         model: ``running`` (a Beta estimate with fading memory, no fitting
-            needed) or ``bkt`` (fitted Bayesian Knowledge Tracing).
+            needed), ``bkt`` (fitted Bayesian Knowledge Tracing) or
+            ``logistic`` (a fitted logistic model over the learner's history).
         prior: Running estimate: mastery before any evidence (0..1); for BKT,
             the prior of knowledge points without fitted parameters.
         strength: Running estimate: how many answers the prior is worth.
         memory: Running estimate: how many recent answers dominate.
         bkt: Fitted BKT parameters per knowledge point.
         fitted: Where the fitted parameters came from (free text).
+        logistic: The fitted logistic model.
     """
 
     model: str = "running"
@@ -121,6 +182,7 @@ class MasterySettings:
     memory: float = 20.0
     bkt: tuple[tuple[str, BktParams], ...] = ()
     fitted: str = ""
+    logistic: LogisticParams | None = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ class LearnerState:
     """A learner's position, as folded from their events.
 
     Mappings are read-only views; the fold always builds new ones.
+    ``model_state`` holds the mastery model's learner-level numbers (empty for
+    models that keep everything per knowledge point).
     """
 
     learner: str
@@ -70,6 +72,7 @@ class LearnerState:
     last_key: tuple[str, str] = ("", "")
     enrolled_at: str = ""
     history: tuple[LevelStamp, ...] = ()
+    model_state: tuple[float, ...] = ()
 
 
 def evolve(state: LearnerState, changes: dict[str, Any]) -> LearnerState:
