@@ -137,8 +137,10 @@ def test_estimator_contract(world):
     model = LogisticKT(**params)
     with pytest.raises(NotFittedError):
         model.predict_proba(test)
+    saved = model.to_json()  # an unfitted model saves its hyperparameters only
+    assert set(saved) == {"model", "params"}
     with pytest.raises(NotFittedError):
-        model.to_json()
+        LogisticKT.from_json(saved).predict_proba(test)
     assert model.fit(train) is model
     assert {k: model.get_params()[k] for k in params} == params
     twin = model.clone()

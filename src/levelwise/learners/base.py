@@ -182,12 +182,40 @@ class LearnerModel(Protocol):
 
 
 class BaseLearnerModel:
-    """``get_params``/``set_params``/``clone`` from keyword-only ``__init__``.
+    """``get_params``/``set_params``/``clone`` and JSON persistence.
 
-    Subclasses list their hyperparameters in ``_PARAMS``.
+    Subclasses list their hyperparameters in ``_PARAMS`` (the keyword-only
+    arguments of ``__init__``) and their fitted attributes in ``_FITTED`` as
+    ``(name, dtype)``, with ``dtype`` None for a plain number; attributes that
+    follow from those are rebuilt by ``_restore``.
     """
 
     _PARAMS: tuple[str, ...] = ()
+    _FITTED: tuple[tuple[str, type | None], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Hyperparameters and, when fitted, the fitted attributes, as JSON data."""
+        data: dict[str, Any] = {"model": type(self).__name__}
+        data["params"] = self.get_params()
+        if self._FITTED and hasattr(self, self._FITTED[0][0]):
+            for name, dtype in self._FITTED:
+                value = getattr(self, name)
+                data[name] = value.tolist() if dtype is not None else value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """The model :meth:`to_json` saved (fitted when it was)."""
+        model = cls(**data["params"])
+        if cls._FITTED and cls._FITTED[0][0] in data:
+            for name, dtype in cls._FITTED:
+                value = data[name]
+                setattr(model, name, np.asarray(value, dtype) if dtype else value)
+            model._restore()
+        return model
+
+    def _restore(self) -> None:
+        """Rebuild attributes derived from the fitted ones (after ``from_json``)."""
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters, as given to ``__init__``."""

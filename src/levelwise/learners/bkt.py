@@ -128,6 +128,15 @@ class BKT(BaseLearnerModel):
     """
 
     _PARAMS = ("n_restarts", "max_iter", "tol", "forgetting", "random_state")
+    _FITTED = (
+        ("prior_", np.float64),
+        ("learn_", np.float64),
+        ("guess_", np.float64),
+        ("slip_", np.float64),
+        ("forget_", np.float64),
+        ("n_iter_", np.int64),
+        ("log_likelihood_", None),
+    )
 
     prior_: FloatArray
     learn_: FloatArray
@@ -316,24 +325,5 @@ class BKT(BaseLearnerModel):
             slip=float(self.slip_[skill]),
         )
 
-    def to_json(self) -> dict[str, Any]:
-        """Hyperparameters and (when fitted) parameters, as plain JSON data."""
-        data: dict[str, Any] = {"model": "BKT", "params": self.get_params()}
-        if hasattr(self, "prior_"):
-            for name in DEFAULTS:
-                data[name] = [float(v) for v in getattr(self, name + "_")]
-            data["n_iter"] = [int(v) for v in self.n_iter_]
-            data["log_likelihood"] = self.log_likelihood_
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BKT:
-        """The model saved by :meth:`to_json`."""
-        model = cls(**data["params"])
-        if "prior" in data:
-            for name in DEFAULTS:
-                setattr(model, name + "_", np.asarray(data[name], dtype=np.float64))
-            model.n_skills_ = len(data["prior"])
-            model.n_iter_ = np.asarray(data["n_iter"], dtype=np.int64)
-            model.log_likelihood_ = float(data["log_likelihood"])
-        return model
+    def _restore(self) -> None:
+        self.n_skills_ = int(self.prior_.shape[0])

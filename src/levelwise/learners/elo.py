@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 
@@ -102,6 +102,11 @@ class Elo(BaseLearnerModel):
         "k_item",
         "a_item",
         "n_passes",
+    )
+    _FITTED = (
+        ("item_difficulty_", np.float64),
+        ("item_count_", np.int64),
+        ("skill_difficulty_", np.float64),
     )
 
     def __init__(
@@ -281,24 +286,6 @@ class Elo(BaseLearnerModel):
             n_dskill[:] = nd
         return np.asarray(out, dtype=np.float64)
 
-    def to_json(self) -> dict[str, Any]:
-        """Hyperparameters and fitted difficulties as JSON-ready data."""
-        self._check_fitted("item_difficulty_")
-        return {
-            "model": "Elo",
-            "params": self.get_params(),
-            "item_difficulty_": self.item_difficulty_.tolist(),
-            "item_count_": self.item_count_.tolist(),
-            "skill_difficulty_": self.skill_difficulty_.tolist(),
-        }
-
-    @classmethod
-    def from_json(cls, payload: dict[str, Any]) -> Elo:
-        """Rebuild a fitted model from :meth:`to_json` output."""
-        model = cls(**payload["params"])
-        model.item_difficulty_ = np.asarray(payload["item_difficulty_"], np.float64)
-        model.item_count_ = np.asarray(payload["item_count_"], np.int64)
-        model.skill_difficulty_ = np.asarray(payload["skill_difficulty_"], np.float64)
-        model.n_skills_ = int(model.skill_difficulty_.shape[0])
-        model.n_items_ = int(model.item_difficulty_.shape[0])
-        return model
+    def _restore(self) -> None:
+        self.n_skills_ = int(self.skill_difficulty_.shape[0])
+        self.n_items_ = int(self.item_difficulty_.shape[0])

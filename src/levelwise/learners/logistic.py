@@ -23,7 +23,7 @@ The weights are fitted by L2-regularised logistic regression with Newton-CG
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 import scipy.optimize
@@ -158,6 +158,12 @@ class LogisticKT(BaseLearnerModel):
     """
 
     _PARAMS = ("l2", "shrink", "prior", "decay", "max_iter", "tol")
+    _FITTED = (
+        ("coef_", np.float64),
+        ("item_count_", np.float64),
+        ("item_sum_", np.float64),
+        ("skill_rate_", np.float64),
+    )
 
     def __init__(
         self,
@@ -426,26 +432,6 @@ class LogisticKT(BaseLearnerModel):
         shape = (n, base + _N_DENSE)
         return scipy.sparse.csr_matrix((v, (r, c)), shape=shape)
 
-    def to_json(self) -> dict[str, Any]:
-        """Hyperparameters and fitted weights as JSON-ready data."""
-        self._check_fitted("coef_")
-        return {
-            "model": "LogisticKT",
-            "params": self.get_params(),
-            "coef_": self.coef_.tolist(),
-            "item_count_": self.item_count_.tolist(),
-            "item_sum_": self.item_sum_.tolist(),
-            "skill_rate_": self.skill_rate_.tolist(),
-        }
-
-    @classmethod
-    def from_json(cls, payload: dict[str, Any]) -> LogisticKT:
-        """Rebuild a fitted model from :meth:`to_json` output."""
-        model = cls(**payload["params"])
-        model.coef_ = np.asarray(payload["coef_"], np.float64)
-        model.item_count_ = np.asarray(payload["item_count_"], np.float64)
-        model.item_sum_ = np.asarray(payload["item_sum_"], np.float64)
-        model.skill_rate_ = np.asarray(payload["skill_rate_"], np.float64)
-        model.n_items_ = int(model.item_count_.shape[0])
-        model.n_skills_ = int(model.skill_rate_.shape[0])
-        return model
+    def _restore(self) -> None:
+        self.n_items_ = int(self.item_count_.shape[0])
+        self.n_skills_ = int(self.skill_rate_.shape[0])
