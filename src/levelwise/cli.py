@@ -23,8 +23,8 @@ from levelwise.app.analytics import level_summary
 from levelwise.app.answers import read_answers
 from levelwise.app.fitting import Fit
 from levelwise.app.program_file import load_program_file
-from levelwise.app.services import MAX_BATCH, Levelwise, summarize
-from levelwise.app.views import ProgramSummary
+from levelwise.app.services import MAX_BATCH, Levelwise
+from levelwise.app.views import ProgramSummary, summarize
 from levelwise.config import Settings
 from levelwise.demo import START, simulate
 from levelwise.errors import LevelwiseError, ProgramError

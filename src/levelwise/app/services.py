@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,6 +31,7 @@ from levelwise.app.projection import (
     snapshot_of,
     state_of,
 )
+from levelwise.app.views import learner_view, summarize
 from levelwise.app.wire import (
     EVENT_ADAPTER,
     SCHEMA_VERSION,
@@ -45,7 +45,6 @@ from levelwise.app.wire import (
 from levelwise.domain import codec
 from levelwise.domain.events import Event
 from levelwise.domain.fold import default_model, initial_state
-from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import LevelReached, XpAwarded
 from levelwise.domain.program import Program
@@ -439,67 +438,3 @@ def _dup(p: _Pending, known_digest: str) -> views.EventResult:
 
 def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def learner_view(
-    state: LearnerState, program: Program, model: MasteryModel
-) -> views.LearnerView:
-    """Build the learner's view: level, next level's gates with progress, etc."""
-    level = program.levels[state.level]
-    nxt_index = state.level + 1
-    nxt = program.levels[nxt_index] if nxt_index < len(program.levels) else None
-    gates: tuple[Any, ...] = ()
-    if nxt is not None:
-        env = gate_env(
-            state,
-            program.level_variables[nxt_index],
-            lambda kp: model.initial(kp).value,
-        )
-        gates = gate_values(nxt.gates, env)
-    counters = {
-        name: float(spec[1](state))  # type: ignore[arg-type]
-        for name, spec in STATE_VARIABLES.items()
-        if spec[0] == "number"
-    }
-    return views.LearnerView(
-        learner=state.learner,
-        program_version=program.version,
-        level=views.LevelInfo(level.id, level.title, state.level),
-        next_level=views.LevelInfo(nxt.id, nxt.title, nxt_index) if nxt else None,
-        xp=state.xp,
-        gates=gates,
-        dimensions=dict(state.abilities),
-        mastery={k: (m.value, m.sd, m.attempts) for k, m in state.mastery.items()},
-        counters=counters,
-        units_completed=tuple(sorted(state.units_completed)),
-        history=tuple(
-            {
-                "level": h.level,
-                "at": h.at,
-                "event_id": h.event_id,
-                "direction": h.direction,
-            }
-            for h in state.history
-        ),
-        events=state.events,
-        last_event_at=state.last_key[0],
-    )
-
-
-def summarize(program: Program) -> views.ProgramSummary:
-    """A short description of a compiled program."""
-    return views.ProgramSummary(
-        id=program.id,
-        label=program.label,
-        title=program.title,
-        version=program.version,
-        dimensions=tuple(d.id for d in program.dimensions),
-        knowledge_points=len(program.knowledge_points),
-        units=len(program.units),
-        unit_kinds=dict(Counter(u.kind for u in program.units)),
-        levels=tuple(
-            {"id": lvl.id, "title": lvl.title, "gates": [g.source for g in lvl.gates]}
-            for lvl in program.levels
-        ),
-        xp_rules=tuple(f"{r.id} on {r.on}" for r in program.xp_rules),
-    )

@@ -1,11 +1,16 @@
-"""Read models returned by the use cases."""
+"""Read models returned by the use cases, and how they are built from state."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
+from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import GateValue
+from levelwise.domain.program import Program
+from levelwise.domain.state import LearnerState
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 
@@ -96,3 +101,67 @@ class ProgramSummary:
     levels: tuple[dict[str, Any], ...]
     xp_rules: tuple[str, ...]
     replay: ReplayReport | None = field(default=None)
+
+
+def learner_view(
+    state: LearnerState, program: Program, model: MasteryModel
+) -> LearnerView:
+    """Build the learner's view: level, next level's gates with progress, etc."""
+    level = program.levels[state.level]
+    nxt_index = state.level + 1
+    nxt = program.levels[nxt_index] if nxt_index < len(program.levels) else None
+    gates: tuple[Any, ...] = ()
+    if nxt is not None:
+        env = gate_env(
+            state,
+            program.level_variables[nxt_index],
+            lambda kp: model.initial(kp).value,
+        )
+        gates = gate_values(nxt.gates, env)
+    counters = {
+        name: float(spec[1](state))  # type: ignore[arg-type]
+        for name, spec in STATE_VARIABLES.items()
+        if spec[0] == "number"
+    }
+    return LearnerView(
+        learner=state.learner,
+        program_version=program.version,
+        level=LevelInfo(level.id, level.title, state.level),
+        next_level=LevelInfo(nxt.id, nxt.title, nxt_index) if nxt else None,
+        xp=state.xp,
+        gates=gates,
+        dimensions=dict(state.abilities),
+        mastery={k: (m.value, m.sd, m.attempts) for k, m in state.mastery.items()},
+        counters=counters,
+        units_completed=tuple(sorted(state.units_completed)),
+        history=tuple(
+            {
+                "level": h.level,
+                "at": h.at,
+                "event_id": h.event_id,
+                "direction": h.direction,
+            }
+            for h in state.history
+        ),
+        events=state.events,
+        last_event_at=state.last_key[0],
+    )
+
+
+def summarize(program: Program) -> ProgramSummary:
+    """A short description of a compiled program."""
+    return ProgramSummary(
+        id=program.id,
+        label=program.label,
+        title=program.title,
+        version=program.version,
+        dimensions=tuple(d.id for d in program.dimensions),
+        knowledge_points=len(program.knowledge_points),
+        units=len(program.units),
+        unit_kinds=dict(Counter(u.kind for u in program.units)),
+        levels=tuple(
+            {"id": lvl.id, "title": lvl.title, "gates": [g.source for g in lvl.gates]}
+            for lvl in program.levels
+        ),
+        xp_rules=tuple(f"{r.id} on {r.on}" for r in program.xp_rules),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
@@ -61,23 +62,24 @@ class MasteryModel(Protocol):
         ...
 
 
-class PerPointMastery:
+class PerPointMastery(ABC):
     """Base of models whose estimate of a point rests on that point's evidence only.
 
-    Subclasses implement ``update``; :meth:`observe` applies it to ``kp``.
+    Subclasses implement ``initial`` and ``update``; :meth:`observe` applies
+    ``update`` to ``kp``.
     """
 
     learner_level = False
 
-    def initial(self, kp: str) -> KpMastery:  # pragma: no cover - abstract
+    @abstractmethod
+    def initial(self, kp: str) -> KpMastery:
         """The estimate before any evidence on ``kp``."""
-        raise NotImplementedError
 
-    def update(  # pragma: no cover - abstract
+    @abstractmethod
+    def update(
         self, current: KpMastery, kp: str, score: float, item: str | None
     ) -> KpMastery:
         """Fold one piece of evidence (``score`` in [0, 1]) into the estimate."""
-        raise NotImplementedError
 
     def observe(
         self,
