@@ -95,8 +95,10 @@ def estimate_ability(
 ) -> Ability:
     """Estimate ability from responses to items ``(a, b, c)``.
 
-    ML is not defined for all-right or all-wrong patterns; it is then clipped
-    to the grid's end (±6) with an infinite standard error.
+    ML is not defined when the likelihood has no interior maximum (all right
+    or all wrong, or with guessing, patterns such as a single right answer to
+    an easy item); the estimate is then the grid's end (±6) with an infinite
+    standard error.
 
     Args:
         a: Discriminations of the answered items.
@@ -133,4 +135,7 @@ def estimate_ability(
         if abs(step) < 1e-8:
             break
     info = float(information(theta, a, b, c).sum()) + prior_info
-    return Ability(theta, 1.0 / np.sqrt(info) if info > 0 else float("inf"), method)
+    at_edge = method == "ml" and theta in (GRID[0], GRID[-1])
+    if at_edge or info <= 0:  # no interior maximum: the estimate is unbounded
+        return Ability(theta, float("inf"), method)
+    return Ability(theta, 1.0 / np.sqrt(info), method)
