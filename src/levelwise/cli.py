@@ -29,6 +29,7 @@ from levelwise.config import Settings
 from levelwise.demo import START, simulate
 from levelwise.errors import LevelwiseError, ProgramError
 from levelwise.evalcli import eval_app
+from levelwise.itemscli import items_app
 
 app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
 program_app = typer.Typer(no_args_is_help=True, help="Check and set program files.")
@@ -38,6 +39,7 @@ app.add_typer(program_app, name="program")
 app.add_typer(learner_app, name="learner")
 app.add_typer(keys_app, name="keys")
 app.add_typer(eval_app, name="eval")
+app.add_typer(items_app, name="items")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
