@@ -186,6 +186,58 @@ class MasterySettings:
 
 
 @dataclass(frozen=True)
+class PlacementItem:
+    """An item of the placement test's bank, with its IRT parameters.
+
+    Attributes:
+        id: The item's id (what the platform shows and answers refer to).
+        knowledge_point: The knowledge point it tests.
+        dimension: The dimension it measures.
+        a: Discrimination.
+        b: Difficulty (on the dimension's ability scale, θ).
+        c: Guessing (0 for a 2PL item).
+    """
+
+    id: str
+    knowledge_point: str
+    dimension: str
+    a: float
+    b: float
+    c: float = 0.0
+
+
+@dataclass(frozen=True)
+class PlacementLevel:
+    """The abilities (θ per dimension) a placed learner needs to start at a level."""
+
+    level: str
+    cuts: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The diagnostic placement test of a program.
+
+    Attributes:
+        items: The item bank.
+        levels: Starting levels in ladder order, each with θ cut points per
+            dimension; a learner starts at the highest level whose every cut
+            their estimate reaches.
+        se_target: Stop when every dimension's standard error is at most this.
+        max_items: Stop after this many items.
+        min_items: Never stop before this many items.
+        max_exposure: Exposure cap per item (share of sessions), or None.
+    """
+
+    items: tuple[PlacementItem, ...]
+    levels: tuple[PlacementLevel, ...] = ()
+    se_target: float = 0.3
+    max_items: int = 30
+    min_items: int = 5
+    max_exposure: float | None = 0.25
+
+
+@dataclass(frozen=True)
 class Program:
     """A school's program, validated and compiled.
 
@@ -200,6 +252,7 @@ class Program:
         xp_rules: XP rules, in file order.
         can_go_down: Whether a learner may lose a level when a gate stops holding.
         mastery: Settings of the running mastery estimate.
+        placement: The diagnostic placement test, if the program has one.
         version: The stored version number (0 until stored).
     """
 
@@ -213,6 +266,7 @@ class Program:
     xp_rules: tuple[XpRule, ...]
     can_go_down: bool = False
     mastery: MasterySettings = field(default_factory=MasterySettings)
+    placement: Placement | None = None
     version: int = 0
 
     @cached_property
