@@ -35,9 +35,11 @@ app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with recei
 program_app = typer.Typer(no_args_is_help=True, help="Check and set program files.")
 learner_app = typer.Typer(no_args_is_help=True, help="Look at learners.")
 keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+placement_app = typer.Typer(no_args_is_help=True, help="Adaptive placement tests.")
 app.add_typer(program_app, name="program")
 app.add_typer(learner_app, name="learner")
 app.add_typer(keys_app, name="keys")
+app.add_typer(placement_app, name="placement")
 app.add_typer(eval_app, name="eval")
 app.add_typer(items_app, name="items")
 out = Console(soft_wrap=True)
@@ -202,6 +204,45 @@ def learner_show(
         out.print(f"mastery (answers): {shown}{more}", highlight=False)
     for receipt in receipts:
         out.print("  " + _receipt_line(receipt), highlight=False, markup=False)
+
+
+@placement_app.command("try")
+def placement_try(
+    learner: Annotated[str, typer.Option("--learner", help="The learner's id.")],
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Take the placement test in the terminal: answer each item right or wrong."""
+    engine = _engine(db)
+    try:
+        step = engine.placements.start(tenant, learner)
+        out.print(f"placement session {step.session}", highlight=False)
+        while (item := step.item) is not None:
+            out.print(
+                f"item {item.id} (knowledge point {item.knowledge_point}, "
+                f"dimension {item.dimension})",
+                highlight=False,
+                markup=False,
+            )
+            right = typer.confirm("right? [y/n]", show_default=False)
+            engine.placements.answer(tenant, step.session, item.id, right)
+            step = engine.placements.next(tenant, step.session)
+        result = engine.placements.finish(tenant, step.session)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    out.print(f"stopped: {step.stop}, {result.items} items", highlight=False)
+    for ability in result.abilities:
+        out.print(
+            f"{ability.dimension}: θ {ability.theta:+.2f} ± {ability.se:.2f}",
+            highlight=False,
+        )
+    out.print(f"starting level: {result.level or '(none)'}", highlight=False)
+    reason = f" ({result.event_reason})" if result.event_reason else ""
+    out.print(
+        f"event {result.event_id}: {result.event_status}{reason}",
+        highlight=False,
+        markup=False,
+    )
 
 
 def _receipt_line(row: dict[str, Any]) -> str:

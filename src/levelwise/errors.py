@@ -12,6 +12,8 @@ All errors derive from ``LevelwiseError``::
     ├── AuthenticationError       missing or unknown API key
     ├── ConcurrencyError          a concurrent writer changed the same learner
     ├── FitError                  nothing to fit a mastery model from
+    ├── PlacementNotFoundError    no such placement session in this tenant
+    ├── PlacementError            a placement step is out of order or impossible
     └── StoreError                the store failed (wraps driver errors)
 """
 
@@ -85,6 +87,14 @@ class ConcurrencyError(LevelwiseError):
 
 class FitError(LevelwiseError):
     """Raised when there are no answers to fit a mastery model from."""
+
+
+class PlacementNotFoundError(LevelwiseError):
+    """Raised when a placement session does not exist in the tenant."""
+
+
+class PlacementError(LevelwiseError):
+    """Raised when a placement step is out of order or the program has no test."""
 
 
 class StoreError(LevelwiseError):

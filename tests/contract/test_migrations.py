@@ -14,7 +14,7 @@ from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.migrate import MIGRATIONS, alembic_config, migrate
 from levelwise.adapters.sql.tables import metadata
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _diffs(connection: Connection) -> list[object]:

@@ -6,7 +6,7 @@ import copy
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from levelwise.app.ports import (
@@ -15,6 +15,7 @@ from levelwise.app.ports import (
     Snapshot,
     StoredEvent,
     StoredOutcome,
+    StoredPlacement,
     StoredProgram,
 )
 from levelwise.errors import ConcurrencyError, StoreError
@@ -30,6 +31,8 @@ class _Tenant:
     outcomes: dict[tuple[str, int], list[StoredOutcome]] = field(default_factory=dict)
     checkpoints: _Checkpoints = field(default_factory=dict)
     programs: list[StoredProgram] = field(default_factory=list)
+    placements: dict[str, StoredPlacement] = field(default_factory=dict)
+    exposure: str | None = None
 
     def copy(self) -> _Tenant:
         """A copy that can change without touching this one (rows are frozen)."""
@@ -40,6 +43,7 @@ class _Tenant:
         work.outcomes = {k: list(v) for k, v in self.outcomes.items()}
         work.checkpoints = {k: dict(v) for k, v in self.checkpoints.items()}
         work.programs = list(self.programs)
+        work.placements = dict(self.placements)
         return work
 
 
@@ -142,6 +146,21 @@ class _MemorySession:
             return programs[-1] if programs else None
         return programs[version - 1] if 0 < version <= len(programs) else None
 
+    def put_placement(self, placement: StoredPlacement) -> None:
+        old = self.data.placements.get(placement.session_id)
+        if old is not None:
+            placement = replace(placement, created_at=old.created_at)
+        self.data.placements[placement.session_id] = placement
+
+    def placement(self, session_id: str) -> StoredPlacement | None:
+        return self.data.placements.get(session_id)
+
+    def placement_exposure(self) -> str | None:
+        return self.data.exposure
+
+    def put_placement_exposure(self, exposure: str) -> None:
+        self.data.exposure = exposure
+
 
 def _read_only(*_: object, **__: object) -> NoReturn:
     msg = "this session only reads; open a write session to change the log"
@@ -157,6 +176,7 @@ class _ReadSession(_MemorySession):
 
     append = put_snapshots = add_outcomes = clear_outcomes = _read_only
     put_checkpoints = clear_checkpoints = save_program = _read_only
+    put_placement = put_placement_exposure = _read_only
 
 
 class InMemoryEventLog:

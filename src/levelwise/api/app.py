@@ -12,7 +12,7 @@ from levelwise.api.problems import (
     problem_responses,
     use_problem_media_type,
 )
-from levelwise.api.routes import events, health, learners, programs
+from levelwise.api.routes import events, health, learners, placements, programs
 from levelwise.app.services import Levelwise
 
 _DESCRIPTION = """\
@@ -60,6 +60,6 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     )
     app.state.engine = engine
     install_problem_handlers(app)
-    for module in (health, events, learners, programs):
+    for module in (health, events, learners, programs, placements):
         app.include_router(module.router)
     return app

@@ -39,6 +39,8 @@ from levelwise.errors import (
     EventRejectedError,
     LearnerNotFoundError,
     LevelwiseError,
+    PlacementError,
+    PlacementNotFoundError,
     ProgramError,
     ProgramNotFoundError,
     ProgramVersionNotFoundError,
@@ -90,6 +92,12 @@ PROBLEM_TYPES: dict[type, ProblemType] = {
         409, "event-conflict", "An event id was reused with another body", BatchProblem
     ),
     LearnerNotFoundError: ProblemType(404, "learner-not-found", "Learner not found"),
+    PlacementNotFoundError: ProblemType(
+        404, "placement-not-found", "No such placement session"
+    ),
+    PlacementError: ProblemType(
+        409, "placement-conflict", "The placement step is not possible now"
+    ),
     AuthenticationError: ProblemType(401, "unauthenticated", "Missing or unknown key"),
     ConcurrencyError: ProblemType(
         409, "concurrent-write", "A concurrent request changed the same learner"

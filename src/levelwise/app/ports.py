@@ -96,6 +96,30 @@ class StoredProgram:
     created_at: str
 
 
+@dataclass(frozen=True)
+class StoredPlacement:
+    """A placement test session as the store keeps it.
+
+    Attributes:
+        session_id: The session's id (unique per tenant).
+        learner: The learner taking the test.
+        program_version: The program version whose item bank it uses.
+        status: ``open`` or ``finished``.
+        state: The CAT state as JSON (opaque to the store).
+        created_at: When it was started (Clock time).
+        updated_at: When it last changed (Clock time); for a finished session,
+            when it finished.
+    """
+
+    session_id: str
+    learner: str
+    program_version: int
+    status: str
+    state: str
+    created_at: str
+    updated_at: str
+
+
 class LogSession(Protocol):
     """One tenant's view of the store inside one transaction.
 
@@ -207,6 +231,22 @@ class LogSession(Protocol):
 
     def program(self, version: int | None = None) -> StoredProgram | None:
         """A stored program version (default: the newest), or None."""
+        ...
+
+    def put_placement(self, placement: StoredPlacement) -> None:
+        """Insert a placement session or replace it (``created_at`` is kept)."""
+        ...
+
+    def placement(self, session_id: str) -> StoredPlacement | None:
+        """A placement session of this tenant, or None."""
+        ...
+
+    def placement_exposure(self) -> str | None:
+        """The tenant's item exposure history as JSON, or None if none yet."""
+        ...
+
+    def put_placement_exposure(self, exposure: str) -> None:
+        """Replace the tenant's item exposure history (JSON)."""
         ...
 
 

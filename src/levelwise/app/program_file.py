@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from levelwise.app.program_placement import compile_placement
 from levelwise.app.program_schema import KnowledgePointIn, LogisticIn, ProgramIn
 from levelwise.app.yaml_lines import Path, read_yaml
 from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
@@ -207,6 +208,7 @@ class _Loader:
             xp_rules=rules,
             can_go_down=program.can_go_down,
             mastery=program.mastery,
+            placement=compile_placement(self, spec, program, levels),
         )
 
     def _mastery(

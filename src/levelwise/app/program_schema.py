@@ -127,6 +127,37 @@ class MasteryIn(_In):
     fitted: Text = ""
 
 
+class PlacementItemIn(_In):
+    """An item of the placement test's bank, with its IRT parameters."""
+
+    id: Slug
+    knowledge_point: Slug
+    dimension: Slug
+    a: float
+    b: Annotated[float, Field(ge=-10, le=10)]
+    c: float = 0.0
+
+
+class PlacementLevelIn(_In):
+    """A starting level and the θ it asks per dimension."""
+
+    level: Slug
+    cuts: Annotated[
+        dict[Slug, Annotated[float, Field(ge=-10, le=10)]], Field(min_length=1)
+    ]
+
+
+class PlacementIn(_In):
+    """The diagnostic placement test."""
+
+    se_target: float = 0.3
+    max_items: Annotated[int, Field(ge=1, le=1000)] = 30
+    min_items: Annotated[int, Field(ge=0, le=1000)] = 5
+    max_exposure: Annotated[float, Field(gt=0, le=1)] | None = 0.25
+    levels: list[PlacementLevelIn] = []
+    items: Annotated[list[PlacementItemIn], Field(min_length=1)]
+
+
 class ProgramIn(_In):
     """The whole file."""
 
@@ -140,3 +171,4 @@ class ProgramIn(_In):
     xp_rules: list[XpRuleIn] = []
     level_policy: LevelPolicyIn = LevelPolicyIn()
     mastery: MasteryIn = MasteryIn()
+    placement: PlacementIn | None = None

@@ -21,6 +21,7 @@ from levelwise.app.fitting import (
     mastery_section,
     with_mastery,
 )
+from levelwise.app.placement import Placements
 from levelwise.app.ports import Clock, EventLog, LogSession, Snapshot, StoredEvent
 from levelwise.app.program_file import load_program
 from levelwise.app.projection import (
@@ -81,6 +82,7 @@ class Levelwise:
         self.log = log
         self.clock = clock
         self._programs: dict[tuple[str, int], tuple[Program, MasteryModel]] = {}
+        self.placements = Placements(log, clock, self._compiled, self.ingest)
 
     # -- programs ---------------------------------------------------------------
 

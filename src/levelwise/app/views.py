@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from levelwise.domain.fold import prior_for
 from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import GateValue
@@ -58,6 +59,40 @@ class LevelInfo:
 
 
 @dataclass(frozen=True)
+class AbilityInfo:
+    """A placed dimension's ability: θ, its standard error and a 95 % interval."""
+
+    theta: float
+    se: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class PlacementInfo:
+    """What the learner's latest placement test found.
+
+    Attributes:
+        level: The starting level it placed them at (None when no level's cuts
+            were reached).
+        abilities: θ ± se per measured dimension, with a 95 % interval.
+        items: How many items the learner answered.
+        event_id: The ``placement.completed`` event.
+        at: When it happened.
+        session: The placement session's id, if any.
+        priors: Starting mastery of the points that had no evidence then.
+    """
+
+    level: LevelInfo | None
+    abilities: dict[str, AbilityInfo]
+    items: int
+    event_id: str
+    at: str
+    session: str | None
+    priors: dict[str, float]
+
+
+@dataclass(frozen=True)
 class LearnerView:
     """Where a learner stands and what the next level asks."""
 
@@ -74,6 +109,7 @@ class LearnerView:
     history: tuple[dict[str, str], ...]
     events: int
     last_event_at: str
+    placement: PlacementInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -113,9 +149,7 @@ def learner_view(
     gates: tuple[Any, ...] = ()
     if nxt is not None:
         env = gate_env(
-            state,
-            program.level_variables[nxt_index],
-            lambda kp: model.initial(kp).value,
+            state, program.level_variables[nxt_index], prior_for(state, model)
         )
         gates = gate_values(nxt.gates, env)
     counters = {
@@ -145,6 +179,37 @@ def learner_view(
         ),
         events=state.events,
         last_event_at=state.last_key[0],
+        placement=placement_info(state, program),
+    )
+
+
+Z95 = 1.959964
+"""The standard normal quantile of a two-sided 95 % interval."""
+
+
+def placement_info(state: LearnerState, program: Program) -> PlacementInfo | None:
+    """The learner's latest placement result, or None when they took no test."""
+    record = state.placement
+    if record is None:
+        return None
+    ladder = [lvl.id for lvl in program.levels]
+    level = None
+    if record.level in ladder:
+        index = ladder.index(record.level)
+        level = LevelInfo(record.level, program.levels[index].title, index)
+    return PlacementInfo(
+        level=level,
+        abilities={
+            dim: AbilityInfo(
+                theta, se, round(theta - Z95 * se, 6), round(theta + Z95 * se, 6)
+            )
+            for dim, theta, se in record.abilities
+        },
+        items=record.items,
+        event_id=record.event_id,
+        at=record.at,
+        session=record.session,
+        priors=dict(record.priors),
     )
 
 

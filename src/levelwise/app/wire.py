@@ -16,6 +16,7 @@ from pydantic import (
     StrictBool,
     TypeAdapter,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -113,6 +114,32 @@ class SubscriptionRenewedIn(_Envelope):
     type: Literal["subscription.renewed"]
 
 
+class AbilityIn(BaseModel):
+    """One dimension's ability estimate from the placement test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    theta: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)]
+    se: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+
+
+class PlacementCompletedIn(_Envelope):
+    """``placement.completed``: the placement test's abilities (θ ± se)."""
+
+    type: Literal["placement.completed"]
+    abilities: dict[Annotated[str, Field(min_length=1, max_length=100)], AbilityIn] = (
+        Field(min_length=1, max_length=50)
+    )
+    items: Annotated[int, Field(ge=0, le=10_000)]
+    session: Id | None = None
+
+    @field_validator("abilities", mode="after")
+    @classmethod
+    def _sorted(cls, value: dict[str, AbilityIn]) -> dict[str, AbilityIn]:
+        # Sorted keys: the canonical body does not depend on the client's order.
+        return dict(sorted(value.items()))
+
+
 EventIn = Annotated[
     LessonWatchedIn
     | LiveAttendedIn
@@ -122,7 +149,8 @@ EventIn = Annotated[
     | UnitCompletedIn
     | PracticeCompletedIn
     | EnrolmentStartedIn
-    | SubscriptionRenewedIn,
+    | SubscriptionRenewedIn
+    | PlacementCompletedIn,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[EventIn] = TypeAdapter(EventIn)
@@ -151,8 +179,15 @@ def describe_errors(exc: ValidationError) -> str:
 
 
 def check_references(model: BaseModel, program: Program) -> str | None:
-    """Why the event does not fit the program (unknown unit or knowledge point)."""
+    """Why the event does not fit the program (unknown unit, point or dimension)."""
     fields = model.__dict__  # plain dict: no pydantic __getattr__ on a miss
+    for dim in fields.get("abilities") or ():
+        if dim not in program.dimension_weights:
+            known = ", ".join(d.id for d in program.dimensions)
+            return (
+                f"abilities: unknown dimension {dim!r} in program {program.id}; "
+                f"known: {known}"
+            )
     unit = fields.get("unit")
     if unit is not None and unit not in program.unit_by_id:
         return f"unit: unknown unit {unit!r} in program {program.id} v{program.version}"
@@ -184,6 +219,10 @@ def to_domain(model: BaseModel) -> ev.Event:
     cls = ev.EVENT_TYPES[data.pop("type")]
     if "metrics" in data:
         data["metrics"] = tuple(sorted(data["metrics"].items()))
+    if "abilities" in data:
+        data["abilities"] = tuple(
+            (dim, a.theta, a.se) for dim, a in sorted(data["abilities"].items())
+        )
     return cls(**data)
 
 

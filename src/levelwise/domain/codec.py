@@ -9,17 +9,19 @@ from typing import Any
 from levelwise.domain.outcomes import (
     GateValue,
     LevelLost,
+    LevelPlaced,
     LevelReached,
     Outcome,
     Receipt,
     UnitCompleted,
     XpAwarded,
 )
-from levelwise.domain.state import KpMastery, LearnerState, LevelStamp
+from levelwise.domain.state import KpMastery, LearnerState, LevelStamp, PlacementRecord
 
 OUTCOME_KINDS: dict[type, str] = {
     XpAwarded: "xp",
     LevelReached: "level_reached",
+    LevelPlaced: "level_placed",
     LevelLost: "level_lost",
     UnitCompleted: "unit_completed",
 }
@@ -34,7 +36,8 @@ def state_to_dict(state: LearnerState) -> dict[str, Any]:
     """A plain, JSON-ready dict of ``state``.
 
     ``model_state`` is written only when the mastery model keeps learner-level
-    numbers, so the snapshots of per-point models are as before.
+    numbers, and ``placement`` only for placed learners, so the snapshots of
+    other learners are as before.
     """
     data: dict[str, Any] = {
         "learner": state.learner,
@@ -65,7 +68,35 @@ def state_to_dict(state: LearnerState) -> dict[str, Any]:
     }
     if state.model_state:
         data["model_state"] = list(state.model_state)
+    if state.placement is not None:
+        data["placement"] = _placement_to_dict(state.placement)
     return data
+
+
+def _placement_to_dict(record: PlacementRecord) -> dict[str, Any]:
+    return {
+        "level": record.level,
+        "event_id": record.event_id,
+        "at": record.at,
+        "items": record.items,
+        "abilities": [list(a) for a in record.abilities],
+        "priors": [list(p) for p in record.priors],
+        "session": record.session,
+    }
+
+
+def _placement_from_dict(data: dict[str, Any] | None) -> PlacementRecord | None:
+    if data is None:
+        return None
+    return PlacementRecord(
+        level=data["level"],
+        event_id=data["event_id"],
+        at=data["at"],
+        items=data["items"],
+        abilities=tuple((a[0], a[1], a[2]) for a in data["abilities"]),
+        priors=tuple((p[0], p[1]) for p in data["priors"]),
+        session=data["session"],
+    )
 
 
 def state_from_dict(data: dict[str, Any]) -> LearnerState:
@@ -102,6 +133,8 @@ def state_from_dict(data: dict[str, Any]) -> LearnerState:
         history=tuple(LevelStamp(*h) for h in data["history"]),
         # Absent for models without learner-level numbers.
         model_state=tuple(data.get("model_state", ())),
+        # Absent for learners who took no placement test.
+        placement=_placement_from_dict(data.get("placement")),
     )
 
 
@@ -145,6 +178,14 @@ def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
         }
     elif isinstance(outcome, UnitCompleted):
         data["unit"] = outcome.unit
+    elif isinstance(outcome, LevelPlaced):
+        data["level"] = outcome.level
+        data["title"] = outcome.title
+        data["previous"] = outcome.previous
+        data["evidence"] = [
+            {"dimension": d, "theta": t, "se": se, "cut": cut}
+            for d, t, se, cut in outcome.evidence
+        ]
     elif isinstance(outcome, LevelReached):
         data["level"] = outcome.level
         data["title"] = outcome.title
@@ -166,6 +207,11 @@ def outcome_from_dict(data: dict[str, Any]) -> Outcome:
         return XpAwarded(**fields)
     if kind == "unit_completed":
         return UnitCompleted(**fields)
+    if kind == "level_placed":
+        fields["evidence"] = tuple(
+            (e["dimension"], e["theta"], e["se"], e["cut"]) for e in fields["evidence"]
+        )
+        return LevelPlaced(**fields)
     fields["gates"] = tuple(GateValue(**g) for g in fields["gates"])
     return LevelReached(**fields) if kind == "level_reached" else LevelLost(**fields)
 

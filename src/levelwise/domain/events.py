@@ -143,6 +143,23 @@ class SubscriptionRenewed(Event):
     TYPE: ClassVar[str] = "subscription.renewed"
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlacementCompleted(Event):
+    """A learner finished the diagnostic placement test.
+
+    Attributes:
+        abilities: ``(dimension, theta, se)`` per measured dimension, sorted by
+            dimension: the test's ability estimate and its standard error.
+        items: How many items the learner answered.
+        session: The placement session's id, if any.
+    """
+
+    TYPE: ClassVar[str] = "placement.completed"
+    abilities: tuple[tuple[str, float, float], ...]
+    items: int
+    session: str | None = None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -155,6 +172,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PracticeCompleted,
         EnrolmentStarted,
         SubscriptionRenewed,
+        PlacementCompleted,
     )
 }
 
@@ -173,5 +191,6 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
     "practice.completed": {"seconds": "number", "turns": "number"},
     "enrolment.started": {},
     "subscription.renewed": {},
+    "placement.completed": {"items": "number"},
 }
 """The fields each event type offers to XP rule expressions, with their types."""

@@ -19,14 +19,22 @@ from levelwise.domain.events import (
     LessonWatched,
     LiveAttended,
     LiveInteracted,
+    PlacementCompleted,
     PracticeCompleted,
     QuestionAnswered,
     UnitFinished,
 )
-from levelwise.domain.gates import fields_read, gate_env, gate_values, gates_hold
+from levelwise.domain.gates import (
+    Prior,
+    fields_read,
+    gate_env,
+    gate_values,
+    gates_hold,
+)
 from levelwise.domain.mastery import MasteryModel, dimension_abilities, model_for
 from levelwise.domain.outcomes import (
     LevelLost,
+    LevelPlaced,
     LevelReached,
     Outcome,
     Receipt,
@@ -34,7 +42,12 @@ from levelwise.domain.outcomes import (
     XpAwarded,
 )
 from levelwise.domain.program import Program, XpRule
-from levelwise.domain.state import LearnerState, LevelStamp, evolve
+from levelwise.domain.state import (
+    LearnerState,
+    LevelStamp,
+    PlacementRecord,
+    evolve,
+)
 
 Changes = dict[str, Any]
 
@@ -82,7 +95,12 @@ def fold(
     _track(event, state, changes, program, model, outcomes, at)
     _award_xp(event, state, changes, program, outcomes, at)
     new = evolve(state, changes)
-    if state.events == 0 or program.can_go_down or _may_open(changes, program, state):
+    if (
+        state.events == 0
+        or program.can_go_down
+        or "placement" in changes  # new priors may open gates that read mastery
+        or _may_open(changes, program, state)
+    ):
         new = _settle_level(new, event, program, model, outcomes, at)
     return new, tuple(outcomes)
 
@@ -198,6 +216,104 @@ def _(
     if event.unit is not None and event.unit not in state.units_completed:
         changes["units_completed"] = state.units_completed | {event.unit}
         outcomes.append(UnitCompleted(event.id, event.learner, at, event.unit))
+
+
+@_track.register
+def _(
+    event: PlacementCompleted,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    model: MasteryModel,  # noqa: ARG001 - the dispatch signature
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    theta = {dim: (value, se) for dim, value, se in event.abilities}
+    index, evidence = _placed_level(program, theta)
+    levels = program.levels
+    changes["placement"] = PlacementRecord(
+        level=levels[index].id if index is not None else "",
+        event_id=event.id,
+        at=at,
+        items=event.items,
+        abilities=event.abilities,
+        priors=_placed_priors(program, state, theta),
+        session=event.session,
+    )
+    # Placement only ever raises: a learner already at or past the placed
+    # level keeps theirs (whatever ``can_go_down`` says).
+    if index is None or index <= state.level:
+        return
+    level = levels[index]
+    outcomes.append(
+        LevelPlaced(
+            event.id,
+            event.learner,
+            at,
+            level.id,
+            level.title,
+            levels[state.level].id,
+            evidence,
+        )
+    )
+    changes["level"] = index
+    changes["history"] = (*state.history, LevelStamp(level.id, at, event.id, "placed"))
+
+
+def _placed_level(
+    program: Program, theta: dict[str, tuple[float, float]]
+) -> tuple[int | None, tuple[tuple[str, float, float, float], ...]]:
+    """The highest placement level whose every cut ``theta`` reaches, with receipt."""
+    placement = program.placement
+    if placement is None:
+        return None, ()
+    ladder = {lvl.id: i for i, lvl in enumerate(program.levels)}
+    found: tuple[int | None, tuple[tuple[str, float, float, float], ...]] = None, ()
+    for lvl in placement.levels:
+        if all(dim in theta and theta[dim][0] >= cut for dim, cut in lvl.cuts):
+            found = (
+                ladder[lvl.level],
+                tuple(
+                    (dim, theta[dim][0], theta[dim][1], cut) for dim, cut in lvl.cuts
+                ),
+            )
+    return found
+
+
+def _placed_priors(
+    program: Program, state: LearnerState, theta: dict[str, tuple[float, float]]
+) -> tuple[tuple[str, float], ...]:
+    """Starting mastery of the placed points that have no evidence yet.
+
+    A point's θ is the weighted mean of θ over its measured dimensions, and its
+    prior is ``sigmoid(θ - b)`` with ``b`` the mean difficulty of its placement
+    items (0 when it has none): the chance of a correct answer to an average
+    item of the point under a 1PL model, the same for every mastery model.
+    """
+    difficulties: dict[str, list[float]] = {}
+    for item in program.placement.items if program.placement else ():
+        difficulties.setdefault(item.knowledge_point, []).append(item.b)
+    priors: list[tuple[str, float]] = []
+    for kp in program.knowledge_points:
+        measured = [(w, theta[d][0]) for d, w in kp.dimensions if d in theta]
+        if kp.id in state.mastery or not measured:
+            continue
+        ability = sum(w * t for w, t in measured) / sum(w for w, _ in measured)
+        bs = difficulties.get(kp.id, [0.0])
+        x = min(max(ability - sum(bs) / len(bs), -30.0), 30.0)  # no exp overflow
+        priors.append((kp.id, round(1.0 / (1.0 + math.exp(-x)), 6)))
+    return tuple(sorted(priors))
+
+
+def prior_for(state: LearnerState, model: MasteryModel) -> Prior:
+    """Mastery of a point without evidence: its placed prior, else the model's."""
+    placed = dict(state.placement.priors) if state.placement is not None else {}
+
+    def prior(kp: str) -> float:
+        value = placed.get(kp)
+        return value if value is not None else model.initial(kp).value
+
+    return prior
 
 
 def _evidence(
@@ -325,9 +441,7 @@ def _settle_level(
     outcomes: list[Outcome],
     at: str,
 ) -> LearnerState:
-    def prior(kp: str) -> float:
-        return model.initial(kp).value
-
+    prior = prior_for(state, model)
     levels = program.levels
     while state.level + 1 < len(levels):
         nxt = state.level + 1
@@ -349,7 +463,10 @@ def _settle_level(
         )
         stamp = LevelStamp(level.id, at, event.id)
         state = replace(state, level=nxt, history=(*state.history, stamp))
-    while program.can_go_down and state.level > 0:
+    floor = 0  # a placed learner never falls below their placed level
+    if state.placement is not None and state.placement.level:
+        floor = [lvl.id for lvl in levels].index(state.placement.level)
+    while program.can_go_down and state.level > floor:
         gates = levels[state.level].gates
         if gates_hold(gates, state, prior)[0]:
             break

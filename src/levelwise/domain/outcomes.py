@@ -104,6 +104,23 @@ class LevelReached:
 
 
 @dataclass(frozen=True)
+class LevelPlaced:
+    """A placement test set the learner's starting level.
+
+    ``evidence`` is the receipt: ``(dimension, theta, se, cut)`` for each cut of
+    the placed level, every ``theta`` at or above its ``cut``.
+    """
+
+    event_id: str
+    learner: str
+    at: str
+    level: str
+    title: str
+    previous: str
+    evidence: tuple[tuple[str, float, float, float], ...]
+
+
+@dataclass(frozen=True)
 class LevelLost:
     """A learner fell back a level (only when the program allows it)."""
 
@@ -125,4 +142,4 @@ class UnitCompleted:
     unit: str
 
 
-Outcome = XpAwarded | LevelReached | LevelLost | UnitCompleted
+Outcome = XpAwarded | LevelReached | LevelPlaced | LevelLost | UnitCompleted

@@ -40,12 +40,39 @@ class LevelStamp:
 
 
 @dataclass(frozen=True)
+class PlacementRecord:
+    """The learner's latest placement test result, as the fold applied it.
+
+    Attributes:
+        level: The placement level their abilities reached ("" when none);
+            with ``can_go_down`` the learner never falls below it.
+        event_id: The ``placement.completed`` event.
+        at: When it happened (UTC sort key).
+        items: How many items the learner answered.
+        abilities: ``(dimension, theta, se)`` per measured dimension, sorted.
+        priors: ``(knowledge point, mastery)`` starting values derived from θ,
+            sorted; read in place of the model's prior while a point has no
+            evidence.
+        session: The placement session's id, if any.
+    """
+
+    level: str
+    event_id: str
+    at: str
+    items: int
+    abilities: tuple[tuple[str, float, float], ...]
+    priors: tuple[tuple[str, float], ...] = ()
+    session: str | None = None
+
+
+@dataclass(frozen=True)
 class LearnerState:
     """A learner's position, as folded from their events.
 
     Mappings are read-only views; the fold always builds new ones.
     ``model_state`` holds the mastery model's learner-level numbers (empty for
-    models that keep everything per knowledge point).
+    models that keep everything per knowledge point). ``placement`` is the
+    latest placement test result, if the learner took one.
     """
 
     learner: str
@@ -73,6 +100,7 @@ class LearnerState:
     enrolled_at: str = ""
     history: tuple[LevelStamp, ...] = ()
     model_state: tuple[float, ...] = ()
+    placement: PlacementRecord | None = None
 
 
 def evolve(state: LearnerState, changes: dict[str, Any]) -> LearnerState:

@@ -16,7 +16,14 @@ from levelwise.adapters.sql.driver import (
     upsert,
 )
 from levelwise.adapters.sql.engine import reader
-from levelwise.adapters.sql.tables import api_keys, events, outcomes, programs
+from levelwise.adapters.sql.tables import (
+    api_keys,
+    events,
+    outcomes,
+    placement_exposure,
+    placements,
+    programs,
+)
 from levelwise.adapters.sql.tables import checkpoints as checkpoint_table
 from levelwise.adapters.sql.tables import snapshots as snapshot_table
 from levelwise.app.ports import (
@@ -25,6 +32,7 @@ from levelwise.app.ports import (
     Snapshot,
     StoredEvent,
     StoredOutcome,
+    StoredPlacement,
     StoredProgram,
 )
 
@@ -45,6 +53,15 @@ _SNAPSHOT = (
     "last_id",
     "events",
     "state",
+)
+_PLACEMENT = (
+    "session_id",
+    "learner",
+    "program_version",
+    "status",
+    "state",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -273,6 +290,34 @@ class _SqlSession:
         with store_errors():
             row = self._conn.execute(query).first()
         return None if row is None else StoredProgram(*row)
+
+    def put_placement(self, placement: StoredPlacement) -> None:
+        row = {"tenant": self._tenant, **{k: getattr(placement, k) for k in _PLACEMENT}}
+        updates = ("learner", "program_version", "status", "state", "updated_at")
+        with store_errors():
+            self._conn.execute(upsert(self._dialect, placements, updates), row)
+
+    def placement(self, session_id: str) -> StoredPlacement | None:
+        c = placements.c
+        query = select(*(c[k] for k in _PLACEMENT)).where(
+            c.tenant == self._tenant, c.session_id == session_id
+        )
+        with store_errors():
+            row = self._conn.execute(query).first()
+        return None if row is None else StoredPlacement(*row)
+
+    def placement_exposure(self) -> str | None:
+        c = placement_exposure.c
+        query = select(c.exposure).where(c.tenant == self._tenant)
+        with store_errors():
+            found: str | None = self._conn.execute(query).scalar_one_or_none()
+        return found
+
+    def put_placement_exposure(self, exposure: str) -> None:
+        row = {"tenant": self._tenant, "exposure": exposure}
+        statement = upsert(self._dialect, placement_exposure, ("exposure",))
+        with store_errors():
+            self._conn.execute(statement, row)
 
 
 class SqlEventLog:

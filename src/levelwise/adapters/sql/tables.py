@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables of the event log, projections, programs and API keys.
+"""SQLAlchemy Core tables: event log, projections, programs, keys, placements.
 
 Every table starts with ``tenant`` and every query filters on it. Identifiers and
 UTC sort keys use the ``C`` collation on PostgreSQL so that ``ORDER BY`` sorts by
@@ -147,4 +147,26 @@ api_keys = Table(
         nullable=False,
         server_default=text("CURRENT_TIMESTAMP"),
     ),
+)
+
+# Placement test sessions: the CAT state is opaque JSON; times are Clock strings.
+placements = Table(
+    "placements",
+    metadata,
+    Column("tenant", sortable(ID_LENGTH), primary_key=True),
+    Column("session_id", sortable(ID_LENGTH), primary_key=True),
+    Column("learner", sortable(ID_LENGTH), nullable=False),
+    Column("program_version", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("created_at", String(UTC_LENGTH), nullable=False),
+    Column("updated_at", String(UTC_LENGTH), nullable=False),
+)
+
+# One row per tenant: how often each placement item was given (JSON).
+placement_exposure = Table(
+    "placement_exposure",
+    metadata,
+    Column("tenant", sortable(ID_LENGTH), primary_key=True),
+    Column("exposure", Text, nullable=False),
 )

@@ -30,6 +30,15 @@ from levelwise.api.schemas.learners import (
     UnitCompletedPublic,
     XpAwardedPublic,
 )
+from levelwise.api.schemas.placements import (
+    AbilityPublic,
+    PlacementAnswerCreate,
+    PlacementCreate,
+    PlacementEventPublic,
+    PlacementItemPublic,
+    PlacementResultPublic,
+    PlacementStepPublic,
+)
 from levelwise.api.schemas.programs import (
     HealthPublic,
     ProgramCreate,
@@ -41,6 +50,7 @@ from levelwise.api.schemas.programs import (
 )
 
 __all__ = [
+    "AbilityPublic",
     "BatchProblem",
     "DimensionPublic",
     "EventBatchCreate",
@@ -58,6 +68,12 @@ __all__ = [
     "MasteryPublic",
     "OutcomeKind",
     "OutcomePublic",
+    "PlacementAnswerCreate",
+    "PlacementCreate",
+    "PlacementEventPublic",
+    "PlacementItemPublic",
+    "PlacementResultPublic",
+    "PlacementStepPublic",
     "Problem",
     "ProgramCreate",
     "ProgramIssuePublic",
