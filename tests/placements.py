@@ -1,14 +1,11 @@
-"""A placement item bank for tests, and a way to give programs that test."""
+"""A placement item bank for tests, and programs that carry it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
-import pytest
 
-from levelwise.app import services
 from levelwise.domain.program import Placement, PlacementItem, PlacementLevel
+from tests.factories import SMALL_PROGRAM
 
 DIMENSIONS = ("vocabulary", "speaking")
 
@@ -41,20 +38,35 @@ PLACEMENT = Placement(
 )
 
 
-def give_placement(
-    monkeypatch: pytest.MonkeyPatch, placement: Placement = PLACEMENT
-) -> None:
-    """Make every program the engine loads carry ``placement``.
+def placement_yaml(placement: Placement = PLACEMENT) -> str:
+    """The program file's ``placement:`` section for ``placement``."""
+    exposure = "null" if placement.max_exposure is None else placement.max_exposure
+    lines = [
+        "placement:",
+        f"  se_target: {placement.se_target!r}",
+        f"  max_items: {placement.max_items}",
+        f"  min_items: {placement.min_items}",
+        f"  max_exposure: {exposure}",
+        "  levels:",
+    ]
+    for level in placement.levels:
+        cuts = ", ".join(f"{dim}: {theta!r}" for dim, theta in level.cuts)
+        lines.append(f"    - {{level: {level.level}, cuts: {{{cuts}}}}}")
+    lines.append("  items:")
+    for item in placement.items:
+        lines.append(
+            f"    - {{id: {item.id}, knowledge_point: {item.knowledge_point}, "
+            f"dimension: {item.dimension}, "
+            f"a: {item.a!r}, b: {item.b!r}, c: {item.c!r}}}"
+        )
+    return "\n".join(lines) + "\n"
 
-    The program file's ``placement:`` section is parsed elsewhere; these tests
-    set the compiled program's field directly.
-    """
-    load = services.load_program
 
-    def with_placement(*args: str) -> services.Program:
-        return replace(load(*args), placement=placement)
-
-    monkeypatch.setattr(services, "load_program", with_placement)
+def with_placement(
+    placement: Placement = PLACEMENT, source: str = SMALL_PROGRAM
+) -> str:
+    """``source`` (the small test program) with a placement test."""
+    return source + placement_yaml(placement)
 
 
 def p_correct(item: PlacementItem, theta: float) -> float:

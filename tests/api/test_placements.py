@@ -8,16 +8,15 @@ import pytest
 from levelwise.app.services import Levelwise
 from tests.api.conftest import assert_problem
 from tests.factories import SMALL_PROGRAM
-from tests.placements import give_placement
+from tests.placements import with_placement
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def school_a(engine: Levelwise, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def school_a(engine: Levelwise) -> dict[str, str]:
     """School A, whose program has the placement test of ``tests.placements``."""
-    give_placement(monkeypatch)
-    engine.put_program("school-a", SMALL_PROGRAM)
+    engine.put_program("school-a", with_placement())
     return {"Authorization": f"Bearer {engine.create_key('school-a', 'test')}"}
 
 
@@ -59,6 +58,19 @@ async def test_a_whole_placement(client, school_a):
     assert result["event"]["status"] == "accepted"
     again = await client.post(f"/v1/placements/{session}/finish", headers=school_a)
     assert again.json()["event"]["status"] == "duplicate"
+    learner = (await client.get("/v1/learners/ana", headers=school_a)).json()
+    placed = learner["placement"]
+    assert placed["items"] == result["items"]
+    assert placed["abilities"]["speaking"]["theta"] == pytest.approx(
+        result["abilities"]["speaking"]["theta"]
+    )
+    receipts = (await client.get("/v1/learners/ana/receipts", headers=school_a)).json()[
+        "receipts"
+    ]
+    if placed["level"] is not None:  # the receipt of a placed level says why
+        (receipt,) = [r for r in receipts if r["kind"] == "level_placed"]
+        assert receipt["level"] == placed["level"]["id"]
+        assert all(e["theta"] >= e["cut"] for e in receipt["evidence"])
     after = await client.get(f"/v1/placements/{session}/next", headers=school_a)
     assert after.json()["status"] == "finished" and after.json()["finished"]
 
@@ -128,3 +140,32 @@ async def test_openapi_declares_the_placement_problems(client):
     assert "application/problem+json" in answers["404"]["content"]
     start = spec["paths"]["/v1/placements"]["post"]["responses"]
     assert "201" in start and "409" in start
+
+
+async def test_a_strong_placement_sets_the_level_with_a_receipt(client, school_a):
+    step = await _start(client, school_a)
+    session = step["session"]
+    while step["item"] is not None:  # every answer right: a high θ everywhere
+        await client.post(
+            f"/v1/placements/{session}/answers",
+            json={"item": step["item"]["id"], "correct": True},
+            headers=school_a,
+        )
+        step = (
+            await client.get(f"/v1/placements/{session}/next", headers=school_a)
+        ).json()
+    done = await client.post(f"/v1/placements/{session}/finish", headers=school_a)
+    assert done.json()["event"]["status"] == "accepted"
+    learner = (await client.get("/v1/learners/ana", headers=school_a)).json()
+    assert learner["level"]["id"] == "a2"
+    assert learner["placement"]["level"]["id"] == "a2"
+    assert learner["history"][-1]["direction"] == "placed"
+    receipts = (
+        await client.get(
+            "/v1/learners/ana/receipts?kind=level_placed", headers=school_a
+        )
+    ).json()["receipts"]
+    assert [r["level"] for r in receipts] == ["a2"]
+    evidence = {e["dimension"]: e for e in receipts[0]["evidence"]}
+    assert set(evidence) == {"vocabulary", "speaking"}
+    assert all(e["theta"] >= e["cut"] == 0.5 for e in evidence.values())

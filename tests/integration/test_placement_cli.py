@@ -7,16 +7,15 @@ from typer.testing import CliRunner
 
 from levelwise.cli import app
 from tests.factories import SMALL_PROGRAM
-from tests.placements import give_placement
+from tests.placements import with_placement
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
-    give_placement(monkeypatch)
+def db(tmp_path):
     path = tmp_path / "school.yaml"
-    path.write_text(SMALL_PROGRAM)
+    path.write_text(with_placement())
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     result = runner.invoke(app, ["program", "set", str(path), "--db", url])
     assert result.exit_code == 0, result.output

@@ -20,11 +20,12 @@ from levelwise.app.services import Levelwise
 from levelwise.errors import (
     PlacementError,
     PlacementNotFoundError,
+    ProgramError,
     ProgramNotFoundError,
 )
 from tests.conftest import FixedClock
 from tests.factories import SMALL_PROGRAM
-from tests.placements import PLACEMENT, give_placement, p_correct
+from tests.placements import PLACEMENT, p_correct, with_placement
 
 
 @pytest.fixture(autouse=True)
@@ -35,10 +36,9 @@ def session_ids(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def lw(monkeypatch: pytest.MonkeyPatch) -> Levelwise:
-    give_placement(monkeypatch)
+def lw() -> Levelwise:
     engine = Levelwise(InMemoryEventLog(), FixedClock())
-    engine.put_program("school", SMALL_PROGRAM)
+    engine.put_program("school", with_placement())
     return engine
 
 
@@ -146,20 +146,17 @@ def test_a_program_without_placement_is_refused(monkeypatch):
         lw.placements.start("nobody", "ana")
 
 
-def test_invalid_test_settings_are_placement_errors(monkeypatch):
-    give_placement(monkeypatch, replace(PLACEMENT, min_items=40, max_items=10))
+def test_invalid_test_settings_never_reach_a_session():
+    # The program file rejects them, so no session can start on them.
     lw = Levelwise(InMemoryEventLog(), FixedClock())
-    lw.put_program("school", SMALL_PROGRAM)
-    with pytest.raises(PlacementError, match="min_items"):
-        lw.placements.start("school", "ana")
-
-
-def test_an_invalid_bank_is_a_placement_error(monkeypatch):
+    with pytest.raises(ProgramError, match="min_items"):
+        lw.put_program(
+            "school", with_placement(replace(PLACEMENT, min_items=40, max_items=10))
+        )
     bad = replace(PLACEMENT.items[0], a=-1.0)
-    give_placement(monkeypatch, replace(PLACEMENT, items=(bad,)))
-    lw = Levelwise(InMemoryEventLog(), FixedClock())
-    lw.put_program("school", SMALL_PROGRAM)
-    with pytest.raises(PlacementError, match="a > 0"):
+    with pytest.raises(ProgramError):
+        lw.put_program("school", with_placement(replace(PLACEMENT, items=(bad,))))
+    with pytest.raises(ProgramNotFoundError):
         lw.placements.start("school", "ana")
 
 
@@ -264,10 +261,10 @@ def test_exposure_of_items_gone_from_the_bank_is_kept(monkeypatch, lw, pl):
     assert exposure["sessions"] == 4 and exposure["counts"]["old"] == 3
 
 
-def test_the_exposure_cap_spreads_items(monkeypatch):
-    give_placement(monkeypatch, replace(PLACEMENT, max_exposure=0.5, max_items=6))
+def test_the_exposure_cap_spreads_items():
     lw = Levelwise(InMemoryEventLog(), FixedClock())
-    lw.put_program("school", SMALL_PROGRAM)
+    capped = replace(PLACEMENT, max_exposure=0.5, max_items=6)
+    lw.put_program("school", with_placement(capped))
     for k in range(6):
         session = lw.placements.start("school", f"l{k}").session
         run(lw.placements, "school", session, 0.0)
@@ -277,13 +274,12 @@ def test_the_exposure_cap_spreads_items(monkeypatch):
     assert max(exposure["counts"].values()) <= 3
 
 
-def test_sessions_survive_a_restart(monkeypatch, tmp_path):
-    give_placement(monkeypatch)
+def test_sessions_survive_a_restart(tmp_path):
     url = f"sqlite:///{tmp_path / 'placements.db'}"
     engine = create_engine_for(url)
     migrate(engine)
     first = Levelwise(SqlEventLog(engine), FixedClock())
-    first.put_program("school", SMALL_PROGRAM)
+    first.put_program("school", with_placement())
     step = first.placements.start("school", "ana")
     first.placements.answer("school", step.session, step.item.id, True)
     asked = first.placements.next("school", step.session).item
@@ -310,9 +306,9 @@ def test_sessions_belong_to_one_tenant(lw, pl):
         pl.answer("other", step.session, step.item.id, True)
 
 
-def test_a_session_keeps_its_program_version(monkeypatch, lw, pl):
+def test_a_session_keeps_its_program_version(lw, pl):
     step = pl.start("school", "ana")
-    give_placement(monkeypatch, replace(PLACEMENT, items=PLACEMENT.items[:2]))
-    lw.put_program("school", SMALL_PROGRAM + "\n# v2\n")
+    smaller = replace(PLACEMENT, items=PLACEMENT.items[:1] + PLACEMENT.items[-1:])
+    lw.put_program("school", with_placement(smaller))
     assert pl.next("school", step.session).item == step.item
     assert pl.answer("school", step.session, step.item.id, True).answered == 1

@@ -12,7 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from levelwise.app.program_placement import compile_placement
-from levelwise.app.program_schema import KnowledgePointIn, LogisticIn, ProgramIn
+from levelwise.app.program_schema import (
+    KnowledgePointIn,
+    LogisticIn,
+    ProgramIn,
+    hint_for,
+    is_union_tag,
+)
 from levelwise.app.yaml_lines import Path, read_yaml
 from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
 from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
@@ -85,9 +91,9 @@ class _Loader:
             spec = ProgramIn.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+                loc = tuple(p for p in err["loc"] if not is_union_tag(p))
                 where = ".".join(str(p) for p in loc) or "the file"
-                self.issue(loc, f"{where}: {err['msg'].lower()}", _hint_for(err))
+                self.issue(loc, f"{where}: {err['msg'].lower()}", hint_for(err))
             raise self.fail() from exc
         program = self._build(spec)
         if self.issues:
@@ -480,23 +486,3 @@ def _cycles_from(
             state[child] = 1
             path.append(child)
             stack.append((child, iter(graph[child])))
-
-
-def _is_union_tag(part: object) -> bool:
-    return isinstance(part, str) and (
-        part.startswith(("list[", "dict[", "function-"))
-        or part in {"str", "float", "int"}
-    )
-
-
-def _hint_for(err: Any) -> str:
-    kind = err.get("type", "")
-    if kind == "missing":
-        return "add this field"
-    if kind == "extra_forbidden":
-        return "remove it or check the spelling of the key"
-    if kind == "literal_error":
-        return "use one of the listed values"
-    if kind == "string_pattern_mismatch":
-        return "ids use letters, digits and _ . : - and start with a letter or digit"
-    return ""

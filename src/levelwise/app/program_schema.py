@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -172,3 +172,25 @@ class ProgramIn(_In):
     level_policy: LevelPolicyIn = LevelPolicyIn()
     mastery: MasteryIn = MasteryIn()
     placement: PlacementIn | None = None
+
+
+def is_union_tag(part: object) -> bool:
+    """Whether a pydantic error location part names a union member, not a key."""
+    return isinstance(part, str) and (
+        part.startswith(("list[", "dict[", "function-"))
+        or part in {"str", "float", "int"}
+    )
+
+
+def hint_for(err: Any) -> str:
+    """How to fix a pydantic validation error of the program file."""
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "add this field"
+    if kind == "extra_forbidden":
+        return "remove it or check the spelling of the key"
+    if kind == "literal_error":
+        return "use one of the listed values"
+    if kind == "string_pattern_mismatch":
+        return "ids use letters, digits and _ . : - and start with a letter or digit"
+    return ""

@@ -9,7 +9,9 @@ from pydantic import Field
 from levelwise.api.schemas.common import PublicModel
 from levelwise.app import views
 
-OutcomeKind = Literal["xp", "level_reached", "level_lost", "unit_completed"]
+OutcomeKind = Literal[
+    "xp", "level_reached", "level_placed", "level_lost", "unit_completed"
+]
 
 
 class LevelPublic(PublicModel):
@@ -54,6 +56,27 @@ class LevelChangePublic(PublicModel):
     direction: str = Field(description="'up' or 'down'")
 
 
+class PlacedAbilityPublic(PublicModel):
+    """A dimension measured by the placement test: θ, its SE and a 95 % interval."""
+
+    theta: float
+    se: float
+    low: float
+    high: float
+
+
+class PlacementPublic(PublicModel):
+    """What the learner's placement test found."""
+
+    level: LevelPublic | None = Field(description="The starting level it set")
+    abilities: dict[str, PlacedAbilityPublic]
+    items: int = Field(description="Items the learner answered")
+    event_id: str
+    at: str
+    session: str | None
+    priors: dict[str, float] = Field(description="Starting mastery it set")
+
+
 class LearnerPublic(PublicModel):
     """Where a learner stands and what the next level asks."""
 
@@ -70,6 +93,7 @@ class LearnerPublic(PublicModel):
     history: list[LevelChangePublic]
     events: int
     last_event_at: str
+    placement: PlacementPublic | None = None
 
     @classmethod
     def from_view(cls, view: views.LearnerView) -> LearnerPublic:
@@ -100,6 +124,11 @@ class LearnerPublic(PublicModel):
             history=[LevelChangePublic.model_validate(h) for h in view.history],
             events=view.events,
             last_event_at=view.last_event_at,
+            placement=(
+                PlacementPublic.model_validate(view.placement, from_attributes=True)
+                if view.placement is not None
+                else None
+            ),
         )
 
 
@@ -145,6 +174,25 @@ class LevelReachedPublic(_OutcomeBase):
     gates: list[GatePublic]
 
 
+class EvidencePublic(PublicModel):
+    """One cut of the placed level and the ability that reached it."""
+
+    dimension: str
+    theta: float
+    se: float
+    cut: float
+
+
+class LevelPlacedPublic(_OutcomeBase):
+    """A placement test set the starting level; ``evidence`` says why."""
+
+    kind: Literal["level_placed"]
+    level: str
+    title: str
+    previous: str
+    evidence: list[EvidencePublic]
+
+
 class LevelLostPublic(_OutcomeBase):
     """The learner fell back a level."""
 
@@ -162,7 +210,11 @@ class UnitCompletedPublic(_OutcomeBase):
 
 
 OutcomePublic = Annotated[
-    XpAwardedPublic | LevelReachedPublic | LevelLostPublic | UnitCompletedPublic,
+    XpAwardedPublic
+    | LevelReachedPublic
+    | LevelPlacedPublic
+    | LevelLostPublic
+    | UnitCompletedPublic,
     Field(discriminator="kind"),
 ]
 
