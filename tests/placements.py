@@ -72,3 +72,16 @@ def with_placement(
 def p_correct(item: PlacementItem, theta: float) -> float:
     """The 3PL probability that an examinee at ``theta`` answers ``item`` right."""
     return item.c + (1 - item.c) / (1 + float(np.exp(-item.a * (theta - item.b))))
+
+
+SMALL_PLACEMENT = """\
+placement:
+  levels:
+    - {level: a1, cuts: {vocabulary: -0.5, speaking: -0.7}}
+    - {level: a2, cuts: {vocabulary: 0.3, speaking: 0.2}}
+  items:
+    - {id: v1, knowledge_point: greetings, dimension: vocabulary, a: 1.2, b: -1, c: 0.2}
+    - {id: v2, knowledge_point: numbers, dimension: vocabulary, a: 0.9, b: 0.5}
+    - {id: s1, knowledge_point: greetings, dimension: speaking, a: 1.0, b: 0.0}
+"""
+"""A three-item placement section for the small program (default settings)."""

@@ -24,17 +24,9 @@ from levelwise.domain.fold import default_model, fold, initial_state, prior_for
 from levelwise.domain.outcomes import LevelPlaced
 from levelwise.domain.state import KpMastery, LevelStamp
 from tests.factories import SMALL_PROGRAM, T0, event
+from tests.placements import SMALL_PLACEMENT
 
-PLACEMENT = """\
-placement:
-  levels:
-    - {level: a1, cuts: {vocabulary: -0.5, speaking: -0.7}}
-    - {level: a2, cuts: {vocabulary: 0.3, speaking: 0.2}}
-  items:
-    - {id: v1, knowledge_point: greetings, dimension: vocabulary, a: 1.2, b: -1, c: 0.2}
-    - {id: v2, knowledge_point: numbers, dimension: vocabulary, a: 0.9, b: 0.5}
-    - {id: s1, knowledge_point: greetings, dimension: speaking, a: 1.0, b: 0.0}
-"""
+PLACEMENT = SMALL_PLACEMENT
 PLACED = load_program(SMALL_PROGRAM + PLACEMENT)
 GOES_DOWN = load_program(
     SMALL_PROGRAM + PLACEMENT + "level_policy:\n  can_go_down: true\n"

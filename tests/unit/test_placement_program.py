@@ -8,21 +8,13 @@ from levelwise.app.program_file import load_program, load_program_file
 from levelwise.domain.program import PlacementItem, PlacementLevel
 from levelwise.errors import ProgramError
 from tests.factories import SMALL_PROGRAM
+from tests.placements import SMALL_PLACEMENT
 
-PLACEMENT = """\
-placement:
-  se_target: 0.3
-  max_items: 20
-  min_items: 4
-  max_exposure: null
-  levels:
-    - {level: a1, cuts: {vocabulary: -0.5, speaking: -0.7}}
-    - {level: a2, cuts: {vocabulary: 0.3, speaking: 0.2}}
-  items:
-    - {id: v1, knowledge_point: greetings, dimension: vocabulary, a: 1.2, b: -1, c: 0.2}
-    - {id: v2, knowledge_point: numbers, dimension: vocabulary, a: 0.9, b: 0.5}
-    - {id: s1, knowledge_point: greetings, dimension: speaking, a: 1.0, b: 0.0}
-"""
+PLACEMENT = SMALL_PLACEMENT.replace(
+    "placement:\n",
+    "placement:\n  se_target: 0.3\n  max_items: 20\n  min_items: 4\n"
+    "  max_exposure: null\n",
+)
 
 PLACED_PROGRAM = SMALL_PROGRAM + PLACEMENT
 
