@@ -195,6 +195,17 @@ def learner_show(
         out.print(table)
     dims = ", ".join(f"{k} {v[0]:.2f}±{v[1]:.2f}" for k, v in view.dimensions.items())
     out.print(f"dimensions: {dims}", highlight=False)
+    if view.placement is not None:
+        placed = view.placement
+        start = placed.level.title if placed.level is not None else "no level's cuts"
+        abilities = ", ".join(
+            f"{dim} θ {a.theta:.2f} ± {a.se:.2f} [{a.low:.2f}, {a.high:.2f}]"
+            for dim, a in placed.abilities.items()
+        )
+        out.print(
+            f"placement: {start} after {placed.items} items; {abilities}",
+            highlight=False,
+        )
     practised = sorted(view.mastery.items(), key=lambda kv: (-kv[1][2], kv[0]))
     if practised:
         shown = ", ".join(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -32,6 +34,12 @@ def test_a_learner_who_knows_everything_is_placed_high(db):
     assert "vocabulary: θ +" in result.output and "speaking: θ +" in result.output
     assert "starting level: a2" in result.output
     assert "event placement-" in result.output
+    shown = runner.invoke(app, ["learner", "show", "ana", "--db", db])
+    assert "ana: Waystage (a2)" in shown.output
+    assert "placement: Waystage after " in shown.output
+    number = r"-?\d+\.\d\d"
+    interval = rf"vocabulary θ {number} ± {number} \[{number}, {number}\]"
+    assert re.search(interval, shown.output), shown.output
 
 
 def test_a_learner_who_knows_nothing_starts_nowhere(db):
