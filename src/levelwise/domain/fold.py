@@ -31,7 +31,12 @@ from levelwise.domain.gates import (
     gate_values,
     gates_hold,
 )
-from levelwise.domain.mastery import MasteryModel, dimension_abilities, model_for
+from levelwise.domain.mastery import (
+    MasteryModel,
+    PerPointMastery,
+    dimension_abilities,
+    model_for,
+)
 from levelwise.domain.outcomes import (
     LevelLost,
     LevelPlaced,
@@ -342,8 +347,14 @@ def _evidence(
     abilities = dict(state.abilities)
     kps = program.kp_by_id
     totals = program.dimension_totals
+    placed = dict(state.placement.priors) if state.placement is not None else {}
     for kp, score in scores:
-        before = mastery.get(kp) or model.initial(kp)
+        before = mastery.get(kp)
+        if before is None:
+            # The abilities hold the model's prior for a point without evidence.
+            before = model.initial(kp)
+            if kp in placed and isinstance(model, PerPointMastery):
+                mastery[kp] = model.seeded(kp, placed[kp])  # start where placed
         model_state, changed = model.observe(model_state, mastery, kp, score, item)
         after = changed[kp]
         mastery[kp] = after

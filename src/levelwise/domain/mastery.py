@@ -81,6 +81,14 @@ class PerPointMastery(ABC):
     ) -> KpMastery:
         """Fold one piece of evidence (``score`` in [0, 1]) into the estimate."""
 
+    @abstractmethod
+    def seeded(self, kp: str, value: float) -> KpMastery:
+        """The estimate before evidence when mastery is known to start at ``value``.
+
+        Used for a placed learner: their first answer on ``kp`` updates this
+        state instead of the model's usual prior.
+        """
+
     def observe(
         self,
         model_state: tuple[float, ...],
@@ -123,6 +131,11 @@ class RunningMastery(PerPointMastery):
     def initial(self, kp: str) -> KpMastery:  # noqa: ARG002 - same prior for all
         """The prior estimate (the same for every knowledge point)."""
         return self._initial
+
+    def seeded(self, kp: str, value: float) -> KpMastery:  # noqa: ARG002
+        """Counts that put the estimate at ``value``; they fade like evidence."""
+        shift = (value - self.settings.prior) * self.settings.strength
+        return self._estimate(shift, -shift, 0)
 
     def update(
         self,
@@ -175,6 +188,10 @@ class BktMastery(PerPointMastery):
     def initial(self, kp: str) -> KpMastery:
         """P(known) before evidence: the fitted prior of ``kp``."""
         return self._initial.get(kp, self._default)
+
+    def seeded(self, kp: str, value: float) -> KpMastery:  # noqa: ARG002
+        """P(known) = ``value`` before evidence."""
+        return self._state(1.0 - value, 0)
 
     def update(
         self,
