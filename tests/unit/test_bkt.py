@@ -12,6 +12,7 @@ from levelwise.learners.base import InvalidResponsesError, NotFittedError, Respo
 from levelwise.learners.bkt import BKT, bkt_step
 from levelwise.learners.bkt_em import Params, e_step
 from levelwise.learners.bkt_layout import build_layout
+from levelwise.learners.metrics import auc
 
 # prior, learn, guess, slip, forget per skill
 TRUE = np.array(
@@ -70,14 +71,6 @@ def fitted_params(model):
 
 def small(seed=3):
     return simulate(TRUE, 40, seed=seed, lengths=(1, 12))
-
-
-def auc(y, p):
-    ranks = np.empty(p.size)
-    ranks[np.argsort(p, kind="stable")] = np.arange(1, p.size + 1)
-    pos = y == 1
-    n_pos, n_neg = pos.sum(), (~pos).sum()
-    return (ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
 def test_em_recovers_the_simulated_parameters():

@@ -9,37 +9,12 @@ import pytest
 
 from levelwise.learners.base import NotFittedError, Responses
 from levelwise.learners.elo import Elo, EloState
+from levelwise.learners.metrics import auc
+from tests.learner_worlds import irt_world
 
 
-def simulate(n_learners, *, seed, n_items=60, n_skills=4, length=40):
-    """An IRT world: ability + learning, fixed item difficulties, one skill per item."""
-    difficulty = np.random.default_rng(0).normal(0.0, 1.0, n_items)
-    rng = np.random.default_rng(seed)
-    item_skill = np.arange(n_items) % n_skills
-    learner, skill, item, correct = [], [], [], []
-    for u in range(n_learners):
-        theta = rng.normal(0.0, 1.0)
-        for _ in range(length):
-            i = int(rng.integers(n_items))
-            p = 1 / (1 + np.exp(-(theta - difficulty[i])))
-            y = int(rng.random() < p)
-            learner.append(u)
-            skill.append(item_skill[i])
-            item.append(i)
-            correct.append(y)
-            theta += 0.03
-    data = Responses.from_arrays(
-        learner, skill, correct, item=item, n_skills=n_skills, n_items=n_items
-    )
-    return data, difficulty
-
-
-def auc(y, p):
-    order = np.argsort(p)
-    ranks = np.empty(len(p))
-    ranks[order] = np.arange(1, len(p) + 1)
-    n1 = y.sum()
-    return (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1))
+def simulate(n_learners, *, seed):
+    return irt_world(n_learners, seed=seed, drift=0.03)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from levelwise.learners.logistic import (
     _group_decayed,
     _group_exclusive,
 )
+from levelwise.learners.metrics import auc
+from tests.learner_worlds import irt_world
 
 _TOTALS = (
     "successes",
@@ -31,34 +33,8 @@ def totals_only(state):
     return LogisticState(**{f: getattr(state, f) for f in _TOTALS})
 
 
-def simulate(n_learners, *, seed, n_items=60, n_skills=4, length=40):
-    """IRT items (fixed difficulties) and learners who improve with practice."""
-    difficulty = np.random.default_rng(0).normal(0.0, 1.0, n_items)
-    item_skill = np.arange(n_items) % n_skills
-    rng = np.random.default_rng(seed)
-    learner, skill, item, correct = [], [], [], []
-    for u in range(n_learners):
-        theta = rng.normal(0.0, 1.0)
-        for _ in range(length):
-            i = int(rng.integers(n_items))
-            y = int(rng.random() < 1 / (1 + np.exp(-(theta - difficulty[i]))))
-            learner.append(u)
-            skill.append(item_skill[i])
-            item.append(i)
-            correct.append(y)
-            theta += 0.05
-    data = Responses.from_arrays(
-        learner, skill, correct, item=item, n_skills=n_skills, n_items=n_items
-    )
-    return data, difficulty
-
-
-def auc(y, p):
-    order = np.argsort(p)
-    ranks = np.empty(len(p))
-    ranks[order] = np.arange(1, len(p) + 1)
-    n1 = y.sum()
-    return (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1))
+def simulate(n_learners, *, seed):
+    return irt_world(n_learners, seed=seed, drift=0.05)
 
 
 @pytest.fixture(scope="module")
