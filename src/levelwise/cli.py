@@ -392,12 +392,8 @@ def demo(
         raise _fail(exc) from exc
     key = engine.create_key("demo", "demo")
     out.print(f"program: {compiled.title} ({compiled.units} units); simulating…")
-    from levelwise.app.program_file import load_program
-
     events = list(
-        simulate(
-            load_program(program.read_text()), learners=learners, weeks=weeks, seed=seed
-        )
+        simulate(engine.program("demo"), learners=learners, weeks=weeks, seed=seed)
     )
     events.sort(key=lambda e: str(e["occurred_at"]))
     # The simulated school lives in memory until ingested: keep the cyclic
@@ -428,12 +424,8 @@ def demo(
 
 
 def _demo_summary(engine: Levelwise, compiled: ProgramSummary, now: Any) -> None:
-    from levelwise.app.program_file import load_program
-
-    _, source = engine.current_program("demo")
-    program = load_program(source)
     states = engine.snapshots("demo")
-    summary = level_summary(states, program, now)
+    summary = level_summary(states, engine.program("demo"), now)
     table = Table("level", "learners")
     for level, count in summary.distribution.items():
         table.add_row(level, str(count))

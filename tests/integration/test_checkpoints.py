@@ -6,7 +6,7 @@ import random
 from contextlib import contextmanager
 
 from levelwise.app.program_file import load_program
-from levelwise.app.projection import CHECKPOINT_EVERY
+from levelwise.app.projection import CHECKPOINT_EVERY, dumps
 from levelwise.app.services import Levelwise
 from levelwise.app.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain import codec
@@ -75,9 +75,8 @@ def _assert_state_is_a_fresh_fold(lw, school, program, stored, learner="ana"):
     got = [x for x in lw.snapshots(school) if x.learner == learner]
     assert [codec.state_to_dict(x) for x in got] == [codec.state_to_dict(expected)]
     receipts = lw.receipts(school, learner, limit=100_000)
-    assert sorted(codec.dumps({**r, "program_version": 0}) for r in receipts) == sorted(
-        codec.dumps({**codec.outcome_to_dict(o), "program_version": 0})
-        for o in outcomes
+    assert sorted(dumps({**r, "program_version": 0}) for r in receipts) == sorted(
+        dumps({**codec.outcome_to_dict(o), "program_version": 0}) for o in outcomes
     )
 
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from levelwise.app.projection import dumps
 from levelwise.app.services import Levelwise
 from levelwise.app.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain import codec
@@ -114,9 +115,8 @@ def test_late_events_give_the_state_of_a_fold_of_the_sorted_log(lw, school, prog
     assert len(got) == 1
     assert codec.state_to_dict(got[0]) == codec.state_to_dict(expected)
     stored = lw.receipts(school, "ana", limit=10_000)
-    assert sorted(codec.dumps({**r, "program_version": 0}) for r in stored) == sorted(
-        codec.dumps({**codec.outcome_to_dict(o), "program_version": 0})
-        for o in outcomes
+    assert sorted(dumps({**r, "program_version": 0}) for r in stored) == sorted(
+        dumps({**codec.outcome_to_dict(o), "program_version": 0}) for o in outcomes
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from levelwise.app.projection import dumps
 from levelwise.app.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
@@ -25,22 +28,15 @@ def test_state_and_outcomes_round_trip(program):
     )
     state, outcomes = fold_all(events, program)
     assert state is not None and state.level == 1
-    text = codec.dumps(codec.state_to_dict(state))
-    back = codec.state_from_dict(
-        codec._loads(text)
-        if hasattr(codec, "_loads")
-        else __import__("json").loads(text)
-    )
+    text = dumps(codec.state_to_dict(state))
+    back = codec.state_from_dict(json.loads(text))
     assert back == state
-    assert codec.dumps(codec.state_to_dict(back)) == text
+    assert dumps(codec.state_to_dict(back)) == text
     kinds = set()
     for outcome in outcomes:
         data = codec.outcome_to_dict(outcome)
         kinds.add(data["kind"])
-        assert (
-            codec.outcome_from_dict(__import__("json").loads(codec.dumps(data)))
-            == outcome
-        )
+        assert codec.outcome_from_dict(json.loads(dumps(data))) == outcome
     assert kinds == {"xp", "unit_completed", "level_reached"}
 
 
@@ -57,8 +53,6 @@ def test_evolve_matches_dataclasses_replace(program):
 
 
 def test_stored_bodies_leave_out_the_envelope_and_views_restore_it(program):
-    import json
-
     from levelwise.app.wire import EVENT_ADAPTER, to_domain
     from levelwise.domain.fold import fold_all
 
@@ -68,7 +62,7 @@ def test_stored_bodies_leave_out_the_envelope_and_views_restore_it(program):
     kinds = set()
     for outcome in outcomes:
         full = codec.outcome_to_dict(outcome)
-        body = json.loads(codec.dumps(codec.outcome_body(outcome)))
+        body = json.loads(dumps(codec.outcome_body(outcome)))
         assert not set(codec.ENVELOPE) & set(body)
         assert "text" not in body.get("receipt", {})
         envelope = {k: full[k] for k in codec.ENVELOPE}

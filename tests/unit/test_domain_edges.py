@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from levelwise.app.program_file import load_program
+from levelwise.app.projection import dumps
 from levelwise.app.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all, initial_state
@@ -102,7 +103,7 @@ def test_level_lost_round_trips_through_json():
     down = [answered(False, minutes=10 + i) for i in range(6)]
     _, outcomes = run(program, up + down)
     lost = [o for o in outcomes if isinstance(o, LevelLost)][0]
-    data = json.loads(codec.dumps(codec.outcome_to_dict(lost)))
+    data = json.loads(dumps(codec.outcome_to_dict(lost)))
     assert data["kind"] == "level_lost" and codec.outcome_from_dict(data) == lost
     met = {g["gate"]: g["met"] for g in data["gates"]}
     assert met == {"xp >= 100": True, "mastery.numbers >= 0.3": False}

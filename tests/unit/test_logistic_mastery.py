@@ -15,6 +15,7 @@ from levelwise.app.fitting import (
     with_mastery,
 )
 from levelwise.app.program_file import load_program
+from levelwise.app.projection import dumps
 from levelwise.domain import codec
 from levelwise.domain.fold import default_model, initial_state
 from levelwise.domain.mastery import LogisticMastery, dimension_abilities
@@ -167,7 +168,7 @@ def test_the_fold_moves_every_point_and_abilities_equal_a_fresh_computation():
     assert greetings.sd == pytest.approx(
         (greetings.value * (1 - greetings.value) / 2) ** 0.5
     )
-    text = codec.dumps(codec.state_to_dict(state))
+    text = dumps(codec.state_to_dict(state))
     assert codec.state_from_dict(json.loads(text)) == state
 
 

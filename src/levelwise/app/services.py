@@ -110,11 +110,19 @@ class Levelwise:
 
     def current_program(self, tenant: str) -> tuple[views.ProgramSummary, str]:
         """The tenant's current program summary and source text."""
+        program, source = self._current(tenant)
+        return summarize(program), source
+
+    def program(self, tenant: str) -> Program:
+        """The tenant's current program, compiled (from the engine's cache)."""
+        return self._current(tenant)[0]
+
+    def _current(self, tenant: str) -> tuple[Program, str]:
         with self.log.read(tenant) as s:
             program = self._compiled(s)
             stored = s.program(program.version)
         assert stored is not None  # noqa: S101 - just compiled from it
-        return summarize(program), stored.source
+        return program, stored.source
 
     def put_program(
         self, tenant: str, source: str, filename: str = "program.yaml"
@@ -388,8 +396,7 @@ class Levelwise:
         if forgetting and model != "bkt":
             msg = "forgetting is a BKT option; fit with model bkt to use it"
             raise FitError(msg)
-        _, source = self.current_program(tenant)
-        program = load_program(source)
+        program, source = self._current(tenant)
         if answers is None:
             with self.log.read(tenant) as s:
                 answers = answers_from_events(

@@ -1,8 +1,7 @@
-"""Deterministic JSON forms of learner state and outcomes (same state, same bytes)."""
+"""JSON-ready forms of learner state and outcomes, and back (exact round trips)."""
 
 from __future__ import annotations
 
-import json
 from types import MappingProxyType
 from typing import Any
 
@@ -25,11 +24,6 @@ OUTCOME_KINDS: dict[type, str] = {
     LevelLost: "level_lost",
     UnitCompleted: "unit_completed",
 }
-
-
-def dumps(data: object) -> str:
-    """Canonical JSON: sorted keys, compact, UTF-8 kept."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def state_to_dict(state: LearnerState) -> dict[str, Any]:
