@@ -173,15 +173,6 @@ def _abilities(test: _Test, state: cat.CatState) -> tuple[Ability, ...]:
     )
 
 
-def _level(placement: Placement, abilities: Sequence[Ability]) -> str | None:
-    theta = {a.dimension: a.theta for a in abilities}
-    level = None
-    for candidate in placement.levels:
-        if all(theta.get(d, -np.inf) >= cut for d, cut in candidate.cuts):
-            level = candidate.level
-    return level
-
-
 class Placements:
     """The placement test use cases of one store.
 
@@ -317,12 +308,13 @@ class Placements:
             "session": session,
         }
         outcome = self._ingest(tenant, [body]).results[0]
+        theta = {a.dimension: (a.theta, a.se) for a in abilities}
         return PlacementResult(
             session,
             row.learner,
             abilities,
             len(state.items),
-            _level(test.placement, abilities),
+            test.placement.level_for(theta)[0],
             row.updated_at,
             event_id,
             outcome.status,

@@ -269,20 +269,13 @@ def _placed_level(
     program: Program, theta: dict[str, tuple[float, float]]
 ) -> tuple[int | None, tuple[tuple[str, float, float, float], ...]]:
     """The highest placement level whose every cut ``theta`` reaches, with receipt."""
-    placement = program.placement
-    if placement is None:
+    if program.placement is None:
         return None, ()
-    ladder = {lvl.id: i for i, lvl in enumerate(program.levels)}
-    found: tuple[int | None, tuple[tuple[str, float, float, float], ...]] = None, ()
-    for lvl in placement.levels:
-        if all(dim in theta and theta[dim][0] >= cut for dim, cut in lvl.cuts):
-            found = (
-                ladder[lvl.level],
-                tuple(
-                    (dim, theta[dim][0], theta[dim][1], cut) for dim, cut in lvl.cuts
-                ),
-            )
-    return found
+    level, evidence = program.placement.level_for(theta)
+    if level is None:
+        return None, ()
+    ladder = [lvl.id for lvl in program.levels]
+    return ladder.index(level), evidence
 
 
 def _placed_priors(

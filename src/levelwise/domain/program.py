@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -235,6 +236,28 @@ class Placement:
     max_items: int = 30
     min_items: int = 5
     max_exposure: float | None = 0.25
+
+    def level_for(
+        self, theta: Mapping[str, tuple[float, float]]
+    ) -> tuple[str | None, tuple[tuple[str, float, float, float], ...]]:
+        """The highest starting level whose every cut ``theta`` reaches.
+
+        Args:
+            theta: ``(θ, se)`` per measured dimension.
+
+        Returns:
+            The level's id (None when no level's cuts are all reached) and the
+            receipt: ``(dimension, θ, se, cut)`` for each of its cuts.
+        """
+        found: tuple[str | None, tuple[tuple[str, float, float, float], ...]]
+        found = None, ()
+        for lvl in self.levels:
+            if all(dim in theta and theta[dim][0] >= cut for dim, cut in lvl.cuts):
+                evidence = tuple(
+                    (dim, theta[dim][0], theta[dim][1], cut) for dim, cut in lvl.cuts
+                )
+                found = lvl.level, evidence
+        return found
 
 
 @dataclass(frozen=True)
