@@ -32,6 +32,7 @@ from levelwise.domain.program import (
     LogisticParams,
     LogisticPoint,
     MasterySettings,
+    Planning,
     Program,
     Unit,
     XpRule,
@@ -187,6 +188,7 @@ class _Loader:
                     u.minutes,
                     tuple(u.knowledge_points),
                     tuple(unit_dims),
+                    u.questions,
                 )
             )
         program = Program(
@@ -215,6 +217,7 @@ class _Loader:
             can_go_down=program.can_go_down,
             mastery=program.mastery,
             placement=compile_placement(self, spec, program, levels),
+            planning=Planning(**spec.planning.model_dump()),
         )
 
     def _mastery(

@@ -39,6 +39,7 @@ class UnitIn(_In):
     minutes: Annotated[float, Field(gt=0)]
     knowledge_points: list[Slug] = []
     dimensions: list[Slug] = []
+    questions: Annotated[int, Field(ge=0)] | None = None
 
 
 class LevelIn(_In):
@@ -158,6 +159,14 @@ class PlacementIn(_In):
     items: Annotated[list[PlacementItemIn], Field(min_length=1)]
 
 
+class PlanningIn(_In):
+    """The planning section."""
+
+    ready_mastery: Annotated[float, Field(gt=0, lt=1)] = 0.6
+    weekly_minutes: Annotated[float, Field(gt=0)] = 180.0
+    horizon_weeks: Annotated[float, Field(gt=0)] = 26.0
+
+
 class ProgramIn(_In):
     """The whole file."""
 
@@ -172,6 +181,7 @@ class ProgramIn(_In):
     level_policy: LevelPolicyIn = LevelPolicyIn()
     mastery: MasteryIn = MasteryIn()
     placement: PlacementIn | None = None
+    planning: PlanningIn = PlanningIn()
 
 
 def is_union_tag(part: object) -> bool:

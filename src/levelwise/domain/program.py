@@ -9,6 +9,8 @@ from functools import cached_property
 from levelwise.domain.expr import Expr
 
 UNIT_KINDS = ("lesson", "exercise", "live_class", "homework", "practice", "quiz")
+ANSWER_MINUTES = 3.0
+"""Minutes of an exercise, quiz or practice unit per scored answer, by default."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,18 @@ class KnowledgePoint:
 
 @dataclass(frozen=True)
 class Unit:
-    """A learning unit (lesson, exercise, live class, homework, practice or quiz)."""
+    """A learning unit (lesson, exercise, live class, homework, practice or quiz).
+
+    Attributes:
+        id: The unit's id.
+        kind: One of :data:`UNIT_KINDS`.
+        title: Human title.
+        minutes: Planned length.
+        knowledge_points: The points it trains.
+        dimensions: The dimensions it trains (from its points unless given).
+        questions: Scored answers one study of it yields (exercise, quiz and
+            practice units; None: one per :data:`ANSWER_MINUTES` minutes).
+    """
 
     id: str
     kind: str
@@ -39,6 +52,19 @@ class Unit:
     minutes: float
     knowledge_points: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
+    questions: int | None = None
+
+    @property
+    def answers(self) -> int:
+        """Scored answers one study of the unit yields."""
+        if (
+            self.kind not in ("exercise", "quiz", "practice")
+            or not self.knowledge_points
+        ):
+            return 0
+        if self.questions is not None:
+            return self.questions
+        return max(1, round(self.minutes / ANSWER_MINUTES))
 
 
 @dataclass(frozen=True)
@@ -261,6 +287,24 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class Planning:
+    """How plans and forecasts read the program.
+
+    Attributes:
+        ready_mastery: A knowledge point is ready to learn once every
+            prerequisite's mastery reaches this (knowledge space theory's
+            "outer fringe" with mastery as the knowledge state).
+        weekly_minutes: Assumed study pace of a learner without history.
+        horizon_weeks: A learner unlikely to reach the next level within this
+            many weeks is flagged at risk.
+    """
+
+    ready_mastery: float = 0.6
+    weekly_minutes: float = 180.0
+    horizon_weeks: float = 26.0
+
+
+@dataclass(frozen=True)
 class Program:
     """A school's program, validated and compiled.
 
@@ -276,6 +320,7 @@ class Program:
         can_go_down: Whether a learner may lose a level when a gate stops holding.
         mastery: Settings of the running mastery estimate.
         placement: The diagnostic placement test, if the program has one.
+        planning: Settings of plans and forecasts.
         version: The stored version number (0 until stored).
     """
 
@@ -290,6 +335,7 @@ class Program:
     can_go_down: bool = False
     mastery: MasterySettings = field(default_factory=MasterySettings)
     placement: Placement | None = None
+    planning: Planning = field(default_factory=Planning)
     version: int = 0
 
     @cached_property

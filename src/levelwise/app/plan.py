@@ -1,0 +1,439 @@
+"""Plans: the quickest expected way to a target level, and the next best activity.
+
+A plan is an ordered list of units whose study, in expectation, makes every
+requirement of the target level hold (and of the levels between), with the
+least study time the planner can find:
+
+* **Requirements** are the parts of the gates (``xp >= 1800``,
+  ``dimension.speaking_fluency >= 0.3``, ``units_completed includes [...]``),
+  effort and ability alike; each has a progress fraction (the gate's own
+  progress measure).
+* **Expected effect of a unit** comes from the study model
+  (:mod:`levelwise.app.study`: what one study yields), the XP rules applied as
+  the fold applies them, and the learner model's expected mastery gain on the
+  unit's knowledge points (:mod:`levelwise.app.plan_gains`).
+* **Ready to learn**: a unit is a candidate only when every prerequisite of
+  its knowledge points (outside the unit) has expected mastery at least the
+  program's ``planning.ready_mastery`` (the outer fringe of knowledge space
+  theory, with mastery as the knowledge state). Plans therefore never violate
+  prerequisites.
+* **Choice**: greedy by progress per minute: the unit whose study closes the
+  most of the remaining requirement gaps (each gap counted up to what is
+  left) per minute, evaluated lazily (a unit's value never grows as other
+  units are studied, so a stale value is an upper bound). Units may repeat
+  (a weekly live club, a second exercise round) at their decayed value.
+
+Everything is computed on a draft of the learner's numbers; nothing is
+stored. Daily XP caps are not modelled (a plan says what to study, not on
+which day).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from levelwise.app.plan_draft import Draft
+from levelwise.domain.expr import Comparison, Expr, compile_expr
+from levelwise.domain.fold import default_model
+from levelwise.domain.gates import STATE_VARIABLES, gate_schema
+from levelwise.domain.mastery import MasteryModel
+from levelwise.domain.program import Program, Unit
+from levelwise.domain.state import LearnerState, evolve
+from levelwise.errors import LevelwiseError
+
+_EPS = 1e-9
+
+
+class PlanError(LevelwiseError):
+    """The plan asked for cannot be made (unknown or already reached target)."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One part of a gate of the target level (or of a level on the way).
+
+    Attributes:
+        level: The level whose gate it is.
+        source: The part's source, such as ``xp >= 1800``.
+        current: Its value (for ``includes``: how many listed items are in).
+        target: What it needs (for ``includes``: how many items are listed).
+        progress: ``current / target`` in [0, 1]; 1 when met.
+        met: Whether it holds.
+    """
+
+    level: str
+    source: str
+    current: float
+    target: float
+    progress: float
+    met: bool
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One unit of a plan.
+
+    Attributes:
+        unit: The unit's id.
+        title: Its title.
+        kind: Its kind.
+        minutes: Its expected minutes.
+        total_minutes: Minutes from now to the end of this step.
+        serves: ``(requirement, progress before, progress after)`` for each
+            requirement it moves, the largest move first.
+        reason: One line: why this unit, now.
+    """
+
+    unit: str
+    title: str
+    kind: str
+    minutes: float
+    total_minutes: float
+    serves: tuple[tuple[str, float, float], ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An ordered plan to a target level.
+
+    Attributes:
+        learner: The learner.
+        level: Their level now.
+        target: The level planned for.
+        steps: The units, in order.
+        minutes: Expected study minutes of the whole plan.
+        now: The requirements, as they stand.
+        expected: The requirements after the plan, in expectation.
+        met_at: ``(requirement, plan minutes at which it is met)``; 0 when
+            already met, ``inf`` when the plan cannot meet it.
+        binding: The requirement met last: the one that holds the learner back.
+        complete: Whether every requirement is met in expectation.
+        gains: Where the expected mastery gains come from.
+    """
+
+    learner: str
+    level: str
+    target: str
+    steps: tuple[PlanStep, ...]
+    minutes: float
+    now: tuple[Requirement, ...]
+    expected: tuple[Requirement, ...]
+    met_at: tuple[tuple[str, float], ...]
+    binding: str | None
+    complete: bool
+    gains: str
+
+
+@dataclass(frozen=True)
+class _Part:
+    level: str
+    source: str
+    names: frozenset[str]
+    check: Comparison | Expr
+
+
+def requirements_of(program: Program, level: int, target: int) -> list[_Part]:
+    """The gate parts of the levels above ``level`` up to ``target``."""
+    parts: list[_Part] = []
+    for lvl in program.levels[level + 1 : target + 1]:
+        for gate in lvl.gates:
+            for part in gate.expr.conjuncts():
+                names = part.left.names if isinstance(part, Comparison) else part.names
+                parts.append(_Part(lvl.id, part.source, names, part))
+    return parts
+
+
+def _measure(part: _Part, env: dict[str, object]) -> Requirement:
+    check = part.check
+    if isinstance(check, Comparison):
+        current, target, progress = check.progress(env)
+        met = check.holds(env)
+    else:
+        met = bool(check.evaluate(env))
+        current = target = 1.0
+        progress = 1.0 if met else 0.0
+    return Requirement(
+        part.level,
+        part.source,
+        round(current, 6),
+        round(target, 6),
+        1.0 if met else round(min(progress, 0.999999), 6),
+        met,
+    )
+
+
+def make_plan(
+    program: Program,
+    state: LearnerState,
+    model: MasteryModel | None = None,
+    *,
+    target: str | None = None,
+    max_steps: int = 2000,
+) -> Plan:
+    """Plan the quickest expected way from ``state`` to ``target``.
+
+    Args:
+        program: The compiled program.
+        state: The learner's state.
+        model: The fold's mastery model (default: the program's).
+        target: A level above the learner's (default: the next one).
+        max_steps: Give up after this many units (the plan is then incomplete).
+
+    Raises:
+        PlanError: ``target`` is unknown, or not above the learner's level.
+    """
+    model = model or default_model(program)
+    ladder = [lvl.id for lvl in program.levels]
+    here = ladder[state.level]
+    if target is None:
+        if state.level + 1 >= len(ladder):
+            raise PlanError(f"{state.learner} is at the top level ({here})")
+        goal = state.level + 1
+    elif target not in ladder:
+        raise PlanError(f"unknown level {target!r}; levels: {', '.join(ladder)}")
+    else:
+        goal = ladder.index(target)
+        if goal <= state.level:
+            raise PlanError(f"{state.learner} has already reached {target} ({here})")
+    parts = requirements_of(program, state.level, goal)
+    draft = Draft(program, state, model)
+    planner = _Planner(program, draft, parts)
+    steps = planner.run(max_steps)
+    now = tuple(_measure(p, planner.start_env) for p in parts)
+    expected = tuple(_measure(p, planner.env) for p in parts)
+    met_at = tuple((p.source, planner.met_at.get(p.source, math.inf)) for p in parts)
+    binding = max(met_at, key=lambda m: m[1])[0] if met_at else None
+    if met_at and max(m[1] for m in met_at) == 0:
+        binding = None
+    return Plan(
+        learner=state.learner,
+        level=here,
+        target=ladder[goal],
+        steps=tuple(steps),
+        minutes=round(sum(s.minutes for s in steps), 3),
+        now=now,
+        expected=expected,
+        met_at=met_at,
+        binding=binding,
+        complete=all(r.met for r in expected),
+        gains=draft.gains.source,
+    )
+
+
+class _Planner:
+    def __init__(self, program: Program, draft: Draft, parts: list[_Part]) -> None:
+        self.program = program
+        self.draft = draft
+        self.parts = list(parts)  # sub-goals are added to this copy
+        names = frozenset().union(*(p.names for p in parts)) if parts else frozenset()
+        self.names = names
+        self.env: dict[str, object] = {n: draft.value(n) for n in names}
+        self.start_env = dict(self.env)
+        self.reqs = {p.source: _measure(p, self.env) for p in parts}
+        self.met_at: dict[str, float] = {s: 0.0 for s, r in self.reqs.items() if r.met}
+        self.ready = program.planning.ready_mastery
+        # Which units wait on which knowledge point.
+        self.blockers: dict[str, tuple[str, ...]] = {}
+        self.waiting: dict[str, list[Unit]] = {}
+        for unit in program.units:
+            own = set(unit.knowledge_points)
+            needs = sorted(
+                {
+                    pre
+                    for kp in unit.knowledge_points
+                    for pre in program.kp_by_id[kp].prerequisites
+                    if pre not in own
+                }
+            )
+            self.blockers[unit.id] = tuple(needs)
+            for pre in needs:
+                self.waiting.setdefault(pre, []).append(unit)
+        self.order = {u.id: i for i, u in enumerate(program.units)}
+        self.queued: set[str] = set()
+        self.schema = gate_schema(program)
+
+    def is_ready(self, unit: Unit) -> bool:
+        mastery = self.draft.mastery
+        return all(mastery[p].value >= self.ready for p in self.blockers[unit.id])
+
+    def score(self, unit: Unit) -> tuple[float, dict[str, object], dict[str, object]]:
+        changes, env = self.draft.effect(unit)
+        trial = self._env_after(changes, env)
+        gained = 0.0
+        for part in self.parts:
+            before = self.reqs[part.source]
+            if before.met or part.names.isdisjoint(trial):
+                continue
+            after = _measure(part, {**self.env, **trial})
+            gained += min(after.progress, 1.0) - before.progress
+        return gained / max(unit.minutes, _EPS), changes, trial
+
+    def _env_after(
+        self, changes: dict[str, object], env: dict[str, object]
+    ) -> dict[str, object]:
+        names = self.names
+        trial = {n: v for n, v in env.items() if n in names}
+        plain = [n for n in names if not n.startswith(("dimension.", "mastery."))]
+        if plain:
+            state = evolve(self.draft.state, changes)
+            for n in plain:
+                value = STATE_VARIABLES[n][1](state)
+                if value != self.env[n]:
+                    trial[n] = value
+        return trial
+
+    def run(self, max_steps: int) -> list[PlanStep]:
+        steps: list[PlanStep] = []
+        units = self.program.unit_by_id
+        heap = self._heap()
+        total = 0.0
+        while not self._done() and len(steps) < max_steps:
+            if not heap or -heap[0][0] <= _EPS:
+                # Stalled: what is left needs units that are not ready yet.
+                if not self._unlock():
+                    break
+                heap = self._heap()
+                continue
+            _, order, uid = heapq.heappop(heap)
+            unit = units[uid]
+            value, changes, trial = self.score(unit)
+            if heap and value < -heap[0][0] - _EPS:
+                heapq.heappush(heap, (-value, order, uid))  # stale: try again
+                continue
+            if value <= _EPS:
+                continue
+            before = dict(self.reqs)
+            self.draft.apply(unit, changes)
+            self.env.update(trial)
+            total += unit.minutes
+            moved = self._remeasure(trial, total)
+            steps.append(self._step(unit, total, before, moved))
+            heapq.heappush(heap, (-self.score(unit)[0], order, uid))
+            for other in self._newly_ready(unit):
+                heapq.heappush(
+                    heap, (-self.score(other)[0], self.order[other.id], other.id)
+                )
+        return steps
+
+    def _done(self) -> bool:
+        return all(self.reqs[p.source].met for p in self.parts if p.level)
+
+    def _heap(self) -> list[tuple[float, int, str]]:
+        """Every ready unit with its value now (values may have grown)."""
+        heap = []
+        for unit in self.program.units:
+            if unit.id in self.queued or self.is_ready(unit):
+                self.queued.add(unit.id)
+                heap.append((-self.score(unit)[0], self.order[unit.id], unit.id))
+        heapq.heapify(heap)
+        return heap
+
+    def _unlock(self) -> bool:
+        """Add the prerequisites of a blocked unit that would help as sub-goals.
+
+        Of the units that are not ready and touch an unmet requirement, the one
+        with the fewest prerequisites below ``ready_mastery`` (then the first in
+        the program) is chosen; each of those prerequisites becomes a sub-goal
+        ``mastery.<point> >= ready_mastery``. Returns False when no unit helps.
+        """
+        best: tuple[int, int, Unit] | None = None
+        for part in self.parts:
+            if self.reqs[part.source].met:
+                continue
+            for unit in self._touching(part):
+                if unit.id in self.queued:
+                    continue
+                low = [p for p in self.blockers[unit.id] if not self._at_ready(p)]
+                if low and (best is None or (len(low), self.order[unit.id]) < best[:2]):
+                    best = (len(low), self.order[unit.id], unit)
+        if best is None:
+            return False
+        added = False
+        for pre in self.blockers[best[2].id]:
+            source = f"mastery.{pre} >= {self.ready}"
+            if self._at_ready(pre) or source in self.reqs:
+                continue
+            expr = compile_expr(source, self.schema, expect="bool")
+            part = _Part("", source, expr.names, expr.conjuncts()[0])
+            self.parts.append(part)
+            self.names = self.names | part.names
+            name = f"mastery.{pre}"
+            self.env[name] = self.draft.value(name)
+            self.reqs[source] = _measure(part, self.env)
+            added = True
+        return added
+
+    def _at_ready(self, kp: str) -> bool:
+        return self.draft.mastery[kp].value >= self.ready
+
+    def _touching(self, part: _Part) -> Iterable[Unit]:
+        """The units whose study can move ``part`` (by what they train)."""
+        check = part.check
+        if isinstance(check, Comparison) and isinstance(check.target, frozenset):
+            by_id = self.program.unit_by_id
+            return [by_id[u] for u in sorted(check.target) if u in by_id]
+        touched: list[Unit] = []
+        for unit in self.program.units:
+            trains = {f"mastery.{k}" for k in unit.knowledge_points}
+            trains |= {f"dimension.{d}" for d in unit.dimensions}
+            plain = any(
+                not n.startswith(("mastery.", "dimension.")) for n in part.names
+            )
+            if plain or not trains.isdisjoint(part.names):
+                touched.append(unit)
+        return touched
+
+    def _newly_ready(self, studied: Unit) -> Iterable[Unit]:
+        for kp in studied.knowledge_points:
+            for unit in self.waiting.get(kp, ()):
+                if unit.id not in self.queued and self.is_ready(unit):
+                    self.queued.add(unit.id)
+                    yield unit
+
+    def _remeasure(self, trial: dict[str, object], total: float) -> list[str]:
+        moved = []
+        for part in self.parts:
+            if part.names.isdisjoint(trial):
+                continue
+            before = self.reqs[part.source]
+            after = _measure(part, self.env)
+            self.reqs[part.source] = after
+            if after.progress != before.progress:
+                moved.append(part.source)
+            if after.met and part.source not in self.met_at:
+                self.met_at[part.source] = round(total, 3)
+        return moved
+
+    def _step(
+        self,
+        unit: Unit,
+        total: float,
+        before: dict[str, Requirement],
+        moved: list[str],
+    ) -> PlanStep:
+        serves = sorted(
+            (
+                (src, before[src].progress, self.reqs[src].progress)
+                for src in moved
+                if not before[src].met
+            ),
+            key=lambda s: s[1] - s[2],
+        )
+        reason = "keeps the other requirements moving"
+        if serves:
+            src, p0, p1 = serves[0]
+            share = (p1 - p0) / max(1.0 - p0, _EPS)
+            reason = f"closes {round(100 * min(share, 1.0))} % of the gap on {src}"
+        return PlanStep(
+            unit=unit.id,
+            title=unit.title,
+            kind=unit.kind,
+            minutes=unit.minutes,
+            total_minutes=round(total, 3),
+            serves=tuple((s, round(a, 6), round(b, 6)) for s, a, b in serves),
+            reason=reason,
+        )
