@@ -437,3 +437,20 @@ class _Planner:
             serves=tuple((s, round(a, 6), round(b, 6)) for s, a, b in serves),
             reason=reason,
         )
+
+
+def requirements_at(
+    program: Program,
+    state: LearnerState,
+    plan: Plan,
+    model: MasteryModel | None = None,
+) -> tuple[Requirement, ...]:
+    """``plan``'s requirements as they stand in ``state`` (e.g. weeks ago)."""
+    model = model or default_model(program)
+    ladder = [lvl.id for lvl in program.levels]
+    parts = requirements_of(
+        program, ladder.index(plan.level), ladder.index(plan.target)
+    )
+    draft = Draft(program, state, model)
+    env = {n: draft.value(n) for p in parts for n in p.names}
+    return tuple(_measure(p, env) for p in parts)
