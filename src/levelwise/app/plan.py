@@ -293,7 +293,13 @@ class _Planner:
         total = 0.0
         while not self._done() and len(steps) < max_steps:
             if not heap or -heap[0][0] <= _EPS:
-                # Stalled: what is left needs units that are not ready yet.
+                # Stalled. Values can grow (a point's rising mastery raises the
+                # XP of every unit on it), so first value every ready unit
+                # afresh; if none helps, what is left needs units that are
+                # not ready yet: unlock one.
+                heap = self._heap()
+                if heap and -heap[0][0] > _EPS:
+                    continue
                 if not self._unlock():
                     break
                 heap = self._heap()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from levelwise.app.study import StudyYield, XpProfile, xp_profile, yield_of
+from levelwise.app.study import DAY_MINUTES, StudyYield, XpProfile, xp_profile, yield_of
 from levelwise.domain.fold import default_model, prior_for
 from levelwise.domain.gates import STATE_VARIABLES
 from levelwise.domain.mastery import LogisticMastery, MasteryModel, dimension_abilities
@@ -172,6 +172,7 @@ class Draft:
             "questions_correct": s.questions_correct
             + sum(self.p(k) for k in got.answers[:questions]),
             "units_completed": s.units_completed | {unit.id},
+            "active_days": s.active_days + unit.minutes / DAY_MINUTES,
         }
         if got.homework:
             changes["homework_submitted"] = s.homework_submitted + 1

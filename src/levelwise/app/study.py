@@ -39,6 +39,8 @@ HOMEWORK_POINTS = 10
 LIVE_KINDS = ("answer", "mic", "pk", "chat")
 SCORED_KINDS = frozenset({"answer", "pk"})
 TURNS_PER_MINUTE = 2
+DAY_MINUTES = 30.0
+"""Study minutes a plan counts as one active day (``active_days`` gates)."""
 
 
 @dataclass(frozen=True)
