@@ -36,9 +36,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from levelwise.app.plan_draft import Draft
-from levelwise.domain.expr import Comparison, Expr, compile_expr
+from levelwise.domain.expr import Comparison, Expr
 from levelwise.domain.fold import default_model
-from levelwise.domain.gates import STATE_VARIABLES, gate_schema
+from levelwise.domain.gates import STATE_VARIABLES
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program, Unit
 from levelwise.domain.state import LearnerState, evolve
@@ -129,11 +129,30 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class _Floor:
+    """A planner's sub-goal: the gate variable ``name`` reaches ``target``."""
+
+    name: str
+    target: float
+
+    def holds(self, env: dict[str, object]) -> bool:
+        return self.value(env) >= self.target
+
+    def value(self, env: dict[str, object]) -> float:
+        value = env.get(self.name, 0.0)
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    def progress(self, env: dict[str, object]) -> tuple[float, float, float]:
+        value = self.value(env)
+        return value, self.target, min(max(value / self.target, 0.0), 1.0)
+
+
+@dataclass(frozen=True)
 class _Part:
     level: str
     source: str
     names: frozenset[str]
-    check: Comparison | Expr
+    check: Comparison | Expr | _Floor
 
 
 def requirements_of(program: Program, level: int, target: int) -> list[_Part]:
@@ -149,7 +168,7 @@ def requirements_of(program: Program, level: int, target: int) -> list[_Part]:
 
 def _measure(part: _Part, env: dict[str, object]) -> Requirement:
     check = part.check
-    if isinstance(check, Comparison):
+    if isinstance(check, Comparison | _Floor):
         current, target, progress = check.progress(env)
         met = check.holds(env)
     else:
@@ -229,9 +248,16 @@ class _Planner:
         self.program = program
         self.draft = draft
         self.parts = list(parts)  # sub-goals are added to this copy
+        self.by_name: dict[str, list[_Part]] = {}
+        for part in self.parts:
+            for name in part.names:
+                self.by_name.setdefault(name, []).append(part)
         names = frozenset().union(*(p.names for p in parts)) if parts else frozenset()
         self.names = names
         self.env: dict[str, object] = {n: draft.value(n) for n in names}
+        self.plain = [
+            n for n in sorted(names) if not n.startswith(("dimension.", "mastery."))
+        ]
         self.start_env = dict(self.env)
         self.reqs = {p.source: _measure(p, self.env) for p in parts}
         self.met_at: dict[str, float] = {s: 0.0 for s, r in self.reqs.items() if r.met}
@@ -254,7 +280,14 @@ class _Planner:
                 self.waiting.setdefault(pre, []).append(unit)
         self.order = {u.id: i for i, u in enumerate(program.units)}
         self.queued: set[str] = set()
-        self.schema = gate_schema(program)
+        self.trainers: dict[str, set[str]] = {}
+        self.goals: set[str] = set()
+        self._touches: dict[str, tuple[str, ...]] = {}
+        for unit in program.units:
+            for kp in unit.knowledge_points:
+                self.trainers.setdefault(f"mastery.{kp}", set()).add(unit.id)
+            for dim in unit.dimensions:
+                self.trainers.setdefault(f"dimension.{dim}", set()).add(unit.id)
 
     def is_ready(self, unit: Unit) -> bool:
         mastery = self.draft.mastery
@@ -264,20 +297,31 @@ class _Planner:
         changes, env = self.draft.effect(unit)
         trial = self._env_after(changes, env)
         gained = 0.0
-        for part in self.parts:
+        view: dict[str, object] | None = None
+        for part in self._reading(trial):
             before = self.reqs[part.source]
-            if before.met or part.names.isdisjoint(trial):
+            if before.met:
                 continue
-            after = _measure(part, {**self.env, **trial})
+            if view is None:
+                view = {**self.env, **trial}
+            after = _measure(part, view)
             gained += min(after.progress, 1.0) - before.progress
         return gained / max(unit.minutes, _EPS), changes, trial
+
+    def _reading(self, names: Iterable[str]) -> list[_Part]:
+        """The parts that read any of ``names``, in order."""
+        found: dict[str, _Part] = {}
+        for name in names:
+            for part in self.by_name.get(name, ()):
+                found[part.source] = part
+        return list(found.values())
 
     def _env_after(
         self, changes: dict[str, object], env: dict[str, object]
     ) -> dict[str, object]:
         names = self.names
         trial = {n: v for n, v in env.items() if n in names}
-        plain = [n for n in names if not n.startswith(("dimension.", "mastery."))]
+        plain = self.plain
         if plain:
             state = evolve(self.draft.state, changes)
             for n in plain:
@@ -293,16 +337,20 @@ class _Planner:
         total = 0.0
         while not self._done() and len(steps) < max_steps:
             if not heap or -heap[0][0] <= _EPS:
-                # Stalled. Values can grow (a point's rising mastery raises the
-                # XP of every unit on it), so first value every ready unit
-                # afresh; if none helps, what is left needs units that are
-                # not ready yet: unlock one.
-                heap = self._heap()
-                if heap and -heap[0][0] > _EPS:
+                # Stalled: what is left needs units that are not ready yet, so
+                # unlock one (its prerequisites become sub-goals) and value
+                # the units that train them. Failing that, value every ready
+                # unit afresh, as values can also grow (a point's rising
+                # mastery raises the XP of every unit on it).
+                goals = self._unlock()
+                if goals:
+                    for unit in self._trainers_of(goals):
+                        entry = (-self.score(unit)[0], self.order[unit.id], unit.id)
+                        heapq.heappush(heap, entry)
                     continue
-                if not self._unlock():
-                    break
                 heap = self._heap()
+                if not heap or -heap[0][0] <= _EPS:
+                    break
                 continue
             _, order, uid = heapq.heappop(heap)
             unit = units[uid]
@@ -338,60 +386,75 @@ class _Planner:
         heapq.heapify(heap)
         return heap
 
-    def _unlock(self) -> bool:
+    def _trainers_of(self, goals: list[_Part]) -> list[Unit]:
+        """The ready units that train the points of sub-goals ``goals``."""
+        by_id = self.program.unit_by_id
+        ids = set().union(*(self.trainers.get(n, ()) for g in goals for n in g.names))
+        ready = [by_id[u] for u in ids if u in self.queued]
+        return sorted(ready, key=lambda u: self.order[u.id])
+
+    def _unlock(self) -> list[_Part]:
         """Add the prerequisites of a blocked unit that would help as sub-goals.
 
-        Of the units that are not ready and touch an unmet requirement, the one
-        with the fewest prerequisites below ``ready_mastery`` (then the first in
-        the program) is chosen; each of those prerequisites becomes a sub-goal
-        ``mastery.<point> >= ready_mastery``. Returns False when no unit helps.
+        The first unmet requirement (in gate order, then sub-goals in the
+        order they were added) that some unit outside the fringe could move
+        picks, of those units, the one with the fewest prerequisites below
+        ``ready_mastery`` that are not sub-goals yet (then the first in the
+        program); each of those prerequisites becomes a sub-goal
+        ``mastery.<point> >= ready_mastery``. Returns the new sub-goals (none
+        when no unit helps).
         """
-        best: tuple[int, int, Unit] | None = None
         for part in self.parts:
             if self.reqs[part.source].met:
                 continue
-            for unit in self._touching(part):
-                if unit.id in self.queued:
+            best: tuple[int, int, list[str]] | None = None
+            for uid in self._touching(part):
+                if uid in self.queued:
                     continue
-                low = [p for p in self.blockers[unit.id] if not self._at_ready(p)]
-                if low and (best is None or (len(low), self.order[unit.id]) < best[:2]):
-                    best = (len(low), self.order[unit.id], unit)
-        if best is None:
-            return False
-        added = False
-        for pre in self.blockers[best[2].id]:
-            source = f"mastery.{pre} >= {self.ready}"
-            if self._at_ready(pre) or source in self.reqs:
-                continue
-            expr = compile_expr(source, self.schema, expect="bool")
-            part = _Part("", source, expr.names, expr.conjuncts()[0])
-            self.parts.append(part)
-            self.names = self.names | part.names
-            name = f"mastery.{pre}"
-            self.env[name] = self.draft.value(name)
-            self.reqs[source] = _measure(part, self.env)
-            added = True
-        return added
+                low = [
+                    p
+                    for p in self.blockers[uid]
+                    if p not in self.goals and not self._at_ready(p)
+                ]
+                if low and (best is None or len(low) < best[0]):
+                    best = (len(low), self.order[uid], low)
+                    if len(low) == 1:
+                        break
+            if best is not None:
+                return [self._add_goal(pre) for pre in best[2]]
+        return []
+
+    def _add_goal(self, kp: str) -> _Part:
+        name = f"mastery.{kp}"
+        source = f"{name} >= {self.ready}"
+        part = _Part("", source, frozenset({name}), _Floor(name, self.ready))
+        self.goals.add(kp)
+        self.parts.append(part)
+        self.by_name.setdefault(name, []).append(part)
+        self.names = self.names | part.names
+        self.env[name] = self.draft.value(name)
+        self.reqs[source] = _measure(part, self.env)
+        return part
 
     def _at_ready(self, kp: str) -> bool:
         return self.draft.mastery[kp].value >= self.ready
 
-    def _touching(self, part: _Part) -> Iterable[Unit]:
-        """The units whose study can move ``part`` (by what they train)."""
+    def _touching(self, part: _Part) -> tuple[str, ...]:
+        """The units whose study can move ``part`` (by what they train), in order."""
+        found = self._touches.get(part.source)
+        if found is not None:
+            return found
         check = part.check
         if isinstance(check, Comparison) and isinstance(check.target, frozenset):
-            by_id = self.program.unit_by_id
-            return [by_id[u] for u in sorted(check.target) if u in by_id]
-        touched: list[Unit] = []
-        for unit in self.program.units:
-            trains = {f"mastery.{k}" for k in unit.knowledge_points}
-            trains |= {f"dimension.{d}" for d in unit.dimensions}
-            plain = any(
-                not n.startswith(("mastery.", "dimension.")) for n in part.names
-            )
-            if plain or not trains.isdisjoint(part.names):
-                touched.append(unit)
-        return touched
+            ids: set[str] = set(check.target) & self.program.unit_by_id.keys()
+        elif any(not n.startswith(("mastery.", "dimension.")) for n in part.names):
+            ids = set(self.order)
+        else:
+            ids = set().union(*(self.trainers.get(n, ()) for n in part.names))
+        found = self._touches[part.source] = tuple(
+            sorted(ids, key=self.order.__getitem__)
+        )
+        return found
 
     def _newly_ready(self, studied: Unit) -> Iterable[Unit]:
         for kp in studied.knowledge_points:
@@ -402,9 +465,7 @@ class _Planner:
 
     def _remeasure(self, trial: dict[str, object], total: float) -> list[str]:
         moved = []
-        for part in self.parts:
-            if part.names.isdisjoint(trial):
-                continue
+        for part in self._reading(trial):
             before = self.reqs[part.source]
             after = _measure(part, self.env)
             self.reqs[part.source] = after

@@ -112,7 +112,10 @@ class Draft:
             self.mastery[kp.id] = m
         self.abilities = {d: v[0] for d, v in state.abilities.items()}
         self.repeats = dict(state.repeats)
-        self._profiles: dict[tuple[str, tuple[int, ...]], XpProfile] = {}
+        # XP profiles depend on the program, the unit and its repeats only:
+        # they are kept with the compiled program, for every plan.
+        profiles = program.memo.setdefault("plan.xp_profiles", {})
+        self._profiles: dict[tuple[str, tuple[int, ...]], XpProfile] = profiles  # type: ignore[assignment]
         self._yields: dict[str, StudyYield] = {}
 
     def value(self, name: str) -> object:
@@ -159,18 +162,19 @@ class Draft:
         if profile is None:
             profile = xp_profile(self.program, unit, self.repeats)
             self._profiles[(unit.id, key)] = profile
-        chance = sum(self.p(k) for k in unit.knowledge_points)
-        chance = chance / len(unit.knowledge_points) if unit.knowledge_points else 0.0
+        kps = unit.knowledge_points
+        chances = {k: self.p(k) for k in kps}
+        chance = sum(chances.values()) / len(kps) if kps else 0.0
         questions = 0 if got.live_seconds or got.homework else len(got.answers)
+        correct = sum(n * chances[k] for k, n in counts.items()) if questions else 0.0
         changes: dict[str, object] = {
-            "xp": s.xp + profile.expected(self.p),
+            "xp": s.xp + profile.expected(chances.__getitem__),
             "watch_seconds": s.watch_seconds + got.watch_seconds,
             "live_seconds": s.live_seconds + got.live_seconds,
             "practice_seconds": s.practice_seconds + got.practice_seconds,
             "live_interactions": s.live_interactions + len(got.interactions),
             "questions_answered": s.questions_answered + questions,
-            "questions_correct": s.questions_correct
-            + sum(self.p(k) for k in got.answers[:questions]),
+            "questions_correct": s.questions_correct + correct,
             "units_completed": s.units_completed | {unit.id},
             "active_days": s.active_days + unit.minutes / DAY_MINUTES,
         }

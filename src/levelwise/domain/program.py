@@ -339,6 +339,11 @@ class Program:
     version: int = 0
 
     @cached_property
+    def memo(self) -> dict[object, object]:
+        """Values other layers derive from this program and keep with it."""
+        return {}
+
+    @cached_property
     def unit_by_id(self) -> dict[str, Unit]:
         """Units keyed by id."""
         return {u.id: u for u in self.units}
