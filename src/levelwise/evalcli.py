@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from levelwise.errors import LevelwiseError
 from levelwise.learners.datasets import Dataset, load
@@ -20,6 +20,7 @@ from levelwise.learners.evaluate import (
     Protocol,
     evaluate_protocols,
 )
+from levelwise.learners.mastery_forecast import HorizonScore, evaluate_forecasts
 from levelwise.learners.registry import factory
 
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluate learner models.")
@@ -147,3 +148,93 @@ def _as_json(
         }
     )
     return document
+
+
+FORECAST_LABELS = {
+    "bkt": "BKT chain",
+    "bkt+cal": "BKT chain, quantiles recalibrated on training learners",
+    "mixture": "learner-speed mixture",
+    "mixture+cal": "learner-speed mixture, quantiles recalibrated on training learners",
+}
+
+
+@eval_app.command("forecast")
+def forecast(
+    data: Annotated[
+        Path, typer.Option("--data", help="Dataset file or folder (../shared/data/…).")
+    ],
+    folds: Annotated[
+        int | None,
+        typer.Option("--folds", min=1, help="Evaluate only the first N folds."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score forecasts of the attempts to 3 right in a row, by learner folds."""
+    try:
+        dataset = load(data)
+        result = evaluate_forecasts(dataset, max_folds=folds)
+    except (LevelwiseError, ValueError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        out.print_json(json.dumps(_clean(asdict(result))))
+        return
+    out.print(
+        f"[bold]attempts to {result.run} right in a row[/] on {result.source} "
+        f"({result.format}), folds {', '.join(result.folds)}; BKT forgetting "
+        f"{'on' if result.forgetting else 'off'}; {result.seconds:.1f} s. MAPE of "
+        "the median against total and remaining attempts; censored sequences "
+        "(never 3 in a row) are left out of the errors. MAPE and coverage in %; "
+        "'all: low/high' bound the coverage over all points, censored ones "
+        "included; width and mean N (actual total) in attempts.",
+        highlight=False,
+    )
+    for method in result.methods:
+        table = Table(
+            "h",
+            Column("n", min_width=7, no_wrap=True),
+            Column("cens.", min_width=6, no_wrap=True),
+            "MAPE tot.",
+            "MAPE rem.",
+            "cover",
+            "all: low",
+            "high",
+            "width",
+            "mean N",
+            title=f"{method.method}: {FORECAST_LABELS.get(method.method, '')}",
+            title_justify="left",
+        )
+        for score in method.by_h:
+            table.add_row(*_forecast_row(str(score.h), score))
+        table.add_section()
+        table.add_row(*_forecast_row("all", method.overall), style="bold")
+        out.print(table)
+
+
+def _forecast_row(label: str, s: HorizonScore) -> list[str]:
+    def pct(value: float) -> str:
+        return "n/a" if math.isnan(value) else f"{100 * value:.1f}"
+
+    return [
+        label,
+        f"{s.n:,}",
+        f"{s.censored:,}",
+        pct(s.mape_total),
+        pct(s.mape_remaining),
+        pct(s.coverage),
+        pct(s.coverage_low),
+        pct(s.coverage_high),
+        "n/a" if math.isnan(s.mean_width) else f"{s.mean_width:.2f}",
+        "n/a" if math.isnan(s.mean_total) else f"{s.mean_total:.2f}",
+    ]
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: undefined figures become null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
