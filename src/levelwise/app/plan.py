@@ -13,10 +13,11 @@ least study time the planner can find:
   the fold applies them, and the learner model's expected mastery gain on the
   unit's knowledge points (:mod:`levelwise.app.plan_gains`).
 * **Ready to learn**: a unit is a candidate only when every prerequisite of
-  its knowledge points (outside the unit) has expected mastery at least the
-  program's ``planning.ready_mastery`` (the outer fringe of knowledge space
-  theory, with mastery as the knowledge state). Plans therefore never violate
-  prerequisites.
+  its knowledge points (outside the unit) is learned: expected mastery at
+  least the program's ``planning.ready_mastery``, resting on evidence (answers
+  or a placement test), not on a prior alone (the outer fringe of knowledge
+  space theory, with mastery as the knowledge state). Plans therefore never
+  violate prerequisites.
 * **Choice**: greedy by progress per minute: the unit whose study closes the
   most of the remaining requirement gaps (each gap counted up to what is
   left) per minute, evaluated lazily (a unit's value never grows as other
@@ -290,8 +291,8 @@ class _Planner:
                 self.trainers.setdefault(f"dimension.{dim}", set()).add(unit.id)
 
     def is_ready(self, unit: Unit) -> bool:
-        mastery = self.draft.mastery
-        return all(mastery[p].value >= self.ready for p in self.blockers[unit.id])
+        learned = self.draft.learned
+        return all(learned(p) for p in self.blockers[unit.id])
 
     def score(self, unit: Unit) -> tuple[float, dict[str, object], dict[str, object]]:
         changes, env = self.draft.effect(unit)
@@ -437,7 +438,7 @@ class _Planner:
         return part
 
     def _at_ready(self, kp: str) -> bool:
-        return self.draft.mastery[kp].value >= self.ready
+        return self.draft.learned(kp)
 
     def _touching(self, part: _Part) -> tuple[str, ...]:
         """The units whose study can move ``part`` (by what they train), in order."""
@@ -521,3 +522,23 @@ def requirements_at(
     draft = Draft(program, state, model)
     env = {n: draft.value(n) for p in parts for n in p.names}
     return tuple(_measure(p, env) for p in parts)
+
+
+def ready_units(
+    program: Program, state: LearnerState, model: MasteryModel | None = None
+) -> list[Unit]:
+    """The units ready to learn for ``state``, in program order (module notes)."""
+    model = model or default_model(program)
+    draft = Draft(program, state, model)
+    ready = []
+    for unit in program.units:
+        own = set(unit.knowledge_points)
+        needs = {
+            pre
+            for kp in unit.knowledge_points
+            for pre in program.kp_by_id[kp].prerequisites
+            if pre not in own
+        }
+        if all(draft.learned(p) for p in needs):
+            ready.append(unit)
+    return ready

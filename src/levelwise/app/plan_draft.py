@@ -110,6 +110,8 @@ class Draft:
             if m is None:
                 m = KpMastery(prior(kp.id), 0.0, 0)
             self.mastery[kp.id] = m
+        self.placed = frozenset(dict(state.placement.priors)) if state.placement else ()
+        self.ready = program.planning.ready_mastery
         self.abilities = {d: v[0] for d, v in state.abilities.items()}
         self.repeats = dict(state.repeats)
         # XP profiles depend on the program, the unit and its repeats only:
@@ -117,6 +119,16 @@ class Draft:
         profiles = program.memo.setdefault("plan.xp_profiles", {})
         self._profiles: dict[tuple[str, tuple[int, ...]], XpProfile] = profiles  # type: ignore[assignment]
         self._yields: dict[str, StudyYield] = {}
+
+    def learned(self, kp: str) -> bool:
+        """Whether ``kp`` is in the learner's knowledge state.
+
+        Its mastery reaches ``planning.ready_mastery`` and rests on evidence:
+        answers on it (real or planned), or a placement test. A prior alone
+        does not count, so a new learner starts at the roots of the graph.
+        """
+        m = self.mastery[kp]
+        return m.value >= self.ready and (m.attempts > 0 or kp in self.placed)
 
     def value(self, name: str) -> object:
         """The gate variable ``name`` in the draft."""
