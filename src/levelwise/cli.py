@@ -29,6 +29,8 @@ from levelwise.config import Settings
 from levelwise.demo import START, simulate
 from levelwise.errors import LevelwiseError, ProgramError
 from levelwise.evalcli import eval_app
+from levelwise.graphcli import graph as eval_graph
+from levelwise.guidecli import add_guidance_commands
 from levelwise.itemscli import items_app
 
 app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
@@ -42,6 +44,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(placement_app, name="placement")
 app.add_typer(eval_app, name="eval")
 app.add_typer(items_app, name="items")
+eval_app.command("graph")(eval_graph)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -56,6 +59,9 @@ TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id
 
 def _engine(db: str | None) -> Levelwise:
     return bootstrap.build(db)
+
+
+add_guidance_commands(learner_app, _engine)
 
 
 def _fail(exc: LevelwiseError) -> typer.Exit:

@@ -12,7 +12,14 @@ from levelwise.api.problems import (
     problem_responses,
     use_problem_media_type,
 )
-from levelwise.api.routes import events, health, learners, placements, programs
+from levelwise.api.routes import (
+    events,
+    guidance,
+    health,
+    learners,
+    placements,
+    programs,
+)
 from levelwise.app.services import Levelwise
 
 _DESCRIPTION = """\
@@ -60,6 +67,6 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     )
     app.state.engine = engine
     install_problem_handlers(app)
-    for module in (health, events, learners, programs, placements):
+    for module in (health, events, learners, guidance, programs, placements):
         app.include_router(module.router)
     return app

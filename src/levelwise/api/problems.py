@@ -32,6 +32,7 @@ from levelwise.api.schemas import (
     InvalidRequestProblem,
     Problem,
 )
+from levelwise.app.plan import PlanError
 from levelwise.errors import (
     AuthenticationError,
     ConcurrencyError,
@@ -97,6 +98,9 @@ PROBLEM_TYPES: dict[type, ProblemType] = {
     ),
     PlacementError: ProblemType(
         409, "placement-conflict", "The placement step is not possible now"
+    ),
+    PlanError: ProblemType(
+        422, "plan-impossible", "No plan can be made to that target level"
     ),
     AuthenticationError: ProblemType(401, "unauthenticated", "Missing or unknown key"),
     ConcurrencyError: ProblemType(

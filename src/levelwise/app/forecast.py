@@ -124,7 +124,7 @@ def forecast(
     within = 0.0
     if weeks is not None:
         q10, q50, q90 = np.quantile(weeks, [0.1, 0.5, 0.9])
-        median, low, high = round(q50, 2), round(q10, 2), round(q90, 2)
+        median, low, high = (round(float(q), 2) for q in (q50, q10, q90))
         within = float(np.mean(weeks <= horizon_weeks))
     current, slowest = _current_mix(plan.now, past, window_weeks)
     speedup = None

@@ -250,6 +250,7 @@ class _Planner:
         self.draft = draft
         self.parts = list(parts)  # sub-goals are added to this copy
         self.by_name: dict[str, list[_Part]] = {}
+        self.levels = {p.source: p.level for p in parts}
         for part in self.parts:
             for name in part.names:
                 self.by_name.setdefault(name, []).append(part)
@@ -496,6 +497,9 @@ class _Planner:
             src, p0, p1 = serves[0]
             share = (p1 - p0) / max(1.0 - p0, _EPS)
             reason = f"closes {round(100 * min(share, 1.0))} % of the gap on {src}"
+            level = self.levels.get(src)
+            if level is None:  # a sub-goal: a prerequisite of what the level needs
+                reason += " (a prerequisite of units the target needs)"
         return PlanStep(
             unit=unit.id,
             title=unit.title,

@@ -275,7 +275,7 @@ class EventLog(Protocol):
 
 
 class Clock(Protocol):
-    """Where the app reads the time (for ``recorded_at`` and program dates only)."""
+    """Where the app reads the time (``recorded_at``, program dates, forecasts)."""
 
     def now_iso(self) -> str:
         """The current time as a UTC ISO string."""

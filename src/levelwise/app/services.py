@@ -21,6 +21,7 @@ from levelwise.app.fitting import (
     mastery_section,
     with_mastery,
 )
+from levelwise.app.guidance import Guidance
 from levelwise.app.placement import Placements
 from levelwise.app.ports import Clock, EventLog, LogSession, Snapshot, StoredEvent
 from levelwise.app.program_file import load_program
@@ -74,7 +75,7 @@ class Levelwise:
 
     Args:
         log: Where events, projections and programs live.
-        clock: Wall time, used only for program upload dates.
+        clock: Wall time, for program upload dates and forecasts.
     """
 
     def __init__(self, log: EventLog, clock: Clock) -> None:
@@ -83,6 +84,7 @@ class Levelwise:
         self.clock = clock
         self._programs: dict[tuple[str, int], tuple[Program, MasteryModel]] = {}
         self.placements = Placements(log, clock, self._compiled, self.ingest)
+        self.guidance = Guidance(log, clock, self._program_and_model)
 
     # -- programs ---------------------------------------------------------------
 
