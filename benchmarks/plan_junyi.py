@@ -28,6 +28,7 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import replace
 from types import MappingProxyType
 
 from levelwise.app.junyi import load_junyi
@@ -41,10 +42,10 @@ from levelwise.domain.state import KpMastery, LearnerState, evolve
 
 
 def seeded(model: MasteryModel, kp: str, value: float) -> KpMastery:
+    """Mastery ``value`` on ``kp`` as after ten answers (evidence, not a prior)."""
     seed = getattr(model, "seeded", None)
-    if seed is not None:
-        return seed(kp, value)  # type: ignore[no-any-return]
-    return KpMastery(value, 0.0, 0)
+    point = seed(kp, value) if seed is not None else KpMastery(value, 0.0, 0)
+    return replace(point, attempts=10)
 
 
 def with_level(

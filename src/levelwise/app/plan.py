@@ -258,7 +258,9 @@ class _Planner:
         self.names = names
         self.env: dict[str, object] = {n: draft.value(n) for n in names}
         self.plain = [
-            n for n in sorted(names) if not n.startswith(("dimension.", "mastery."))
+            n
+            for n in sorted(names)
+            if not n.startswith(("dimension.", "mastery.", "ready."))
         ]
         self.start_env = dict(self.env)
         self.reqs = {p.source: _measure(p, self.env) for p in parts}
@@ -282,12 +284,16 @@ class _Planner:
                 self.waiting.setdefault(pre, []).append(unit)
         self.order = {u.id: i for i, u in enumerate(program.units)}
         self.queued: set[str] = set()
-        self.trainers: dict[str, set[str]] = {}
         self.goals: set[str] = set()
+        self.missing = {
+            u.id: sum(map(self._open, self.blockers[u.id])) for u in program.units
+        }
+        self.trainers: dict[str, set[str]] = {}
         self._touches: dict[str, tuple[str, ...]] = {}
         for unit in program.units:
             for kp in unit.knowledge_points:
                 self.trainers.setdefault(f"mastery.{kp}", set()).add(unit.id)
+                self.trainers.setdefault(f"ready.{kp}", set()).add(unit.id)
             for dim in unit.dimensions:
                 self.trainers.setdefault(f"dimension.{dim}", set()).add(unit.id)
 
@@ -369,6 +375,7 @@ class _Planner:
             moved = self._remeasure(trial, total)
             steps.append(self._step(unit, total, before, moved))
             heapq.heappush(heap, (-self.score(unit)[0], order, uid))
+            self._recount(unit.knowledge_points)
             for other in self._newly_ready(unit):
                 heapq.heappush(
                     heap, (-self.score(other)[0], self.order[other.id], other.id)
@@ -409,34 +416,43 @@ class _Planner:
         for part in self.parts:
             if self.reqs[part.source].met:
                 continue
-            best: tuple[int, int, list[str]] | None = None
+            best: tuple[int, str] | None = None
             for uid in self._touching(part):
                 if uid in self.queued:
                     continue
-                low = [
-                    p
-                    for p in self.blockers[uid]
-                    if p not in self.goals and not self._at_ready(p)
-                ]
-                if low and (best is None or len(low) < best[0]):
-                    best = (len(low), self.order[uid], low)
-                    if len(low) == 1:
+                missing = self.missing[uid]
+                if missing and (best is None or missing < best[0]):
+                    best = (missing, uid)
+                    if missing == 1:
                         break
             if best is not None:
-                return [self._add_goal(pre) for pre in best[2]]
+                low = [p for p in self.blockers[best[1]] if self._open(p)]
+                return [self._add_goal(pre) for pre in low]
         return []
 
     def _add_goal(self, kp: str) -> _Part:
-        name = f"mastery.{kp}"
-        source = f"{name} >= {self.ready}"
+        name = f"ready.{kp}"  # mastery that rests on evidence (Draft.value)
+        source = f"mastery.{kp} >= {self.ready}"
         part = _Part("", source, frozenset({name}), _Floor(name, self.ready))
         self.goals.add(kp)
+        self._recount((kp,))
         self.parts.append(part)
         self.by_name.setdefault(name, []).append(part)
         self.names = self.names | part.names
         self.env[name] = self.draft.value(name)
         self.reqs[source] = _measure(part, self.env)
         return part
+
+    def _open(self, kp: str) -> bool:
+        """Whether ``kp`` blocks units: not learned and not a sub-goal yet."""
+        return kp not in self.goals and not self._at_ready(kp)
+
+    def _recount(self, kps: Iterable[str]) -> None:
+        """Recount the open prerequisites of the units waiting on ``kps``."""
+        for kp in kps:
+            for unit in self.waiting.get(kp, ()):
+                uid = unit.id
+                self.missing[uid] = sum(map(self._open, self.blockers[uid]))
 
     def _at_ready(self, kp: str) -> bool:
         return self.draft.learned(kp)
@@ -449,7 +465,9 @@ class _Planner:
         check = part.check
         if isinstance(check, Comparison) and isinstance(check.target, frozenset):
             ids: set[str] = set(check.target) & self.program.unit_by_id.keys()
-        elif any(not n.startswith(("mastery.", "dimension.")) for n in part.names):
+        elif any(
+            not n.startswith(("mastery.", "dimension.", "ready.")) for n in part.names
+        ):
             ids = set(self.order)
         else:
             ids = set().union(*(self.trainers.get(n, ()) for n in part.names))

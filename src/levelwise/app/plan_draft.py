@@ -134,6 +134,10 @@ class Draft:
         """The gate variable ``name`` in the draft."""
         if name.startswith("dimension."):
             return self.abilities.get(name[10:], 0.0)
+        if name.startswith("ready."):  # mastery once it rests on evidence, else 0
+            kp = name[6:]
+            point = self.mastery[kp]
+            return point.value if point.attempts > 0 or kp in self.placed else 0.0
         if name.startswith("mastery."):
             m = self.mastery.get(name[8:])
             return m.value if m is not None else 0.0
@@ -194,6 +198,7 @@ class Draft:
             changes["homework_submitted"] = s.homework_submitted + 1
             changes["homework_score_sum"] = s.homework_score_sum + chance
         env: dict[str, object] = {f"mastery.{k}": m.value for k, m in mastery.items()}
+        env.update({f"ready.{k}": m.value for k, m in mastery.items()})
         env.update({f"dimension.{d}": v for d, v in abilities.items()})
         changes["_mastery"] = mastery
         changes["_abilities"] = abilities
