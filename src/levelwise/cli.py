@@ -32,6 +32,7 @@ from levelwise.evalcli import eval_app
 from levelwise.graphcli import graph as eval_graph
 from levelwise.guidecli import add_guidance_commands
 from levelwise.itemscli import items_app
+from levelwise.simcli import simulate as simulate_command
 
 app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
 program_app = typer.Typer(no_args_is_help=True, help="Check and set program files.")
@@ -45,6 +46,7 @@ app.add_typer(placement_app, name="placement")
 app.add_typer(eval_app, name="eval")
 app.add_typer(items_app, name="items")
 eval_app.command("graph")(eval_graph)
+app.command("simulate")(simulate_command)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
