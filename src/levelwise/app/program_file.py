@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from levelwise.app.program_placement import compile_placement
+from levelwise.app.program_recognition import compile_recognition
 from levelwise.app.program_schema import (
     KnowledgePointIn,
     LogisticIn,
     ProgramIn,
+    RecognitionIn,
     hint_for,
     is_union_tag,
 )
@@ -205,7 +208,7 @@ class _Loader:
         )
         levels = self._levels(spec, program)
         rules = self._rules(spec)
-        return Program(
+        compiled = Program(
             id=program.id,
             label=program.label,
             title=program.title,
@@ -219,6 +222,12 @@ class _Loader:
             placement=compile_placement(self, spec, program, levels),
             planning=Planning(**spec.planning.model_dump()),
         )
+        if spec.badges or spec.titles or spec.recognition != RecognitionIn():
+            badges, titles, recognition = compile_recognition(self, spec, compiled)
+            compiled = replace(
+                compiled, badges=badges, titles=titles, recognition=recognition
+            )
+        return compiled
 
     def _mastery(
         self, spec: ProgramIn, kps: dict[str, KnowledgePointIn]

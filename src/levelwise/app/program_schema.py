@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -167,6 +168,50 @@ class PlanningIn(_In):
     horizon_weeks: Annotated[float, Field(gt=0)] = 26.0
 
 
+class BadgeTierIn(_In):
+    """One tier of a badge."""
+
+    tier: Slug
+    count: Annotated[int, Field(gt=0)] | None = None
+    when: str | None = None
+
+
+class BadgeIn(_In):
+    """A badge entry: counted from events (``on``) or read from state."""
+
+    id: Slug
+    title: Text = ""
+    on: str | None = None
+    where: str | None = None
+    count: Annotated[int, Field(gt=0)] | None = None
+    when: str | None = None
+    tiers: list[BadgeTierIn] = []
+    repeatable: bool = False
+    secret: bool = False
+    start: date | None = None
+    end: date | None = None
+
+
+class TitleIn(_In):
+    """A title entry."""
+
+    id: Slug
+    name: Text = ""
+    level: Slug | None = None
+    badge: Slug | None = None
+    tier: Slug | None = None
+
+
+class RecognitionIn(_In):
+    """The streaks and integrity settings."""
+
+    day_start: Annotated[int, Field(ge=0, le=12)] = 0
+    freeze_every: Annotated[int, Field(gt=0)] = 7
+    max_freezes: Annotated[int, Field(ge=0)] = 2
+    burst_events: Annotated[int, Field(gt=1)] = 30
+    repeat_hours: Annotated[float, Field(ge=0)] = 24.0
+
+
 class ProgramIn(_In):
     """The whole file."""
 
@@ -182,6 +227,9 @@ class ProgramIn(_In):
     mastery: MasteryIn = MasteryIn()
     placement: PlacementIn | None = None
     planning: PlanningIn = PlanningIn()
+    badges: list[BadgeIn] = []
+    titles: list[TitleIn] = []
+    recognition: RecognitionIn = RecognitionIn()
 
 
 def is_union_tag(part: object) -> bool:

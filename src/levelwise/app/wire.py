@@ -22,6 +22,7 @@ from pydantic import (
 
 from levelwise.domain import events as ev
 from levelwise.domain.program import Program
+from levelwise.domain.recognition import zone
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Seconds = Annotated[float, Field(ge=0, le=86_400)]
@@ -140,6 +141,25 @@ class PlacementCompletedIn(_Envelope):
         return dict(sorted(value.items()))
 
 
+class ProfileUpdatedIn(_Envelope):
+    """``profile.updated``: time zone, cohort, team, board visibility, title."""
+
+    type: Literal["profile.updated"]
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    cohort: Id | None = None
+    team: Id | None = None
+    public_boards: StrictBool | None = None
+    title: Id | None = None
+
+    @field_validator("timezone", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and zone(value) is None:
+            msg = f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai)"
+            raise ValueError(msg)
+        return value
+
+
 EventIn = Annotated[
     LessonWatchedIn
     | LiveAttendedIn
@@ -150,7 +170,8 @@ EventIn = Annotated[
     | PracticeCompletedIn
     | EnrolmentStartedIn
     | SubscriptionRenewedIn
-    | PlacementCompletedIn,
+    | PlacementCompletedIn
+    | ProfileUpdatedIn,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[EventIn] = TypeAdapter(EventIn)

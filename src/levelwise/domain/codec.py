@@ -6,16 +6,28 @@ from types import MappingProxyType
 from typing import Any
 
 from levelwise.domain.outcomes import (
+    BadgeEarned,
     GateValue,
     LevelLost,
     LevelPlaced,
     LevelReached,
     Outcome,
     Receipt,
+    StreakBroken,
+    StreakFrozen,
+    TitleChanged,
     UnitCompleted,
     XpAwarded,
 )
-from levelwise.domain.state import KpMastery, LearnerState, LevelStamp, PlacementRecord
+from levelwise.domain.state import (
+    BadgeHold,
+    KpMastery,
+    LearnerState,
+    LevelStamp,
+    PlacementRecord,
+    Profile,
+    Streak,
+)
 
 OUTCOME_KINDS: dict[type, str] = {
     XpAwarded: "xp",
@@ -23,7 +35,20 @@ OUTCOME_KINDS: dict[type, str] = {
     LevelPlaced: "level_placed",
     LevelLost: "level_lost",
     UnitCompleted: "unit_completed",
+    BadgeEarned: "badge_earned",
+    TitleChanged: "title_changed",
+    StreakBroken: "streak_broken",
+    StreakFrozen: "streak_frozen",
 }
+_PLAIN: dict[str, type] = {
+    "unit_completed": UnitCompleted,
+    "badge_earned": BadgeEarned,
+    "title_changed": TitleChanged,
+    "streak_broken": StreakBroken,
+    "streak_frozen": StreakFrozen,
+}
+"""Outcomes whose fields are all plain values."""
+_PLAIN_TYPES = (UnitCompleted, BadgeEarned, TitleChanged, StreakBroken, StreakFrozen)
 
 
 def state_to_dict(state: LearnerState) -> dict[str, Any]:
@@ -64,6 +89,21 @@ def state_to_dict(state: LearnerState) -> dict[str, Any]:
         data["model_state"] = list(state.model_state)
     if state.placement is not None:
         data["placement"] = _placement_to_dict(state.placement)
+    # Recognition: written only when set, so other snapshots are as before.
+    if state.profile != Profile():
+        data["profile"] = state.profile.__dict__.copy()
+    if state.streak != Streak():
+        data["streak"] = state.streak.__dict__.copy()
+    if state.badges:
+        data["badges"] = {
+            k: [h.tier, h.times, h.count] for k, h in state.badges.items()
+        }
+    if state.title:
+        data["title"] = state.title
+    if state.recent:
+        data["recent"] = list(state.recent)
+    if state.correct_items:
+        data["correct_items"] = dict(state.correct_items)
     return data
 
 
@@ -129,6 +169,14 @@ def state_from_dict(data: dict[str, Any]) -> LearnerState:
         model_state=tuple(data.get("model_state", ())),
         # Absent for learners who took no placement test.
         placement=_placement_from_dict(data.get("placement")),
+        profile=Profile(**data.get("profile", {})),
+        streak=Streak(**data.get("streak", {})),
+        badges=MappingProxyType(
+            {k: BadgeHold(*v) for k, v in data.get("badges", {}).items()}
+        ),
+        title=data.get("title", ""),
+        recent=tuple(data.get("recent", ())),
+        correct_items=MappingProxyType(data.get("correct_items", {})),
     )
 
 
@@ -170,8 +218,11 @@ def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
             "xp": r.xp,
             "text": r.text,
         }
-    elif isinstance(outcome, UnitCompleted):
-        data["unit"] = outcome.unit
+        if outcome.flags:  # written only when flagged, as bodies were before
+            data["flags"] = list(outcome.flags)
+    elif isinstance(outcome, _PLAIN_TYPES):
+        fields = outcome.__dict__
+        data.update({k: v for k, v in fields.items() if k not in data})
     elif isinstance(outcome, LevelPlaced):
         data["level"] = outcome.level
         data["title"] = outcome.title
@@ -198,9 +249,12 @@ def outcome_from_dict(data: dict[str, Any]) -> Outcome:
     fields = {k: v for k, v in data.items() if k != "kind"}
     if kind == "xp":
         fields["receipt"] = _receipt(fields["receipt"])
+        fields["flags"] = tuple(fields.get("flags", ()))
         return XpAwarded(**fields)
-    if kind == "unit_completed":
-        return UnitCompleted(**fields)
+    plain = _PLAIN.get(kind)
+    if plain is not None:
+        made: Outcome = plain(**fields)
+        return made
     if kind == "level_placed":
         fields["evidence"] = tuple(
             (e["dimension"], e["theta"], e["se"], e["cut"]) for e in fields["evidence"]

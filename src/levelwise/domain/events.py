@@ -160,6 +160,26 @@ class PlacementCompleted(Event):
     session: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProfileUpdated(Event):
+    """The platform updated a learner's profile; absent fields keep their value.
+
+    Attributes:
+        timezone: IANA time zone (``Asia/Shanghai``): streak days follow it.
+        cohort: The learner's class or cohort (boards, streams).
+        team: The learner's team (boards, live PK).
+        public_boards: False to keep the learner off public boards.
+        title: The title the learner chose to display (one they unlocked).
+    """
+
+    TYPE: ClassVar[str] = "profile.updated"
+    timezone: str | None = None
+    cohort: str | None = None
+    team: str | None = None
+    public_boards: bool | None = None
+    title: str | None = None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -173,6 +193,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         EnrolmentStarted,
         SubscriptionRenewed,
         PlacementCompleted,
+        ProfileUpdated,
     )
 }
 
@@ -192,5 +213,6 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
     "enrolment.started": {},
     "subscription.renewed": {},
     "placement.completed": {"items": "number"},
+    "profile.updated": {},
 }
 """The fields each event type offers to XP rule expressions, with their types."""

@@ -13,6 +13,7 @@ from functools import singledispatch
 from types import MappingProxyType
 from typing import Any
 
+from levelwise.domain import recognition
 from levelwise.domain.events import (
     Event,
     HomeworkSubmitted,
@@ -21,6 +22,7 @@ from levelwise.domain.events import (
     LiveInteracted,
     PlacementCompleted,
     PracticeCompleted,
+    ProfileUpdated,
     QuestionAnswered,
     UnitFinished,
 )
@@ -97,8 +99,11 @@ def fold(
             day=day, xp_today=MappingProxyType({}), active_days=state.active_days + 1
         )
     outcomes: list[Outcome] = []
+    flags = recognition.flags_for(event, state, changes, program, at)
     _track(event, state, changes, program, model, outcomes, at)
-    _award_xp(event, state, changes, program, outcomes, at)
+    _award_xp(event, state, changes, program, outcomes, at, flags)
+    recognition.streak_changes(event, state, changes, program, outcomes, at)
+    recognition.count_badges(event, state, changes, program, outcomes, at)
     new = evolve(state, changes)
     if (
         state.events == 0
@@ -107,6 +112,11 @@ def fold(
         or _may_open(changes, program, state)
     ):
         new = _settle_level(new, event, program, model, outcomes, at)
+    if program.badges or program.titles:
+        prior = prior_for(new, model)
+        new = recognition.settle_badges_and_title(
+            new, state, event, program, prior, outcomes, at
+        )
     return new, tuple(outcomes)
 
 
@@ -140,6 +150,8 @@ def _track(event: Event, state: LearnerState, changes: Changes, *_: Any) -> None
     """Update counters for event types that only count (enrolment, renewal)."""
     if event.TYPE == "enrolment.started" and not state.enrolled_at:
         changes["enrolled_at"] = changes["last_key"][0]
+    elif isinstance(event, ProfileUpdated):
+        recognition.profile_changes(event, state, changes)
 
 
 @_track.register
@@ -372,6 +384,7 @@ def _award_xp(
     program: Program,
     outcomes: list[Outcome],
     at: str,
+    flags: tuple[str, ...] = (),
 ) -> None:
     rules = program.rules_by_type.get(event.TYPE)
     if not rules:
@@ -400,7 +413,9 @@ def _award_xp(
         xp += receipt.xp
         awarded = True
         today[rule.id] = receipt.earned_today + receipt.xp
-        outcomes.append(XpAwarded(event.id, event.learner, at, receipt.xp, xp, receipt))
+        outcomes.append(
+            XpAwarded(event.id, event.learner, at, receipt.xp, xp, receipt, flags)
+        )
     if xp != state.xp:
         changes["xp"] = xp
     if awarded:

@@ -51,6 +51,13 @@ STATE_VARIABLES: dict[str, tuple[str, Callable[[LearnerState], object], str]] = 
         "how many units",
     ),
     "active_days": ("number", lambda s: s.active_days, "local days with events"),
+    "streak": ("number", lambda s: s.streak.length, "consecutive study days"),
+    "best_streak": ("number", lambda s: s.streak.best, "longest streak"),
+    "badges_earned": (
+        "number",
+        lambda s: sum(h.times for h in s.badges.values()),
+        "badges earned (every award)",
+    ),
 }
 """Gate variables: name -> (type, getter, description)."""
 
@@ -63,6 +70,8 @@ _READS: dict[str, frozenset[str]] = {
     "homework_average": frozenset({"homework_submitted", "homework_score_sum"}),
     "accuracy": frozenset({"questions_answered", "questions_correct"}),
     "units_completed_count": frozenset({"units_completed"}),
+    "best_streak": frozenset({"streak"}),
+    "badges_earned": frozenset({"badges"}),
 }
 
 

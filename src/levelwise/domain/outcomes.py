@@ -80,7 +80,11 @@ def _fmt(value: object) -> str:
 
 @dataclass(frozen=True)
 class XpAwarded:
-    """A learner earned XP (possibly 0 when a cap was reached), with its receipt."""
+    """A learner earned XP (possibly 0 when a cap was reached), with its receipt.
+
+    ``flags`` name integrity checks the event failed (``rate``, ``repeat``):
+    flagged XP counts for the learner's own progress but stays off boards.
+    """
 
     event_id: str
     learner: str
@@ -88,6 +92,7 @@ class XpAwarded:
     xp: int
     total: int
     receipt: Receipt
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,4 +147,63 @@ class UnitCompleted:
     unit: str
 
 
-Outcome = XpAwarded | LevelReached | LevelPlaced | LevelLost | UnitCompleted
+@dataclass(frozen=True)
+class BadgeEarned:
+    """A learner earned a badge (or its next tier); ``reason`` is the receipt."""
+
+    event_id: str
+    learner: str
+    at: str
+    badge: str
+    title: str
+    tier: str
+    times: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TitleChanged:
+    """The title a learner displays changed."""
+
+    event_id: str
+    learner: str
+    at: str
+    title: str
+    name: str
+    previous: str
+
+
+@dataclass(frozen=True)
+class StreakBroken:
+    """A streak ended; ``reason`` says which days were missed and why."""
+
+    event_id: str
+    learner: str
+    at: str
+    length: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class StreakFrozen:
+    """Freezes covered missed days, so the streak goes on."""
+
+    event_id: str
+    learner: str
+    at: str
+    days: int
+    freezes_left: int
+    reason: str
+
+
+Outcome = (
+    XpAwarded
+    | LevelReached
+    | LevelPlaced
+    | LevelLost
+    | UnitCompleted
+    | BadgeEarned
+    | TitleChanged
+    | StreakBroken
+    | StreakFrozen
+)

@@ -305,6 +305,91 @@ class Planning:
 
 
 @dataclass(frozen=True)
+class BadgeTier:
+    """One tier of a badge: reached when its count or condition is.
+
+    Attributes:
+        tier: Its name (``bronze``, ``silver``, ``gold`` or the badge's own).
+        count: Counting badges: matching events needed.
+        when: State badges: the condition over gate variables.
+    """
+
+    tier: str
+    count: int | None = None
+    when: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A badge: counted from events (``on`` + ``where``) or read from state.
+
+    Attributes:
+        id: The badge's id.
+        title: Its name.
+        tiers: Tiers in order; the learner holds the highest reached.
+        on: Counting badges: the event type counted.
+        where: Counting badges: which of those events count (over the event's
+            fields, as XP rules read them).
+        repeatable: Earned again each time the last tier's count is reached
+            again (counting badges).
+        secret: Hidden from the learner until earned.
+        start: Earnable only from this local date (``YYYY-MM-DD``), if set.
+        end: Earnable only up to this local date, if set.
+    """
+
+    id: str
+    title: str
+    tiers: tuple[BadgeTier, ...]
+    on: str | None = None
+    where: Expr | None = None
+    repeatable: bool = False
+    secret: bool = False
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class Title:
+    """A title a learner may display once unlocked.
+
+    Attributes:
+        id: The title's id.
+        name: What is shown.
+        level: Unlocked by reaching this level.
+        badge: Unlocked by earning this badge.
+        tier: ... at this tier or higher (default: any).
+    """
+
+    id: str
+    name: str
+    level: str | None = None
+    badge: str | None = None
+    tier: str | None = None
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """Streak and integrity settings.
+
+    Attributes:
+        day_start: Hour at which a learner's study day starts (local time):
+            study at 1 a.m. counts for the day before when this is 4.
+        freeze_every: A streak freeze is earned every this many streak days.
+        max_freezes: Most freezes a learner can hold.
+        burst_events: More events than this within a minute are implausible:
+            their XP is flagged.
+        repeat_hours: A question answered right again within this many hours
+            earns flagged XP.
+    """
+
+    day_start: int = 0
+    freeze_every: int = 7
+    max_freezes: int = 2
+    burst_events: int = 30
+    repeat_hours: float = 24.0
+
+
+@dataclass(frozen=True)
 class Program:
     """A school's program, validated and compiled.
 
@@ -321,6 +406,9 @@ class Program:
         mastery: Settings of the running mastery estimate.
         placement: The diagnostic placement test, if the program has one.
         planning: Settings of plans and forecasts.
+        badges: Badges, in file order.
+        titles: Titles, in file order (a later unlocked title ranks higher).
+        recognition: Streak and integrity settings.
         version: The stored version number (0 until stored).
     """
 
@@ -336,7 +424,28 @@ class Program:
     mastery: MasterySettings = field(default_factory=MasterySettings)
     placement: Placement | None = None
     planning: Planning = field(default_factory=Planning)
+    badges: tuple[Badge, ...] = ()
+    titles: tuple[Title, ...] = ()
+    recognition: Recognition = field(default_factory=Recognition)
     version: int = 0
+
+    @cached_property
+    def counting_badges(self) -> dict[str, tuple[Badge, ...]]:
+        """Counting badges grouped by the event type they count."""
+        grouped: dict[str, list[Badge]] = {}
+        for badge in self.badges:
+            if badge.on is not None:
+                grouped.setdefault(badge.on, []).append(badge)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    @cached_property
+    def state_badges(self) -> tuple[tuple[Badge, frozenset[str]], ...]:
+        """State badges with the gate variables their conditions read."""
+        return tuple(
+            (b, frozenset().union(*(t.when.names for t in b.tiers if t.when)))
+            for b in self.badges
+            if b.on is None
+        )
 
     @cached_property
     def memo(self) -> dict[object, object]:

@@ -66,13 +66,71 @@ class PlacementRecord:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """What the platform told about the learner (``profile.updated``).
+
+    Attributes:
+        timezone: IANA time zone; None: each event's own UTC offset.
+        cohort: Class or cohort.
+        team: Team.
+        public_boards: Whether the learner appears on public boards.
+        title: The title the learner chose (shown while it stays unlocked).
+    """
+
+    timezone: str | None = None
+    cohort: str | None = None
+    team: str | None = None
+    public_boards: bool = True
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Streak:
+    """Consecutive local study days.
+
+    Attributes:
+        length: Days in the current streak.
+        best: The longest streak so far.
+        day: The last study day (local, after the program's day start).
+        freezes: Freezes in hand; one covers one missed day.
+        since_freeze: Streak days since the last freeze was earned.
+        zone: The time zone ``day`` was counted in (None: the event's offset).
+    """
+
+    length: int = 0
+    best: int = 0
+    day: str = ""
+    freezes: int = 0
+    since_freeze: int = 0
+    zone: str | None = None
+
+
+@dataclass(frozen=True)
+class BadgeHold:
+    """A learner's standing on one badge.
+
+    Attributes:
+        tier: Tiers earned (0 = none yet).
+        times: Times earned (a repeatable badge counts every award).
+        count: The badge's event counter (counting badges).
+    """
+
+    tier: int = 0
+    times: int = 0
+    count: int = 0
+
+
+@dataclass(frozen=True)
 class LearnerState:
     """A learner's position, as folded from their events.
 
     Mappings are read-only views; the fold always builds new ones.
     ``model_state`` holds the mastery model's learner-level numbers (empty for
     models that keep everything per knowledge point). ``placement`` is the
-    latest placement test result, if the learner took one.
+    latest placement test result, if the learner took one. ``profile``,
+    ``streak``, ``badges`` and ``title`` are recognition; ``recent`` (the UTC
+    keys of the latest events) and ``correct_items`` (item -> when last
+    answered right) feed the integrity flags.
     """
 
     learner: str
@@ -101,6 +159,12 @@ class LearnerState:
     history: tuple[LevelStamp, ...] = ()
     model_state: tuple[float, ...] = ()
     placement: PlacementRecord | None = None
+    profile: Profile = field(default_factory=Profile)
+    streak: Streak = field(default_factory=Streak)
+    badges: MappingProxyType[str, BadgeHold] = field(default_factory=_empty)
+    title: str = ""
+    recent: tuple[str, ...] = ()
+    correct_items: MappingProxyType[str, str] = field(default_factory=_empty)
 
 
 def evolve(state: LearnerState, changes: dict[str, Any]) -> LearnerState:

@@ -1,0 +1,345 @@
+"""Recognition in the fold: profiles, streaks, integrity flags, badges and titles.
+
+Everything here is part of the pure fold: time is event data and the learner's
+time zone is state, so a replay gives the same streaks, badges and titles.
+
+* **Study day.** A learner's day is the calendar date of the event in their
+  IANA time zone (``profile.updated``; without one, the event's own UTC
+  offset), shifted back by the program's ``day_start`` hours (with 4, study at
+  1 a.m. counts for the day before). ``zoneinfo`` applies daylight-saving
+  changes, so a 23- or 25-hour day is still one day.
+* **Streaks** grow by one on each new study day. Missed days are covered by
+  freezes when the learner holds enough (one per day; one is earned every
+  ``freeze_every`` streak days, up to ``max_freezes``), else the streak breaks
+  with a logged reason. A time-zone change never costs a day: the gap is
+  counted in the old and the new zone and the smaller one is taken, and a day
+  that is earlier than the last one (flying west) changes nothing.
+* **Integrity flags** mark XP that stays off public boards but still counts
+  for the learner: ``rate`` when more than ``burst_events`` events fall within
+  a minute, ``repeat`` when a question is answered right again within
+  ``repeat_hours`` of its last right answer.
+* **Badges** are counted from events (``on`` + ``where``, tiers by count,
+  optionally repeatable) or read from state (tiers by condition); a badge with
+  a date window is earnable only on study days inside it.
+* **Titles** unlock with levels and badges; the learner displays the one they
+  chose while it stays unlocked, else the last unlocked one in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from levelwise.domain.events import Event, ProfileUpdated, QuestionAnswered
+from levelwise.domain.gates import fields_read, gate_variable
+from levelwise.domain.outcomes import (
+    BadgeEarned,
+    Outcome,
+    StreakBroken,
+    StreakFrozen,
+    TitleChanged,
+)
+from levelwise.domain.program import Badge, Program
+from levelwise.domain.state import BadgeHold, LearnerState, Profile, Streak, evolve
+
+Changes = dict[str, Any]
+
+NOT_STUDY = frozenset({"enrolment.started", "subscription.renewed", "profile.updated"})
+"""Event types that are not study: they neither extend nor break a streak."""
+
+
+def zone(name: str | None) -> ZoneInfo | None:
+    """The IANA zone ``name`` (None when absent or unknown)."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def study_day(moment: datetime, tz: str | None, day_start: int) -> str:
+    """The learner's study day of ``moment`` as ``YYYY-MM-DD`` (module notes)."""
+    where = zone(tz)
+    local = moment.astimezone(where) if where is not None else moment
+    naive = local.replace(tzinfo=None) - timedelta(hours=day_start)
+    return naive.date().isoformat()
+
+
+def profile_changes(
+    event: ProfileUpdated, state: LearnerState, changes: Changes
+) -> None:
+    """Apply the fields the event carries to the learner's profile."""
+    p = state.profile
+    changes["profile"] = Profile(
+        timezone=event.timezone if event.timezone is not None else p.timezone,
+        cohort=event.cohort if event.cohort is not None else p.cohort,
+        team=event.team if event.team is not None else p.team,
+        public_boards=(
+            event.public_boards if event.public_boards is not None else p.public_boards
+        ),
+        title=event.title if event.title is not None else p.title,
+    )
+
+
+def flags_for(
+    event: Event, state: LearnerState, changes: Changes, program: Program, at: str
+) -> tuple[str, ...]:
+    """The integrity flags of ``event``; records what later checks need."""
+    rules = program.recognition
+    flags: list[str] = []
+    recent = (*state.recent, at)[-rules.burst_events - 1 :]
+    changes["recent"] = recent
+    if len(recent) > rules.burst_events and recent[0] >= _key(event.occurred_at, 60):
+        flags.append("rate")
+    if isinstance(event, QuestionAnswered) and event.correct:
+        last = state.correct_items.get(event.item)
+        if last is not None and last >= _key(
+            event.occurred_at, rules.repeat_hours * 3600
+        ):
+            flags.append("repeat")
+        changes["correct_items"] = MappingProxyType(
+            {**state.correct_items, event.item: at}
+        )
+    return tuple(flags)
+
+
+def _key(moment: datetime, seconds_before: float) -> str:
+    """The UTC sort key of ``seconds_before`` seconds before ``moment``."""
+    earlier = moment.astimezone(UTC) - timedelta(seconds=seconds_before)
+    return earlier.replace(tzinfo=None).isoformat("T", "microseconds") + "Z"
+
+
+def streak_changes(
+    event: Event,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    """Extend, freeze or break the streak on a study event (module notes)."""
+    if event.TYPE in NOT_STUDY:
+        return
+    rules = program.recognition
+    tz = state.profile.timezone
+    day = study_day(event.occurred_at, tz, rules.day_start)
+    s = state.streak
+    if s.day and day <= s.day:
+        return  # the same study day (or an earlier one, after flying west)
+    length, freezes = 1, s.freezes
+    if s.day:
+        missed = _missed(s.day, day, event, s, rules.day_start)
+        if missed == 0:
+            length = s.length + 1
+        elif missed <= freezes:
+            freezes -= missed
+            length = s.length + 1
+            outcomes.append(
+                StreakFrozen(
+                    event.id,
+                    event.learner,
+                    at,
+                    missed,
+                    freezes,
+                    f"{missed} missed day(s) before {day} covered by freezes",
+                )
+            )
+        else:
+            first = date.fromisoformat(s.day) + timedelta(days=1)
+            last = date.fromisoformat(day) - timedelta(days=1)
+            span = first.isoformat() if first == last else f"{first} to {last}"
+            outcomes.append(
+                StreakBroken(
+                    event.id,
+                    event.learner,
+                    at,
+                    s.length,
+                    f"no study on {span} ({missed} day(s)); "
+                    f"{freezes} freeze(s) in hand",
+                )
+            )
+    since = s.since_freeze + 1 if length > 1 else 1
+    if since >= rules.freeze_every:
+        since = 0
+        freezes = min(rules.max_freezes, freezes + 1)
+    best = max(s.best, length)
+    changes["streak"] = Streak(length, best, day, freezes, since, tz)
+
+
+def _missed(last: str, day: str, event: Event, streak: Streak, day_start: int) -> int:
+    """Days without study between ``last`` and ``day`` (travel-proof).
+
+    After a time-zone change the gap is also counted in the zone the last day
+    was counted in, and the smaller gap is taken.
+    """
+    gap = (date.fromisoformat(day) - date.fromisoformat(last)).days - 1
+    old = study_day(event.occurred_at, streak.zone, day_start)
+    gap = min(gap, (date.fromisoformat(old) - date.fromisoformat(last)).days - 1)
+    return max(gap, 0)
+
+
+def count_badges(
+    event: Event,
+    state: LearnerState,
+    changes: Changes,
+    program: Program,
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    """Count the event for counting badges; award the tiers it reaches."""
+    badges = program.counting_badges.get(event.TYPE)
+    if not badges:
+        return
+    day = study_day(event.occurred_at, state.profile.timezone, 0)
+    env: dict[str, object] | None = None
+    holds = dict(state.badges)
+    for badge in badges:
+        if not _open_on(badge, day):
+            continue
+        if badge.where is not None:
+            if env is None:
+                env = event.fields_for_rules()
+            if not badge.where.evaluate(env):
+                continue
+        hold = holds.get(badge.id, BadgeHold())
+        count = hold.count + 1
+        tier, times = hold.tier, hold.times
+        while tier < len(badge.tiers) and count >= (badge.tiers[tier].count or 0):
+            tier += 1
+            times += 1
+            outcomes.append(_earned(event, at, badge, tier, times, count))
+        if badge.repeatable and tier == len(badge.tiers) and hold.tier == tier:
+            last = badge.tiers[-1].count or 1
+            if count >= last:
+                times += 1
+                outcomes.append(_earned(event, at, badge, tier, times, count))
+                count = 0
+        holds[badge.id] = BadgeHold(tier, times, count)
+    changes["badges"] = MappingProxyType(holds)
+
+
+def _earned(
+    event: Event, at: str, badge: Badge, tier: int, times: int, count: int
+) -> BadgeEarned:
+    where = f" where {badge.where.source}" if badge.where is not None else ""
+    reason = f"{count} x {badge.on}{where}"
+    level = badge.tiers[tier - 1]
+    reason += f" (tier needs {level.count})"
+    return BadgeEarned(
+        event.id, event.learner, at, badge.id, badge.title, level.tier, times, reason
+    )
+
+
+def _open_on(badge: Badge, day: str) -> bool:
+    return (badge.start is None or day >= badge.start) and (
+        badge.end is None or day <= badge.end
+    )
+
+
+def settle_badges_and_title(
+    state: LearnerState,
+    before: LearnerState,
+    event: Event,
+    program: Program,
+    prior: Callable[[str], float],
+    outcomes: list[Outcome],
+    at: str,
+) -> LearnerState:
+    """Award state badges whose conditions now hold, then settle the title."""
+    changed = _changed(before, state)
+    holds: dict[str, BadgeHold] | None = None
+    day = study_day(event.occurred_at, state.profile.timezone, 0)
+    for badge, names in program.state_badges:
+        if fields_read(names).isdisjoint(changed) or not _open_on(badge, day):
+            continue
+        hold = (holds or state.badges).get(badge.id, BadgeHold())
+        tier = hold.tier
+        while tier < len(badge.tiers):
+            when = badge.tiers[tier].when
+            env = {n: gate_variable(state, n, prior) for n in names}
+            if when is None or not when.evaluate(env):
+                break
+            tier += 1
+            if holds is None:
+                holds = dict(state.badges)
+            holds[badge.id] = BadgeHold(tier, hold.times + tier - hold.tier, 0)
+            reason = f"{when.source} ({_shown(env, when.names)})"
+            outcomes.append(
+                BadgeEarned(
+                    event.id,
+                    event.learner,
+                    at,
+                    badge.id,
+                    badge.title,
+                    badge.tiers[tier - 1].tier,
+                    holds[badge.id].times,
+                    reason,
+                )
+            )
+    if holds is not None:
+        state = evolve(state, {"badges": MappingProxyType(holds)})
+        changed = changed | {"badges"}
+    if program.titles and not changed.isdisjoint({"level", "badges", "profile"}):
+        state = _settle_title(state, event, program, outcomes, at)
+    return state
+
+
+def _changed(before: LearnerState, after: LearnerState) -> frozenset[str]:
+    old, new = before.__dict__, after.__dict__
+    return frozenset(k for k, v in new.items() if old[k] is not v)
+
+
+def _shown(env: dict[str, object], names: frozenset[str]) -> str:
+    parts = []
+    for name in sorted(names):
+        value = env[name]
+        parts.append(
+            f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
+        )
+    return ", ".join(parts)
+
+
+def unlocked_titles(state: LearnerState, program: Program) -> list[str]:
+    """The ids of the titles ``state`` has unlocked, in file order."""
+    ladder = {lvl.id: i for i, lvl in enumerate(program.levels)}
+    found = []
+    for title in program.titles:
+        ok = True
+        if title.level is not None:
+            ok = state.level >= ladder.get(title.level, len(ladder))
+        if ok and title.badge is not None:
+            hold = state.badges.get(title.badge)
+            badge = next((b for b in program.badges if b.id == title.badge), None)
+            need = 1
+            if badge is not None and title.tier is not None:
+                tiers = [t.tier for t in badge.tiers]
+                need = tiers.index(title.tier) + 1 if title.tier in tiers else 1
+            ok = hold is not None and hold.tier >= need
+        if ok:
+            found.append(title.id)
+    return found
+
+
+def _settle_title(
+    state: LearnerState,
+    event: Event,
+    program: Program,
+    outcomes: list[Outcome],
+    at: str,
+) -> LearnerState:
+    unlocked = unlocked_titles(state, program)
+    chosen = state.profile.title
+    shown = chosen if chosen in unlocked else (unlocked[-1] if unlocked else "")
+    if shown == state.title:
+        return state
+    names = {t.id: t.name for t in program.titles}
+    outcomes.append(
+        TitleChanged(
+            event.id, event.learner, at, shown, names.get(shown, ""), state.title
+        )
+    )
+    return evolve(state, {"title": shown})
