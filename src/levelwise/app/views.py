@@ -11,6 +11,7 @@ from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import GateValue
 from levelwise.domain.program import Program
+from levelwise.domain.recognition import unlocked_titles
 from levelwise.domain.state import LearnerState
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
@@ -93,6 +94,75 @@ class PlacementInfo:
 
 
 @dataclass(frozen=True)
+class BadgeInfo:
+    """A badge as the learner sees it (secret ones only once earned)."""
+
+    id: str
+    title: str
+    tier: str
+    times: int
+    count: int
+    next_tier: str
+    next_count: int | None
+
+
+@dataclass(frozen=True)
+class RecognitionInfo:
+    """The learner's title, streak, badges and profile."""
+
+    title: str
+    title_name: str
+    titles_unlocked: tuple[str, ...]
+    streak: int
+    best_streak: int
+    streak_day: str
+    freezes: int
+    badges: tuple[BadgeInfo, ...]
+    cohort: str | None
+    team: str | None
+    timezone: str | None
+    public_boards: bool
+
+
+def recognition_info(state: LearnerState, program: Program) -> RecognitionInfo:
+    """The learner's recognition: earned badges and the open ones not secret."""
+    badges = []
+    for badge in program.badges:
+        hold = state.badges.get(badge.id)
+        tier, times, count = (hold.tier, hold.times, hold.count) if hold else (0, 0, 0)
+        if badge.secret and not times:
+            continue
+        upcoming = badge.tiers[tier] if tier < len(badge.tiers) else None
+        badges.append(
+            BadgeInfo(
+                badge.id,
+                badge.title,
+                badge.tiers[tier - 1].tier if tier else "",
+                times,
+                count,
+                upcoming.tier if upcoming else "",
+                upcoming.count if upcoming else None,
+            )
+        )
+    names = {t.id: t.name for t in program.titles}
+    p, s = state.profile, state.streak
+    return RecognitionInfo(
+        title=state.title,
+        title_name=names.get(state.title, ""),
+        titles_unlocked=tuple(unlocked_titles(state, program)),
+        streak=s.length,
+        best_streak=s.best,
+        streak_day=s.day,
+        freezes=s.freezes,
+        badges=tuple(badges),
+        cohort=p.cohort,
+        team=p.team,
+        timezone=p.timezone,
+        public_boards=p.public_boards,
+    )
+
+
+@dataclass(frozen=True)
 class LearnerView:
     """Where a learner stands and what the next level asks."""
 
@@ -110,6 +180,7 @@ class LearnerView:
     events: int
     last_event_at: str
     placement: PlacementInfo | None = None
+    recognition: RecognitionInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +251,7 @@ def learner_view(
         events=state.events,
         last_event_at=state.last_key[0],
         placement=placement_info(state, program),
+        recognition=recognition_info(state, program),
     )
 
 

@@ -77,6 +77,35 @@ class PlacementPublic(PublicModel):
     priors: dict[str, float] = Field(description="Starting mastery it set")
 
 
+class BadgePublic(PublicModel):
+    """A badge as the learner sees it (secret ones only once earned)."""
+
+    id: str
+    title: str
+    tier: str = Field(description="The tier held ('' when not earned yet)")
+    times: int = Field(description="Times earned")
+    count: int = Field(description="Counted events toward the next tier")
+    next_tier: str
+    next_count: int | None
+
+
+class RecognitionPublic(PublicModel):
+    """Title, streak, badges and profile."""
+
+    title: str
+    title_name: str
+    titles_unlocked: list[str]
+    streak: int
+    best_streak: int
+    streak_day: str
+    freezes: int
+    badges: list[BadgePublic]
+    cohort: str | None
+    team: str | None
+    timezone: str | None
+    public_boards: bool
+
+
 class LearnerPublic(PublicModel):
     """Where a learner stands and what the next level asks."""
 
@@ -94,6 +123,7 @@ class LearnerPublic(PublicModel):
     events: int
     last_event_at: str
     placement: PlacementPublic | None = None
+    recognition: RecognitionPublic | None = None
 
     @classmethod
     def from_view(cls, view: views.LearnerView) -> LearnerPublic:
@@ -127,6 +157,11 @@ class LearnerPublic(PublicModel):
             placement=(
                 PlacementPublic.model_validate(view.placement, from_attributes=True)
                 if view.placement is not None
+                else None
+            ),
+            recognition=(
+                RecognitionPublic.model_validate(view.recognition, from_attributes=True)
+                if view.recognition is not None
                 else None
             ),
         )
