@@ -102,8 +102,11 @@ def fold(
     flags = recognition.flags_for(event, state, changes, program, at)
     _track(event, state, changes, program, model, outcomes, at)
     _award_xp(event, state, changes, program, outcomes, at, flags)
-    recognition.streak_changes(event, state, changes, program, outcomes, at)
-    recognition.count_badges(event, state, changes, program, outcomes, at)
+    day = recognition.study_day(
+        event.occurred_at, state.profile.timezone, program.recognition.day_start
+    )
+    recognition.streak_changes(event, state, changes, program, outcomes, at, day)
+    moved = recognition.count_badges(event, state, changes, program, outcomes, at, day)
     new = evolve(state, changes)
     if (
         state.events == 0
@@ -113,9 +116,18 @@ def fold(
     ):
         new = _settle_level(new, event, program, model, outcomes, at)
     if program.badges or program.titles:
-        prior = prior_for(new, model)
+        changed = frozenset(changes)
+        if new.level != state.level or moved:
+            changed |= {"level", "badges"}
         new = recognition.settle_badges_and_title(
-            new, state, event, program, prior, outcomes, at
+            new,
+            changed,
+            event,
+            program,
+            lambda: prior_for(new, model),
+            outcomes,
+            at,
+            day,
         )
     return new, tuple(outcomes)
 

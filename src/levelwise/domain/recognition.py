@@ -120,13 +120,16 @@ def streak_changes(
     program: Program,
     outcomes: list[Outcome],
     at: str,
+    day: str,
 ) -> None:
-    """Extend, freeze or break the streak on a study event (module notes)."""
+    """Extend, freeze or break the streak on a study event (module notes).
+
+    ``day`` is the event's study day (:func:`study_day`).
+    """
     if event.TYPE in NOT_STUDY:
         return
     rules = program.recognition
     tz = state.profile.timezone
-    day = study_day(event.occurred_at, tz, rules.day_start)
     s = state.streak
     if s.day and day <= s.day:
         return  # the same study day (or an earlier one, after flying west)
@@ -189,12 +192,16 @@ def count_badges(
     program: Program,
     outcomes: list[Outcome],
     at: str,
-) -> None:
-    """Count the event for counting badges; award the tiers it reaches."""
+    day: str,
+) -> bool:
+    """Count the event for counting badges; award the tiers it reaches.
+
+    Returns whether any badge was earned (titles may have unlocked).
+    """
     badges = program.counting_badges.get(event.TYPE)
     if not badges:
-        return
-    day = study_day(event.occurred_at, state.profile.timezone, 0)
+        return False
+    earned = len(outcomes)
     env: dict[str, object] | None = None
     holds = dict(state.badges)
     for badge in badges:
@@ -220,6 +227,7 @@ def count_badges(
                 count = 0
         holds[badge.id] = BadgeHold(tier, times, count)
     changes["badges"] = MappingProxyType(holds)
+    return len(outcomes) > earned
 
 
 def _earned(
@@ -242,17 +250,29 @@ def _open_on(badge: Badge, day: str) -> bool:
 
 def settle_badges_and_title(
     state: LearnerState,
-    before: LearnerState,
+    changed: frozenset[str],
     event: Event,
     program: Program,
-    prior: Callable[[str], float],
+    priors: Callable[[], Callable[[str], float]],
     outcomes: list[Outcome],
     at: str,
+    day: str,
 ) -> LearnerState:
-    """Award state badges whose conditions now hold, then settle the title."""
-    changed = _changed(before, state)
+    """Award state badges whose conditions now hold, then settle the title.
+
+    Args:
+        state: The learner after the event.
+        changed: The state fields the event changed (``level`` and ``badges``
+            when a level or a badge tier moved).
+        event: The event.
+        program: The program.
+        priors: Gives the mastery prior (made only when a badge reads mastery).
+        outcomes: Where awards go.
+        at: The event's UTC sort key.
+        day: The event's study day.
+    """
     holds: dict[str, BadgeHold] | None = None
-    day = study_day(event.occurred_at, state.profile.timezone, 0)
+    prior: Callable[[str], float] | None = None
     for badge, names in program.state_badges:
         if fields_read(names).isdisjoint(changed) or not _open_on(badge, day):
             continue
@@ -260,6 +280,8 @@ def settle_badges_and_title(
         tier = hold.tier
         while tier < len(badge.tiers):
             when = badge.tiers[tier].when
+            if prior is None:
+                prior = priors()
             env = {n: gate_variable(state, n, prior) for n in names}
             if when is None or not when.evaluate(env):
                 break
@@ -282,15 +304,10 @@ def settle_badges_and_title(
             )
     if holds is not None:
         state = evolve(state, {"badges": MappingProxyType(holds)})
-        changed = changed | {"badges"}
-    if program.titles and not changed.isdisjoint({"level", "badges", "profile"}):
+        changed = changed | {"level"}  # a tier moved: titles may unlock
+    if program.titles and not changed.isdisjoint({"level", "profile"}):
         state = _settle_title(state, event, program, outcomes, at)
     return state
-
-
-def _changed(before: LearnerState, after: LearnerState) -> frozenset[str]:
-    old, new = before.__dict__, after.__dict__
-    return frozenset(k for k, v in new.items() if old[k] is not v)
 
 
 def _shown(env: dict[str, object], names: frozenset[str]) -> str:
