@@ -6,6 +6,7 @@ All errors derive from ``LevelwiseError``::
     ├── ProgramError              the program file is invalid (file:line issues)
     ├── ProgramNotFoundError      the tenant has no program yet
     │   └── ProgramVersionNotFoundError   no such program version
+    ├── FileLineError             a data file is malformed (file:line)
     ├── EventRejectedError        events were malformed or unknown (per-event reasons)
     ├── EventConflictError        an event id was reused with a different body
     ├── LearnerNotFoundError      no events for this learner in this tenant
@@ -46,6 +47,22 @@ class Issue:
         """Render as ``file:line: message (hint)``."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+
+class FileLineError(LevelwiseError):
+    """Raised when a data file is malformed; the message names file:line.
+
+    Attributes:
+        file: The file as given.
+        line: 1-based line of the problem (0 when it concerns the whole file).
+    """
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        """Keep the location and render ``file:line: message``."""
+        self.file = file
+        self.line = line
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {message}")
 
 
 class ProgramError(LevelwiseError):

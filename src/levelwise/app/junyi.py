@@ -63,7 +63,7 @@ from typing import TextIO
 from levelwise.app.prereq_graph import Edge, GraphRepair, break_cycles, longest_chain
 from levelwise.app.program_file import load_program
 from levelwise.domain.program import BktParams, Program
-from levelwise.errors import LevelwiseError
+from levelwise.errors import FileLineError, LevelwiseError
 
 __all__ = [
     "FILE_NAME",
@@ -94,20 +94,8 @@ class JunyiNotFoundError(LevelwiseError):
     """Raised when the path is neither the exercise table nor a folder with it."""
 
 
-class InvalidJunyiError(LevelwiseError):
-    """Raised when the exercise table is malformed; the message names file:line.
-
-    Attributes:
-        file: The file as given.
-        line: 1-based line of the problem (0 when it concerns the whole file).
-    """
-
-    def __init__(self, file: str, line: int, message: str) -> None:
-        """Keep the location and render ``file:line: message``."""
-        self.file = file
-        self.line = line
-        where = f"{file}:{line}" if line else file
-        super().__init__(f"{where}: {message}")
+class InvalidJunyiError(FileLineError):
+    """Raised when the exercise table is malformed; the message names file:line."""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from typing import TextIO
 import numpy as np
 import numpy.typing as npt
 
-from levelwise.errors import LevelwiseError
+from levelwise.errors import FileLineError, LevelwiseError
 from levelwise.learners.base import IntArray, InvalidResponsesError, Responses
 
 __all__ = [
@@ -57,20 +57,8 @@ class DatasetNotFoundError(LevelwiseError):
     """Raised when a dataset path does not exist or holds no known data file."""
 
 
-class InvalidDatasetError(InvalidResponsesError):
-    """Raised when a dataset file is malformed; the message names file:line.
-
-    Attributes:
-        file: The file as given.
-        line: 1-based line of the problem (0 when it concerns the whole file).
-    """
-
-    def __init__(self, file: str, line: int, message: str) -> None:
-        """Keep the location and render ``file:line: message``."""
-        self.file = file
-        self.line = line
-        where = f"{file}:{line}" if line else file
-        super().__init__(f"{where}: {message}")
+class InvalidDatasetError(InvalidResponsesError, FileLineError):
+    """Raised when the dataset file is malformed; the message names file:line."""
 
 
 @dataclass(frozen=True, eq=False)
