@@ -58,6 +58,17 @@ class LiveInteractionIn(_Envelope):
     type: Literal["live.interaction"]
     kind: Literal["mic", "answer", "chat", "pk"]
     correct: StrictBool | None = None
+    pk: Id | None = None
+    team: Id | None = None
+    round: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    response_ms: Annotated[int, Field(ge=0, le=3_600_000)] | None = None
+
+    @model_validator(mode="after")
+    def _pk_has_a_team(self) -> LiveInteractionIn:
+        if self.pk is not None and (self.kind != "pk" or self.team is None):
+            msg = "a group PK answer has kind 'pk' and names its team"
+            raise ValueError(msg)
+        return self
 
 
 class HomeworkSubmittedIn(_Envelope):
@@ -141,6 +152,18 @@ class PlacementCompletedIn(_Envelope):
         return dict(sorted(value.items()))
 
 
+class PkFinishedIn(_Envelope):
+    """``pk.finished``: a learner's team result in a group PK."""
+
+    type: Literal["pk.finished"]
+    pk: Id
+    team: Id
+    points: Annotated[int, Field(ge=0)]
+    team_points: Annotated[int, Field(ge=0)]
+    rank: Annotated[int, Field(ge=1)]
+    won: StrictBool
+
+
 class ProfileUpdatedIn(_Envelope):
     """``profile.updated``: time zone, cohort, team, board visibility, title."""
 
@@ -171,7 +194,8 @@ EventIn = Annotated[
     | EnrolmentStartedIn
     | SubscriptionRenewedIn
     | PlacementCompletedIn
-    | ProfileUpdatedIn,
+    | ProfileUpdatedIn
+    | PkFinishedIn,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[EventIn] = TypeAdapter(EventIn)

@@ -12,6 +12,7 @@ from levelwise.domain.outcomes import (
     LevelPlaced,
     LevelReached,
     Outcome,
+    PkScored,
     Receipt,
     StreakBroken,
     StreakFrozen,
@@ -39,6 +40,7 @@ OUTCOME_KINDS: dict[type, str] = {
     TitleChanged: "title_changed",
     StreakBroken: "streak_broken",
     StreakFrozen: "streak_frozen",
+    PkScored: "pk_scored",
 }
 _PLAIN: dict[str, type] = {
     "unit_completed": UnitCompleted,
@@ -46,9 +48,17 @@ _PLAIN: dict[str, type] = {
     "title_changed": TitleChanged,
     "streak_broken": StreakBroken,
     "streak_frozen": StreakFrozen,
+    "pk_scored": PkScored,
 }
 """Outcomes whose fields are all plain values."""
-_PLAIN_TYPES = (UnitCompleted, BadgeEarned, TitleChanged, StreakBroken, StreakFrozen)
+_PLAIN_TYPES = (
+    UnitCompleted,
+    BadgeEarned,
+    TitleChanged,
+    StreakBroken,
+    StreakFrozen,
+    PkScored,
+)
 
 
 def state_to_dict(state: LearnerState) -> dict[str, Any]:

@@ -54,7 +54,8 @@ class Event:
                 if f.name not in _ENVELOPE and f.name != "metrics"
             )
             _RULE_FIELDS[type(self)] = names
-        return {name: getattr(self, name) for name in names}
+        # An optional field left out reads as missing (0, False, "").
+        return {n: v for n in names if (v := getattr(self, n)) is not None}
 
 
 _ENVELOPE = frozenset({"id", "learner", "occurred_at", "unit", "sort_key"})
@@ -85,11 +86,19 @@ class LiveAttended(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class LiveInteracted(Event):
-    """A learner interacted in a live class (mic, answer, chat or group PK)."""
+    """A learner interacted in a live class (mic, answer, chat or group PK).
+
+    A group PK answer names its competition (``pk``), the learner's ``team``,
+    the ``round`` and how fast it came (``response_ms``).
+    """
 
     TYPE: ClassVar[str] = "live.interaction"
     kind: str
     correct: bool | None = None
+    pk: str | None = None
+    team: str | None = None
+    round: int | None = None
+    response_ms: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,6 +170,28 @@ class PlacementCompleted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PkFinished(Event):
+    """A group PK competition ended; the learner's team result.
+
+    Attributes:
+        pk: The competition's id.
+        team: The learner's team.
+        points: The learner's own points.
+        team_points: The team's points.
+        rank: The team's rank (1 = won).
+        won: Whether the team won (ties share the win).
+    """
+
+    TYPE: ClassVar[str] = "pk.finished"
+    pk: str
+    team: str
+    points: int
+    team_points: int
+    rank: int
+    won: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProfileUpdated(Event):
     """The platform updated a learner's profile; absent fields keep their value.
 
@@ -194,13 +225,19 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SubscriptionRenewed,
         PlacementCompleted,
         ProfileUpdated,
+        PkFinished,
     )
 }
 
 RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
     "lesson.watched": {"seconds": "number"},
     "live.attended": {"seconds": "number"},
-    "live.interaction": {"kind": "string", "correct": "bool"},
+    "live.interaction": {
+        "kind": "string",
+        "correct": "bool",
+        "round": "number",
+        "response_ms": "number",
+    },
     "homework.submitted": {"score": "number", "max_score": "number"},
     "question.answered": {
         "item": "string",
@@ -214,5 +251,11 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
     "subscription.renewed": {},
     "placement.completed": {"items": "number"},
     "profile.updated": {},
+    "pk.finished": {
+        "points": "number",
+        "team_points": "number",
+        "rank": "number",
+        "won": "bool",
+    },
 }
 """The fields each event type offers to XP rule expressions, with their types."""

@@ -44,10 +44,12 @@ from levelwise.domain.outcomes import (
     LevelPlaced,
     LevelReached,
     Outcome,
+    PkScored,
     Receipt,
     UnitCompleted,
     XpAwarded,
 )
+from levelwise.domain.placed import placed_level, placed_priors
 from levelwise.domain.program import Program, XpRule
 from levelwise.domain.state import (
     LearnerState,
@@ -188,9 +190,12 @@ def _(
     changes: Changes,
     program: Program,
     model: MasteryModel,
-    *_: Any,
+    outcomes: list[Outcome],
+    at: str,
 ) -> None:
     changes["live_interactions"] = state.live_interactions + 1
+    if event.kind == "pk" and event.pk is not None:
+        outcomes.append(pk_scored(event, at))
     if event.correct is not None and event.unit is not None:
         score = 1.0 if event.correct else 0.0
         kps = program.unit_by_id[event.unit].knowledge_points
@@ -258,7 +263,7 @@ def _(
     at: str,
 ) -> None:
     theta = {dim: (value, se) for dim, value, se in event.abilities}
-    index, evidence = _placed_level(program, theta)
+    index, evidence = placed_level(program, theta)
     levels = program.levels
     changes["placement"] = PlacementRecord(
         level=levels[index].id if index is not None else "",
@@ -266,7 +271,7 @@ def _(
         at=at,
         items=event.items,
         abilities=event.abilities,
-        priors=_placed_priors(program, state, theta),
+        priors=placed_priors(program, state, theta),
         session=event.session,
     )
     # Placement only ever raises: a learner already at or past the placed
@@ -289,42 +294,16 @@ def _(
     changes["history"] = (*state.history, LevelStamp(level.id, at, event.id, "placed"))
 
 
-def _placed_level(
-    program: Program, theta: dict[str, tuple[float, float]]
-) -> tuple[int | None, tuple[tuple[str, float, float, float], ...]]:
-    """The highest placement level whose every cut ``theta`` reaches, with receipt."""
-    if program.placement is None:
-        return None, ()
-    level, evidence = program.placement.level_for(theta)
-    if level is None:
-        return None, ()
-    ladder = [lvl.id for lvl in program.levels]
-    return ladder.index(level), evidence
-
-
-def _placed_priors(
-    program: Program, state: LearnerState, theta: dict[str, tuple[float, float]]
-) -> tuple[tuple[str, float], ...]:
-    """Starting mastery of the placed points that have no evidence yet.
-
-    A point's θ is the weighted mean of θ over its measured dimensions, and its
-    prior is ``sigmoid(θ - b)`` with ``b`` the mean difficulty of its placement
-    items (0 when it has none): the chance of a correct answer to an average
-    item of the point under a 1PL model, the same for every mastery model.
-    """
-    difficulties: dict[str, list[float]] = {}
-    for item in program.placement.items if program.placement else ():
-        difficulties.setdefault(item.knowledge_point, []).append(item.b)
-    priors: list[tuple[str, float]] = []
-    for kp in program.knowledge_points:
-        measured = [(w, theta[d][0]) for d, w in kp.dimensions if d in theta]
-        if kp.id in state.mastery or not measured:
-            continue
-        ability = sum(w * t for w, t in measured) / sum(w for w, _ in measured)
-        bs = difficulties.get(kp.id, [0.0])
-        x = min(max(ability - sum(bs) / len(bs), -30.0), 30.0)  # no exp overflow
-        priors.append((kp.id, round(1.0 / (1.0 + math.exp(-x)), 6)))
-    return tuple(sorted(priors))
+def pk_scored(event: LiveInteracted, at: str) -> PkScored:
+    """The points of a group PK answer (see :class:`PkScored`)."""
+    points = 0
+    if event.correct:
+        seconds = -(-(event.response_ms or 0) // 1000)  # started seconds
+        points = 10 + max(0, 10 - seconds)
+    team = event.team or ""
+    return PkScored(
+        event.id, event.learner, at, event.pk or "", team, event.round or 1, points
+    )
 
 
 def prior_for(state: LearnerState, model: MasteryModel) -> Prior:

@@ -196,6 +196,23 @@ class StreakFrozen:
     reason: str
 
 
+@dataclass(frozen=True)
+class PkScored:
+    """A learner's answer in a group PK scored points for their team.
+
+    ``points`` is 10 for a right answer plus a speed bonus of up to 10 (one
+    point less per started second of ``response_ms``); a wrong answer scores 0.
+    """
+
+    event_id: str
+    learner: str
+    at: str
+    pk: str
+    team: str
+    round: int
+    points: int
+
+
 Outcome = (
     XpAwarded
     | LevelReached
@@ -206,4 +223,5 @@ Outcome = (
     | TitleChanged
     | StreakBroken
     | StreakFrozen
+    | PkScored
 )
