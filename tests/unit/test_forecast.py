@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from levelwise.app.forecast import forecast, pace_of
-from levelwise.app.plan import Plan, Requirement
+from levelwise.app.plan import Plan
+from levelwise.app.plan_requirements import Requirement
 
 
 def plan_of(minutes: float, *, complete: bool = True, learner: str = "ana") -> Plan:

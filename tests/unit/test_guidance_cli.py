@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from levelwise import guidecli
 from levelwise.app.forecast import Forecast
 from levelwise.app.guidance import NextActivity
-from levelwise.app.plan import Plan, PlanStep, Requirement
+from levelwise.app.plan import Plan, PlanStep
+from levelwise.app.plan_requirements import Requirement
 from levelwise.cli import app
 from tests.factories import SMALL_PROGRAM, answered, completed, event, watched
 

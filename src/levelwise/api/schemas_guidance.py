@@ -11,7 +11,8 @@ from pydantic import Field
 from levelwise.api.schemas.common import PublicModel
 from levelwise.app.forecast import Forecast
 from levelwise.app.guidance import NextActivity
-from levelwise.app.plan import Plan, PlanStep, Requirement
+from levelwise.app.plan import Plan, PlanStep
+from levelwise.app.plan_requirements import Requirement
 
 
 class RequirementPublic(PublicModel):

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from levelwise.app.plan import Plan, Requirement
+from levelwise.app.plan import Plan
+from levelwise.app.plan_requirements import Requirement
 
 DRAWS = 4000
 WORK_SPREAD = 0.2

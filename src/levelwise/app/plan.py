@@ -37,7 +37,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from levelwise.app.plan_draft import Draft
-from levelwise.domain.expr import Comparison, Expr
+from levelwise.app.plan_requirements import (
+    Floor,
+    Part,
+    Requirement,
+    measure,
+    requirements_of,
+)
+from levelwise.domain.expr import Comparison
 from levelwise.domain.fold import default_model
 from levelwise.domain.gates import STATE_VARIABLES
 from levelwise.domain.mastery import MasteryModel
@@ -50,27 +57,6 @@ _EPS = 1e-9
 
 class PlanError(LevelwiseError):
     """The plan asked for cannot be made (unknown or already reached target)."""
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """One part of a gate of the target level (or of a level on the way).
-
-    Attributes:
-        level: The level whose gate it is.
-        source: The part's source, such as ``xp >= 1800``.
-        current: Its value (for ``includes``: how many listed items are in).
-        target: What it needs (for ``includes``: how many items are listed).
-        progress: ``current / target`` in [0, 1]; 1 when met.
-        met: Whether it holds.
-    """
-
-    level: str
-    source: str
-    current: float
-    target: float
-    progress: float
-    met: bool
 
 
 @dataclass(frozen=True)
@@ -129,63 +115,6 @@ class Plan:
     gains: str
 
 
-@dataclass(frozen=True)
-class _Floor:
-    """A planner's sub-goal: the gate variable ``name`` reaches ``target``."""
-
-    name: str
-    target: float
-
-    def holds(self, env: dict[str, object]) -> bool:
-        return self.value(env) >= self.target
-
-    def value(self, env: dict[str, object]) -> float:
-        value = env.get(self.name, 0.0)
-        return float(value) if isinstance(value, int | float) else 0.0
-
-    def progress(self, env: dict[str, object]) -> tuple[float, float, float]:
-        value = self.value(env)
-        return value, self.target, min(max(value / self.target, 0.0), 1.0)
-
-
-@dataclass(frozen=True)
-class _Part:
-    level: str
-    source: str
-    names: frozenset[str]
-    check: Comparison | Expr | _Floor
-
-
-def requirements_of(program: Program, level: int, target: int) -> list[_Part]:
-    """The gate parts of the levels above ``level`` up to ``target``."""
-    parts: list[_Part] = []
-    for lvl in program.levels[level + 1 : target + 1]:
-        for gate in lvl.gates:
-            for part in gate.expr.conjuncts():
-                names = part.left.names if isinstance(part, Comparison) else part.names
-                parts.append(_Part(lvl.id, part.source, names, part))
-    return parts
-
-
-def _measure(part: _Part, env: dict[str, object]) -> Requirement:
-    check = part.check
-    if isinstance(check, Comparison | _Floor):
-        current, target, progress = check.progress(env)
-        met = check.holds(env)
-    else:
-        met = bool(check.evaluate(env))
-        current = target = 1.0
-        progress = 1.0 if met else 0.0
-    return Requirement(
-        part.level,
-        part.source,
-        round(current, 6),
-        round(target, 6),
-        1.0 if met else round(min(progress, 0.999999), 6),
-        met,
-    )
-
-
 def make_plan(
     program: Program,
     state: LearnerState,
@@ -223,8 +152,8 @@ def make_plan(
     draft = Draft(program, state, model)
     planner = _Planner(program, draft, parts)
     steps = planner.run(max_steps)
-    now = tuple(_measure(p, planner.start_env) for p in parts)
-    expected = tuple(_measure(p, planner.env) for p in parts)
+    now = tuple(measure(p, planner.start_env) for p in parts)
+    expected = tuple(measure(p, planner.env) for p in parts)
     met_at = tuple((p.source, planner.met_at.get(p.source, math.inf)) for p in parts)
     binding = max(met_at, key=lambda m: m[1])[0] if met_at else None
     if met_at and max(m[1] for m in met_at) == 0:
@@ -245,11 +174,11 @@ def make_plan(
 
 
 class _Planner:
-    def __init__(self, program: Program, draft: Draft, parts: list[_Part]) -> None:
+    def __init__(self, program: Program, draft: Draft, parts: list[Part]) -> None:
         self.program = program
         self.draft = draft
         self.parts = list(parts)  # sub-goals are added to this copy
-        self.by_name: dict[str, list[_Part]] = {}
+        self.by_name: dict[str, list[Part]] = {}
         self.levels = {p.source: p.level for p in parts}
         for part in self.parts:
             for name in part.names:
@@ -263,7 +192,7 @@ class _Planner:
             if not n.startswith(("dimension.", "mastery.", "ready."))
         ]
         self.start_env = dict(self.env)
-        self.reqs = {p.source: _measure(p, self.env) for p in parts}
+        self.reqs = {p.source: measure(p, self.env) for p in parts}
         self.met_at: dict[str, float] = {s: 0.0 for s, r in self.reqs.items() if r.met}
         self.ready = program.planning.ready_mastery
         # Which units wait on which knowledge point.
@@ -312,13 +241,13 @@ class _Planner:
                 continue
             if view is None:
                 view = {**self.env, **trial}
-            after = _measure(part, view)
+            after = measure(part, view)
             gained += min(after.progress, 1.0) - before.progress
         return gained / max(unit.minutes, _EPS), changes, trial
 
-    def _reading(self, names: Iterable[str]) -> list[_Part]:
+    def _reading(self, names: Iterable[str]) -> list[Part]:
         """The parts that read any of ``names``, in order."""
-        found: dict[str, _Part] = {}
+        found: dict[str, Part] = {}
         for name in names:
             for part in self.by_name.get(name, ()):
                 found[part.source] = part
@@ -395,14 +324,14 @@ class _Planner:
         heapq.heapify(heap)
         return heap
 
-    def _trainers_of(self, goals: list[_Part]) -> list[Unit]:
+    def _trainers_of(self, goals: list[Part]) -> list[Unit]:
         """The ready units that train the points of sub-goals ``goals``."""
         by_id = self.program.unit_by_id
         ids = set().union(*(self.trainers.get(n, ()) for g in goals for n in g.names))
         ready = [by_id[u] for u in ids if u in self.queued]
         return sorted(ready, key=lambda u: self.order[u.id])
 
-    def _unlock(self) -> list[_Part]:
+    def _unlock(self) -> list[Part]:
         """Add the prerequisites of a blocked unit that would help as sub-goals.
 
         The first unmet requirement (in gate order, then sub-goals in the
@@ -430,17 +359,17 @@ class _Planner:
                 return [self._add_goal(pre) for pre in low]
         return []
 
-    def _add_goal(self, kp: str) -> _Part:
+    def _add_goal(self, kp: str) -> Part:
         name = f"ready.{kp}"  # mastery that rests on evidence (Draft.value)
         source = f"mastery.{kp} >= {self.ready}"
-        part = _Part("", source, frozenset({name}), _Floor(name, self.ready))
+        part = Part("", source, frozenset({name}), Floor(name, self.ready))
         self.goals.add(kp)
         self._recount((kp,))
         self.parts.append(part)
         self.by_name.setdefault(name, []).append(part)
         self.names = self.names | part.names
         self.env[name] = self.draft.value(name)
-        self.reqs[source] = _measure(part, self.env)
+        self.reqs[source] = measure(part, self.env)
         return part
 
     def _open(self, kp: str) -> bool:
@@ -457,7 +386,7 @@ class _Planner:
     def _at_ready(self, kp: str) -> bool:
         return self.draft.learned(kp)
 
-    def _touching(self, part: _Part) -> tuple[str, ...]:
+    def _touching(self, part: Part) -> tuple[str, ...]:
         """The units whose study can move ``part`` (by what they train), in order."""
         found = self._touches.get(part.source)
         if found is not None:
@@ -487,7 +416,7 @@ class _Planner:
         moved = []
         for part in self._reading(trial):
             before = self.reqs[part.source]
-            after = _measure(part, self.env)
+            after = measure(part, self.env)
             self.reqs[part.source] = after
             if after.progress != before.progress:
                 moved.append(part.source)
@@ -543,7 +472,7 @@ def requirements_at(
     )
     draft = Draft(program, state, model)
     env = {n: draft.value(n) for p in parts for n in p.names}
-    return tuple(_measure(p, env) for p in parts)
+    return tuple(measure(p, env) for p in parts)
 
 
 def ready_units(
