@@ -6,9 +6,16 @@ from typing import TYPE_CHECKING
 
 from levelwise.adapters.clock import SystemClock
 from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.app.board_service import Boards
+from levelwise.app.boards import BoardStore
+from levelwise.app.credential_ports import CredentialStore
+from levelwise.app.credentials import Credentials
+from levelwise.app.pk import Pk
 from levelwise.app.ports import EventLog
 from levelwise.app.services import Levelwise
+from levelwise.app.webhooks import WebhookWorker
 from levelwise.config import Settings
+from levelwise.config_credentials import CredentialSettings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -29,11 +36,66 @@ def open_log(db: str) -> EventLog:
 
 def build(db: str | None = None) -> Levelwise:
     """The engine over the store named by ``db`` (default: from settings)."""
-    return Levelwise(open_log(db or Settings().db), SystemClock())
+    engine = Levelwise(open_log(db or Settings().db), SystemClock())
+    engine = with_boards(engine, Settings().redis_url)
+    return with_credentials(engine, CredentialSettings().public_url)
+
+
+def with_boards(engine: Levelwise, redis_url: str | None = None) -> Levelwise:
+    """Give ``engine`` leaderboards: in Redis if ``redis_url``, else beside the log."""
+    from levelwise.adapters.memory_boards import InMemoryBoardStore
+    from levelwise.adapters.redis_boards import RedisBoardStore
+    from levelwise.adapters.sql.boards import SqlBoardStore
+    from levelwise.adapters.sql.event_log import SqlEventLog
+
+    log = engine.log
+    store: BoardStore = InMemoryBoardStore()
+    if redis_url:
+        store = RedisBoardStore.from_url(redis_url)
+    elif isinstance(log, SqlEventLog):
+        store = SqlBoardStore(log._engine)  # the log's database and transactions
+    engine.boards = Boards(log, store, engine.clock)
+    return engine
+
+
+def with_credentials(engine: Levelwise, public_url: str) -> Levelwise:
+    """Give ``engine`` a credential store in the same database as its log."""
+    from levelwise.adapters.memory_credentials import InMemoryCredentialStore
+    from levelwise.adapters.sql.credentials import SqlCredentialStore
+    from levelwise.adapters.sql.event_log import SqlEventLog
+
+    log = engine.log
+    store: CredentialStore = InMemoryCredentialStore()
+    if isinstance(log, SqlEventLog):
+        store = SqlCredentialStore(log._engine)  # the log's database
+    engine.credentials = Credentials(store, log, engine.clock, public_url)
+    return engine
 
 
 def create_api(engine: Levelwise | None = None) -> FastAPI:
     """The HTTP app over ``engine`` (default: built from settings)."""
     from levelwise.api.app import create_app
 
-    return create_app(engine or build())
+    engine = engine or build()
+    app = create_app(engine)
+    app.state.pk = pk_service(engine)
+    return app
+
+
+def pk_service(engine: Levelwise) -> Pk:
+    """Group PK over ``engine``, its definitions in the same database as its log."""
+    from levelwise.adapters.memory_pk import InMemoryPkStore
+    from levelwise.adapters.sql.event_log import SqlEventLog
+    from levelwise.adapters.sql.pk import SqlPkStore
+
+    log = engine.log
+    if isinstance(log, SqlEventLog):
+        return Pk(engine, SqlPkStore(log._engine))  # the log's database
+    return Pk(engine, InMemoryPkStore())
+
+
+def webhook_worker(engine: Levelwise) -> WebhookWorker:
+    """The webhook delivery worker over ``engine``'s store, sending with httpx."""
+    from levelwise.adapters.webhook_sender import HttpxWebhookSender
+
+    return WebhookWorker(engine.log.outbox, HttpxWebhookSender(), engine.clock)

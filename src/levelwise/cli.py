@@ -25,13 +25,17 @@ from levelwise.app.fitting import Fit
 from levelwise.app.program_file import load_program_file
 from levelwise.app.services import MAX_BATCH, Levelwise
 from levelwise.app.views import ProgramSummary, summarize
+from levelwise.boardscli import add_board_commands
 from levelwise.config import Settings
+from levelwise.credscli import add_credential_commands
 from levelwise.demo import START, simulate
 from levelwise.errors import LevelwiseError, ProgramError
 from levelwise.evalcli import eval_app
 from levelwise.graphcli import graph as eval_graph
 from levelwise.guidecli import add_guidance_commands
 from levelwise.itemscli import items_app
+from levelwise.notifycli import start_delivery, webhooks_app
+from levelwise.pkcli import pk_app
 from levelwise.simcli import simulate as simulate_command
 
 app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
@@ -45,6 +49,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(placement_app, name="placement")
 app.add_typer(eval_app, name="eval")
 app.add_typer(items_app, name="items")
+app.add_typer(webhooks_app(bootstrap.build, bootstrap.webhook_worker), name="webhooks")
+app.add_typer(pk_app(bootstrap.build, bootstrap.pk_service), name="pk")
 eval_app.command("graph")(eval_graph)
 app.command("simulate")(simulate_command)
 out = Console(soft_wrap=True)
@@ -64,6 +70,8 @@ def _engine(db: str | None) -> Levelwise:
 
 
 add_guidance_commands(learner_app, _engine)
+add_board_commands(app, _engine)
+add_credential_commands(app, _engine)
 
 
 def _fail(exc: LevelwiseError) -> typer.Exit:
@@ -212,6 +220,14 @@ def learner_show(
         )
         out.print(
             f"placement: {start} after {placed.items} items; {abilities}",
+            highlight=False,
+        )
+    rec = view.recognition
+    if rec is not None and (rec.streak or rec.badges or rec.title):
+        held = ", ".join(f"{b.title} ({b.tier})" for b in rec.badges if b.tier)
+        out.print(
+            f"title: {rec.title_name or '-'}; streak {rec.streak} day(s) "
+            f"(best {rec.best_streak}, {rec.freezes} freeze(s)); badges: {held or '-'}",
             highlight=False,
         )
     practised = sorted(view.mastery.items(), key=lambda kv: (-kv[1][2], kv[0]))
@@ -373,8 +389,11 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    api = bootstrap.create_api(_engine(db or settings.db))
+    engine = _engine(db or settings.db)
+    api = bootstrap.create_api(engine)
+    stop = start_delivery(bootstrap.webhook_worker(engine))  # webhooks meanwhile
     uvicorn.run(api, host=host or settings.host, port=port or settings.port)
+    stop.set()
 
 
 @app.command()

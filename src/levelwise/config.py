@@ -15,6 +15,8 @@ class Settings(BaseSettings):
             ``postgresql+psycopg://user@host/db``) or ``memory``.
         host: Address the API binds to.
         port: Port the API listens on.
+        redis_url: Redis for leaderboards (``redis://host:6379/0``); unset:
+            boards live in the store's database.
     """
 
     model_config = SettingsConfigDict(env_prefix="LEVELWISE_")
@@ -22,3 +24,4 @@ class Settings(BaseSettings):
     db: str = DEFAULT_DB
     host: str = "127.0.0.1"
     port: int = 8000
+    redis_url: str | None = None

@@ -12,9 +12,9 @@ from sqlalchemy import Connection, inspect
 
 from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.migrate import MIGRATIONS, alembic_config, migrate
-from levelwise.adapters.sql.tables import metadata
+from levelwise.adapters.sql.schema import metadata
 
-HEAD = "0003"
+HEAD = "0008"
 
 
 def _diffs(connection: Connection) -> list[object]:
@@ -57,7 +57,8 @@ def test_migrate_again_changes_nothing(sql_engine):
     migrate(sql_engine)
 
     with sql_engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == HEAD
+        current = MigrationContext.configure(connection).get_current_heads()
+        assert current == (HEAD,)
         assert _diffs(connection) == []
 
 
@@ -99,5 +100,6 @@ def test_migrations_ship_inside_the_package():
     assert MIGRATIONS.is_relative_to(package.resolve())
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "script.py.mako").is_file()
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    assert heads == [HEAD]
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [HEAD]  # feature branches meet again
+    assert script.get_bases() == ["0001"]

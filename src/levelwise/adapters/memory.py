@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
+from levelwise.adapters.memory_outbox import MemoryOutbox, ReadOnlyOutbox
+from levelwise.app.notify import OutboxSession
 from levelwise.app.ports import (
     Key,
     LogSession,
@@ -48,8 +50,9 @@ class _Tenant:
 
 
 class _MemorySession:
-    def __init__(self, data: _Tenant) -> None:
+    def __init__(self, data: _Tenant, outbox: OutboxSession | None = None) -> None:
         self.data = data
+        self.outbox = outbox or ReadOnlyOutbox()
 
     def lock_learners(self, learners: Sequence[str]) -> None:
         """Nothing to do: the log holds one lock for the whole transaction."""
@@ -192,14 +195,17 @@ class InMemoryEventLog:
         self._tenants: dict[str, _Tenant] = {}
         self._keys: dict[str, str] = {}
         self._lock = threading.RLock()
+        self.outbox = MemoryOutbox()
 
     @contextmanager
     def session(self, tenant: str) -> Iterator[LogSession]:
         """Open a transaction on ``tenant``; commits when the block exits cleanly."""
         with self._lock:
             work = self._tenants.get(tenant, _Tenant()).copy()
-            yield _MemorySession(work)
+            staged = self.outbox.stage(tenant)
+            yield _MemorySession(work, staged)
             self._tenants[tenant] = work
+            staged.commit()
 
     @contextmanager
     def read(self, tenant: str) -> Iterator[LogSession]:

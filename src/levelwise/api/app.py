@@ -12,6 +12,8 @@ from levelwise.api.problems import (
     problem_responses,
     use_problem_media_type,
 )
+from levelwise.api.routes import boards as board_routes
+from levelwise.api.routes import credentials as credential_routes
 from levelwise.api.routes import (
     events,
     guidance,
@@ -19,7 +21,10 @@ from levelwise.api.routes import (
     learners,
     placements,
     programs,
+    streams,
+    webhooks,
 )
+from levelwise.api.routes import pk as pk_routes
 from levelwise.app.services import Levelwise
 
 _DESCRIPTION = """\
@@ -69,4 +74,9 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     install_problem_handlers(app)
     for module in (health, events, learners, guidance, programs, placements):
         app.include_router(module.router)
+    app.include_router(credential_routes.router)
+    app.include_router(webhooks.router)
+    app.include_router(streams.router)
+    app.include_router(board_routes.router)
+    app.include_router(pk_routes.router)
     return app

@@ -32,6 +32,11 @@ from levelwise.api.schemas import (
     InvalidRequestProblem,
     Problem,
 )
+from levelwise.app.credential_ports import (
+    CredentialError,
+    CredentialNotFoundError,
+    CredentialsUnavailableError,
+)
 from levelwise.app.plan import PlanError
 from levelwise.errors import (
     AuthenticationError,
@@ -101,6 +106,15 @@ PROBLEM_TYPES: dict[type, ProblemType] = {
     ),
     PlanError: ProblemType(
         422, "plan-impossible", "No plan can be made to that target level"
+    ),
+    CredentialNotFoundError: ProblemType(
+        404, "credential-not-found", "No such credential or award"
+    ),
+    CredentialError: ProblemType(
+        422, "invalid-credential-request", "The credential request is invalid"
+    ),
+    CredentialsUnavailableError: ProblemType(
+        503, "credentials-unavailable", "Credentials are not set up on this server"
     ),
     AuthenticationError: ProblemType(401, "unauthenticated", "Missing or unknown key"),
     ConcurrencyError: ProblemType(

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from levelwise.app.notify import OutboxSession
+    from levelwise.app.webhooks import Outbox
 
 Key = tuple[str, str]
 """A position in a learner's log: ``(occurred_at, event_id)``."""
@@ -125,6 +129,11 @@ class LogSession(Protocol):
 
     Everything written in a session commits together or not at all.
     """
+
+    @property
+    def outbox(self) -> OutboxSession:
+        """The notification outbox, written in this transaction."""
+        ...
 
     def lock_learners(self, learners: Sequence[str]) -> None:
         """Serialise writers per learner until the transaction ends."""
@@ -252,6 +261,11 @@ class LogSession(Protocol):
 
 class EventLog(Protocol):
     """The event log, projections and program versions of every tenant."""
+
+    @property
+    def outbox(self) -> Outbox:
+        """The committed notification outbox and webhook deliveries."""
+        ...
 
     def session(self, tenant: str) -> AbstractContextManager[LogSession]:
         """Open a transaction scoped to ``tenant``; it commits when the block exits."""

@@ -11,6 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from levelwise.app import views
+from levelwise.app.board_service import Boards
+from levelwise.app.boards import BoardStore
+from levelwise.app.credentials import Credentials
 from levelwise.app.fitting import (
     Answer,
     Fit,
@@ -22,6 +25,8 @@ from levelwise.app.fitting import (
     with_mastery,
 )
 from levelwise.app.guidance import Guidance
+from levelwise.app.notify import Notifications
+from levelwise.app.pk import NOTIFIED_KINDS
 from levelwise.app.placement import Placements
 from levelwise.app.ports import Clock, EventLog, LogSession, Snapshot, StoredEvent
 from levelwise.app.program_file import load_program
@@ -34,6 +39,7 @@ from levelwise.app.projection import (
     state_of,
 )
 from levelwise.app.views import learner_view, summarize
+from levelwise.app.webhooks import Webhooks
 from levelwise.app.wire import (
     EVENT_ADAPTER,
     SCHEMA_VERSION,
@@ -76,15 +82,22 @@ class Levelwise:
     Args:
         log: Where events, projections and programs live.
         clock: Wall time, for program upload dates and forecasts.
+        boards: Where leaderboards live; None keeps none.
     """
 
-    def __init__(self, log: EventLog, clock: Clock) -> None:
+    def __init__(
+        self, log: EventLog, clock: Clock, boards: BoardStore | None = None
+    ) -> None:
         """Keep the log and clock; programs are compiled on first use."""
         self.log = log
         self.clock = clock
+        self.boards = Boards(log, boards, clock)
         self._programs: dict[tuple[str, int], tuple[Program, MasteryModel]] = {}
         self.placements = Placements(log, clock, self._compiled, self.ingest)
         self.guidance = Guidance(log, clock, self._program_and_model)
+        self.credentials = Credentials(None, log, clock)  # bootstrap sets a store
+        self.notifications = Notifications(log.outbox, clock, NOTIFIED_KINDS)
+        self.webhooks = Webhooks(log.outbox, clock)
 
     # -- programs ---------------------------------------------------------------
 
@@ -145,6 +158,9 @@ class Levelwise:
             model = default_model(program)
             self._programs[(digest, version)] = (program, model)
             report = self._replay(s, program, model)
+            boards_done = self.boards.after_replay(tenant, s, version)
+        boards_done()
+        self.notifications.committed(tenant)
         return replace(summarize(program), replay=report)
 
     # -- ingest -----------------------------------------------------------------
@@ -176,6 +192,11 @@ class Levelwise:
                 else:
                     results[p.index] = _dup(p, known)
             refolded = self._apply(s, fresh, program, model, results)
+            boards_done = self.boards.after_ingest(
+                tenant, s, program.version, [p.stored for p in fresh]
+            )
+        boards_done()
+        self.notifications.committed(tenant)
         done = tuple(r for r in results if r is not None)
         return views.IngestReport(results=done, refolded=refolded)
 
@@ -266,6 +287,7 @@ class Levelwise:
         s.append([p.stored for p in fresh])
         writes.store(s)
         s.put_snapshots(new_snaps)
+        self.notifications.enqueue(s, writes.outcomes, new_snaps)
         produced = writes.produced or {}
         for p in fresh:
             outs = produced.get(p.event.id, [])
@@ -282,7 +304,11 @@ class Levelwise:
         """Rebuild every learner's projection from the log with the current program."""
         with self.log.session(tenant) as s:
             program, model = self._program_and_model(s)
-            return self._replay(s, program, model)
+            report = self._replay(s, program, model)
+            boards_done = self.boards.after_replay(tenant, s, program.version)
+        boards_done()
+        self.notifications.committed(tenant)
+        return report
 
     def _replay(
         self, s: LogSession, program: Program, model: MasteryModel
@@ -306,6 +332,7 @@ class Levelwise:
                 snaps.append(snap)
             writes.store(s)
             s.put_snapshots(snaps)
+            self.notifications.enqueue(s, writes.outcomes, snaps)
         return views.ReplayReport(program.version, len(learners), events_total, changed)
 
     # -- reads ------------------------------------------------------------------

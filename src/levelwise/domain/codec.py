@@ -114,6 +114,8 @@ def state_to_dict(state: LearnerState) -> dict[str, Any]:
         data["recent"] = list(state.recent)
     if state.correct_items:
         data["correct_items"] = dict(state.correct_items)
+    if state.clean:
+        data["clean"] = {k: list(v) for k, v in state.clean.items()}
     return data
 
 
@@ -187,6 +189,9 @@ def state_from_dict(data: dict[str, Any]) -> LearnerState:
         title=data.get("title", ""),
         recent=tuple(data.get("recent", ())),
         correct_items=MappingProxyType(data.get("correct_items", {})),
+        clean=MappingProxyType(
+            {k: (v[0], v[1]) for k, v in data.get("clean", {}).items()}
+        ),
     )
 
 

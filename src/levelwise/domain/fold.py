@@ -101,9 +101,10 @@ def fold(
             day=day, xp_today=MappingProxyType({}), active_days=state.active_days + 1
         )
     outcomes: list[Outcome] = []
-    flags = recognition.flags_for(event, state, changes, program, at)
+    flags = recognition.flags_for(event, state, changes, program)
     _track(event, state, changes, program, model, outcomes, at)
     _award_xp(event, state, changes, program, outcomes, at, flags)
+    recognition.clean_changes(event, state, changes, flags, at)
     day = recognition.study_day(
         event.occurred_at, state.profile.timezone, program.recognition.day_start
     )

@@ -28,7 +28,8 @@ time zone is state, so a replay gives the same streaks, badges and titles.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,6 +70,45 @@ def study_day(moment: datetime, tz: str | None, day_start: int) -> str:
     return naive.date().isoformat()
 
 
+@lru_cache(maxsize=4096)
+def board_windows(day: date) -> tuple[str, str, str]:
+    """The board windows an award on local date ``day`` counts in."""
+    year, week, _ = day.isocalendar()
+    return (
+        "all",
+        f"week:{year:04d}-W{week:02d}",
+        f"month:{day.year:04d}-{day.month:02d}",
+    )
+
+
+def clean_changes(
+    event: Event, state: LearnerState, changes: Changes, flags: tuple[str, ...], at: str
+) -> None:
+    """Add the event's unflagged XP to its board windows (``state.clean``).
+
+    The state keeps the all-time total and those of the two latest weeks and
+    months with awards: enough for a batch of events that crosses into a new
+    week or month.
+    """
+    gained = changes.get("xp", state.xp) - state.xp
+    if gained <= 0 or flags:
+        return
+    clean = dict(state.clean)
+    for window in board_windows(event.occurred_at.date()):
+        old = clean.get(window)
+        clean[window] = ((old[0] if old else 0) + gained, at)
+        if old is None and window != "all":  # a new week or month
+            kind = window[:5]
+            same = sorted(k for k in clean if k[:5] == kind)
+            for stale in same[:-KEPT_WINDOWS]:
+                del clean[stale]
+    changes["clean"] = MappingProxyType(clean)
+
+
+KEPT_WINDOWS = 2
+"""Latest weeks (and months) with awards whose totals the state keeps."""
+
+
 def profile_changes(
     event: ProfileUpdated, state: LearnerState, changes: Changes
 ) -> None:
@@ -86,31 +126,30 @@ def profile_changes(
 
 
 def flags_for(
-    event: Event, state: LearnerState, changes: Changes, program: Program, at: str
+    event: Event, state: LearnerState, changes: Changes, program: Program
 ) -> tuple[str, ...]:
-    """The integrity flags of ``event``; records what later checks need."""
+    """The integrity flags of ``event``; records what later checks need.
+
+    Times are POSIX seconds (``recent``: the latest events; ``correct_items``:
+    when each question was last answered right, within the repeat window).
+    """
     rules = program.recognition
     flags: list[str] = []
-    recent = (*state.recent, at)[-rules.burst_events - 1 :]
+    now = event.occurred_at.timestamp()
+    recent = (*state.recent, now)[-rules.burst_events - 1 :]
     changes["recent"] = recent
-    if len(recent) > rules.burst_events and recent[0] >= _key(event.occurred_at, 60):
+    if len(recent) > rules.burst_events and recent[0] >= now - 60.0:
         flags.append("rate")
     if isinstance(event, QuestionAnswered) and event.correct:
+        since = now - rules.repeat_hours * 3600.0
         last = state.correct_items.get(event.item)
-        if last is not None and last >= _key(
-            event.occurred_at, rules.repeat_hours * 3600
-        ):
+        if last is not None and last >= since:
             flags.append("repeat")
-        changes["correct_items"] = MappingProxyType(
-            {**state.correct_items, event.item: at}
-        )
+        # Only answers within the window can flag a repeat: keep just those.
+        kept = {k: v for k, v in state.correct_items.items() if v >= since}
+        kept[event.item] = now
+        changes["correct_items"] = MappingProxyType(kept)
     return tuple(flags)
-
-
-def _key(moment: datetime, seconds_before: float) -> str:
-    """The UTC sort key of ``seconds_before`` seconds before ``moment``."""
-    earlier = moment.astimezone(UTC) - timedelta(seconds=seconds_before)
-    return earlier.replace(tzinfo=None).isoformat("T", "microseconds") + "Z"
 
 
 def streak_changes(

@@ -128,9 +128,11 @@ class LearnerState:
     ``model_state`` holds the mastery model's learner-level numbers (empty for
     models that keep everything per knowledge point). ``placement`` is the
     latest placement test result, if the learner took one. ``profile``,
-    ``streak``, ``badges`` and ``title`` are recognition; ``recent`` (the UTC
-    keys of the latest events) and ``correct_items`` (item -> when last
-    answered right) feed the integrity flags.
+    ``streak``, ``badges`` and ``title`` are recognition; ``recent`` (POSIX
+    times of the latest events) and ``correct_items`` (item -> when last
+    answered right, within the repeat window) feed the integrity flags.
+    ``clean`` is the unflagged XP per board window (``all``, the latest weeks
+    and months) with the UTC key of the award that reached it.
     """
 
     learner: str
@@ -163,8 +165,9 @@ class LearnerState:
     streak: Streak = field(default_factory=Streak)
     badges: MappingProxyType[str, BadgeHold] = field(default_factory=_empty)
     title: str = ""
-    recent: tuple[str, ...] = ()
-    correct_items: MappingProxyType[str, str] = field(default_factory=_empty)
+    recent: tuple[float, ...] = ()
+    correct_items: MappingProxyType[str, float] = field(default_factory=_empty)
+    clean: MappingProxyType[str, tuple[int, str]] = field(default_factory=_empty)
 
 
 def evolve(state: LearnerState, changes: dict[str, Any]) -> LearnerState:

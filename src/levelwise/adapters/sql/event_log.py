@@ -16,6 +16,7 @@ from levelwise.adapters.sql.driver import (
     upsert,
 )
 from levelwise.adapters.sql.engine import reader
+from levelwise.adapters.sql.outbox import SqlOutbox, SqlOutboxSession
 from levelwise.adapters.sql.tables import (
     api_keys,
     events,
@@ -72,6 +73,7 @@ class _SqlSession:
         self._conn = connection
         self._tenant = tenant
         self._dialect = connection.dialect.name
+        self.outbox = SqlOutboxSession(connection, tenant)
 
     def lock_learners(self, learners: Sequence[str]) -> None:
         """Take each learner's advisory lock on PostgreSQL, in sorted order.
@@ -332,6 +334,7 @@ class SqlEventLog:
         """Keep the engine; nothing is opened until the first session."""
         self._engine = engine
         self._reader = reader(engine)
+        self.outbox = SqlOutbox(engine)
 
     @contextmanager
     def session(self, tenant: str) -> Iterator[LogSession]:

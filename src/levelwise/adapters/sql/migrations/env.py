@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from levelwise.adapters.sql.tables import metadata
+from levelwise.adapters.sql.schema import metadata
 
 config = context.config
 

@@ -1,0 +1,210 @@
+"""SqlBoardStore: leaderboards in one table of the event log's database.
+
+Writes join the log's transaction when given its session, so boards commit
+or roll back together with the events that changed them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, select, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+
+from levelwise.adapters.sql.driver import chunks, store_errors, upsert
+from levelwise.adapters.sql.engine import reader
+from levelwise.adapters.sql.event_log import _SqlSession
+from levelwise.adapters.sql.tables_boards import board_members
+from levelwise.app.boards import BoardReader, BoardWriter, Entry, Standing
+from levelwise.app.ports import LogSession
+
+_c = board_members.c
+_KEY = (_c.neg_xp, _c.reached, _c.member)
+
+
+class _SqlBoards:
+    """One tenant's boards over one connection (a ``BoardWriter``)."""
+
+    def __init__(self, connection: Connection, tenant: str) -> None:
+        self._conn = connection
+        self._tenant = tenant
+
+    def _on(self, board: str) -> ColumnElement[bool]:
+        return (_c.tenant == self._tenant) & (_c.board == board)
+
+    def _standings(self, rows: Iterable[Sequence[Any]], first: int) -> list[Standing]:
+        return [
+            Standing(first + i, str(row[2]), -int(row[0]), str(row[1]))
+            for i, row in enumerate(rows)
+        ]
+
+    def rank(self, board: str, member: str) -> int | None:
+        entry = self.entry(board, member)
+        return None if entry is None else self.ahead(board, entry) + 1
+
+    def entry(self, board: str, member: str) -> Entry | None:
+        query = select(_c.neg_xp, _c.reached).where(
+            self._on(board), _c.member == member
+        )
+        with store_errors():
+            row = self._conn.execute(query).first()
+        return None if row is None else Entry(member, -row[0], row[1])
+
+    def ahead(self, board: str, entry: Entry) -> int:
+        key = (-entry.xp, entry.reached, entry.member)
+        query = (
+            select(func.count())
+            .select_from(board_members)
+            .where(self._on(board), tuple_(*_KEY) < tuple_(*key))
+        )
+        with store_errors():
+            return int(self._conn.execute(query).scalar_one())
+
+    def range(self, board: str, start: int, stop: int) -> list[Standing]:
+        start = max(start, 0)
+        if stop <= start:
+            return []
+        query = (
+            select(*_KEY)
+            .where(self._on(board))
+            .order_by(*_KEY)
+            .offset(start)
+            .limit(stop - start)
+        )
+        with store_errors():
+            return self._standings(self._conn.execute(query), start + 1)
+
+    def around(self, board: str, member: str, k: int) -> list[Standing]:
+        entry = self.entry(board, member)
+        if entry is None:
+            return []
+        ahead = self.ahead(board, entry)
+        key = tuple_(*(-entry.xp, entry.reached, member))
+        above = (
+            select(*_KEY)
+            .where(self._on(board), tuple_(*_KEY) < key)
+            .order_by(*(c.desc() for c in _KEY))
+            .limit(k)
+        )
+        below = (
+            select(*_KEY)
+            .where(self._on(board), tuple_(*_KEY) >= key)
+            .order_by(*_KEY)
+            .limit(k + 1)
+        )
+        with store_errors():
+            up = list(self._conn.execute(above))[::-1]
+            down = list(self._conn.execute(below))
+        return self._standings([*up, *down], ahead - len(up) + 1)
+
+    def count(self, board: str) -> int:
+        query = select(func.count()).select_from(board_members).where(self._on(board))
+        with store_errors():
+            return int(self._conn.execute(query).scalar_one())
+
+    def boards(self, prefix: str) -> list[str]:
+        # A range on the primary key, not LIKE: ids may hold % or _.
+        query = (
+            select(_c.board)
+            .where(
+                _c.tenant == self._tenant,
+                _c.board >= prefix,
+                _c.board < prefix + "\U0010ffff",
+            )
+            .distinct()
+            .order_by(_c.board)
+        )
+        with store_errors():
+            found = list(self._conn.execute(query).scalars())
+        return [b for b in found if b.startswith(prefix)]
+
+    def set(self, board: str, entries: Sequence[Entry]) -> None:
+        if not entries:
+            return
+        rows = [
+            {
+                "tenant": self._tenant,
+                "board": board,
+                "member": e.member,
+                "neg_xp": -e.xp,
+                "reached": e.reached,
+            }
+            for e in entries
+        ]
+        statement = upsert(
+            self._conn.dialect.name, board_members, ("neg_xp", "reached")
+        )
+        with store_errors():
+            self._conn.execute(statement, rows)
+
+    def remove(self, board: str, members: Collection[str]) -> None:
+        with store_errors():
+            for chunk in chunks(members):
+                self._conn.execute(
+                    delete(board_members).where(self._on(board), _c.member.in_(chunk))
+                )
+
+    def retain(self, member: str, boards: Collection[str], prefix: str) -> None:
+        query = select(_c.board).where(_c.tenant == self._tenant, _c.member == member)
+        with store_errors():
+            on = list(self._conn.execute(query).scalars())
+        for board in on:
+            if board.startswith(prefix) and board not in boards:
+                self.remove(board, [member])
+
+    def drop(self, board: str) -> None:
+        with store_errors():
+            self._conn.execute(delete(board_members).where(self._on(board)))
+
+
+class SqlBoardStore:
+    """Boards in the ``board_members`` table (SQLite or PostgreSQL).
+
+    Args:
+        engine: The event log's engine (from ``create_engine_for``, migrated).
+    """
+
+    joins_log = True
+
+    def __init__(self, engine: Engine) -> None:
+        """Keep the engine and a read-only view of it."""
+        self._engine = engine
+        self._reader = reader(engine)
+
+    @contextmanager
+    def reader(self, tenant: str) -> Iterator[BoardReader]:
+        """Read ``tenant``'s boards in one read-only transaction.
+
+        Raises:
+            StoreError: The database failed.
+        """
+        with store_errors(), self._reader.begin() as connection:
+            yield _SqlBoards(connection, tenant)
+
+    @contextmanager
+    def writer(
+        self, tenant: str, session: LogSession | None = None
+    ) -> Iterator[BoardWriter]:
+        """Change ``tenant``'s boards: in the log's transaction if given one.
+
+        Args:
+            tenant: The school.
+            session: An open session of a ``SqlEventLog`` on the same database;
+                the writes then commit with it. Without one, a transaction of
+                its own commits when the block exits.
+
+        Raises:
+            TypeError: ``session`` is not a SQL event log session.
+            StoreError: The database failed.
+        """
+        if session is not None:
+            if not isinstance(session, _SqlSession):
+                msg = "a SQL board store joins only a SQL event log session"
+                raise TypeError(msg)
+            # The session's own connection: same transaction, same lock.
+            yield _SqlBoards(session._conn, tenant)
+            return
+        with store_errors(), self._engine.begin() as connection:
+            yield _SqlBoards(connection, tenant)

@@ -1,0 +1,258 @@
+"""Leaderboards: the board store port, board keys, windows and ranking order.
+
+A board is a set of members, each with a score (``xp``) and the UTC time at
+which it was ``reached``. Every backend ranks the same way: more XP first;
+equal XP, whoever reached it first; then the member id (code point order).
+Scores are *set*, never incremented, so a re-fold or a replay that recomputes
+them gives the same boards.
+
+Board names: ``xp|<window>|<scope>`` for XP boards, where the window is
+``all``, ``week:<ISO year>-W<week>`` or ``month:<YYYY-MM>`` and the scope is
+``all`` (the whole school), ``cohort:<id>`` or ``team:<id>``. League groups
+are ``league:<week>:<tier>:<n>``; :data:`TIER_BOARD` holds each learner's tier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+from levelwise.app.ports import LogSession
+from levelwise.domain.recognition import board_windows
+
+XP_PREFIX = "xp|"
+"""Every XP board's name starts with this."""
+TIER_BOARD = "tier"
+"""Each learner's league tier (the tier's index as ``xp``)."""
+CLOSED_BOARD = "leagues|closed"
+"""The weeks whose leagues were closed (member: the ISO week)."""
+
+WindowKind = Literal["all", "week", "month"]
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_SCOPE = re.compile(r"^(all|cohort:.+|team:.+)$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A member's score on a board.
+
+    Attributes:
+        member: The learner id (or, on the closed-weeks board, a week).
+        xp: The score.
+        reached: The UTC sort key at which the score was reached, or ``""``.
+    """
+
+    member: str
+    xp: int
+    reached: str = ""
+
+    @property
+    def order(self) -> tuple[int, str, str]:
+        """The sort key every backend ranks by (smaller ranks higher)."""
+        return (-self.xp, self.reached, self.member)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's place on a board.
+
+    Attributes:
+        rank: 1-based rank.
+        member: The learner id.
+        xp: The score.
+        reached: When the score was reached (UTC sort key), or ``""``.
+    """
+
+    rank: int
+    member: str
+    xp: int
+    reached: str
+
+
+class BoardReader(Protocol):
+    """Read one tenant's boards."""
+
+    def rank(self, board: str, member: str) -> int | None:
+        """The member's 1-based rank, or None if it is not on the board."""
+        ...
+
+    def entry(self, board: str, member: str) -> Entry | None:
+        """The member's score, or None if it is not on the board."""
+        ...
+
+    def ahead(self, board: str, entry: Entry) -> int:
+        """How many members rank above ``entry`` (it need not be on the board)."""
+        ...
+
+    def range(self, board: str, start: int, stop: int) -> list[Standing]:
+        """Members ranked ``start + 1`` to ``stop`` (0-based, ``stop`` excluded)."""
+        ...
+
+    def around(self, board: str, member: str, k: int) -> list[Standing]:
+        """The member with up to ``k`` members above and ``k`` below it.
+
+        Returns:
+            The standings in rank order; empty if the member is not on the board.
+        """
+        ...
+
+    def count(self, board: str) -> int:
+        """How many members the board has (0 if it does not exist)."""
+        ...
+
+    def boards(self, prefix: str) -> list[str]:
+        """The names of the tenant's non-empty boards that start with ``prefix``."""
+        ...
+
+
+class BoardWriter(BoardReader, Protocol):
+    """Change one tenant's boards (reads see the changes made so far)."""
+
+    def set(self, board: str, entries: Sequence[Entry]) -> None:
+        """Insert or replace members' scores."""
+        ...
+
+    def remove(self, board: str, members: Collection[str]) -> None:
+        """Take members off a board (absent ones are ignored)."""
+        ...
+
+    def retain(self, member: str, boards: Collection[str], prefix: str) -> None:
+        """Take ``member`` off every board under ``prefix`` not in ``boards``."""
+        ...
+
+    def drop(self, board: str) -> None:
+        """Delete a board with all its members."""
+        ...
+
+
+class BoardStore(Protocol):
+    """Where boards live: sorted sets (Redis), a table (SQL) or memory."""
+
+    @property
+    def joins_log(self) -> bool:
+        """Whether a writer given a log session writes in that transaction.
+
+        When False, the service writes boards right after the log commits.
+        """
+        ...
+
+    def reader(self, tenant: str) -> AbstractContextManager[BoardReader]:
+        """Read ``tenant``'s boards."""
+        ...
+
+    def writer(
+        self, tenant: str, session: LogSession | None = None
+    ) -> AbstractContextManager[BoardWriter]:
+        """Change ``tenant``'s boards; the changes apply when the block exits.
+
+        Args:
+            tenant: The school.
+            session: The log's open transaction; a store that ``joins_log``
+                writes in it (it commits or rolls back with the log).
+        """
+        ...
+
+
+def ranked(entries: Sequence[Entry], start: int = 0) -> list[Standing]:
+    """Standings of ``entries`` sorted by :attr:`Entry.order`, ranks from 1.
+
+    Args:
+        entries: Members of one board.
+        start: How many members rank above the first of them.
+    """
+    ordered = sorted(entries, key=lambda e: e.order)
+    return [
+        Standing(start + i + 1, e.member, e.xp, e.reached)
+        for i, e in enumerate(ordered)
+    ]
+
+
+# -- windows and keys -----------------------------------------------------------
+
+
+def week_of(day: date) -> str:
+    """The ISO week of a date, as ``2026-W48``."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def month_of(day: date) -> str:
+    """The month of a date, as ``2026-11``."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def parse_week(week: str) -> date:
+    """The Monday of an ISO week ``YYYY-Www``.
+
+    Raises:
+        ValueError: The text is not an ISO week that exists.
+    """
+    match = _WEEK.match(week)
+    if match is None:
+        msg = f"'{week}' is not an ISO week such as 2026-W48"
+        raise ValueError(msg)
+    year, number = int(match[1]), int(match[2])
+    try:
+        return date.fromisocalendar(year, number, 1)
+    except ValueError as exc:
+        msg = f"'{week}' is not a week of {year}"
+        raise ValueError(msg) from exc
+
+
+def previous_week(week: str) -> str:
+    """The ISO week before ``week``."""
+    return week_of(date.fromordinal(parse_week(week).toordinal() - 7))
+
+
+def windows_of(day: date) -> tuple[str, str, str]:
+    """The windows an award on local date ``day`` counts in: all, week, month."""
+    return board_windows(day)
+
+
+def window_at(kind: WindowKind, day: date) -> str:
+    """The window of ``kind`` that holds ``day``."""
+    if kind == "all":
+        return "all"
+    return f"week:{week_of(day)}" if kind == "week" else f"month:{month_of(day)}"
+
+
+def check_scope(scope: str) -> str:
+    """Return ``scope`` if it is ``all``, ``cohort:<id>`` or ``team:<id>``.
+
+    Raises:
+        ValueError: It is none of those.
+    """
+    if _SCOPE.match(scope) is None:
+        msg = f"scope '{scope}' is not all, cohort:<id> or team:<id>"
+        raise ValueError(msg)
+    return scope
+
+
+def board_name(window: str, scope: str = "all") -> str:
+    """The name of the XP board of a window and scope."""
+    return f"{XP_PREFIX}{window}|{scope}"
+
+
+def league_name(week: str, tier: str, number: int) -> str:
+    """The name of a league group's board."""
+    return f"league:{week}:{tier}:{number}"
+
+
+def scopes_of(cohort: str | None, team: str | None) -> list[str]:
+    """The public scopes of a learner in a cohort and a team."""
+    scopes = ["all"]
+    if cohort:
+        scopes.append(f"cohort:{cohort}")
+    if team:
+        scopes.append(f"team:{team}")
+    return scopes
+
+
+def local_date(occurred_at: str) -> date:
+    """The local date of an ISO time with an offset (its own, as daily caps use)."""
+    return datetime.fromisoformat(occurred_at).date()

@@ -1,0 +1,322 @@
+"""Notifications: an outbox filled in the ingest transaction, read by webhooks, streams.
+
+A notification is a stored outcome worth telling the school about right away
+(a level reached, a badge earned, ...). It is written to the outbox in the same
+transaction as the events and outcomes that caused it, so a notification exists
+exactly when its decision was committed; webhook deliveries and live streams
+read the outbox afterwards.
+
+The notification id (also the Standard Webhooks ``webhook-id``) is stable: it is
+``msg_`` plus the first 32 hex digits of a SHA-256 over the tenant, learner,
+event id, kind and the fields that identify the decision (see
+:data:`IDENTITY_FIELDS`). The program version, the outcome's position among the
+event's outcomes and explanatory fields (gate values, reasons) are not part of
+it. So a re-fold (late event, replay) or a new program version that makes the
+same decision at the same event adds nothing; a different decision (another
+level, or the level reached at another event) is a new notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
+
+from levelwise.domain import codec
+from levelwise.errors import LevelwiseError
+
+if TYPE_CHECKING:
+    from levelwise.app.ports import Clock, LogSession, Snapshot, StoredOutcome
+
+NOTIFIABLE_KINDS = frozenset(
+    {
+        "level_reached",
+        "level_placed",
+        "level_lost",
+        "badge_earned",
+        "title_changed",
+        "streak_broken",
+    }
+)
+"""Outcome kinds that become notifications unless configured otherwise."""
+
+IDENTITY_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "level_reached": ("level",),
+    "level_placed": ("level",),
+    "level_lost": ("level",),
+    "badge_earned": ("badge", "tier"),
+    "title_changed": ("title",),
+    "streak_broken": ("length",),
+}
+"""Body fields that identify a decision per kind; other kinds use the whole body."""
+
+
+class WebhookNotFoundError(LevelwiseError):
+    """Raised when a webhook endpoint does not exist in the tenant."""
+
+
+class NotificationRequestError(LevelwiseError):
+    """Raised when a webhook or replay request is invalid (nothing is changed)."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One outbox row.
+
+    Attributes:
+        id: Stable id (the ``webhook-id``); see the module docstring.
+        learner: The learner.
+        cohort: The learner's cohort (class) when it was decided, if any.
+        kind: The outcome kind (``level_reached``, ...).
+        event_id: The event that caused it.
+        program_version: The program version that decided it first.
+        at: The event's ``occurred_at`` (UTC sort key).
+        created_at: When it was committed (clock time, UTC sort key).
+        body: The payload as canonical JSON (``type``, ``timestamp``, ``data``).
+        position: Its place in the outbox (assigned by the store; 0 before).
+    """
+
+    id: str
+    learner: str
+    cohort: str | None
+    kind: str
+    event_id: str
+    program_version: int
+    at: str
+    created_at: str
+    body: str
+    position: int = 0
+
+
+class OutboxSession(Protocol):
+    """The outbox inside one tenant's ``LogSession`` transaction."""
+
+    @property
+    def tenant(self) -> str:
+        """The session's tenant."""
+        ...
+
+    def add_notifications(self, notifications: Sequence[Notification]) -> int:
+        """Insert notifications whose id is new; ignore the others.
+
+        For each new one, a pending delivery is queued for every webhook
+        endpoint of the tenant whose kinds include it.
+
+        Returns:
+            How many were new.
+        """
+        ...
+
+
+class OutboxReader(Protocol):
+    """Reading the committed outbox, across transactions."""
+
+    def notifications(
+        self,
+        tenant: str,
+        *,
+        after: int = 0,
+        learner: str | None = None,
+        cohort: str | None = None,
+        limit: int = 100,
+    ) -> list[Notification]:
+        """A tenant's notifications after ``position``, oldest first.
+
+        Args:
+            tenant: The school.
+            after: Only positions greater than this.
+            learner: Only this learner's.
+            cohort: Only those of learners in this cohort.
+            limit: At most this many.
+        """
+        ...
+
+    def last_position(self, tenant: str) -> int:
+        """The greatest position of the tenant's notifications (0 if none)."""
+        ...
+
+
+def utc_key(iso: str) -> str:
+    """A clock's ISO time as a sortable UTC key (``YYYY-MM-DDTHH:MM:SS.ffffffZ``).
+
+    Raises:
+        NotificationRequestError: ``iso`` is not an ISO 8601 time.
+    """
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError as exc:
+        msg = f"{iso!r} is not an ISO 8601 time (e.g. 2026-01-05T09:00:00Z)"
+        raise NotificationRequestError(msg) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def notification_id(tenant: str, kind: str, row: StoredOutcome, body: Any) -> str:
+    """The stable id of a notifiable outcome (see the module docstring)."""
+    fields = IDENTITY_FIELDS.get(kind)
+    subject = body if fields is None else {f: body.get(f) for f in fields}
+    parts = (tenant, row.learner, row.event_id, kind, _dumps(subject))
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"msg_{digest[:32]}"
+
+
+def payload(row: StoredOutcome, body: Any) -> str:
+    """The notification payload: ``type``, ``timestamp`` and ``data``.
+
+    ``data`` is the outcome as receipts show it, with its program version.
+    """
+    data = codec.outcome_view(
+        body, kind=row.kind, event_id=row.event_id, learner=row.learner, at=row.at
+    )
+    data["program_version"] = row.program_version
+    return _dumps({"type": row.kind, "timestamp": row.at, "data": data})
+
+
+def _dumps(data: object) -> str:
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _cohort(snap: Snapshot | None) -> str | None:
+    if snap is None:
+        return None
+    profile = orjson.loads(snap.state).get("profile") or {}
+    cohort = profile.get("cohort")
+    return cohort if isinstance(cohort, str) else None
+
+
+_Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Event]
+
+
+class Broadcaster:
+    """Wakes live streams when a tenant's outbox got new rows.
+
+    It carries no data: a woken stream reads the outbox after its last
+    position. ``wake`` is safe from any thread; waiters are asyncio events of
+    the loops that subscribed.
+    """
+
+    def __init__(self) -> None:
+        """Start with no subscribers."""
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[_Waiter]] = {}
+
+    def wake(self, tenant: str) -> None:
+        """Wake every stream of ``tenant``."""
+        with self._lock:
+            waiters = list(self._waiters.get(tenant, ()))
+        for loop, event in waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # the loop closed; its stream is gone
+                continue
+
+    @contextmanager
+    def subscribe(self, tenant: str) -> Iterator[asyncio.Event]:
+        """An event set whenever ``tenant`` is woken (call from a running loop)."""
+        entry = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiters.setdefault(tenant, set()).add(entry)
+        try:
+            yield entry[1]
+        finally:
+            with self._lock:
+                self._waiters.get(tenant, set()).discard(entry)
+
+
+class Notifications:
+    """Fills the outbox in the ingest transaction and wakes streams after commit.
+
+    Args:
+        outbox: The committed outbox, for streams.
+        clock: Stamps ``created_at``.
+        kinds: Outcome kinds to notify (default :data:`NOTIFIABLE_KINDS`).
+        broadcaster: Wakes streams after commit (default: in-process).
+        poll_seconds: Longest a stream waits before looking at the outbox again
+            (notifications committed by other processes arrive within this).
+    """
+
+    def __init__(
+        self,
+        outbox: OutboxReader,
+        clock: Clock,
+        kinds: Collection[str] = NOTIFIABLE_KINDS,
+        broadcaster: Broadcaster | None = None,
+        poll_seconds: float = 10.0,
+    ) -> None:
+        """Keep the collaborators; nothing is read yet."""
+        self.outbox = outbox
+        self.clock = clock
+        self.kinds = frozenset(kinds)
+        self.broadcaster = broadcaster or Broadcaster()
+        self.poll_seconds = poll_seconds
+
+    def enqueue(
+        self,
+        s: LogSession,
+        outcomes: Sequence[StoredOutcome],
+        snapshots: Sequence[Snapshot],
+    ) -> int:
+        """Add the notifiable outcomes to the outbox, in the open transaction.
+
+        Args:
+            s: The open session; the outbox rows commit with it.
+            outcomes: The outcome rows the fold produced.
+            snapshots: The learners' new snapshots (for their cohorts).
+
+        Returns:
+            How many notifications were new.
+        """
+        picked = [o for o in outcomes if o.kind in self.kinds]
+        if not picked:
+            return 0
+        tenant = s.outbox.tenant
+        snaps = {x.learner: x for x in snapshots}
+        cohorts = {o.learner: _cohort(snaps.get(o.learner)) for o in picked}
+        now = utc_key(self.clock.now_iso())
+        rows = []
+        for o in picked:
+            body = orjson.loads(o.body)
+            rows.append(
+                Notification(
+                    id=notification_id(tenant, o.kind, o, body),
+                    learner=o.learner,
+                    cohort=cohorts[o.learner],
+                    kind=o.kind,
+                    event_id=o.event_id,
+                    program_version=o.program_version,
+                    at=o.at,
+                    created_at=now,
+                    body=payload(o, body),
+                )
+            )
+        return s.outbox.add_notifications(rows)
+
+    def committed(self, tenant: str) -> None:
+        """Tell live streams that ``tenant``'s outbox may have new rows."""
+        self.broadcaster.wake(tenant)
+
+    def read(
+        self,
+        tenant: str,
+        *,
+        after: int,
+        learner: str | None = None,
+        cohort: str | None = None,
+        limit: int = 100,
+    ) -> list[Notification]:
+        """Committed notifications after a position (see ``OutboxReader``)."""
+        return self.outbox.notifications(
+            tenant, after=after, learner=learner, cohort=cohort, limit=limit
+        )
+
+    def last_position(self, tenant: str) -> int:
+        """Where a stream without ``Last-Event-ID`` starts."""
+        return self.outbox.last_position(tenant)

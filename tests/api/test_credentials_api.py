@@ -1,0 +1,164 @@
+"""The credentials API: issue, list, revoke (with a key) and the public routes."""
+
+from __future__ import annotations
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.app.credentials_ob import ALG, bit_set
+from levelwise.app.services import Levelwise
+from levelwise.bootstrap import with_credentials
+from tests.api.conftest import FixedClock, assert_problem
+from tests.factories import completed, homework
+
+pytestmark = pytest.mark.anyio
+BASE = "https://badges.example.org"
+
+
+@pytest.fixture
+def engine() -> Levelwise:
+    return with_credentials(Levelwise(InMemoryEventLog(), FixedClock()), BASE)
+
+
+async def reach_a1(client, headers, learner: str = "ana") -> None:
+    events = [
+        completed("u1", learner=learner, minutes=1),
+        homework(10, learner=learner, minutes=2),
+        homework(10, learner=learner, minutes=3),
+    ]
+    r = await client.post("/v1/events", json=events, headers=headers)
+    assert r.status_code == 200, r.text
+
+
+async def issue(client, headers, learner: str = "ana") -> dict:
+    r = await client.post(
+        f"/v1/learners/{learner}/credentials", json={}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    [credential] = r.json()["credentials"]
+    return credential
+
+
+async def test_issue_list_and_fetch_the_hosted_documents(client, school_a):
+    await reach_a1(client, school_a)
+    credential = await issue(client, school_a)
+    assert credential["created"] is True
+    assert credential["title"] == "Breakthrough"
+    again = await issue(client, school_a)
+    assert again["id"] == credential["id"] and again["created"] is False
+    listed = await client.get("/v1/learners/ana/credentials", headers=school_a)
+    assert [c["id"] for c in listed.json()["credentials"]] == [credential["id"]]
+    # Public: no API key.
+    assertion = await client.get(f"/ob/v2/assertions/{credential['id']}")
+    assert assertion.status_code == 200
+    assert assertion.headers["content-type"] == "application/ld+json"
+    doc = assertion.json()
+    assert doc["type"] == "Assertion" and doc["verification"] == {"type": "hosted"}
+    badge = await client.get(doc["badge"].removeprefix(BASE))
+    assert badge.json()["type"] == "BadgeClass"
+    issuer = await client.get(badge.json()["issuer"].removeprefix(BASE))
+    assert issuer.json()["type"] == "Profile"
+    assert issuer.json()["name"] == "school-a"
+
+
+async def test_the_jwt_verifies_with_the_published_key_set(client, school_a):
+    await reach_a1(client, school_a)
+    credential = await issue(client, school_a)
+    token = (await client.get(f"/ob/v3/credentials/{credential['id']}")).text
+    jwks = (await client.get("/ob/v3/issuers/school-a/jwks.json")).json()
+    assert all("d" not in k for k in jwks["keys"])
+    claims = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=[ALG]).claims
+    assert "OpenBadgeCredential" in claims["type"]
+    r = await client.post(
+        "/v1/verify", content=token, headers={"content-type": "application/vc+jwt"}
+    )
+    assert r.status_code == 200
+    assert r.json()["valid"] is True and r.json()["reasons"] == []
+    as_json = await client.post("/v1/verify", json=token)
+    assert as_json.json()["valid"] is True
+
+
+async def test_revocation_is_public_everywhere(client, school_a):
+    await reach_a1(client, school_a)
+    credential = await issue(client, school_a)
+    cid = credential["id"]
+    token = (await client.get(f"/ob/v3/credentials/{cid}")).text
+    hosted = (await client.get(f"/ob/v2/assertions/{cid}")).json()
+    r = await client.post(
+        f"/v1/credentials/{cid}/revoke", json={"reason": "cheating"}, headers=school_a
+    )
+    assert r.status_code == 200 and r.json()["revoked"] is True
+    gone = await client.get(f"/ob/v2/assertions/{cid}")
+    assert gone.status_code == 410
+    assert gone.json()["revoked"] is True
+    assert gone.json()["revocationReason"] == "cheating"
+    jwks = (await client.get("/ob/v3/issuers/school-a/jwks.json")).json()
+    status = (await client.get("/ob/v3/status/school-a")).text
+    claims = jwt.decode(status, KeySet.import_key_set(jwks), algorithms=[ALG]).claims
+    assert bit_set(claims["credentialSubject"]["encodedList"], 0)  # the first
+    for body in (token, hosted):
+        verdict = (await client.post("/v1/verify", json=body)).json()
+        assert verdict["valid"] is False
+        assert [r.split(":")[0] for r in verdict["reasons"]] == ["revocation"]
+
+
+async def test_another_school_cannot_revoke_or_certify(client, school_a, school_b):
+    await reach_a1(client, school_a)
+    credential = await issue(client, school_a)
+    r = await client.post(
+        f"/v1/credentials/{credential['id']}/revoke",
+        json={"reason": "x"},
+        headers=school_b,
+    )
+    assert_problem(r, 404, "credential-not-found")
+    r = await client.post("/v1/learners/ana/credentials", json={}, headers=school_b)
+    assert_problem(r, 409, "program-required")  # school B has no learners at all
+    assert (
+        await client.get(f"/ob/v2/assertions/{credential['id']}")
+    ).status_code == 200
+    assert_problem(
+        await client.get("/ob/v3/issuers/school-b/jwks.json"),
+        404,
+        "credential-not-found",
+    )
+
+
+async def test_bad_requests_get_problems_and_change_nothing(client, school_a):
+    await reach_a1(client, school_a)
+    r = await client.post(
+        "/v1/learners/ana/credentials", json={"event_id": "nope"}, headers=school_a
+    )
+    assert_problem(r, 404, "credential-not-found")
+    r = await client.post(
+        "/v1/learners/ana/credentials", json={"seq": -1}, headers=school_a
+    )
+    assert_problem(r, 422, "invalid-request")
+    r = await client.post("/v1/learners/ana/credentials", json={})
+    assert_problem(r, 401, "unauthenticated")
+    listed = await client.get("/v1/learners/ana/credentials", headers=school_a)
+    assert listed.json()["credentials"] == []
+    r = await client.put(
+        "/v1/credentials/issuer", json={"name": "S", "url": "ftp://x"}, headers=school_a
+    )
+    assert_problem(r, 422, "invalid-credential-request")
+    assert_problem(
+        await client.get("/ob/v2/assertions/abc123"), 404, "credential-not-found"
+    )
+    r = await client.post("/v1/verify", json=[1, 2])
+    assert_problem(r, 422, "invalid-request")
+    r = await client.post(
+        "/v1/verify", content=b"x", headers={"content-type": "image/png"}
+    )
+    assert_problem(r, 415, "unsupported-media-type")
+
+
+async def test_the_certificate_is_an_svg_with_the_verification_url(client, school_a):
+    await reach_a1(client, school_a)
+    credential = await issue(client, school_a)
+    r = await client.get(f"/ob/certificates/{credential['id']}.svg")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("image/svg+xml")
+    assert credential["assertion_url"] in r.text
+    assert r.text.count("<svg") == 2  # the page and its QR code
