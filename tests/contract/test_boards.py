@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import pytest
@@ -198,3 +199,31 @@ def test_sql_boards_refuse_a_foreign_session(sqlite_engine, tenant):
     with InMemoryEventLog().session(tenant) as s, pytest.raises(TypeError):
         with store.writer(tenant, s):
             pass
+
+
+def test_ranks_stay_exact_through_random_sets_and_removes(store, tenant):
+    """Every member's rank equals its position in the full order, whatever
+    mix of score changes, ties and removals came before (the SQL store keeps
+    per-score counts for ranks; they must never drift)."""
+    rng = random.Random(11)
+    members = [f"m{i:02d}" for i in range(40)]
+    for step in range(12):
+        changed = rng.sample(members, 10)
+        entries = [
+            Entry(m, rng.choice((5, 10, 10, 20)), T1 if step % 2 else T2)
+            for m in changed
+        ]
+        with store.writer(tenant) as w:
+            w.set("b", entries)
+            if step % 3 == 2:
+                w.remove("b", rng.sample(members, 4))
+        with store.reader(tenant) as r:
+            order = r.range("b", 0, 1000)
+            assert [s.rank for s in order] == list(range(1, len(order) + 1))
+            for s in order:
+                assert r.rank("b", s.member) == s.rank
+    with store.writer(tenant) as w:
+        w.drop("b")
+        w.set("b", [Entry("late", 1, T1)])
+    with store.reader(tenant) as r:
+        assert r.rank("b", "late") == 1 and r.count("b") == 1

@@ -13,14 +13,21 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from levelwise.adapters.sql.driver import chunks, store_errors, upsert
+from levelwise.adapters.sql.driver import (
+    chunks,
+    increment,
+    key_before,
+    store_errors,
+    upsert,
+)
 from levelwise.adapters.sql.engine import reader
 from levelwise.adapters.sql.event_log import _SqlSession
-from levelwise.adapters.sql.tables_boards import board_members
+from levelwise.adapters.sql.tables_boards import board_members, board_scores
 from levelwise.app.boards import BoardReader, BoardWriter, Entry, Standing
 from levelwise.app.ports import LogSession
 
 _c = board_members.c
+_s = board_scores.c
 _KEY = (_c.neg_xp, _c.reached, _c.member)
 
 
@@ -53,14 +60,51 @@ class _SqlBoards:
         return None if row is None else Entry(member, -row[0], row[1])
 
     def ahead(self, board: str, entry: Entry) -> int:
-        key = (-entry.xp, entry.reached, entry.member)
-        query = (
+        """Members ranked before ``entry``: higher scores, then its own tie."""
+        score = -entry.xp
+        higher = select(func.coalesce(func.sum(_s.members), 0)).where(
+            _s.tenant == self._tenant, _s.board == board, _s.neg_xp < score
+        )
+        tie = (
             select(func.count())
             .select_from(board_members)
-            .where(self._on(board), tuple_(*_KEY) < tuple_(*key))
+            .where(
+                self._on(board),
+                _c.neg_xp == score,
+                key_before(_c.reached, _c.member, (entry.reached, entry.member)),
+            )
         )
         with store_errors():
-            return int(self._conn.execute(query).scalar_one())
+            above = int(self._conn.execute(higher).scalar_one())
+            return above + int(self._conn.execute(tie).scalar_one())
+
+    def _scores_of(self, board: str, members: Collection[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        with store_errors():
+            for chunk in chunks(members):
+                query = select(_c.member, _c.neg_xp).where(
+                    self._on(board), _c.member.in_(chunk)
+                )
+                found.update((str(m), int(x)) for m, x in self._conn.execute(query))
+        return found
+
+    def _count(self, board: str, deltas: dict[int, int]) -> None:
+        """Add ``deltas`` (score -> members) to the board's score counts."""
+        rows = [
+            {"tenant": self._tenant, "board": board, "neg_xp": x, "members": d}
+            for x, d in sorted(deltas.items())
+            if d
+        ]
+        if not rows:
+            return
+        statement = increment(self._conn.dialect.name, board_scores, "members")
+        with store_errors():
+            self._conn.execute(statement, rows)
+            self._conn.execute(
+                delete(board_scores).where(
+                    _s.tenant == self._tenant, _s.board == board, _s.members <= 0
+                )
+            )
 
     def range(self, board: str, start: int, stop: int) -> list[Standing]:
         start = max(start, 0)
@@ -123,6 +167,12 @@ class _SqlBoards:
     def set(self, board: str, entries: Sequence[Entry]) -> None:
         if not entries:
             return
+        old = self._scores_of(board, [e.member for e in entries])
+        deltas: dict[int, int] = {}
+        for e in entries:
+            if e.member in old:
+                deltas[old[e.member]] = deltas.get(old[e.member], 0) - 1
+            deltas[-e.xp] = deltas.get(-e.xp, 0) + 1
         rows = [
             {
                 "tenant": self._tenant,
@@ -138,8 +188,13 @@ class _SqlBoards:
         )
         with store_errors():
             self._conn.execute(statement, rows)
+        self._count(board, deltas)
 
     def remove(self, board: str, members: Collection[str]) -> None:
+        deltas: dict[int, int] = {}
+        for score in self._scores_of(board, members).values():
+            deltas[score] = deltas.get(score, 0) - 1
+        self._count(board, deltas)
         with store_errors():
             for chunk in chunks(members):
                 self._conn.execute(
@@ -157,6 +212,9 @@ class _SqlBoards:
     def drop(self, board: str) -> None:
         with store_errors():
             self._conn.execute(delete(board_members).where(self._on(board)))
+            self._conn.execute(
+                delete(board_scores).where(_s.tenant == self._tenant, _s.board == board)
+            )
 
 
 class SqlBoardStore:

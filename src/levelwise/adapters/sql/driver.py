@@ -117,6 +117,22 @@ def upsert(dialect: str, table: Table, updates: Sequence[str]) -> Insert:
     )
 
 
+def increment(dialect: str, table: Table, column: str) -> Insert:
+    """An ``INSERT ... ON CONFLICT (primary key) DO UPDATE`` adding to ``column``.
+
+    Args:
+        dialect: ``"postgresql"`` or ``"sqlite"``.
+        table: The table; the conflict target is its primary key.
+        column: The counter the new row's value is added to.
+    """
+    keys = list(table.primary_key.columns)
+    insert = (
+        postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    )
+    added = table.c[column] + insert.excluded[column]
+    return insert.on_conflict_do_update(index_elements=keys, set_={column: added})
+
+
 def key_after(
     at: ColumnElement[str], ident: ColumnElement[str], key: tuple[str, str]
 ) -> ColumnElement[bool]:

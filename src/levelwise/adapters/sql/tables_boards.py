@@ -27,3 +27,14 @@ board_members = Table(
     Index("ix_board_members_rank", "tenant", "board", "neg_xp", "reached", "member"),
     Index("ix_board_members_member", "tenant", "member"),
 )
+
+board_scores = Table(
+    "board_scores",
+    metadata,
+    Column("tenant", sortable(ID_LENGTH), primary_key=True),
+    Column("board", sortable(BOARD_LENGTH), primary_key=True),
+    Column("neg_xp", BigInteger, primary_key=True),
+    Column("members", BigInteger, nullable=False),
+)
+"""How many members of a board hold each score: a rank sums the counts of the
+higher scores (one row per distinct score) and counts only its own tie."""
