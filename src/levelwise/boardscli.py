@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from levelwise.app import leagues
 from levelwise.app.boards import Standing, WindowKind
-from levelwise.app.services import Levelwise
+from levelwise.cliopts import DbOpt, EngineFor, JsonOpt, TenantOpt, err, out
 from levelwise.errors import LevelwiseError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-EngineFor = Callable[[str | None], Levelwise]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store URL (sqlite:///file.db, postgresql+psycopg://…, memory)."
-    ),
-]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id.")]
 ScopeOpt = Annotated[
     str, typer.Option("--scope", help="all, cohort:<id> or team:<id>.")
 ]
@@ -37,7 +24,6 @@ AtOpt = Annotated[
     str | None,
     typer.Option("--at", help="A date (YYYY-MM-DD) in the week or month."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _fail(message: str) -> typer.Exit:

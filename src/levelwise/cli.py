@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
@@ -26,6 +25,7 @@ from levelwise.app.program_file import load_program_file
 from levelwise.app.services import MAX_BATCH, Levelwise
 from levelwise.app.views import ProgramSummary, summarize
 from levelwise.boardscli import add_board_commands
+from levelwise.cliopts import DbOpt, TenantOpt, err, out
 from levelwise.config import Settings
 from levelwise.credscli import add_credential_commands
 from levelwise.demo import START, simulate
@@ -53,16 +53,6 @@ app.add_typer(webhooks_app(bootstrap.build, bootstrap.webhook_worker), name="web
 app.add_typer(pk_app(bootstrap.build, bootstrap.pk_service), name="pk")
 eval_app.command("graph")(eval_graph)
 app.command("simulate")(simulate_command)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store URL (sqlite:///file.db, postgresql+psycopg://…, memory)."
-    ),
-]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id.")]
 
 
 def _engine(db: str | None) -> Levelwise:

@@ -8,26 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from levelwise.app.credential_ports import StoredCredential
 from levelwise.app.credentials import Credentials
-from levelwise.app.services import Levelwise
+from levelwise.cliopts import DbOpt, EngineFor, JsonOpt, TenantOpt, err, out
 from levelwise.errors import LevelwiseError
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-EngineFor = Callable[[str | None], Levelwise]
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store URL (sqlite:///file.db, postgresql+psycopg://…, memory)."
-    ),
-]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _run(action: Callable[[], None]) -> None:

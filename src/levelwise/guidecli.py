@@ -4,35 +4,22 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from levelwise.app.plan import Plan
-from levelwise.app.services import Levelwise
+from levelwise.cliopts import DbOpt, EngineFor, TenantOpt, err, out
 from levelwise.errors import LevelwiseError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store URL (sqlite:///file.db, postgresql+psycopg://…, memory)."
-    ),
-]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id.")]
 TargetOpt = Annotated[
     str | None,
     typer.Option("--target", help="A level above the learner's (default: the next)."),
 ]
-EngineFor = Callable[[str | None], Levelwise]
 
 
 def _fail(exc: LevelwiseError) -> typer.Exit:

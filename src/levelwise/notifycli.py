@@ -7,25 +7,13 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from levelwise.app.services import Levelwise
 from levelwise.app.webhooks import WebhookWorker
+from levelwise.cliopts import DbOpt, EngineFor, TenantOpt, err, out
 from levelwise.errors import LevelwiseError
 
-EngineFor = Callable[[str | None], Levelwise]
 WorkerFor = Callable[[Levelwise], WebhookWorker]
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store URL (sqlite:///file.db, postgresql+psycopg://…, memory)."
-    ),
-]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id.")]
 
 
 def _fail(exc: LevelwiseError) -> typer.Exit:

@@ -7,29 +7,16 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from levelwise.api.schemas_pk import PkFinishPublic, ScoreboardPublic
 from levelwise.app.pk import Pk, Scoreboard
 from levelwise.app.services import Levelwise
+from levelwise.cliopts import DbOpt, EngineFor, JsonOpt, TenantOpt, err, out
 from levelwise.errors import LevelwiseError
 
-EngineFor = Callable[[str | None], Levelwise]
 PkFor = Callable[[Levelwise], Pk]
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Store URL (sqlite:///file.db, postgresql+psycopg://…, memory)."
-    ),
-]
-TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _fail(exc: LevelwiseError) -> typer.Exit:

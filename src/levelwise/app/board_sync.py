@@ -64,6 +64,10 @@ class Plan:
             writer.retain(member, keep, XP_PREFIX)
         for board, members in self.removes.items():
             writer.remove(board, members)
+        set_many = getattr(writer, "set_many", None)
+        if set_many is not None:  # a store that writes many boards at once
+            set_many(self.sets)
+            return
         for board, entries in self.sets.items():
             writer.set(board, entries)
 

@@ -6,11 +6,11 @@ or roll back together with the events that changed them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select, tuple_
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from levelwise.adapters.sql.driver import (
@@ -29,6 +29,17 @@ from levelwise.app.ports import LogSession
 _c = board_members.c
 _s = board_scores.c
 _KEY = (_c.neg_xp, _c.reached, _c.member)
+_SCORE_OF_ONE = select(_c.neg_xp).where(
+    _c.tenant == bindparam("t"), _c.board == bindparam("b"), _c.member == bindparam("m")
+)
+"""One member's score, built once (single-event ingests run it per board)."""
+_DROP_EMPTY = delete(board_scores).where(
+    board_scores.c.tenant == bindparam("t"),
+    board_scores.c.board == bindparam("b"),
+    board_scores.c.neg_xp == bindparam("x"),
+    board_scores.c.members <= 0,
+)
+"""Forget a score no member holds any more."""
 
 
 class _SqlBoards:
@@ -81,6 +92,11 @@ class _SqlBoards:
     def _scores_of(self, board: str, members: Collection[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         with store_errors():
+            if len(members) == 1:  # the common case of one learner's event
+                (member,) = members
+                params = {"t": self._tenant, "b": board, "m": member}
+                score = self._conn.execute(_SCORE_OF_ONE, params).scalar()
+                return {} if score is None else {member: int(score)}
             for chunk in chunks(members):
                 query = select(_c.member, _c.neg_xp).where(
                     self._on(board), _c.member.in_(chunk)
@@ -90,21 +106,7 @@ class _SqlBoards:
 
     def _count(self, board: str, deltas: dict[int, int]) -> None:
         """Add ``deltas`` (score -> members) to the board's score counts."""
-        rows = [
-            {"tenant": self._tenant, "board": board, "neg_xp": x, "members": d}
-            for x, d in sorted(deltas.items())
-            if d
-        ]
-        if not rows:
-            return
-        statement = increment(self._conn.dialect.name, board_scores, "members")
-        with store_errors():
-            self._conn.execute(statement, rows)
-            self._conn.execute(
-                delete(board_scores).where(
-                    _s.tenant == self._tenant, _s.board == board, _s.members <= 0
-                )
-            )
+        self._count_many({(board, x): d for x, d in deltas.items()})
 
     def range(self, board: str, start: int, stop: int) -> list[Standing]:
         start = max(start, 0)
@@ -165,30 +167,76 @@ class _SqlBoards:
         return [b for b in found if b.startswith(prefix)]
 
     def set(self, board: str, entries: Sequence[Entry]) -> None:
-        if not entries:
+        self.set_many({board: entries})
+
+    def set_many(self, sets: Mapping[str, Sequence[Entry]]) -> None:
+        """Set the entries of several boards in a few statements.
+
+        One read of the members' old scores, one upsert of every row, one
+        update of the per-score counts (and one clean-up of emptied scores),
+        whatever the number of boards.
+        """
+        sets = {board: entries for board, entries in sets.items() if entries}
+        if not sets:
             return
-        old = self._scores_of(board, [e.member for e in entries])
-        deltas: dict[int, int] = {}
-        for e in entries:
-            if e.member in old:
-                deltas[old[e.member]] = deltas.get(old[e.member], 0) - 1
-            deltas[-e.xp] = deltas.get(-e.xp, 0) + 1
-        rows = [
-            {
-                "tenant": self._tenant,
-                "board": board,
-                "member": e.member,
-                "neg_xp": -e.xp,
-                "reached": e.reached,
-            }
-            for e in entries
-        ]
+        old = self._old_scores(sets)
+        rows = []
+        deltas: dict[tuple[str, int], int] = {}
+        for board, entries in sets.items():
+            for e in entries:
+                before = old.get((board, e.member))
+                if before is not None:
+                    deltas[board, before] = deltas.get((board, before), 0) - 1
+                deltas[board, -e.xp] = deltas.get((board, -e.xp), 0) + 1
+                rows.append(
+                    {
+                        "tenant": self._tenant,
+                        "board": board,
+                        "member": e.member,
+                        "neg_xp": -e.xp,
+                        "reached": e.reached,
+                    }
+                )
         statement = upsert(
             self._conn.dialect.name, board_members, ("neg_xp", "reached")
         )
         with store_errors():
             self._conn.execute(statement, rows)
-        self._count(board, deltas)
+        self._count_many(deltas)
+
+    def _old_scores(
+        self, sets: Mapping[str, Sequence[Entry]]
+    ) -> dict[tuple[str, str], int]:
+        members = sorted({e.member for entries in sets.values() for e in entries})
+        found: dict[tuple[str, str], int] = {}
+        with store_errors():
+            for chunk in chunks(members):
+                query = select(_c.board, _c.member, _c.neg_xp).where(
+                    _c.tenant == self._tenant,
+                    _c.board.in_(list(sets)),
+                    _c.member.in_(chunk),
+                )
+                for board, member, score in self._conn.execute(query):
+                    found[str(board), str(member)] = int(score)
+        return found
+
+    def _count_many(self, deltas: dict[tuple[str, int], int]) -> None:
+        """Add ``deltas`` ((board, score) -> members) to the score counts."""
+        rows = [
+            {"tenant": self._tenant, "board": b, "neg_xp": x, "members": d}
+            for (b, x), d in sorted(deltas.items())
+            if d
+        ]
+        if not rows:
+            return
+        statement = increment(self._conn.dialect.name, board_scores, "members")
+        emptied = [
+            {"t": self._tenant, "b": b, "x": x} for (b, x), d in deltas.items() if d < 0
+        ]
+        with store_errors():
+            self._conn.execute(statement, rows)
+            if emptied:  # a score may have no members left
+                self._conn.execute(_DROP_EMPTY, emptied)
 
     def remove(self, board: str, members: Collection[str]) -> None:
         deltas: dict[int, int] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Insert, Table, and_, or_
@@ -94,6 +95,7 @@ def insert_many(
     connection.exec_driver_sql(sql, list(rows))
 
 
+@lru_cache(maxsize=64)
 def upsert(dialect: str, table: Table, updates: Sequence[str]) -> Insert:
     """An ``INSERT ... ON CONFLICT (primary key) DO UPDATE`` statement.
 
@@ -103,7 +105,8 @@ def upsert(dialect: str, table: Table, updates: Sequence[str]) -> Insert:
         updates: The columns to overwrite from the new row.
 
     Returns:
-        The statement, to execute with one or many parameter dicts.
+        The statement, to execute with one or many parameter dicts (built once
+        per dialect, table and columns: statements are immutable).
     """
     keys = list(table.primary_key.columns)
     if dialect == "postgresql":
@@ -117,6 +120,7 @@ def upsert(dialect: str, table: Table, updates: Sequence[str]) -> Insert:
     )
 
 
+@lru_cache(maxsize=64)
 def increment(dialect: str, table: Table, column: str) -> Insert:
     """An ``INSERT ... ON CONFLICT (primary key) DO UPDATE`` adding to ``column``.
 

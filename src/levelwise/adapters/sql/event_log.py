@@ -74,6 +74,8 @@ class _SqlSession:
         self._tenant = tenant
         self._dialect = connection.dialect.name
         self.outbox = SqlOutboxSession(connection, tenant)
+        # Snapshots this transaction wrote: read back without a query.
+        self._written: dict[str, Snapshot] = {}
 
     def lock_learners(self, learners: Sequence[str]) -> None:
         """Take each learner's advisory lock on PostgreSQL, in sorted order.
@@ -143,9 +145,10 @@ class _SqlSession:
 
     def snapshots(self, learners: Sequence[str]) -> dict[str, Snapshot]:
         c = snapshot_table.c
-        found: dict[str, Snapshot] = {}
+        found = {i: self._written[i] for i in learners if i in self._written}
+        missing = [i for i in learners if i not in found]
         with store_errors():
-            for chunk in chunks(learners):
+            for chunk in chunks(missing):
                 query = select(*(c[k] for k in _SNAPSHOT)).where(
                     c.tenant == self._tenant, c.learner.in_(chunk)
                 )
@@ -159,6 +162,7 @@ class _SqlSession:
         # The last snapshot of a learner wins, as in a dict; one row per learner
         # also keeps a batched ON CONFLICT from touching a row twice.
         latest = {s.learner: s for s in snapshots}
+        self._written.update(latest)
         rows = [
             {"tenant": self._tenant, **{k: getattr(s, k) for k in _SNAPSHOT}}
             for s in latest.values()
