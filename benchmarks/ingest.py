@@ -31,6 +31,7 @@ import psycopg
 from sqlalchemy import text
 
 from levelwise.adapters.clock import SystemClock
+from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.event_log import SqlEventLog
 from levelwise.adapters.sql.migrate import migrate
@@ -76,7 +77,8 @@ def utc(stamp: str) -> str:
 def service_run(url: str, events: list[dict[str, object]], tenant: str) -> float:
     engine = create_engine_for(url)
     migrate(engine)
-    lw = Levelwise(SqlEventLog(engine), SystemClock())
+    # As the service is wired: SQL boards in the log's transaction.
+    lw = Levelwise(SqlEventLog(engine), SystemClock(), SqlBoardStore(engine))
     lw.put_program(tenant, PROGRAM.read_text())
     start = time.perf_counter()
     for i in range(0, len(events), MAX_BATCH):
@@ -141,7 +143,8 @@ def raw_run(
 
 def latency(url: str, tenant: str, singles: list[dict[str, object]]) -> list[float]:
     engine = create_engine_for(url)
-    lw = Levelwise(SqlEventLog(engine), SystemClock())
+    # As the service is wired: SQL boards in the log's transaction.
+    lw = Levelwise(SqlEventLog(engine), SystemClock(), SqlBoardStore(engine))
     took = []
     for event in singles:
         start = time.perf_counter()
