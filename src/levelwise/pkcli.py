@@ -41,6 +41,14 @@ def parse_teams(specs: list[str]) -> dict[str, list[str]]:
     return teams
 
 
+def _render(board: Scoreboard, as_json: bool) -> None:
+    """Print a scoreboard as JSON or as a table."""
+    if as_json:
+        _print_json(ScoreboardPublic.of(board).model_dump())
+    else:
+        _show(board)
+
+
 def _show(board: Scoreboard) -> None:
     state = "finished" if board.finished else "running"
     out.print(
@@ -98,10 +106,7 @@ def pk_app(engine_for: EngineFor, pk_for: PkFor) -> typer.Typer:
             board = service(db).start(tenant, pk_id, teams, rounds, cohort)
         except LevelwiseError as exc:
             raise _fail(exc) from exc
-        if as_json:
-            _print_json(ScoreboardPublic.of(board).model_dump())
-        else:
-            _show(board)
+        _render(board, as_json)
 
     @group.command("board")
     def board(
@@ -115,10 +120,7 @@ def pk_app(engine_for: EngineFor, pk_for: PkFor) -> typer.Typer:
             found = service(db).scoreboard(tenant, pk_id)
         except LevelwiseError as exc:
             raise _fail(exc) from exc
-        if as_json:
-            _print_json(ScoreboardPublic.of(found).model_dump())
-        else:
-            _show(found)
+        _render(found, as_json)
 
     @group.command("finish")
     def finish(
