@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import orjson
 import pytest
-import uvicorn
 
 from levelwise.adapters.memory import InMemoryEventLog
 from levelwise.api import create_app
@@ -17,6 +14,7 @@ from levelwise.app.services import Levelwise
 from levelwise.bootstrap import create_api
 from tests.api.conftest import FixedClock, assert_problem
 from tests.factories import event
+from tests.live_server import next_event, serve
 from tests.pk_support import PK_PROGRAM, TEAMS, answer
 
 START = {"id": "pk-1", "teams": TEAMS, "rounds": 2, "cohort": "7b"}
@@ -113,42 +111,8 @@ async def test_an_app_without_a_pk_store_says_so(engine, headers) -> None:  # ty
 def live(engine: Levelwise) -> Iterator[str]:
     """The base URL of a server over ``engine`` on loopback."""
     engine.notifications.poll_seconds = 0.5
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        create_api(engine),
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-    thread.start()
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            threading.Event().wait(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
-
-
-def _next_event(lines: Iterator[str]) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for line in lines:
-        if not line:
-            if fields:
-                return fields
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(": ")
-        fields[name] = value
-    raise AssertionError("the stream ended")
+    with serve(create_api(engine)) as url:
+        yield url
 
 
 def test_the_stream_sends_the_board_after_each_committed_answer(
@@ -160,13 +124,13 @@ def test_the_stream_sends_the_board_after_each_committed_answer(
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             lines = response.iter_lines()
-            first = _next_event(lines)
+            first = next_event(lines)
             scored = answer("dee", "blue", 1, ms=2500)
             engine.ingest("school", [event("lesson.watched", seconds=60, unit="u1")])
             engine.ingest("school", [scored])
-            second = _next_event(lines)
+            second = next_event(lines)
             client.post("/v1/pk/pk-1/finish")
-            final = _next_event(lines)
+            final = next_event(lines)
             assert list(lines) == []  # the stream ends after the final board
     assert first["event"] == "scoreboard"
     assert orjson.loads(first["data"])["answers"] == 0
@@ -187,7 +151,7 @@ def test_the_class_stream_carries_pk_scores(live, engine, headers) -> None:  # t
                     break
             scored = answer("ana", "red", 1)
             engine.ingest("school", [scored])
-            got = _next_event(lines)
+            got = next_event(lines)
     assert got["event"] == "pk_scored"
     data = orjson.loads(got["data"])["data"]
     assert (data["event_id"], data["team"], data["points"]) == (scored["id"], "red", 20)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
 import orjson
 import pytest
-import uvicorn
 
 from levelwise.adapters.memory import InMemoryEventLog
 from levelwise.api import create_app
 from levelwise.app.services import Levelwise
 from tests.api.conftest import FixedClock, assert_problem
 from tests.factories import SMALL_PROGRAM, event
+from tests.live_server import next_event, serve
 from tests.notifications import level_up
 
 
@@ -26,44 +24,8 @@ def live() -> Iterator[tuple[Levelwise, str, dict[str, str]]]:
     engine.put_program("school", SMALL_PROGRAM)
     engine.notifications.poll_seconds = 0.5
     headers = {"Authorization": f"Bearer {engine.create_key('school')}"}
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        create_app(engine),
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-    thread.start()
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            threading.Event().wait(0.01)
-        port = sock.getsockname()[1]
-        yield engine, f"http://127.0.0.1:{port}", headers
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
-
-
-def _next_event(lines: Iterator[str]) -> dict[str, str]:
-    """The next SSE event's fields (comments and keep-alives skipped)."""
-    fields: dict[str, str] = {}
-    for line in lines:
-        if not line:
-            if fields:
-                return fields
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(": ")
-        fields[name] = value
-    raise AssertionError("the stream ended")
+    with serve(create_app(engine)) as url:
+        yield engine, url, headers
 
 
 def _until_connected(lines: Iterator[str]) -> None:
@@ -83,7 +45,7 @@ def test_a_learner_stream_delivers_a_level_up_as_it_commits(live):
             lines = response.iter_lines()
             _until_connected(lines)
             engine.ingest("school", level_up("bob", 30) + level_up("ana", 30))
-            got = _next_event(lines)
+            got = next_event(lines)
     (row,) = engine.notifications.read("school", after=0, learner="ana")
     assert got["event"] == "level_reached" and got["id"] == str(row.position)
     data = orjson.loads(got["data"])
@@ -107,14 +69,14 @@ def test_last_event_id_resumes_from_the_outbox(live):
         resume = {"Last-Event-ID": str(ana.position)}
         with client.stream("GET", "/v1/streams/classes/7b", headers=resume) as r:
             lines = r.iter_lines()
-            missed = _next_event(lines)
+            missed = next_event(lines)
             engine.ingest("school", level_up("cy", 20))  # not in 7b
             engine.ingest(
                 "school",
                 [event("profile.updated", learner="dee", cohort="7b", minutes=-5)]
                 + level_up("dee", 30),
             )
-            live_one = _next_event(lines)
+            live_one = next_event(lines)
     assert missed["id"] == str(bob.position)
     dee = engine.notifications.read("school", after=bob.position, learner="dee")
     assert live_one["id"] == str(dee[0].position)
@@ -134,7 +96,7 @@ def test_a_class_stream_follows_the_profile_cohort(live):
             lines = response.iter_lines()
             _until_connected(lines)
             engine.ingest("school", level_up("bob") + level_up("ana"))
-            got = _next_event(lines)
+            got = next_event(lines)
     assert orjson.loads(got["data"])["data"]["learner"] == "ana"
 
 
