@@ -22,6 +22,7 @@ from levelwise.app.simulate_report import (
     Summary,
     as_json,
     markdown,
+    reduction_text,
     summarize,
     svg,
     verdict,
@@ -138,12 +139,7 @@ def _table(summary: Summary, title: str) -> Table:
     ):
         table.add_column(name, justify="right" if name != "policy" else "left")
     for f in summary.figures:
-        red = summary.reduction(f.policy, f.level)
-        shown = (
-            f"{100 * red.value:.1f} % [{100 * red.low:.1f}, {100 * red.high:.1f}]"
-            if red
-            else "-"
-        )
+        shown = reduction_text(summary, f.policy, f.level)
         table.add_row(
             f.policy,
             f.level,

@@ -213,6 +213,14 @@ def verdict(summary: Summary, policy: str = "planner") -> str:
     )
 
 
+def reduction_text(summary: Summary, policy: str, level: str) -> str:
+    """A policy's reduction against the fixed syllabus with its CI, or ``-``."""
+    red = summary.reduction(policy, level)
+    if not red:
+        return "-"
+    return f"{100 * red.value:.1f} % [{100 * red.low:.1f}, {100 * red.high:.1f}]"
+
+
 def markdown(sim: Simulation, summary: Summary) -> str:
     """The figures as a Markdown table, with the run's settings and verdict."""
     lines = [
@@ -226,12 +234,7 @@ def markdown(sim: Simulation, summary: Summary) -> str:
         "|---|---|---:|---|---:|---|",
     ]
     for f in summary.figures:
-        red = summary.reduction(f.policy, f.level)
-        shown = (
-            f"{100 * red.value:.1f} % [{100 * red.low:.1f}, {100 * red.high:.1f}]"
-            if red
-            else "-"
-        )
+        shown = reduction_text(summary, f.policy, f.level)
         lines.append(
             f"| {f.policy} | {f.level} | {f.median:.2f} | "
             f"[{f.low:.2f}, {f.high:.2f}] | {f.censored}/{f.learners} | {shown} |"
