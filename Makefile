@@ -8,7 +8,12 @@ STAMP := $(VENV)/.synced
 RUN := $(UV) run --locked --no-sync
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test check lint types contracts pytest bench serve clean
+.PHONY: install browser demo test check lint types contracts pytest bench screenshots serve clean
+
+# Browser tests drive Debian's Chromium; a CJK font renders the zh-CN pages.
+BROWSER := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -19,6 +24,12 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(BROWSER) $(CJK_FONT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei
+
+browser: $(BROWSER) $(CJK_FONT)
 
 demo: install
 	$(RUN) levelwise demo
@@ -36,7 +47,7 @@ types: install
 contracts: install
 	$(RUN) lint-imports
 
-pytest: install
+pytest: install browser
 	$(RUN) pytest --cov --cov-report=term
 	$(RUN) coverage report --fail-under=100 --include="src/levelwise/domain/*,src/levelwise/errors.py"
 
@@ -46,6 +57,9 @@ check: test
 
 bench: install
 	$(RUN) python benchmarks/ingest.py
+
+screenshots: install browser
+	LEVELWISE_SCREENSHOTS=docs/screenshots $(RUN) pytest tests/browser -q
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage

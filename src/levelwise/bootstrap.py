@@ -10,6 +10,7 @@ from levelwise.app.board_service import Boards
 from levelwise.app.boards import BoardStore
 from levelwise.app.credential_ports import CredentialStore
 from levelwise.app.credentials import Credentials
+from levelwise.app.metric_ports import MetricStore
 from levelwise.app.pk import Pk
 from levelwise.app.ports import EventLog
 from levelwise.app.services import Levelwise
@@ -38,6 +39,7 @@ def build(db: str | None = None) -> Levelwise:
     """The engine over the store named by ``db`` (default: from settings)."""
     engine = Levelwise(open_log(db or Settings().db), SystemClock())
     engine = with_boards(engine, Settings().redis_url)
+    engine = with_metrics(engine)
     return with_credentials(engine, CredentialSettings().public_url)
 
 
@@ -58,6 +60,24 @@ def with_boards(engine: Levelwise, redis_url: str | None = None) -> Levelwise:
     return engine
 
 
+def with_metrics(engine: Levelwise) -> Levelwise:
+    """Give ``engine`` a metrics projection beside its log (same database)."""
+    from levelwise.adapters.memory_metrics import InMemoryMetricStore
+    from levelwise.adapters.sql.event_log import SqlEventLog
+    from levelwise.adapters.sql.metrics import SqlMetricStore
+
+    log = engine.log
+    store: MetricStore
+    if isinstance(log, SqlEventLog):
+        store = SqlMetricStore(log._engine)  # the log's database
+    elif isinstance(log, InMemoryEventLog):
+        store = InMemoryMetricStore(log)
+    else:
+        return engine  # another log: metrics stay unavailable
+    engine.metrics = engine.metrics.with_store(store)
+    return engine
+
+
 def with_credentials(engine: Levelwise, public_url: str) -> Levelwise:
     """Give ``engine`` a credential store in the same database as its log."""
     from levelwise.adapters.memory_credentials import InMemoryCredentialStore
@@ -75,10 +95,12 @@ def with_credentials(engine: Levelwise, public_url: str) -> Levelwise:
 def create_api(engine: Levelwise | None = None) -> FastAPI:
     """The HTTP app over ``engine`` (default: built from settings)."""
     from levelwise.api.app import create_app
+    from levelwise.web import mount_pages
 
     engine = engine or build()
     app = create_app(engine)
     app.state.pk = pk_service(engine)
+    mount_pages(app, engine)
     return app
 
 

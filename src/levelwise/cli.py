@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import json
-import os
 import time
 from dataclasses import asdict
-from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,23 +15,24 @@ from rich.progress import Progress
 from rich.table import Table
 
 from levelwise import bootstrap
-from levelwise.app.analytics import level_summary
 from levelwise.app.answers import read_answers
 from levelwise.app.fitting import Fit
 from levelwise.app.program_file import load_program_file
 from levelwise.app.services import MAX_BATCH, Levelwise
 from levelwise.app.views import ProgramSummary, summarize
 from levelwise.boardscli import add_board_commands
-from levelwise.cliopts import DbOpt, TenantOpt, err, out
+from levelwise.cliopts import DbOpt, TenantOpt, err, out, receipt_line
 from levelwise.config import Settings
 from levelwise.credscli import add_credential_commands
-from levelwise.demo import START, simulate
+from levelwise.democli import add_demo_command
 from levelwise.errors import LevelwiseError, ProgramError
 from levelwise.evalcli import eval_app
 from levelwise.graphcli import graph as eval_graph
 from levelwise.guidecli import add_guidance_commands
 from levelwise.itemscli import items_app
+from levelwise.metricscli import add_metric_commands
 from levelwise.notifycli import start_delivery, webhooks_app
+from levelwise.pagescli import add_page_commands
 from levelwise.pkcli import pk_app
 from levelwise.simcli import simulate as simulate_command
 
@@ -62,6 +60,9 @@ def _engine(db: str | None) -> Levelwise:
 add_guidance_commands(learner_app, _engine)
 add_board_commands(app, _engine)
 add_credential_commands(app, _engine)
+add_metric_commands(app, _engine)
+add_page_commands(app, _engine)
+add_demo_command(app, _engine, bootstrap.create_api)
 
 
 def _fail(exc: LevelwiseError) -> typer.Exit:
@@ -228,7 +229,7 @@ def learner_show(
         more = f" … {len(practised) - 8} more" if len(practised) > 8 else ""
         out.print(f"mastery (answers): {shown}{more}", highlight=False)
     for receipt in receipts:
-        out.print("  " + _receipt_line(receipt), highlight=False, markup=False)
+        out.print("  " + receipt_line(receipt), highlight=False, markup=False)
 
 
 @placement_app.command("try")
@@ -268,18 +269,6 @@ def placement_try(
         highlight=False,
         markup=False,
     )
-
-
-def _receipt_line(row: dict[str, Any]) -> str:
-    at = row["at"][:16].replace("T", " ")
-    if row["kind"] == "xp":
-        return f"{at} {row['receipt']['text']}"
-    if row["kind"] == "level_reached":
-        gates = "; ".join(f"{g['gate']} ({g['current']:g})" for g in row["gates"])
-        return f"{at} reached {row['title']} ({row['level']}): {gates}"
-    if row["kind"] == "unit_completed":
-        return f"{at} completed {row['unit']}"
-    return f"{at} fell back to {row['level']}"
 
 
 @app.command()
@@ -384,85 +373,6 @@ def serve(
     stop = start_delivery(bootstrap.webhook_worker(engine))  # webhooks meanwhile
     uvicorn.run(api, host=host or settings.host, port=port or settings.port)
     stop.set()
-
-
-@app.command()
-def demo(
-    learners: Annotated[int, typer.Option(min=1)] = 2000,
-    weeks: Annotated[int, typer.Option(min=1, max=52)] = 12,
-    seed: int = 7,
-    program: Path = Path("examples/programs/english.yaml"),
-    db: Annotated[str, typer.Option("--db")] = "sqlite:///levelwise-demo.db",
-    serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
-    port: int = 8000,
-) -> None:
-    """Simulate an online school, ingest it through the service, summarise, serve."""
-    if db.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            path = db.removeprefix("sqlite:///") + suffix
-            if os.path.exists(path):
-                os.remove(path)
-    engine = _engine(db)
-    try:
-        compiled = engine.put_program("demo", program.read_text(), str(program))
-    except LevelwiseError as exc:
-        raise _fail(exc) from exc
-    key = engine.create_key("demo", "demo")
-    out.print(f"program: {compiled.title} ({compiled.units} units); simulating…")
-    events = list(
-        simulate(engine.program("demo"), learners=learners, weeks=weeks, seed=seed)
-    )
-    events.sort(key=lambda e: str(e["occurred_at"]))
-    # The simulated school lives in memory until ingested: keep the cyclic
-    # garbage collector from walking it again and again.
-    gc.collect()
-    gc.freeze()
-    started = time.perf_counter()
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("ingesting", total=len(events))
-        for start in range(0, len(events), MAX_BATCH):
-            engine.ingest("demo", events[start : start + MAX_BATCH])
-            progress.advance(task, min(MAX_BATCH, len(events) - start))
-    elapsed = time.perf_counter() - started
-    out.print(
-        f"ingested {len(events):,} events of {learners:,} learners in {elapsed:.1f} s "
-        f"({len(events) / elapsed:,.0f} events/s)"
-    )
-    _demo_summary(engine, compiled, START + timedelta(weeks=weeks))
-    if serve_api:
-        import uvicorn
-
-        out.print(
-            f"\nAPI on http://127.0.0.1:{port} (docs: /docs). Try:\n"
-            f'  curl -H "Authorization: Bearer {key}" '
-            f"http://127.0.0.1:{port}/v1/learners/learner-00001"
-        )
-        uvicorn.run(bootstrap.create_api(engine), host="127.0.0.1", port=port)
-
-
-def _demo_summary(engine: Levelwise, compiled: ProgramSummary, now: Any) -> None:
-    states = engine.snapshots("demo")
-    summary = level_summary(states, engine.program("demo"), now)
-    table = Table("level", "learners")
-    for level, count in summary.distribution.items():
-        table.add_row(level, str(count))
-    out.print(table)
-    out.print(
-        f"level-ups: {summary.level_ups}; median weeks per level-up: "
-        f"{summary.median_weeks_per_level_up}; levelled up in the last week: "
-        f"{summary.levelled_up_this_week}"
-    )
-    best = max(states, key=lambda s: (s.level, s.xp, s.learner))
-    out.print(f"\nexample receipts of {best.learner} ({compiled.title}):")
-    levels = engine.receipts("demo", best.learner, limit=3, kinds=["level_reached"])
-    seen: set[str] = set()
-    varied = []
-    for row in engine.receipts("demo", best.learner, limit=500, kinds=["xp"]):
-        if row["receipt"]["rule"] not in seen:
-            seen.add(row["receipt"]["rule"])
-            varied.append(row)
-    for row in [*levels, *varied[:6]]:
-        out.print("  " + _receipt_line(row), highlight=False, markup=False)
 
 
 def main() -> None:

@@ -2,8 +2,10 @@
 
 Personas (daily, steady, binge, casual, drop-out) differ in how often and how
 long they study; each learner has a latent ability, so answers and homework
-scores improve with practice. Everything is drawn from one seeded generator:
-the same seed gives the same events.
+scores improve with practice. Learners join classes of ``CLASS_SIZE`` in
+enrolment order (a ``profile.updated`` with their ``cohort`` right after
+enrolling). Everything is drawn from one seeded generator: the same seed gives
+the same events.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from levelwise.app.experiments import Experiment, Variant
+from levelwise.app.services import Levelwise
 from levelwise.domain.program import Program, Unit
 
 START = datetime(2026, 9, 7, tzinfo=UTC)
 OFFSETS = (8, 8, 1, 0, -5, 3, 9)
+CLASS_SIZE = 40
+"""Learners per class: each learner joins the class of their enrolment order."""
 
 
 @dataclass(frozen=True)
@@ -78,15 +84,20 @@ def simulate(
     units = list(program.units)
     difficulty = {k.id: rng.gauss(0.0, 0.6) for k in program.knowledge_points}
     end = START + timedelta(weeks=weeks)
-    for i in range(learners):
+    enrolments = sorted(
+        START + timedelta(days=rng.uniform(0, min(weeks, 4) * 7))
+        for _ in range(learners)
+    )
+    for i, enrol in enumerate(enrolments):
         persona = rng.choices(PERSONAS, weights=[p.share for p in PERSONAS])[0]
         offset = timezone(timedelta(hours=rng.choice(OFFSETS)))
-        enrol = START + timedelta(days=rng.uniform(0, min(weeks, 4) * 7))
         learner = _Learner(f"learner-{i:05d}", persona, rng.gauss(0, 1), offset, enrol)
         stop = end
         if persona.drops_after is not None:
             stop = min(end, enrol + timedelta(weeks=rng.randint(*persona.drops_after)))
         yield _event(learner, "enrolment.started", enrol)
+        klass = f"class-{i // CLASS_SIZE + 1:02d}"
+        yield _event(learner, "profile.updated", enrol, cohort=klass)
         day = enrol
         practice: dict[str, int] = {}
         while True:
@@ -202,3 +213,32 @@ def _study(
                 correct=correct,
                 seconds=rng.randint(10, 60),
             )
+
+
+def demo_experiment(learners: int) -> Experiment:
+    """The demo's A/B experiment: the classes of ``learners`` split in two.
+
+    Odd classes follow the adaptive plan, even ones the fixed syllabus (with
+    a single class, a random half of its learners each). The
+    simulated learners study the same way in both, so the dashboard should
+    find no real difference: its intervals show how large the noise is.
+    """
+    classes = [f"class-{k:02d}" for k in range(1, -(-learners // CLASS_SIZE) + 1)]
+    fixed = Variant("fixed-syllabus", classes=tuple(classes[1::2]))
+    adaptive = Variant("adaptive-plan", classes=tuple(classes[0::2]))
+    how = "odd classes against even ones"
+    if len(classes) < 2:  # one class: split its learners at random instead
+        fixed = Variant("fixed-syllabus", share=0.5)
+        adaptive = Variant("adaptive-plan", share=0.5)
+        how = "half the learners against the other half"
+    return Experiment(
+        id="adaptive-plan",
+        description=f"Adaptive plan against the fixed syllabus ({how})",
+        control="fixed-syllabus",
+        variants=(fixed, adaptive),
+    )
+
+
+def start_demo_experiment(engine: Levelwise, tenant: str, learners: int) -> None:
+    """Store :func:`demo_experiment` for ``learners`` in ``tenant``."""
+    engine.metrics.put_experiment(tenant, demo_experiment(learners))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 
+import httpx
 import pytest
 import uvicorn
 from typer.testing import CliRunner
@@ -117,12 +120,28 @@ def test_demo_simulates_ingests_and_summarises(tmp_path, monkeypatch):
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(kw, app=app))
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     args = ["demo", "--learners", "40", "--weeks", "6", "--db", db, "--port", "8123"]
-    result = invoke(*args)
+    result = invoke(*args, "--no-open")
     assert result.exit_code == 0, result.output
     assert "ingested" in result.output and "of 40 learners" in result.output
+    assert "metrics projection built" in result.output
     assert "median weeks per level-up" in result.output
     assert "example receipts of learner-" in result.output
     assert served["port"] == 8123 and served["host"] == "127.0.0.1"
+    # The printed links open the pages on the served app.
+    links = re.findall(r"http://127\.0\.0\.1:8123(/pages/\S+)", result.output)
+    assert [link.split("?")[0] for link in links][:1] == ["/pages/dashboard"]
+    assert links[1].startswith("/pages/learner/learner-")
+
+    async def fetch(path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=served["app"])
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as c:
+            return await c.get(path)
+
+    dashboard, learner = (asyncio.run(fetch(link)) for link in links[:2])
+    assert dashboard.status_code == 200 and 'data-metric="completion"' in dashboard.text
+    assert learner.status_code == 200 and "<svg" in learner.text
+    metrics = served["app"].state.engine.metrics.experiments("demo")
+    assert [e.id for e in metrics] == ["adaptive-plan"]
     again = invoke(*args, "--no-serve")  # the demo starts from a fresh file
     assert again.exit_code == 0 and "of 40 learners" in again.output
 

@@ -24,6 +24,8 @@ from levelwise.api.routes import (
     streams,
     webhooks,
 )
+from levelwise.api.routes import metrics as metric_routes
+from levelwise.api.routes import pages as page_routes
 from levelwise.api.routes import pk as pk_routes
 from levelwise.app.services import Levelwise
 
@@ -79,4 +81,6 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     app.include_router(streams.router)
     app.include_router(board_routes.router)
     app.include_router(pk_routes.router)
+    app.include_router(metric_routes.router)
+    app.include_router(page_routes.router)
     return app

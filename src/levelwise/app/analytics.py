@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from levelwise.domain.program import Program
-from levelwise.domain.state import LearnerState
+from levelwise.domain.state import LearnerState, LevelStamp
 
 WEEK = timedelta(days=7)
 
@@ -39,6 +39,31 @@ def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
+def level_up_cycles(state: LearnerState) -> list[tuple[LevelStamp, float | None]]:
+    """A learner's level-ups, each with the weeks it took.
+
+    A cycle runs from enrolment (or the previous level-up) to the level-up.
+
+    Args:
+        state: The learner.
+
+    Returns:
+        ``(stamp, weeks)`` per level-up in history order; ``weeks`` is None
+        for a first level-up of a learner without an enrolment.
+    """
+    cycles: list[tuple[LevelStamp, float | None]] = []
+    start = state.enrolled_at or None
+    for stamp in state.history:
+        if stamp.direction != "up":
+            continue
+        weeks = None
+        if start is not None:
+            weeks = (_parse(stamp.at) - _parse(start)) / WEEK
+        cycles.append((stamp, weeks))
+        start = stamp.at
+    return cycles
+
+
 def level_summary(
     states: Sequence[LearnerState], program: Program, now: datetime
 ) -> LevelSummary:
@@ -49,16 +74,12 @@ def level_summary(
     recent = 0
     ups = 0
     for state in states:
-        start = state.enrolled_at or None
         moved_recently = False
-        for stamp in state.history:
-            if stamp.direction != "up":
-                continue
+        for stamp, weeks in level_up_cycles(state):
             ups += 1
             at = _parse(stamp.at)
-            if start is not None:
-                cycles.append((at - _parse(start)) / WEEK)
-            start = stamp.at
+            if weeks is not None:
+                cycles.append(weeks)
             moved_recently = moved_recently or now - WEEK < at <= now
         recent += moved_recently
     median = round(statistics.median(cycles), 2) if cycles else None

@@ -25,6 +25,7 @@ from levelwise.app.fitting import (
     with_mastery,
 )
 from levelwise.app.guidance import Guidance
+from levelwise.app.metrics import Metrics
 from levelwise.app.notify import Notifications
 from levelwise.app.pk import NOTIFIED_KINDS
 from levelwise.app.placement import Placements
@@ -98,6 +99,7 @@ class Levelwise:
         self.credentials = Credentials(None, log, clock)  # bootstrap sets a store
         self.notifications = Notifications(log.outbox, clock, NOTIFIED_KINDS)
         self.webhooks = Webhooks(log.outbox, clock)
+        self.metrics = Metrics(log, None, clock, self._program_and_model)
 
     # -- programs ---------------------------------------------------------------
 

@@ -10,12 +10,19 @@ from __future__ import annotations
 from levelwise.adapters.sql import (
     tables_boards,
     tables_credentials,
+    tables_metrics,
     tables_outbox,
     tables_pk,
 )
 from levelwise.adapters.sql.tables import metadata
 
-FEATURE_TABLES = (tables_boards, tables_credentials, tables_outbox, tables_pk)
+FEATURE_TABLES = (
+    tables_boards,
+    tables_credentials,
+    tables_metrics,
+    tables_outbox,
+    tables_pk,
+)
 """The feature modules whose tables live on ``metadata``."""
 
 __all__ = ["FEATURE_TABLES", "metadata"]

@@ -1,0 +1,195 @@
+"""What the operator dashboard shows, read through the metrics service.
+
+The figures come from ``engine.metrics.dashboard`` and ``.csv``; this module
+only formats them, lays out the chart data and builds the filter and CSV links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from levelwise.app.metrics import Comparison, Dashboard, Figure, MetricFilter
+from levelwise.app.services import Levelwise
+from levelwise.web import charts
+from levelwise.web.i18n import N_, Lang
+
+TABLES = ("cohorts", "classes", "weeks", "levels", "experiments")
+"""Tables the dashboard exports as CSV."""
+METRICS = {
+    "completion": N_("Completion rate"),
+    "renewal": N_("Renewal rate"),
+    "interactions_per_class": N_("Interactions per live class"),
+    "level_up_weeks": N_("Median weeks per level-up"),
+    "active": N_("Active learners"),
+}
+"""Headline metrics by their ``data-metric`` name."""
+RATES = frozenset({"completion", "renewal"})
+TABLE_NAMES = {
+    "cohorts": N_("By enrolment cohort"),
+    "classes": N_("By class"),
+    "weeks": N_("By week"),
+    "levels": N_("Levels"),
+    "experiments": N_("Experiments"),
+}
+"""Each CSV table's name on the page."""
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline figure: name, raw value, shown text and sample size."""
+
+    metric: str
+    label: str
+    value: float | None
+    text: str
+    n: int
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    """Everything the dashboard page shows."""
+
+    data: Dashboard
+    tiles: tuple[Tile, ...]
+    charts: tuple[dict[str, Any], ...]
+    stuck: tuple[tuple[str, str, int], ...]
+    query: str
+    csv_links: tuple[tuple[str, str], ...]
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def parse_filter(
+    cohort: str | None, klass: str | None, start: str | None, end: str | None
+) -> MetricFilter:
+    """The filter from the form's fields; empty or unreadable ones are left out."""
+    return MetricFilter(cohort or None, klass or None, _day(start), _day(end))
+
+
+def filter_query(token: str, filters: MetricFilter, lang: str) -> str:
+    """The query string that reopens the page with ``filters`` (token kept)."""
+    pairs = [("t", token)]
+    for name, value in (
+        ("cohort", filters.cohort),
+        ("class", filters.klass),
+        ("start", filters.start.isoformat() if filters.start else None),
+        ("end", filters.end.isoformat() if filters.end else None),
+    ):
+        if value:
+            pairs.append((name, value))
+    pairs.append(("lang", lang))
+    return urlencode(pairs)
+
+
+def format_figure(metric: str, figure: Figure, lang: Lang) -> str:
+    """A figure as the reader sees it ('–' without data)."""
+    if figure.value is None:
+        return "–"
+    if metric in RATES:
+        return lang.percent(figure.value)
+    return lang.number(figure.value, 1)
+
+
+def format_difference(comparison: Comparison, lang: Lang) -> tuple[str, str]:
+    """The difference and its 95 % interval as text (rates in points)."""
+    scale, unit = (100.0, " pp") if comparison.metric in RATES else (1.0, "")
+
+    def show(value: float | None, sign: bool = False) -> str:
+        if value is None:
+            return "–"
+        text = lang.number(abs(value * scale), 1)
+        prefix = "+" if value > 0 and sign else "−" if value < 0 else ""
+        return prefix + text + unit
+
+    interval = f"[{show(comparison.low)}, {show(comparison.high)}]"
+    return show(comparison.difference, sign=True), interval
+
+
+def helpers(lang: Lang) -> dict[str, Callable[..., Any]]:
+    """Formatting functions the dashboard template calls, bound to ``lang``."""
+
+    def metric_name(metric: str) -> str:
+        return lang.gettext(METRICS[metric]) if metric in METRICS else metric
+
+    return {
+        "fig": lambda metric, figure: format_figure(metric, figure, lang),
+        "difference": lambda comparison: format_difference(comparison, lang),
+        "metric_name": metric_name,
+        "table_name": lambda table: lang.gettext(TABLE_NAMES[table]),
+    }
+
+
+def _tiles(data: Dashboard, lang: Lang) -> tuple[Tile, ...]:
+    row = data.overall
+    tiles = [
+        Tile(m, lang.gettext(METRICS[m]), f.value, format_figure(m, f, lang), f.n)
+        for m, f in (
+            ("completion", row.completion),
+            ("renewal", row.renewal),
+            ("interactions_per_class", row.interactions_per_class),
+            ("level_up_weeks", row.level_up_weeks),
+        )
+    ]
+    active = METRICS["active"]
+    tiles.append(
+        Tile(
+            "active",
+            lang.gettext(active),
+            float(row.active),
+            lang.number(row.active),
+            row.learners,
+        )
+    )
+    return tuple(tiles)
+
+
+def build(
+    engine: Levelwise, tenant: str, filters: MetricFilter, lang: Lang, token: str
+) -> DashboardPage:
+    """Read the dashboard and lay it out for the page.
+
+    Raises:
+        StoreError: Metrics are not set up, or the store failed.
+        MetricError: The filter is invalid (its end is before its start).
+        ProgramNotFoundError: The school has no program.
+    """
+    data = engine.metrics.dashboard(tenant, filters)
+    query = filter_query(token, filters, lang.code)
+    found = (
+        *charts.weekly(data.by_week, lang),
+        charts.groups(
+            "cohorts", lang.gettext("By enrolment cohort (%)"), data.by_cohort, lang
+        ),
+        charts.groups("classes", lang.gettext("By class (%)"), data.by_class, lang),
+        *charts.levels(data.levels, lang),
+        charts.stuck(data.levels, lang),
+    )
+    links = tuple((table, f"/pages/dashboard/{table}.csv?{query}") for table in TABLES)
+    return DashboardPage(
+        data,
+        _tiles(data, lang),
+        found,
+        tuple(charts.stuck_rows(data.levels)),
+        query,
+        links,
+    )
+
+
+def csv(engine: Levelwise, tenant: str, filters: MetricFilter, table: str) -> str:
+    """One dashboard table as CSV text, from the metrics service.
+
+    Raises:
+        StoreError: Metrics are not set up, or the store failed.
+        MetricError: The table or filter is invalid.
+        ProgramNotFoundError: The school has no program.
+    """
+    return engine.metrics.csv(tenant, filters, table)

@@ -1,0 +1,127 @@
+"""Names of the engine's own vocabulary on pages, marked for translation.
+
+Program data (level, unit, dimension and knowledge point titles) stays as the
+school wrote it; the engine's words (gate variables, unit kinds, league
+tiers, zones) get a translatable name here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from levelwise.domain.program import Program
+from levelwise.web.i18n import N_, Lang
+
+VARIABLES = {
+    "xp": N_("XP"),
+    "watch_minutes": N_("Minutes of recorded lessons"),
+    "live_minutes": N_("Minutes in live classes"),
+    "practice_minutes": N_("Minutes of speaking practice"),
+    "study_minutes": N_("Minutes of study"),
+    "live_interactions": N_("Interactions in live classes"),
+    "homework_submitted": N_("Homework handed in"),
+    "homework_average": N_("Average homework score"),
+    "questions_answered": N_("Questions answered"),
+    "questions_correct": N_("Questions answered correctly"),
+    "accuracy": N_("Share of correct answers"),
+    "units_completed": N_("Key units completed"),
+    "units_completed_count": N_("Units completed"),
+    "active_days": N_("Days with study"),
+    "streak": N_("Streak (days)"),
+    "best_streak": N_("Best streak (days)"),
+    "badges_earned": N_("Badges earned"),
+}
+"""Gate variables by name."""
+SHARES = frozenset({"homework_average", "accuracy"})
+"""Variables that are shares (0..1), shown as percentages."""
+UNIT_KINDS = {
+    "lesson": N_("Lesson"),
+    "exercise": N_("Exercise"),
+    "live_class": N_("Live class"),
+    "homework": N_("Homework"),
+    "practice": N_("Practice"),
+    "quiz": N_("Quiz"),
+}
+LEAGUE_TIERS = {
+    "bronze": N_("Bronze"),
+    "silver": N_("Silver"),
+    "gold": N_("Gold"),
+    "sapphire": N_("Sapphire"),
+    "ruby": N_("Ruby"),
+    "emerald": N_("Emerald"),
+    "amethyst": N_("Amethyst"),
+    "pearl": N_("Pearl"),
+    "obsidian": N_("Obsidian"),
+    "diamond": N_("Diamond"),
+}
+ZONES = {
+    "promotion": N_("Promotion zone"),
+    "stay": N_("Safe zone"),
+    "demotion": N_("Demotion zone"),
+}
+_GATE = re.compile(r"^\s*([A-Za-z_][\w]*(?:\.[\w-]+)?)")
+
+
+@dataclass(frozen=True)
+class GateLabel:
+    """How a gate is named on a page.
+
+    Attributes:
+        label: Its name for the reader.
+        group: ``effort`` (time, XP, work) or ``ability`` (dimensions,
+            mastery, key units).
+        kind: ``count``, ``share``, ``ability`` or ``units`` (how to show values).
+    """
+
+    label: str
+    group: str
+    kind: str
+
+
+def gate_label(source: str, program: Program, lang: Lang) -> GateLabel:
+    """The reader's name of a gate such as ``xp >= 1800`` or ``dimension.x >= .3``.
+
+    Dimension and knowledge point titles come from the program; unknown
+    expressions keep their source text.
+    """
+    match = _GATE.match(source)
+    name = match.group(1) if match else ""
+    if name.startswith("dimension."):
+        key = name.split(".", 1)[1]
+        titles = {d.id: d.title for d in program.dimensions}
+        return GateLabel(titles.get(key) or key, "ability", "ability")
+    if name.startswith("mastery."):
+        key = name.split(".", 1)[1]
+        titles = {k.id: k.title for k in program.knowledge_points}
+        return GateLabel(titles.get(key) or key, "ability", "share")
+    if name == "units_completed":
+        return GateLabel(lang.gettext(VARIABLES[name]), "ability", "units")
+    if name in VARIABLES:
+        kind = "share" if name in SHARES else "count"
+        return GateLabel(lang.gettext(VARIABLES[name]), "effort", kind)
+    return GateLabel(source, "effort", "count")
+
+
+def gate_value(value: float, kind: str, lang: Lang) -> str:
+    """A gate's current or target value as the reader sees it."""
+    if kind == "share":
+        return lang.percent(value)
+    if kind == "ability":
+        return lang.number(value, 2)
+    return lang.number(value, 1)
+
+
+def unit_kind(kind: str, lang: Lang) -> str:
+    """A unit kind's name (an unknown kind stays as written)."""
+    return lang.gettext(UNIT_KINDS[kind]) if kind in UNIT_KINDS else kind
+
+
+def league_tier(tier: str, lang: Lang) -> str:
+    """A league tier's name."""
+    return lang.gettext(LEAGUE_TIERS[tier]) if tier in LEAGUE_TIERS else tier
+
+
+def zone(name: str, lang: Lang) -> str:
+    """A league zone's name."""
+    return lang.gettext(ZONES[name]) if name in ZONES else name

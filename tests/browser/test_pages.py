@@ -1,0 +1,220 @@
+"""Both pages in a real browser, on the demo school: the numbers shown are the API's.
+
+Each test reads what Chromium displays (text and the page's data attributes)
+and compares it with the JSON API's answer for the same learner or filter.
+Screenshots of both pages in both languages are saved for the README.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import School
+
+pytestmark = pytest.mark.browser
+
+RATES = ("completion", "renewal")
+
+
+def _digits(text: str) -> str:
+    """The digits of a displayed number ("1,234" and "1 234" both give "1234")."""
+    return re.sub(r"\D", "", text)
+
+
+def _close(shown: str, exact: float | None, places: int = 6) -> bool:
+    if exact is None:
+        return shown == ""
+    return abs(float(shown) - exact) < 10**-places
+
+
+def _shows(text: str, exact: float) -> bool:
+    """Whether ``text`` displays ``exact`` to the decimals it shows."""
+    number = re.search(r"\d[\d,]*(\.\d+)?", text)
+    assert number, text
+    decimals = len(number.group(1) or ".") - 1
+    return float(number.group(0).replace(",", "")) == round(exact, decimals)
+
+
+def test_learner_page_shows_the_apis_level_xp_and_requirements(
+    school: School, page: Any, shots: Path
+) -> None:
+    learner = school.learners[0]
+    view = school.api.get(f"/v1/learners/{learner}").json()
+    page.goto(school.link("learner", learner))
+
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("[data-field=level]").inner_text() == view["level"]["title"]
+    xp = page.locator("[data-field=xp]")
+    assert int(xp.get_attribute("data-value")) == view["xp"]
+    assert _digits(xp.inner_text()) == str(view["xp"])
+    gates = page.locator("[data-gate]")
+    assert gates.count() == len(view["gates"]) > 0
+    for gate in view["gates"]:
+        shown = page.locator(f'[data-gate="{gate["gate"]}"]')
+        assert float(shown.get_attribute("data-current")) == pytest.approx(
+            gate["current"]
+        )
+        assert float(shown.get_attribute("data-target")) == pytest.approx(
+            gate["target"]
+        )
+        assert (shown.get_attribute("data-met") == "true") == gate["met"]
+        assert " of " in shown.inner_text()
+    tree = page.locator("svg[data-leaves]")
+    assert int(tree.get_attribute("data-leaves")) == len(view["units_completed"])
+    assert int(tree.get_attribute("data-blossoms")) >= 1
+    assert tree.bounding_box()["height"] > 100  # drawn, not just in the DOM
+    page.screenshot(path=str(shots / "learner-en.png"), full_page=True)
+
+
+def test_learner_page_shows_the_apis_streak_rank_and_forecast(
+    school: School, page: Any
+) -> None:
+    learner = school.learners[len(school.learners) // 3]
+    view = school.api.get(f"/v1/learners/{learner}").json()
+    rank = school.api.get(
+        f"/v1/learners/{learner}/rank", params={"window": "week"}
+    ).json()
+    forecast = school.api.get(f"/v1/learners/{learner}/forecast").json()
+    page.goto(school.link("learner", learner))
+
+    streak = page.locator("[data-field=streak]")
+    assert int(streak.get_attribute("data-value")) == view["recognition"]["streak"]
+    assert _digits(streak.inner_text()) == str(view["recognition"]["streak"])
+    shown_rank = page.locator("[data-field=rank]")
+    assert int(shown_rank.get_attribute("data-value")) == rank["rank"]
+    eta = page.locator("[data-field=eta]")
+    if forecast.get("median_date"):
+        assert eta.get_attribute("data-median") == forecast["median_date"]
+    receipts = page.locator("[data-kind]")
+    assert 0 < receipts.count() <= 10
+
+
+def test_language_follows_the_switch_and_the_browser(
+    school: School, browser: Any, page: Any, shots: Path
+) -> None:
+    learner = school.learners[0]
+    page.goto(school.link("learner", learner))
+    english = page.locator("main").inner_text()
+    page.locator('nav.langs a[hreflang="zh-CN"]').click()
+    page.wait_for_load_state("load")
+
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    chinese = page.locator("main").inner_text()
+    assert re.search(r"[\u4e00-\u9fff]", chinese)
+    assert "Units completed" in english and "Units completed" not in chinese
+    # The same numbers in either language.
+    xp = page.locator("[data-field=xp]").get_attribute("data-value")
+    assert int(xp) == school.api.get(f"/v1/learners/{learner}").json()["xp"]
+    page.screenshot(path=str(shots / "learner-zh-CN.png"), full_page=True)
+
+    context = browser.new_context(locale="zh-CN")
+    try:
+        tab = context.new_page()
+        tab.goto(school.link("dashboard"))
+        assert tab.locator("html").get_attribute("lang") == "zh-CN"
+        assert "School dashboard" not in tab.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def _tiles(page: Any) -> dict[str, tuple[str, int]]:
+    tiles = page.locator(".tiles [data-metric]")
+    return {
+        tiles.nth(i).get_attribute("data-metric"): (
+            tiles.nth(i).get_attribute("data-value"),
+            int(tiles.nth(i).get_attribute("data-n")),
+        )
+        for i in range(tiles.count())
+    }
+
+
+def test_dashboard_shows_the_apis_figures_and_draws_every_chart(
+    school: School, page: Any, shots: Path
+) -> None:
+    metrics = school.api.get("/v1/metrics").json()
+    page.goto(school.link("dashboard"))
+    page.wait_for_selector("body[data-ready]", state="attached")
+
+    overall = metrics["overall"]
+    tiles = _tiles(page)
+    for name in (*RATES, "interactions_per_class", "level_up_weeks"):
+        value, n = tiles[name]
+        assert _close(value, overall[name]["value"]), name
+        assert n == overall[name]["n"], name
+    assert float(tiles["active"][0]) == overall["active"]
+    completion = page.locator('.tiles [data-metric="completion"] .tile-value')
+    assert _shows(completion.inner_text(), overall["completion"]["value"] * 100)
+    levels = page.locator('[data-table="levels"] tbody tr')
+    assert levels.count() == len(metrics["levels"])
+    for i, row in enumerate(metrics["levels"]):
+        cells = levels.nth(i)
+        assert cells.get_attribute("data-key") == row["level"]
+        current = cells.locator('[data-metric="current"]').get_attribute("data-value")
+        assert float(current) == row["current"]
+    # Each chart is drawn (SVG) and described for screen readers.
+    charts = page.locator("[data-chart]")
+    assert charts.count() >= 5
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        assert chart.locator("svg").count() >= 1
+        assert chart.get_attribute("aria-label")
+    page.screenshot(path=str(shots / "dashboard-en.png"), full_page=True)
+    page.goto(page.url + "&lang=zh-CN")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    assert _tiles(page) == tiles
+    page.screenshot(path=str(shots / "dashboard-zh-CN.png"), full_page=True)
+
+
+def test_dashboard_experiment_shows_the_apis_arms_and_intervals(
+    school: School, page: Any
+) -> None:
+    metrics = school.api.get("/v1/metrics").json()
+    (experiment,) = metrics["experiments"]
+    page.goto(school.link("dashboard"))
+
+    table = page.locator(f'[data-experiment="{experiment["id"]}"]')
+    for arm, size in experiment["sizes"]:
+        assert int(table.locator(f'[data-arm="{arm}"]').get_attribute("data-n")) == size
+    for variant, comparisons in experiment["comparisons"]:
+        for c in comparisons:
+            row = table.locator(
+                f'[data-variant="{variant}"][data-metric="{c["metric"]}"]'
+            )
+            assert row.get_attribute("data-enough") == str(c["enough"]).lower()
+            assert _close(row.get_attribute("data-low") or "", c["low"])
+            assert _close(row.get_attribute("data-high") or "", c["high"])
+            if not c["enough"]:
+                assert "Not enough data" in row.inner_text()
+
+
+def test_dashboard_filter_form_matches_the_filtered_api(
+    school: School, page: Any
+) -> None:
+    page.goto(school.link("dashboard"))
+    page.select_option('select[name="class"]', "class-02")
+    page.locator('form.filters button[type="submit"]').click()
+    page.wait_for_selector("body[data-ready]", state="attached")
+
+    assert "class=class-02" in page.url and "t=" in page.url
+    metrics = school.api.get("/v1/metrics", params={"class": "class-02"}).json()
+    tiles = _tiles(page)
+    assert tiles["completion"][1] == metrics["overall"]["completion"]["n"]
+    assert float(tiles["active"][0]) == metrics["overall"]["active"]
+    everyone = school.api.get("/v1/metrics").json()["overall"]
+    assert metrics["overall"]["learners"] < everyone["learners"]
+
+
+def test_dashboard_csv_export_is_the_apis_csv(school: School, page: Any) -> None:
+    page.goto(school.link("dashboard"))
+    with page.expect_download() as download:
+        page.locator('[data-csv="levels"]').click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+
+    api = school.api.get("/v1/metrics/levels.csv")
+    assert api.status_code == 200
+    assert text == api.text
+    assert text.splitlines()[0].startswith("level")

@@ -1,0 +1,310 @@
+"""The operator dashboard: figures, charts with tables, filters, experiments, CSV."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from levelwise import bootstrap
+from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.app.metric_ports import MetricError
+from levelwise.app.metrics import (
+    Comparison,
+    Dashboard,
+    ExperimentView,
+    Figure,
+    LevelRow,
+    MetricFilter,
+    MetricRow,
+)
+from levelwise.app.services import Levelwise
+from levelwise.errors import ProgramNotFoundError, StoreError
+from tests.metrics_support import metrics_engine, scenario
+from tests.web.conftest import token
+from tests.web.pagehtml import find, one, visible_text
+
+pytestmark = pytest.mark.anyio
+DASH = token(page="dashboard", learner="")
+
+
+def fig(value, num=0.0, den=0.0, n=0) -> Figure:
+    return Figure(value, num, den, n)
+
+
+def row(key: str, completion: float | None = 0.8, active: int = 3) -> MetricRow:
+    return MetricRow(
+        key=key,
+        learners=4,
+        active=active,
+        completion=fig(completion, 4, 5, 5),
+        renewal=fig(0.5, 1, 2, 2),
+        interactions_per_class=fig(1.25, 5, 4, 4),
+        level_up_weeks=fig(2.5, 2.5, 3, 3),
+        level_ups=3,
+    )
+
+
+COMPARISONS = (
+    Comparison(
+        "completion",
+        fig(0.6, 12, 20, 20),
+        fig(0.75, 18, 24, 24),
+        0.15,
+        -0.05,
+        0.33,
+        True,
+        "",
+    ),
+    Comparison(
+        "level_up_weeks",
+        fig(3.0, n=4),
+        fig(2.0, n=3),
+        None,
+        None,
+        None,
+        False,
+        "fewer than 10 level-ups in B",
+    ),
+)
+BOARD = Dashboard(
+    tenant="s",
+    as_of=date(2026, 1, 31),
+    filter=MetricFilter(),
+    cohorts=("2025-12", "2026-01"),
+    classes=("blue", "red"),
+    overall=row("all"),
+    by_cohort=(row("2025-12"), row("2026-01", completion=None)),
+    by_class=(row("blue"), row("red")),
+    by_week=(row("2026-01-05", active=2), row("2026-01-12", active=4)),
+    levels=(
+        LevelRow("starter", "Starter", 3, 4, (("xp >= 100", 2), ("units", 1))),
+        LevelRow("a1", "Breakthrough", 1, 1, ()),
+    ),
+    experiments=(
+        ExperimentView(
+            "coach", "A coach call", "A", (("A", 20), ("B", 24)), (("B", COMPARISONS),)
+        ),
+    ),
+)
+
+
+class FakeMetrics:
+    """The metrics service, answering with a fixed dashboard and recording filters."""
+
+    def __init__(self, board: Dashboard = BOARD, error: Exception | None = None):
+        self.board = board
+        self.error = error
+        self.filters: list[MetricFilter] = []
+
+    def dashboard(self, tenant, filter):
+        self.filters.append(filter)
+        if self.error is not None:
+            raise self.error
+        assert tenant == "s"
+        return replace(self.board, filter=filter)
+
+    def csv(self, tenant, filter, table):
+        self.filters.append(filter)
+        if self.error is not None:
+            raise self.error
+        return f"key,learners\r\n{table},4\r\n"
+
+
+@pytest.fixture
+def metrics(engine: Levelwise) -> FakeMetrics:
+    fake = FakeMetrics()
+    engine.metrics = fake  # type: ignore[assignment]
+    return fake
+
+
+async def dashboard(client, **params) -> str:
+    r = await client.get("/pages/dashboard", params={"t": DASH, **params})
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+async def test_headline_figures_show_values_and_sample_sizes(client, metrics):
+    html = await dashboard(client)
+
+    tiles = {t.attrs["data-metric"]: t for t in find(html, class_="card tile")}
+    assert set(tiles) == {
+        "completion",
+        "renewal",
+        "interactions_per_class",
+        "level_up_weeks",
+        "active",
+    }
+    assert tiles["completion"].attrs["data-value"] == "0.8"
+    assert tiles["completion"].attrs["data-n"] == "5"
+    assert "80%" in tiles["completion"].text
+    assert "n = 5" in tiles["completion"].text
+    assert "1.2" in tiles["interactions_per_class"].text
+    assert tiles["active"].attrs["data-value"] == "3.0"
+    assert tiles["active"].attrs["data-n"] == "4"
+
+
+async def test_chart_data_matches_the_tables(client, metrics):
+    html = await dashboard(client)
+    script = html.split('id="chart-data">')[1].split("</script>")[0]
+    charts = {c["id"]: c for c in json.loads(script)["charts"]}
+
+    assert set(charts) == {
+        "weekly-rates",
+        "weekly-activity",
+        "cohorts",
+        "classes",
+        "levels",
+        "funnel",
+        "stuck",
+    }
+    rates = charts["weekly-rates"]
+    assert rates["categories"] == ["2026-01-05", "2026-01-12"]
+    assert rates["series"][0]["data"] == [80.0, 80.0]
+    assert rates["series"][0]["symbol"] != rates["series"][1]["symbol"]
+    assert charts["weekly-activity"]["series"][0]["data"] == [2.0, 4.0]
+    assert charts["cohorts"]["series"][0]["data"] == [80.0, None]
+    assert charts["funnel"]["series"][0]["data"] == [4.0, 1.0]
+    assert charts["stuck"]["categories"] == ["Starter · xp >= 100", "Starter · units"]
+    for chart_id in charts:
+        assert one(html, data_chart=chart_id).attrs["role"] == "img"
+    weeks = find(html, data_table="weekly-activity")[0]
+    assert weeks.tag == "table"
+    cells = find(html, data_metric="active", data_value="4")
+    assert cells and cells[0].text == "4"
+    assert [c.text for c in find(html, data_metric="stuck")] == ["2", "1"]
+
+
+async def test_charts_are_drawn_by_our_script_and_the_vendored_echarts(client, metrics):
+    html = await dashboard(client)
+
+    assert '<script src="/pages/static/vendor/echarts/echarts.min.js">' in html
+    assert '<script src="/pages/static/dashboard.js">' in html
+    assert "http://" not in html.split("<body")[1].replace("http://www.w3.org", "")
+
+
+async def test_filters_reach_the_service_and_stay_in_the_form(client, metrics):
+    html = await dashboard(
+        client,
+        cohort="2026-01",
+        **{"class": "red"},
+        start="2026-01-01",
+        end="2026-01-31",
+    )
+
+    assert metrics.filters[-1] == MetricFilter(
+        "2026-01", "red", date(2026, 1, 1), date(2026, 1, 31)
+    )
+    assert one(html, name="t").attrs["value"] == DASH
+    assert 'value="2026-01" selected' in html
+    assert 'value="red" selected' in html
+    assert one(html, name="start").attrs["value"] == "2026-01-01"
+    link = one(html, data_csv="weeks").attrs["href"]
+    assert link.startswith(f"/pages/dashboard/weeks.csv?t={DASH}&cohort=2026-01")
+    assert "class=red" in link and "start=2026-01-01" in link
+
+
+async def test_unreadable_dates_are_left_out(client, metrics):
+    await dashboard(client, start="soon", end="", cohort="")
+
+    assert metrics.filters[-1] == MetricFilter()
+
+
+async def test_experiments_show_differences_intervals_and_missing_data(client, metrics):
+    html = await dashboard(client)
+
+    enough = one(html, data_variant="B", data_metric="completion")
+    assert enough.attrs["data-enough"] == "true"
+    assert enough.attrs["data-difference"] == "0.15"
+    assert "+15 pp" in enough.text
+    assert "[−5 pp, 33 pp]" in enough.text
+    assert "n = 20" in enough.text and "n = 24" in enough.text
+    short = one(html, data_variant="B", data_metric="level_up_weeks")
+    assert short.attrs["data-enough"] == "false"
+    assert "Not enough data: fewer than 10 level-ups in B" in short.text
+    assert one(html, data_arm="B").attrs["data-n"] == "24"
+
+
+async def test_the_chinese_dashboard_is_translated(client, metrics):
+    html = await dashboard(client, lang="zh-CN")
+    text = visible_text(html)
+
+    assert '<html lang="zh-CN">' in html
+    assert "完课率" in text and "数据不足" in text
+    for english in ("Completion rate", "Not enough data", "Download as CSV", "Apply"):
+        assert english not in text
+
+
+async def test_csv_exports_keep_the_filters(client, metrics):
+    r = await client.get(
+        "/pages/dashboard/levels.csv", params={"t": DASH, "class": "red"}
+    )
+
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="levels.csv"' in r.headers["content-disposition"]
+    assert r.text == "key,learners\r\nlevels,4\r\n"
+    assert metrics.filters[-1] == MetricFilter(klass="red")
+
+
+async def test_an_unknown_csv_table_is_not_found(client, metrics):
+    r = await client.get("/pages/dashboard/secrets.csv", params={"t": DASH})
+
+    assert r.status_code in (404, 422)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [(MetricError("end before start"), 400), (StoreError("down"), 503)],
+    ids=["filter", "store"],
+)
+async def test_service_errors_are_pages(client, engine, error, status):
+    engine.metrics = FakeMetrics(error=error)
+
+    page = await client.get("/pages/dashboard", params={"t": DASH})
+    csv = await client.get("/pages/dashboard/weeks.csv", params={"t": DASH})
+
+    assert page.status_code == csv.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    assert f'data-status="{status}"' in page.text
+
+
+async def test_no_program_is_a_page(client, engine):
+    engine.metrics = FakeMetrics(error=ProgramNotFoundError("none"))
+
+    page = await client.get("/pages/dashboard", params={"t": DASH})
+    csv = await client.get("/pages/dashboard/weeks.csv", params={"t": DASH})
+
+    assert page.status_code == csv.status_code == 409
+
+
+async def test_the_real_metrics_service_renders(app, client, engine):
+    real = metrics_engine(InMemoryEventLog(), "s")
+    real.ingest("s", scenario())
+    engine.metrics = real.metrics
+    app.state.engine = real
+
+    later = token(page="dashboard", learner="", hours=24 * 120)
+    r = await client.get("/pages/dashboard", params={"t": later})
+    csv = await client.get("/pages/dashboard/cohorts.csv", params={"t": later})
+
+    assert r.status_code == 200, r.text
+    html = r.text
+    overall = real.metrics.dashboard("s", MetricFilter()).overall
+    tile = one(html, data_metric="completion", class_="card tile")
+    assert tile.attrs["data-n"] == str(overall.completion.n)
+    assert csv.status_code == 200
+    assert csv.text.splitlines()[0]
+
+
+def test_the_servers_engine_has_metrics():
+    engine = bootstrap.with_metrics(Levelwise(InMemoryEventLog(), FakeClock()))
+
+    assert engine.metrics.store is not None
+
+
+class FakeClock:
+    def now_iso(self) -> str:
+        return "2026-01-07T00:00:00+00:00"
