@@ -10,7 +10,7 @@ import pytest
 from levelwise.adapters.memory import InMemoryEventLog
 from levelwise.app.experiments import Experiment, Variant
 from levelwise.app.metric_ports import MetricError
-from levelwise.app.metrics import Figure, MetricFilter
+from levelwise.app.metrics import Figure, MetricFilter, Shortfall
 from levelwise.app.services import Levelwise
 from levelwise.errors import StoreError
 from tests.conftest import FixedClock as OtherClock
@@ -219,6 +219,8 @@ def test_experiments_are_compared_per_variant(lw):
     assert by["completion"].reason == "fewer than 20 learners with live classes in A"
     assert by["level_up_weeks"].reason == "no level-ups in B"
     assert by["renewal"].reason == "fewer than 20 due learners in A"
+    assert by["renewal"].shortfall == Shortfall("due learners", "A", 20)
+    assert by["level_up_weeks"].shortfall == Shortfall("level-ups", "B", 0)
     csv_rows = lw.metrics.csv("s", MetricFilter(end=END), "experiments").splitlines()
     assert csv_rows[1].startswith("club,B,completion,1.0,2,0.0,1,-1.0,,,False,")
     assert lw.metrics.experiments("s") == [experiment]

@@ -19,6 +19,7 @@ from levelwise.app.metrics import (
     LevelRow,
     MetricFilter,
     MetricRow,
+    Shortfall,
 )
 from levelwise.app.services import Levelwise
 from levelwise.errors import ProgramNotFoundError, StoreError
@@ -67,6 +68,7 @@ COMPARISONS = (
         None,
         False,
         "fewer than 10 level-ups in B",
+        Shortfall("level-ups", "B", 10),
     ),
 )
 BOARD = Dashboard(
@@ -233,6 +235,8 @@ async def test_the_chinese_dashboard_is_translated(client, metrics):
 
     assert '<html lang="zh-CN">' in html
     assert "完课率" in text and "数据不足" in text
+    short = one(html, data_variant="B", data_metric="level_up_weeks")
+    assert "B 组的升级记录少于 10" in short.text
     for english in ("Completion rate", "Not enough data", "Download as CSV", "Apply"):
         assert english not in text
 

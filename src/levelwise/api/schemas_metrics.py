@@ -50,6 +50,14 @@ class LevelRowPublic(_FromData):
     stuck: list[tuple[str, int]]
 
 
+class ShortfallPublic(_FromData):
+    """Why a comparison has no interval: which group lacks what (least 0: none)."""
+
+    what: str
+    group: str
+    least: int
+
+
 class ComparisonPublic(_FromData):
     """A variant against the control on one metric, with a 95 % interval."""
 
@@ -61,6 +69,7 @@ class ComparisonPublic(_FromData):
     high: float | None
     enough: bool
     reason: str
+    shortfall: ShortfallPublic | None = None
 
 
 class ExperimentViewPublic(_FromData):

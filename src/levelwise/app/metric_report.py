@@ -28,6 +28,7 @@ from levelwise.app.metric_views import (
     Figure,
     LevelRow,
     MetricRow,
+    Shortfall,
 )
 from levelwise.domain.program import Program
 
@@ -234,29 +235,41 @@ def _mean_figure(values: Sequence[float]) -> Figure:
     )
 
 
-def _thin(sizes: tuple[int, int], names: tuple[str, str], least: int, what: str) -> str:
+def _thin(
+    sizes: tuple[int, int], names: tuple[str, str], least: int, what: str
+) -> Shortfall | None:
     pairs = list(zip(sizes, names, strict=True))
     for n, name in pairs:
         if n == 0:
-            return f"no {what} in {name}"
+            return Shortfall(what, name)
     for n, name in pairs:
         if n < least:
-            return f"fewer than {least} {what} in {name}"
-    return ""
+            return Shortfall(what, name, least)
+    return None
+
+
+def reason_text(shortfall: Shortfall) -> str:
+    """The shortfall in English, e.g. ``fewer than 20 due learners in B``."""
+    if shortfall.least == 0:
+        return f"no {shortfall.what} in {shortfall.group}"
+    return f"fewer than {shortfall.least} {shortfall.what} in {shortfall.group}"
 
 
 def _compare(
     metric: str,
     control: Figure,
     variant: Figure,
-    reason: str,
+    short: Shortfall | None,
     interval: tuple[float, float, float] | None,
 ) -> Comparison:
     diff = None
     if control.value is not None and variant.value is not None:
         diff = variant.value - control.value
-    if reason or interval is None:
-        return Comparison(metric, control, variant, diff, None, None, False, reason)
+    if short is not None or interval is None:
+        reason = reason_text(short) if short is not None else ""
+        return Comparison(
+            metric, control, variant, diff, None, None, False, reason, short
+        )
     d, low, high = interval
     return Comparison(metric, control, variant, d, low, high, True, "")
 
@@ -264,7 +277,7 @@ def _compare(
 def compare(a: _Group, b: _Group, names: tuple[str, str]) -> tuple[Comparison, ...]:
     """The four comparisons of variant ``b`` against control ``a``."""
     out = []
-    reason = _thin(
+    short = _thin(
         (len(a.completion), len(b.completion)),
         names,
         MIN_LEARNERS,
@@ -279,29 +292,29 @@ def compare(a: _Group, b: _Group, names: tuple[str, str]) -> tuple[Comparison, .
                 metric,
                 _mean_figure(xa),
                 _mean_figure(xb),
-                reason,
-                None if reason else welch(xa, xb),
+                short,
+                None if short else welch(xa, xb),
             )
         )
-    reason = _thin((a.due, b.due), names, MIN_LEARNERS, "due learners")
+    short = _thin((a.due, b.due), names, MIN_LEARNERS, "due learners")
     out.insert(
         1,
         _compare(
             "renewal",
             ratio(a.renewed, a.due, a.due),
             ratio(b.renewed, b.due, b.due),
-            reason,
-            None if reason else newcombe(a.renewed, a.due, b.renewed, b.due),
+            short,
+            None if short else newcombe(a.renewed, a.due, b.renewed, b.due),
         ),
     )
-    reason = _thin((len(a.weeks), len(b.weeks)), names, MIN_LEVEL_UPS, "level-ups")
+    short = _thin((len(a.weeks), len(b.weeks)), names, MIN_LEVEL_UPS, "level-ups")
     out.append(
         _compare(
             "level_up_weeks",
             median_figure(a.weeks),
             median_figure(b.weeks),
-            reason,
-            None if reason else bootstrap_median_difference(a.weeks, b.weeks),
+            short,
+            None if short else bootstrap_median_difference(a.weeks, b.weeks),
         )
     )
     return tuple(out)

@@ -99,6 +99,21 @@ class LevelRow:
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """Why a comparison has no interval, in parts a page can translate.
+
+    Attributes:
+        what: ``learners with live classes``, ``due learners`` or ``level-ups``.
+        group: The variant short of data.
+        least: How many it needs (0: it has none at all).
+    """
+
+    what: str
+    group: str
+    least: int = 0
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A variant against the control on one metric.
 
@@ -112,6 +127,7 @@ class Comparison:
         high: Upper end of it.
         enough: Whether both groups have enough data for the interval.
         reason: Why not, e.g. ``fewer than 20 learners in B``.
+        shortfall: The same reason in parts (None when there is enough).
     """
 
     metric: str
@@ -122,6 +138,7 @@ class Comparison:
     high: float | None
     enough: bool
     reason: str
+    shortfall: Shortfall | None = None
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from levelwise.app.metric_views import (
     LevelRow,
     MetricFilter,
     MetricRow,
+    Shortfall,
 )
 from levelwise.app.ports import Clock, EventLog, LogSession
 from levelwise.app.projection import state_of
@@ -70,6 +71,7 @@ __all__ = [
     "MetricFilter",
     "MetricRow",
     "Metrics",
+    "Shortfall",
     "TABLES",
 ]
 

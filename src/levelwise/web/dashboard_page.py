@@ -114,6 +114,31 @@ def format_difference(comparison: Comparison, lang: Lang) -> tuple[str, str]:
     return show(comparison.difference, sign=True), interval
 
 
+SHORT_OF = {
+    "learners with live classes": N_("learners with live classes"),
+    "due learners": N_("learners due to renew"),
+    "level-ups": N_("level-ups"),
+}
+
+
+def shortfall_text(comparison: Comparison, lang: Lang) -> str:
+    """Why a comparison has no interval, in ``lang`` ("" when it has one)."""
+    short = comparison.shortfall
+    if short is None:
+        return comparison.reason
+    what = lang.gettext(SHORT_OF[short.what]) if short.what in SHORT_OF else short.what
+    if short.least == 0:
+        return lang.gettext("no %(what)s in %(group)s") % {
+            "what": what,
+            "group": short.group,
+        }
+    return lang.gettext("fewer than %(least)s %(what)s in %(group)s") % {
+        "least": lang.number(short.least),
+        "what": what,
+        "group": short.group,
+    }
+
+
 def helpers(lang: Lang) -> dict[str, Callable[..., Any]]:
     """Formatting functions the dashboard template calls, bound to ``lang``."""
 
@@ -124,6 +149,7 @@ def helpers(lang: Lang) -> dict[str, Callable[..., Any]]:
         "fig": lambda metric, figure: format_figure(metric, figure, lang),
         "difference": lambda comparison: format_difference(comparison, lang),
         "metric_name": metric_name,
+        "shortfall": lambda comparison: shortfall_text(comparison, lang),
         "table_name": lambda table: lang.gettext(TABLE_NAMES[table]),
     }
 
