@@ -1,6 +1,8 @@
 """Ingest benchmark: the service against a raw bulk insert of the same rows.
 
-Run: ``make bench`` (or ``python benchmarks/ingest.py --learners 600``).
+Run: ``make bench`` (or ``python benchmarks/ingest.py --learners 600``). Point
+``--pg-url`` at a fresh database of its own: figures taken on a database that
+other runs have filled (and left without statistics) are not comparable.
 
 For SQLite (and PostgreSQL when reachable) it measures, in one run:
 
@@ -205,6 +207,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=600)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--pg-url",
+        default=PG_URL,
+        help="PostgreSQL URL; measure on a fresh database (default: %(default)s)",
+    )
     args = parser.parse_args()
     events, singles = make_events(args.learners, 2000)
     # The generated events stay in memory for the whole run; a service does
@@ -220,11 +228,12 @@ def main() -> None:
         f"pure fold per event: p50 {pct(folds, 0.5):.1f} µs, "
         f"p99 {pct(folds, 0.99):.1f} µs, mean {statistics.fmean(folds):.1f} µs"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        bench("SQLite (WAL, file)", f"sqlite:///{tmp}/bench.db", events, singles)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench("SQLite (WAL, file)", f"sqlite:///{tmp}/bench.db", events, singles)
     if not args.no_postgres:
         try:
-            bench("PostgreSQL", PG_URL, events, singles)
+            bench("PostgreSQL", args.pg_url, events, singles)
         except Exception as exc:  # report and go on
             print(f"\n== PostgreSQL skipped: {type(exc).__name__}: {exc}")
 

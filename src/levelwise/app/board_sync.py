@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from levelwise.app.boards import (
     XP_PREFIX,
@@ -24,7 +25,8 @@ from levelwise.app.boards import (
     windows_of,
 )
 from levelwise.app.ports import LogSession, Snapshot, StoredEvent
-from levelwise.app.projection import loads, state_of
+from levelwise.app.projection import loads
+from levelwise.domain.state import Profile
 
 PROFILE_EVENT = "profile.updated"
 """The event type that can change a learner's scopes or opt-out."""
@@ -173,18 +175,22 @@ def plan_learner(
     snap = (snaps if snaps is not None else s.snapshots([learner])).get(learner)
     if snap is None:
         return
-    state = state_of(snap)
-    profile = state.profile
+    # Only the profile and the board totals are read: parse the stored state,
+    # not the whole ``LearnerState`` (``codec.state_to_dict`` writes both only
+    # when set; absent, they are the defaults).
+    state = loads(snap.state)
+    profile = Profile(**state.get("profile", {}))
+    clean: dict[str, list[Any]] = state.get("clean", {})
     public = profile.public_boards
     scopes = scopes_of(profile.cohort, profile.team) if public else []
-    if fast is not None and _kept(state.clean, fast):
+    if fast is not None and _kept(clean, fast):
         # The fold keeps the totals of the learner's latest weeks and months
         # (``state.clean``): when the new events fall in those (or in newer
         # windows without awards), nothing is re-read from the log.
         windows = set(fast)
         entries = {
             w: Entry(learner, xp, at)
-            for w, (xp, at) in state.clean.items()
+            for w, (xp, at) in clean.items()
             if w in windows and xp > 0
         }
     else:
@@ -203,7 +209,7 @@ def plan_learner(
         plan.retains.append((learner, frozenset(keep)))
 
 
-def _kept(clean: Mapping[str, tuple[int, str]], windows: Iterable[str]) -> bool:
+def _kept(clean: Mapping[str, object], windows: Iterable[str]) -> bool:
     """Whether ``clean`` has the total of every window (absent = no awards)."""
     for window in windows:
         kind = window.partition(":")[0]

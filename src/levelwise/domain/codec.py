@@ -217,24 +217,7 @@ def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
         "at": outcome.at,
     }
     if isinstance(outcome, XpAwarded):
-        r = outcome.receipt
-        data["xp"] = outcome.xp
-        data["total"] = outcome.total
-        data["receipt"] = {
-            "rule": r.rule,
-            "formula": r.formula,
-            "inputs": dict(r.inputs),
-            "base": r.base,
-            "factor": r.factor,
-            "repeat": r.repeat,
-            "daily_cap": r.daily_cap,
-            "earned_today": r.earned_today,
-            "capped": r.capped,
-            "xp": r.xp,
-            "text": r.text,
-        }
-        if outcome.flags:  # written only when flagged, as bodies were before
-            data["flags"] = list(outcome.flags)
+        _xp_fields(outcome, data, text=True)
     elif isinstance(outcome, _PLAIN_TYPES):
         fields = outcome.__dict__
         data.update({k: v for k, v in fields.items() if k not in data})
@@ -256,6 +239,30 @@ def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
         data["previous"] = outcome.previous
         data["gates"] = _gates(outcome.gates)
     return data
+
+
+def _xp_fields(outcome: XpAwarded, data: dict[str, Any], *, text: bool) -> None:
+    """Add an award's fields to ``data``; the receipt's text only if ``text``."""
+    r = outcome.receipt
+    data["xp"] = outcome.xp
+    data["total"] = outcome.total
+    receipt = {
+        "rule": r.rule,
+        "formula": r.formula,
+        "inputs": dict(r.inputs),
+        "base": r.base,
+        "factor": r.factor,
+        "repeat": r.repeat,
+        "daily_cap": r.daily_cap,
+        "earned_today": r.earned_today,
+        "capped": r.capped,
+        "xp": r.xp,
+    }
+    if text:
+        receipt["text"] = r.text
+    data["receipt"] = receipt
+    if outcome.flags:  # written only when flagged, as bodies were before
+        data["flags"] = list(outcome.flags)
 
 
 def outcome_from_dict(data: dict[str, Any]) -> Outcome:
@@ -289,11 +296,13 @@ def outcome_body(outcome: Outcome) -> dict[str, Any]:
     The envelope (:data:`ENVELOPE`) lives in the store's columns and a receipt's
     text follows from its other fields, so neither is stored twice.
     """
+    if isinstance(outcome, XpAwarded):  # the common case, built directly
+        data: dict[str, Any] = {}
+        _xp_fields(outcome, data, text=False)
+        return data
     data = outcome_to_dict(outcome)
     for key in ENVELOPE:
         del data[key]
-    if "receipt" in data:
-        del data["receipt"]["text"]
     return data
 
 

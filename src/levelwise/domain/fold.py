@@ -7,7 +7,8 @@ always give the same state and the same outcomes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from functools import singledispatch
 from types import MappingProxyType
@@ -45,18 +46,17 @@ from levelwise.domain.outcomes import (
     LevelReached,
     Outcome,
     PkScored,
-    Receipt,
     UnitCompleted,
-    XpAwarded,
 )
 from levelwise.domain.placed import placed_level, placed_priors
-from levelwise.domain.program import Program, XpRule
+from levelwise.domain.program import Program
 from levelwise.domain.state import (
     LearnerState,
     LevelStamp,
     PlacementRecord,
     evolve,
 )
+from levelwise.domain.xp import award_xp
 
 Changes = dict[str, Any]
 
@@ -102,8 +102,11 @@ def fold(
         )
     outcomes: list[Outcome] = []
     flags = recognition.flags_for(event, state, changes, program)
-    _track(event, state, changes, program, model, outcomes, at)
-    _award_xp(event, state, changes, program, outcomes, at, flags)
+    track = _TRACKS.get(type(event))
+    if track is None:
+        track = _TRACKS[type(event)] = _track.dispatch(type(event))
+    track(event, state, changes, program, model, outcomes, at)
+    award_xp(event, state, changes, program, outcomes, at, flags)
     recognition.clean_changes(event, state, changes, flags, at)
     day = recognition.study_day(
         event.occurred_at, state.profile.timezone, program.recognition.day_start
@@ -119,9 +122,9 @@ def fold(
     ):
         new = _settle_level(new, event, program, model, outcomes, at)
     if program.badges or program.titles:
-        changed = frozenset(changes)
+        changed: AbstractSet[str] = changes.keys()
         if new.level != state.level or moved:
-            changed |= {"level", "badges"}
+            changed = changed | {"level", "badges"}
         new = recognition.settle_badges_and_title(
             new,
             changed,
@@ -158,6 +161,10 @@ def fold_all(
         state, produced = fold(state, event, program, model)
         outcomes.extend(produced)
     return state, outcomes
+
+
+_TRACKS: dict[type[Event], Callable[..., None]] = {}
+"""``_track``'s implementation per event class (its dispatch, looked up once)."""
 
 
 @singledispatch
@@ -367,81 +374,6 @@ def _evidence(
             )
     changes["mastery"] = MappingProxyType(mastery)
     changes["abilities"] = MappingProxyType(abilities)
-
-
-def _award_xp(
-    event: Event,
-    state: LearnerState,
-    changes: Changes,
-    program: Program,
-    outcomes: list[Outcome],
-    at: str,
-    flags: tuple[str, ...] = (),
-) -> None:
-    rules = program.rules_by_type.get(event.TYPE)
-    if not rules:
-        return
-    env = event.fields_for_rules()
-    unit = program.unit_by_id.get(event.unit) if event.unit else None
-    env["unit_kind"] = unit.kind if unit else ""
-    env["unit_minutes"] = unit.minutes if unit else 0.0
-    xp = state.xp
-    today: dict[str, int] = dict(changes.get("xp_today", state.xp_today))
-    repeats: dict[str, int] | None = None
-    awarded = False
-    for rule in rules:
-        if rule.when is not None and not rule.when.evaluate(env):
-            continue
-        repeat = 0
-        if event.unit is not None and rule.repeat_decay != 1.0:
-            if repeats is None:
-                repeats = dict(state.repeats)
-            key = f"{rule.id}|{event.unit}"
-            repeat = repeats.get(key, 0)
-            repeats[key] = repeat + 1
-        receipt = _receipt(rule, env, repeat, today)
-        if receipt is None:
-            continue
-        xp += receipt.xp
-        awarded = True
-        today[rule.id] = receipt.earned_today + receipt.xp
-        outcomes.append(
-            XpAwarded(event.id, event.learner, at, receipt.xp, xp, receipt, flags)
-        )
-    if xp != state.xp:
-        changes["xp"] = xp
-    if awarded:
-        changes["xp_today"] = MappingProxyType(today)
-    if repeats is not None:
-        changes["repeats"] = MappingProxyType(repeats)
-
-
-def _receipt(
-    rule: XpRule, env: dict[str, object], repeat: int, today: dict[str, int]
-) -> Receipt | None:
-    value = rule.xp.evaluate(env)
-    base = float(value) if isinstance(value, int | float) else 0.0
-    factor = max(rule.repeat_floor, rule.repeat_decay**repeat) if repeat else 1.0
-    amount = max(0, round(base * factor))
-    earned = today.get(rule.id, 0)
-    capped = rule.daily_cap is not None and earned + amount > rule.daily_cap
-    if capped:
-        amount = max(0, (rule.daily_cap or 0) - earned)
-    elif amount == 0:
-        return None
-    inputs = tuple(sorted((k, env[k]) for k in rule.xp.names if k in env))
-    return Receipt(
-        rule=rule.id,
-        formula=rule.xp.source,
-        inputs=inputs,
-        base=round(base, 6),
-        factor=round(factor, 6),
-        repeat=repeat,
-        daily_cap=rule.daily_cap,
-        earned_today=earned,
-        capped=capped,
-        xp=amount,
-    )
 
 
 def _settle_level(

@@ -119,12 +119,31 @@ def gate_env(
 
 def gate_variable(state: LearnerState, name: str, prior: Prior) -> object:
     """The value of one gate variable for ``state``."""
+    read = _READERS.get(name)
+    if read is None:
+        read = _READERS[name] = _reader(name)
+    return read(state, prior)
+
+
+_Reader = Callable[[LearnerState, Prior], object]
+_READERS: dict[str, _Reader] = {}
+"""How to read each gate variable, by name (built on first use)."""
+
+
+def _reader(name: str) -> _Reader:
     if name.startswith("dimension."):
-        return state.abilities.get(name[10:], (0.0, 0.0))[0]
+        dim = name[10:]
+        return lambda state, _: state.abilities.get(dim, (0.0, 0.0))[0]
     if name.startswith("mastery."):
-        m = state.mastery.get(name[8:])
-        return m.value if m is not None else prior(name[8:])
-    return STATE_VARIABLES[name][1](state)
+        kp = name[8:]
+
+        def mastery(state: LearnerState, prior: Prior) -> object:
+            m = state.mastery.get(kp)
+            return m.value if m is not None else prior(kp)
+
+        return mastery
+    getter = STATE_VARIABLES[name][1]
+    return lambda state, _: getter(state)
 
 
 def gates_hold(

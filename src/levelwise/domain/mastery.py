@@ -14,7 +14,7 @@ from levelwise.domain.program import (
     MasterySettings,
     Program,
 )
-from levelwise.domain.state import KpMastery
+from levelwise.domain.state import KpMastery, frozen
 
 Changed = dict[str, KpMastery]
 
@@ -126,7 +126,13 @@ class RunningMastery(PerPointMastery):
         n = a + b
         mean = a / n
         sd = math.sqrt(a * b / (n * n * (n + 1.0)))
-        return KpMastery(round(mean, 6), round(sd, 6), attempts, (wins, losses))
+        return frozen(
+            KpMastery,
+            value=round(mean, 6),
+            sd=round(sd, 6),
+            attempts=attempts,
+            params=(wins, losses),
+        )
 
     def initial(self, kp: str) -> KpMastery:  # noqa: ARG002 - same prior for all
         """The prior estimate (the same for every knowledge point)."""

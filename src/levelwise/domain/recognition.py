@@ -28,10 +28,11 @@ time zone is state, so a replay gives the same streaks, badges and titles.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from levelwise.domain.events import Event, ProfileUpdated, QuestionAnswered
@@ -52,6 +53,7 @@ NOT_STUDY = frozenset({"enrolment.started", "subscription.renewed", "profile.upd
 """Event types that are not study: they neither extend nor break a streak."""
 
 
+@lru_cache(maxsize=256)
 def zone(name: str | None) -> ZoneInfo | None:
     """The IANA zone ``name`` (None when absent or unknown)."""
     if not name:
@@ -66,8 +68,14 @@ def study_day(moment: datetime, tz: str | None, day_start: int) -> str:
     """The learner's study day of ``moment`` as ``YYYY-MM-DD`` (module notes)."""
     where = zone(tz)
     local = moment.astimezone(where) if where is not None else moment
-    naive = local.replace(tzinfo=None) - timedelta(hours=day_start)
-    return naive.date().isoformat()
+    # The local date shifted back by ``day_start`` hours: the time of day is
+    # ``hour + f`` with ``0 <= f < 1``, so the date moves by
+    # ``floor((hour + f - day_start) / 24) = (hour - day_start) // 24`` days.
+    shift = (local.hour - day_start) // 24
+    day = local.date()
+    if shift:
+        day += timedelta(days=shift)
+    return day.isoformat()
 
 
 @lru_cache(maxsize=4096)
@@ -242,16 +250,20 @@ def count_badges(
         return False
     earned = len(outcomes)
     env: dict[str, object] | None = None
-    holds = dict(state.badges)
+    holds: dict[str, BadgeHold] | None = None
     for badge in badges:
-        if not _open_on(badge, day):
+        if (badge.start is not None or badge.end is not None) and not _open_on(
+            badge, day
+        ):
             continue
         if badge.where is not None:
             if env is None:
                 env = event.fields_for_rules()
             if not badge.where.evaluate(env):
                 continue
-        hold = holds.get(badge.id, BadgeHold())
+        if holds is None:
+            holds = dict(state.badges)
+        hold = holds.get(badge.id, _NO_HOLD)
         count = hold.count + 1
         tier, times = hold.tier, hold.times
         while tier < len(badge.tiers) and count >= (badge.tiers[tier].count or 0):
@@ -265,8 +277,14 @@ def count_badges(
                 outcomes.append(_earned(event, at, badge, tier, times, count))
                 count = 0
         holds[badge.id] = BadgeHold(tier, times, count)
-    changes["badges"] = MappingProxyType(holds)
+    # The field counts as changed even when no badge counted the event (later
+    # checks read the set of changed fields); unchanged, it keeps its mapping.
+    changes["badges"] = state.badges if holds is None else MappingProxyType(holds)
     return len(outcomes) > earned
+
+
+_NO_HOLD = BadgeHold()
+"""The standing on a badge never earned nor counted (shared: it is frozen)."""
 
 
 def _earned(
@@ -289,7 +307,7 @@ def _open_on(badge: Badge, day: str) -> bool:
 
 def settle_badges_and_title(
     state: LearnerState,
-    changed: frozenset[str],
+    changed: AbstractSet[str],
     event: Event,
     program: Program,
     priors: Callable[[], Callable[[str], float]],
@@ -312,10 +330,10 @@ def settle_badges_and_title(
     """
     holds: dict[str, BadgeHold] | None = None
     prior: Callable[[str], float] | None = None
-    for badge, names in program.state_badges:
-        if fields_read(names).isdisjoint(changed) or not _open_on(badge, day):
+    for badge, names, fields in _state_badges(program):
+        if fields.isdisjoint(changed) or not _open_on(badge, day):
             continue
-        hold = (holds or state.badges).get(badge.id, BadgeHold())
+        hold = (holds or state.badges).get(badge.id, _NO_HOLD)
         tier = hold.tier
         while tier < len(badge.tiers):
             when = badge.tiers[tier].when
@@ -344,9 +362,29 @@ def settle_badges_and_title(
     if holds is not None:
         state = evolve(state, {"badges": MappingProxyType(holds)})
         changed = changed | {"level"}  # a tier moved: titles may unlock
-    if program.titles and not changed.isdisjoint({"level", "profile"}):
+    if program.titles and not changed.isdisjoint(_TITLE_FIELDS):
         state = _settle_title(state, event, program, outcomes, at)
     return state
+
+
+_TITLE_FIELDS = frozenset({"level", "profile"})
+"""What titles depend on (badge tiers move ``level`` in the changed fields)."""
+
+_StateBadge = tuple[Badge, frozenset[str], frozenset[str]]
+
+
+def _state_badges(program: Program) -> tuple[_StateBadge, ...]:
+    """The program's state badges with what they read, derived once per program.
+
+    Each is ``(badge, gate variables, state fields they read)``.
+    """
+    found = program.memo.get(_state_badges)
+    if found is None:
+        found = tuple(
+            (badge, names, fields_read(names)) for badge, names in program.state_badges
+        )
+        program.memo[_state_badges] = found
+    return cast("tuple[_StateBadge, ...]", found)
 
 
 def _shown(env: dict[str, object], names: frozenset[str]) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 def _empty() -> MappingProxyType[str, Any]:
@@ -180,3 +182,15 @@ def evolve(state: LearnerState, changes: dict[str, Any]) -> LearnerState:
     new.__dict__.update(state.__dict__)
     new.__dict__.update(changes)
     return new
+
+
+def frozen(cls: type[_T], **fields: object) -> _T:
+    """An instance of the plain frozen dataclass ``cls`` with every field given.
+
+    The same object as ``cls(**fields)`` when ``cls`` has no ``__post_init__``
+    and ``fields`` names every field, without the frozen ``__init__``'s
+    ``__setattr__`` per field, which the fold's path pays for every award.
+    """
+    made: _T = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made

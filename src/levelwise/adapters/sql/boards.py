@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, tuple_
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 
 from levelwise.adapters.sql.driver import (
@@ -33,6 +34,12 @@ _SCORE_OF_ONE = select(_c.neg_xp).where(
     _c.tenant == bindparam("t"), _c.board == bindparam("b"), _c.member == bindparam("m")
 )
 """One member's score, built once (single-event ingests run it per board)."""
+_OLD_SCORES = select(_c.board, _c.member, _c.neg_xp).where(
+    _c.tenant == bindparam("t"),
+    _c.board.in_(bindparam("bs", expanding=True)),
+    _c.member.in_(bindparam("ms", expanding=True)),
+)
+"""Members' scores on some boards, built once (every ingest runs it)."""
 _DROP_EMPTY = delete(board_scores).where(
     board_scores.c.tenant == bindparam("t"),
     board_scores.c.board == bindparam("b"),
@@ -45,9 +52,20 @@ _DROP_EMPTY = delete(board_scores).where(
 class _SqlBoards:
     """One tenant's boards over one connection (a ``BoardWriter``)."""
 
-    def __init__(self, connection: Connection, tenant: str) -> None:
+    def __init__(
+        self, connection: Connection, tenant: str, log: _SqlSession | None = None
+    ) -> None:
         self._conn = connection
         self._tenant = tenant
+        self._log = log  # the event log's session whose transaction this joins
+
+    def _write(self, statement: UpdateBase, rows: list[dict[str, Any]]) -> None:
+        """Write now, or with the log's deferred writes when joining it."""
+        if self._log is not None:
+            self._log.defer(statement, rows)
+            return
+        with store_errors():
+            self._conn.execute(statement, rows)
 
     def _on(self, board: str) -> ColumnElement[bool]:
         return (_c.tenant == self._tenant) & (_c.board == board)
@@ -200,8 +218,7 @@ class _SqlBoards:
         statement = upsert(
             self._conn.dialect.name, board_members, ("neg_xp", "reached")
         )
-        with store_errors():
-            self._conn.execute(statement, rows)
+        self._write(statement, rows)
         self._count_many(deltas)
 
     def _old_scores(
@@ -211,12 +228,8 @@ class _SqlBoards:
         found: dict[tuple[str, str], int] = {}
         with store_errors():
             for chunk in chunks(members):
-                query = select(_c.board, _c.member, _c.neg_xp).where(
-                    _c.tenant == self._tenant,
-                    _c.board.in_(list(sets)),
-                    _c.member.in_(chunk),
-                )
-                for board, member, score in self._conn.execute(query):
+                params = {"t": self._tenant, "bs": list(sets), "ms": chunk}
+                for board, member, score in self._conn.execute(_OLD_SCORES, params):
                     found[str(board), str(member)] = int(score)
         return found
 
@@ -233,10 +246,9 @@ class _SqlBoards:
         emptied = [
             {"t": self._tenant, "b": b, "x": x} for (b, x), d in deltas.items() if d < 0
         ]
-        with store_errors():
-            self._conn.execute(statement, rows)
-            if emptied:  # a score may have no members left
-                self._conn.execute(_DROP_EMPTY, emptied)
+        self._write(statement, rows)
+        if emptied:  # a score may have no members left
+            self._write(_DROP_EMPTY, emptied)
 
     def remove(self, board: str, members: Collection[str]) -> None:
         deltas: dict[int, int] = {}
@@ -310,7 +322,7 @@ class SqlBoardStore:
                 msg = "a SQL board store joins only a SQL event log session"
                 raise TypeError(msg)
             # The session's own connection: same transaction, same lock.
-            yield _SqlBoards(session._conn, tenant)
+            yield _SqlBoards(session._conn, tenant, session)
             return
         with store_errors(), self._engine.begin() as connection:
             yield _SqlBoards(connection, tenant)

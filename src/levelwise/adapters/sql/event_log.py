@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.sql.dml import UpdateBase
 
+from levelwise.adapters.sql.deferred import Deferred, insert_sql
 from levelwise.adapters.sql.driver import (
     chunks,
-    insert_many,
     key_after,
     key_before,
     store_errors,
@@ -55,6 +64,37 @@ _SNAPSHOT = (
     "events",
     "state",
 )
+# Statements on the ingest path, built once (building one costs more than
+# running it on SQLite).
+_e, _p, _s = events.c, programs.c, snapshot_table.c
+_DIGESTS = select(_e.event_id, _e.digest).where(
+    _e.tenant == bindparam("tenant"), _e.event_id.in_(bindparam("ids", expanding=True))
+)
+# On PostgreSQL, one index probe per id, whatever the planner's statistics: a
+# plain ``IN`` list can be planned as a scan of the tenant's every event when
+# the table was never analysed (a fresh database, or autovacuum off).
+_PG_DIGESTS = text(
+    "SELECT x.id, e.digest FROM unnest(CAST(:ids AS VARCHAR[])) AS x(id) "
+    "CROSS JOIN LATERAL (SELECT events.digest FROM events "
+    "WHERE events.tenant = :tenant AND events.event_id = x.id LIMIT 1) AS e"
+)
+_SNAPSHOTS = select(*(_s[k] for k in _SNAPSHOT)).where(
+    _s.tenant == bindparam("tenant"),
+    _s.learner.in_(bindparam("learners", expanding=True)),
+)
+_PROGRAM_COLUMNS = (_p.version, _p.digest, _p.created_at)
+_NEWEST_PROGRAM = (
+    select(*_PROGRAM_COLUMNS)
+    .where(_p.tenant == bindparam("tenant"))
+    .order_by(_p.version.desc())
+    .limit(1)
+)
+_PROGRAM = select(*_PROGRAM_COLUMNS).where(
+    _p.tenant == bindparam("tenant"), _p.version == bindparam("version")
+)
+_PROGRAM_SOURCE = select(_p.source).where(
+    _p.tenant == bindparam("tenant"), _p.version == bindparam("version")
+)
 _PLACEMENT = (
     "session_id",
     "learner",
@@ -69,13 +109,28 @@ _PLACEMENT = (
 class _SqlSession:
     """One tenant's view of the store: one connection, one transaction."""
 
-    def __init__(self, connection: Connection, tenant: str) -> None:
+    def __init__(
+        self, connection: Connection, tenant: str, sources: dict[str, str]
+    ) -> None:
         self._conn = connection
         self._tenant = tenant
         self._dialect = connection.dialect.name
+        self._sources = sources
+        # Writes whose results nobody reads: pipelined on PostgreSQL.
+        self._deferred = Deferred(connection)
         self.outbox = SqlOutboxSession(connection, tenant)
         # Snapshots this transaction wrote: read back without a query.
         self._written: dict[str, Snapshot] = {}
+
+    def defer(
+        self, statement: UpdateBase | str, rows: Sequence[Any], conflict: str = ""
+    ) -> None:
+        """Write ``rows`` in this transaction (see :class:`Deferred`)."""
+        self._deferred.write(statement, rows, conflict)
+
+    def flush(self) -> None:
+        """Send the deferred writes now (see :class:`Deferred`)."""
+        self._deferred.flush()
 
     def lock_learners(self, learners: Sequence[str]) -> None:
         """Take each learner's advisory lock on PostgreSQL, in sorted order.
@@ -93,13 +148,17 @@ class _SqlSession:
 
     def digests(self, event_ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        c = events.c
         with store_errors():
-            for chunk in chunks(event_ids):
-                query = select(c.event_id, c.digest).where(
-                    c.tenant == self._tenant, c.event_id.in_(chunk)
-                )
-                found.update((i, d) for i, d in self._conn.execute(query))
+            if self._dialect == "postgresql":
+                ids = list(dict.fromkeys(event_ids))
+                params = {"tenant": self._tenant, "ids": ids}
+                rows = self._conn.execute(_PG_DIGESTS, params)
+                found.update((i, d) for i, d in rows)
+            else:
+                for chunk in chunks(event_ids):
+                    params = {"tenant": self._tenant, "ids": chunk}
+                    rows = self._conn.execute(_DIGESTS, params)
+                    found.update((i, d) for i, d in rows)
         return {i: found[i] for i in event_ids if i in found}
 
     def append(self, events_: Sequence[StoredEvent]) -> None:
@@ -117,8 +176,9 @@ class _SqlSession:
             )
             for e in events_
         ]
-        with store_errors(conflict=_CONFLICT):
-            insert_many(self._conn, events, ("tenant", *_EVENT), rows)
+        self.defer(
+            insert_sql(self._conn.dialect, events, ("tenant", *_EVENT)), rows, _CONFLICT
+        )
 
     def history(self, learner: str, after: Key | None = None) -> list[StoredEvent]:
         c = events.c
@@ -144,15 +204,12 @@ class _SqlSession:
             return list(self._conn.execute(query).scalars())
 
     def snapshots(self, learners: Sequence[str]) -> dict[str, Snapshot]:
-        c = snapshot_table.c
         found = {i: self._written[i] for i in learners if i in self._written}
         missing = [i for i in learners if i not in found]
         with store_errors():
             for chunk in chunks(missing):
-                query = select(*(c[k] for k in _SNAPSHOT)).where(
-                    c.tenant == self._tenant, c.learner.in_(chunk)
-                )
-                for row in self._conn.execute(query):
+                params = {"tenant": self._tenant, "learners": chunk}
+                for row in self._conn.execute(_SNAPSHOTS, params):
                     found[row[0]] = Snapshot(*row)
         return {i: found[i] for i in learners if i in found}
 
@@ -167,9 +224,7 @@ class _SqlSession:
             {"tenant": self._tenant, **{k: getattr(s, k) for k in _SNAPSHOT}}
             for s in latest.values()
         ]
-        statement = upsert(self._dialect, snapshot_table, _SNAPSHOT[1:])
-        with store_errors():
-            self._conn.execute(statement, rows)
+        self.defer(upsert(self._dialect, snapshot_table, _SNAPSHOT[1:]), rows)
 
     def add_outcomes(self, outcomes_: Sequence[StoredOutcome]) -> None:
         t = self._tenant
@@ -177,8 +232,9 @@ class _SqlSession:
             (t, o.learner, o.event_id, o.seq, o.program_version, o.kind, o.at, o.body)
             for o in outcomes_
         ]
-        with store_errors():
-            insert_many(self._conn, outcomes, ("tenant", *_OUTCOME), rows)
+        self.defer(
+            insert_sql(self._conn.dialect, outcomes, ("tenant", *_OUTCOME)), rows
+        )
 
     def clear_outcomes(
         self, learner: str, program_version: int, after: Key | None = None
@@ -228,11 +284,8 @@ class _SqlSession:
             {"tenant": self._tenant, **{k: getattr(p, k) for k in _SNAPSHOT}}
             for p in latest.values()
         ]
-        statement = upsert(
-            self._dialect, checkpoint_table, ("level", "xp", "events", "state")
-        )
-        with store_errors():
-            self._conn.execute(statement, rows)
+        updates = ("level", "xp", "events", "state")
+        self.defer(upsert(self._dialect, checkpoint_table, updates), rows)
 
     def checkpoint_before(
         self, learner: str, program_version: int, key: Key
@@ -285,17 +338,21 @@ class _SqlSession:
         return version
 
     def program(self, version: int | None = None) -> StoredProgram | None:
-        c = programs.c
-        query = select(c.version, c.source, c.digest, c.created_at).where(
-            c.tenant == self._tenant
-        )
-        if version is None:
-            query = query.order_by(c.version.desc()).limit(1)
-        else:
-            query = query.where(c.version == version)
+        params = {"tenant": self._tenant, "version": version}
+        query = _NEWEST_PROGRAM if version is None else _PROGRAM
         with store_errors():
-            row = self._conn.execute(query).first()
-        return None if row is None else StoredProgram(*row)
+            row = self._conn.execute(query, params).first()
+            if row is None:
+                return None
+            number, digest, created_at = row
+            # A program's text is long and never changes: read it once per
+            # digest (a SHA-256 of the text), then from memory.
+            source = self._sources.get(digest)
+            if source is None:
+                params["version"] = number
+                source = self._conn.execute(_PROGRAM_SOURCE, params).scalar_one()
+                self._sources[digest] = source
+        return StoredProgram(number, source, digest, created_at)
 
     def put_placement(self, placement: StoredPlacement) -> None:
         row = {"tenant": self._tenant, **{k: getattr(placement, k) for k in _PLACEMENT}}
@@ -339,6 +396,8 @@ class SqlEventLog:
         self._engine = engine
         self._reader = reader(engine)
         self.outbox = SqlOutbox(engine)
+        # Program texts by digest, shared by this log's sessions.
+        self._sources: dict[str, str] = {}
 
     @contextmanager
     def session(self, tenant: str) -> Iterator[LogSession]:
@@ -352,7 +411,9 @@ class SqlEventLog:
             StoreError: The database failed (at commit too).
         """
         with store_errors(), self._engine.begin() as connection:
-            yield _SqlSession(connection, tenant)
+            session = _SqlSession(connection, tenant, self._sources)
+            yield session
+            session.flush()
 
     @contextmanager
     def read(self, tenant: str) -> Iterator[LogSession]:
@@ -365,7 +426,9 @@ class SqlEventLog:
             StoreError: The database failed, or a write was attempted.
         """
         with store_errors(), self._reader.begin() as connection:
-            yield _SqlSession(connection, tenant)
+            session = _SqlSession(connection, tenant, self._sources)
+            yield session
+            session.flush()  # a write attempted here fails, as it should
 
     def tenant_for_key(self, key_digest: str) -> str | None:
         """The tenant bound to an API key digest, if any.
