@@ -8,7 +8,12 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from levelwise.adapters.sql.walcheckpoint import checkpoint_in_background
+from levelwise.adapters.sql.walcheckpoint import (
+    INTERVAL_SECONDS,
+    MAX_WAL_BYTES,
+    WalCheckpointer,
+    checkpoint_in_background,
+)
 
 # Execution option of the engine ``reader`` returns: its transactions only read.
 _READ_ONLY = "levelwise_read_only"
@@ -17,7 +22,12 @@ _READ_ONLY = "levelwise_read_only"
 _QUERY_ONLY = "levelwise_query_only"
 
 
-def create_engine_for(url: str) -> Engine:
+def create_engine_for(
+    url: str,
+    *,
+    checkpoint_interval: float = INTERVAL_SECONDS,
+    max_wal_bytes: int = MAX_WAL_BYTES,
+) -> Engine:
     """Build an engine for ``url`` with the settings the event log relies on.
 
     SQLite connections get ``synchronous=NORMAL``, ``busy_timeout=5000``,
@@ -32,6 +42,10 @@ def create_engine_for(url: str) -> Engine:
     Args:
         url: A SQLAlchemy URL: ``sqlite:///path.db``, ``sqlite://`` or
             ``postgresql+psycopg://user@host:port/db``.
+        checkpoint_interval: Seconds between a SQLite file's background
+            checkpoints.
+        max_wal_bytes: A SQLite file's write-ahead log size past which the
+            next write transaction empties it first.
 
     Returns:
         A new engine; the caller owns it and should ``dispose()`` it.
@@ -49,9 +63,12 @@ def create_engine_for(url: str) -> Engine:
             "connect_args": {"check_same_thread": False},
         }
     engine = create_engine(parsed, **options)
-    _configure_sqlite(engine, wal=not memory)
+    checkpointer = None
     if not memory and parsed.database:
-        checkpoint_in_background(engine, parsed.database)
+        checkpointer = checkpoint_in_background(
+            engine, parsed.database, checkpoint_interval, max_wal_bytes
+        )
+    _configure_sqlite(engine, wal=not memory, checkpointer=checkpointer)
     return engine
 
 
@@ -83,7 +100,9 @@ def _is_memory(url: URL) -> bool:
     return database in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
-def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+def _configure_sqlite(
+    engine: Engine, *, wal: bool, checkpointer: WalCheckpointer | None
+) -> None:
     # The recipe for taking over transactions from pysqlite:
     # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
     @event.listens_for(engine, "connect")
@@ -117,6 +136,8 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         if read_only:
             connection.exec_driver_sql("BEGIN")
             return
+        if checkpointer is not None:  # an oversized log is emptied first
+            checkpointer.truncate_if_due(connection)
         # Take the write lock now: a deferred transaction that reads and then
         # writes fails with SQLITE_BUSY instead of waiting for busy_timeout.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
