@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -182,9 +183,19 @@ async def test_chart_data_matches_the_tables(client, metrics):
 async def test_charts_are_drawn_by_our_script_and_the_vendored_echarts(client, metrics):
     html = await dashboard(client)
 
-    assert '<script src="/pages/static/vendor/echarts/echarts.min.js">' in html
-    assert '<script src="/pages/static/dashboard.js">' in html
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert [s.split("?v=")[0] for s in scripts] == [
+        "/pages/static/vendor/echarts/echarts.min.js",
+        "/pages/static/dashboard.js",
+    ]
     assert "http://" not in html.split("<body")[1].replace("http://www.w3.org", "")
+    for src in scripts:  # versioned by content: immutable in the browser's cache
+        script = await client.get(src)
+        assert script.status_code == 200
+        assert "immutable" in script.headers["cache-control"]
+        assert script.content  # and the right bytes
+        stale = await client.get(src.split("?v=")[0] + "?v=0")
+        assert "immutable" not in stale.headers.get("cache-control", "")
 
 
 async def test_filters_reach_the_service_and_stay_in_the_form(client, metrics):

@@ -11,13 +11,33 @@ operator's metrics with charts, filters and CSV exports) and
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from levelwise.app.services import Levelwise
 from levelwise.config_pages import PageLinks, PageSettings
+from levelwise.web.render import STATIC, asset_version
 from levelwise.web.routes import router
 
 __all__ = ["mount_pages"]
+
+
+class _VersionedStatic(StaticFiles):
+    """Static files; a URL carrying the file's current version is immutable.
+
+    Pages link to ``file?v=<hash of its bytes>`` (``render.asset``), so the
+    browser keeps ECharts' megabyte and its compiled code between pages and
+    visits, and a new release changes the URL.
+    """
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """The file, with ``Cache-Control: immutable`` when its version matches."""
+        response = await super().get_response(path, scope)
+        query = scope.get("query_string", b"").decode()
+        if response.status_code == 200 and query == f"v={asset_version(path)}":
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
 
 def mount_pages(
@@ -36,7 +56,7 @@ def mount_pages(
     app.state.page_links = PageLinks.from_settings(settings)
     app.include_router(router)
     app.mount(
-        "/pages/static",
-        StaticFiles(packages=[("levelwise.web", "static")]),
+        STATIC,
+        _VersionedStatic(packages=[("levelwise.web", "static")]),
         name="page-static",
     )

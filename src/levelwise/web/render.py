@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +29,22 @@ def environment(code: str) -> Environment:
         Lang(code).translations, newstyle=True
     )
     return env
+
+
+STATIC = "/pages/static"
+"""Where the pages' static files are served."""
+
+
+@cache
+def asset_version(path: str) -> str:
+    """A short hash of a static file's bytes: its URL changes when it does."""
+    data = files("levelwise.web").joinpath("static", *path.split("/")).read_bytes()
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def asset(path: str) -> str:
+    """The URL of a static file, versioned so browsers may cache it for good."""
+    return f"{STATIC}/{path}?v={asset_version(path)}"
 
 
 def security_headers(frame_ancestors: str, code: str) -> dict[str, str]:
@@ -66,7 +84,7 @@ def render(
     """Render ``template`` in ``lang`` as an HTML response with page headers."""
     page = environment(lang.code).get_template(template)
     html = page.render(
-        lang=lang, languages=switch_links(request), static="/pages/static", **context
+        lang=lang, languages=switch_links(request), asset=asset, **context
     )
     return HTMLResponse(
         html, status_code=status, headers=security_headers(frame_ancestors, lang.code)
