@@ -32,8 +32,8 @@ from tests.live_server import serve
 CHROMIUM = Path("/usr/bin/chromium")
 PROGRAM = Path(__file__).resolve().parents[2] / "examples/programs/english.yaml"
 TENANT = "demo"
-NOW = "2026-10-14T12:00:00Z"
-"""The school's clock: in its fifth week, so this week's board has members."""
+NOW = "2026-11-12T12:00:00Z"
+"""The school's clock: in its tenth week, so this week's board has members."""
 
 
 class FixedClock:
@@ -79,13 +79,13 @@ def _chromium_or_skip() -> None:
 
 @pytest.fixture(scope="module")
 def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[School]:
-    """The demo school (120 learners, 6 weeks) behind a real uvicorn server."""
+    """The demo school (120 learners, 10 weeks) behind a real uvicorn server."""
     db = tmp_path_factory.mktemp("school") / "demo.db"
     engine = Levelwise(open_log(f"sqlite:///{db}"), FixedClock())
     engine = with_credentials(with_metrics(with_boards(engine)), "http://test")
     engine.put_program(TENANT, PROGRAM.read_text(), str(PROGRAM))
     key = engine.create_key(TENANT, "browser")
-    events = list(simulate(engine.program(TENANT), learners=120, weeks=6, seed=3))
+    events = list(simulate(engine.program(TENANT), learners=120, weeks=10, seed=3))
     events.sort(key=lambda e: str(e["occurred_at"]))
     for start in range(0, len(events), 2000):
         engine.ingest(TENANT, events[start : start + 2000])
