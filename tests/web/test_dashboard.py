@@ -23,7 +23,7 @@ from levelwise.app.metrics import (
     Shortfall,
 )
 from levelwise.app.services import Levelwise
-from levelwise.errors import ProgramNotFoundError, StoreError
+from levelwise.errors import ConcurrencyError, ProgramNotFoundError, StoreError
 from tests.metrics_support import metrics_engine, scenario
 from tests.web.conftest import token
 from tests.web.pagehtml import find, one, visible_text
@@ -293,6 +293,15 @@ async def test_no_program_is_a_page(client, engine):
     csv = await client.get("/pages/dashboard/weeks.csv", params={"t": DASH})
 
     assert page.status_code == csv.status_code == 409
+
+
+async def test_an_error_no_page_expects_goes_to_the_apps_handler(client, engine):
+    engine.metrics = FakeMetrics(error=ConcurrencyError("another writer"))
+
+    page = await client.get("/pages/dashboard", params={"t": DASH})
+
+    assert page.status_code == 409  # the API's mapping, not a page's
+    assert page.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_real_metrics_service_renders(app, client, engine):

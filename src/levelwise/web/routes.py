@@ -7,13 +7,15 @@ never problem+json.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from levelwise.app.metric_ports import MetricError
+from levelwise.app.metric_views import MetricFilter
 from levelwise.app.services import Levelwise
 from levelwise.config_pages import (
     InvalidLinkError,
@@ -22,7 +24,12 @@ from levelwise.config_pages import (
     PageLinks,
     PageSettings,
 )
-from levelwise.errors import LearnerNotFoundError, ProgramNotFoundError, StoreError
+from levelwise.errors import (
+    LearnerNotFoundError,
+    LevelwiseError,
+    ProgramNotFoundError,
+    StoreError,
+)
 from levelwise.web import dashboard_page
 from levelwise.web.i18n import N_, Lang, choose_language
 from levelwise.web.learner_page import learner_page
@@ -51,7 +58,22 @@ def _lang(request: Request, param: str | None) -> Lang:
     return Lang(choose_language(param, request.headers.get("accept-language")))
 
 
-def _error(request: Request, lang: Lang, status: int) -> HTMLResponse:
+# The page each failure gets, most specific first (a learner page and the
+# dashboard share them).
+_STATUS: tuple[tuple[type[LevelwiseError], int], ...] = (
+    (InvalidLinkError, 403),
+    (LearnerNotFoundError, 404),
+    (ProgramNotFoundError, 409),
+    (MetricError, 400),
+    (StoreError, 503),
+)
+
+
+def _error(request: Request, lang: Lang, exc: LevelwiseError) -> HTMLResponse:
+    """The error page for ``exc``; an error no page expects is raised again."""
+    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), None)
+    if status is None:
+        raise exc
     message = lang.gettext(_ERRORS[status])
     context = {"status": status, "message": message, "embed": False}
     return render(request, lang, "error.html", context, status=status)
@@ -78,76 +100,76 @@ def learner(
     try:
         grant = _grant(request, t, "learner", learner_id)
         page = learner_page(_engine(request), grant.tenant, learner_id, language)
-    except InvalidLinkError:
-        return _error(request, language, 403)
-    except LearnerNotFoundError:
-        return _error(request, language, 404)
-    except ProgramNotFoundError:
-        return _error(request, language, 409)
+    except LevelwiseError as exc:
+        return _error(request, language, exc)
     settings: PageSettings = request.app.state.page_settings
     frame = settings.page_frame_ancestors if embed else "'none'"
     context = {"page": page, "embed": embed, "token": t}
     return render(request, language, "learner.html", context, frame_ancestors=frame)
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(
-    request: Request,
-    t: Token = "",
-    lang: LangParam = None,
-    cohort: Filter = None,
-    klass: Annotated[str | None, Query(alias="class", max_length=200)] = None,
-    start: Filter = None,
-    end: Filter = None,
-) -> HTMLResponse:
-    """The operator dashboard: headline figures, charts, levels, experiments."""
-    language = _lang(request, lang)
-    try:
-        grant = _grant(request, t, "dashboard")
-        filters = dashboard_page.parse_filter(cohort, klass, start, end)
-        page = dashboard_page.build(
-            _engine(request), grant.tenant, filters, language, t
+@dataclass(frozen=True)
+class _DashboardQuery:
+    """What a dashboard request asks: its token, language and filters."""
+
+    request: Request
+    t: Token = ""
+    lang: LangParam = None
+    cohort: Filter = None
+    klass: Annotated[str | None, Query(alias="class", max_length=200)] = None
+    start: Filter = None
+    end: Filter = None
+
+    def language(self) -> Lang:
+        """The page's language."""
+        return _lang(self.request, self.lang)
+
+    def tenant_and_filter(self) -> tuple[str, MetricFilter]:
+        """The school the token opens and the filter asked for.
+
+        Raises:
+            InvalidLinkError: The token does not open the dashboard.
+            MetricError: The filters do not fit together.
+        """
+        grant = _grant(self.request, self.t, "dashboard")
+        filters = dashboard_page.parse_filter(
+            self.cohort, self.klass, self.start, self.end
         )
-    except InvalidLinkError:
-        return _error(request, language, 403)
-    except ProgramNotFoundError:
-        return _error(request, language, 409)
-    except MetricError:
-        return _error(request, language, 400)
-    except StoreError:
-        return _error(request, language, 503)
-    context = {"page": page, "embed": False, "token": t}
+        return grant.tenant, filters
+
+
+DashboardQueryDep = Annotated[_DashboardQuery, Depends()]
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(query: DashboardQueryDep) -> HTMLResponse:
+    """The operator dashboard: headline figures, charts, levels, experiments."""
+    request, language = query.request, query.language()
+    try:
+        tenant, filters = query.tenant_and_filter()
+        engine = _engine(request)
+        page = dashboard_page.build(engine, tenant, filters, language, query.t)
+    except LevelwiseError as exc:
+        return _error(request, language, exc)
+    context = {"page": page, "embed": False, "token": query.t}
     context |= dashboard_page.helpers(language)
     return render(request, language, "dashboard.html", context)
 
 
 @router.get("/dashboard/{table}.csv", response_model=None)
 def dashboard_csv(
-    request: Request,
+    query: DashboardQueryDep,
     table: Annotated[
         str, Path(pattern=r"^(cohorts|classes|weeks|levels|experiments)$")
     ],
-    t: Token = "",
-    lang: LangParam = None,
-    cohort: Filter = None,
-    klass: Annotated[str | None, Query(alias="class", max_length=200)] = None,
-    start: Filter = None,
-    end: Filter = None,
 ) -> Response:
     """One table of the dashboard as CSV, with the page's filters."""
-    language = _lang(request, lang)
+    request, language = query.request, query.language()
     try:
-        grant = _grant(request, t, "dashboard")
-        filters = dashboard_page.parse_filter(cohort, klass, start, end)
-        text = dashboard_page.csv(_engine(request), grant.tenant, filters, table)
-    except InvalidLinkError:
-        return _error(request, language, 403)
-    except ProgramNotFoundError:
-        return _error(request, language, 409)
-    except MetricError:
-        return _error(request, language, 400)
-    except StoreError:
-        return _error(request, language, 503)
+        tenant, filters = query.tenant_and_filter()
+        text = dashboard_page.csv(_engine(request), tenant, filters, table)
+    except LevelwiseError as exc:
+        return _error(request, language, exc)
     headers = security_headers("'none'", language.code)
     headers["Content-Disposition"] = f'attachment; filename="{table}.csv"'
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
