@@ -163,7 +163,8 @@ def test_a_new_program_version_rebuilds(lw):
     after = lw.metrics.catch_up("s")
 
     assert (first.rebuilt, first.events) == (True, len(scenario()))
-    assert (again.rebuilt, again.events) == (False, 0)
+    assert first.learners == len({e["learner"] for e in scenario()})
+    assert (again.rebuilt, again.events, again.learners) == (False, 0, 0)
     assert after.rebuilt
     assert after.events == len(scenario())
 

@@ -190,7 +190,8 @@ class Metrics:
         position = 0 if rebuild or cursor is None else cursor.position
         last_at = "" if rebuild or cursor is None else cursor.last_at
         reset = rebuild
-        events = learners = 0
+        events = 0
+        refreshed: set[str] = set()
         exhausted = False
         while not exhausted:
             facts = EventFacts()
@@ -222,10 +223,10 @@ class Metrics:
                 ),
             )
             events += count
-            learners += len(rows_)
+            refreshed.update(row.learner for row in rows_)
             since = position
             reset = False
-        return CatchUpReport(events, learners, position, rebuild)
+        return CatchUpReport(events, len(refreshed), position, rebuild)
 
     def _learner_rows(
         self,
