@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from datetime import date
 
 import pytest
@@ -11,8 +12,10 @@ from levelwise.adapters.sql.metrics import split_range
 from levelwise.app.experiments import Experiment, Variant
 from levelwise.app.metric_ports import (
     Cursor,
+    DayFacts,
     FactChange,
     FactQuery,
+    LearnerFacts,
     MetricStore,
     StoredExperiment,
 )
@@ -148,6 +151,33 @@ def test_a_moved_cursor_refuses_the_change(lw, tenant):
 
     assert store.cursor(tenant) == cursor
     assert contents(store, tenant) == before
+
+
+def test_two_first_catch_ups_at_once_add_their_counts_once(lw, tenant):
+    store = store_of(lw)
+    day = DayFacts("ana", "2026-01-06", "2026-01-05", study=1, seconds=60.0)
+    ana = LearnerFacts("ana", first_at="2026-01-06T09:00:00Z")
+    first = FactChange(since=-1, cursor=Cursor(5, 1, 1), days=[day], learners=[ana])
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def catch_up() -> None:
+        start.wait()
+        try:
+            store.apply(tenant, first)
+            outcomes.append("applied")
+        except ConcurrencyError:
+            outcomes.append("gave way")
+
+    threads = [threading.Thread(target=catch_up) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["applied", "gave way"]
+    (sums,) = store.learner_sums(tenant, EVERYONE)
+    assert sums.seconds == 60.0
 
 
 def test_experiments_are_kept_per_tenant_and_survive_a_rebuild(

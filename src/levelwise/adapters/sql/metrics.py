@@ -252,7 +252,15 @@ class SqlMetricStore:
         c = metric_cursors.c
         query = select(c.position).where(c.tenant == tenant)
         if self._dialect == "postgresql":
-            query = query.with_for_update()
+            # ``FOR UPDATE`` locks nothing before the tenant's first cursor
+            # row exists, and two first catch-ups would then both add their
+            # counts. A lock per tenant for the transaction orders them: the
+            # second reads the first's cursor and gives way. (SQLite's
+            # ``BEGIN IMMEDIATE`` already orders every writer.)
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"levelwise-metrics:{tenant}"},
+            )
         found = conn.execute(query).scalar()
         current = -1 if found is None else int(found)
         if current != since:
