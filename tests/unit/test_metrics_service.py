@@ -14,7 +14,8 @@ from levelwise.app.metrics import Figure, MetricFilter, Shortfall
 from levelwise.app.services import Levelwise
 from levelwise.errors import StoreError
 from tests.conftest import FixedClock as OtherClock
-from tests.metrics_support import live, metrics_engine, scenario
+from tests.factories import event, homework
+from tests.metrics_support import at, live, metrics_engine, scenario
 
 END = date(2026, 3, 10)
 
@@ -234,3 +235,24 @@ def test_an_engine_without_a_metrics_store_says_so():
 
     with pytest.raises(StoreError, match="not set up"):
         engine.metrics.experiments("s")
+
+
+def test_a_level_up_before_enrolling_has_no_cycle():
+    lw = metrics_engine(InMemoryEventLog(), "s")
+    lw.ingest(
+        "s",
+        [  # a trial learner reaches a1 on 01-09 and enrols on 01-20
+            event(
+                "lesson.watched", learner="ana", at=at("01-06"), unit="u1", seconds=3000
+            ),
+            event("unit.completed", learner="ana", at=at("01-08"), unit="u1"),
+            homework(10, learner="ana", at=at("01-08", 11)),
+            homework(10, learner="ana", at=at("01-09")),
+            event("enrolment.started", learner="ana", at=at("01-20")),
+        ],
+    )
+
+    row = lw.metrics.dashboard("s", MetricFilter(end=date(2026, 2, 1))).overall
+
+    assert row.level_ups == 1
+    assert row.level_up_weeks == Figure(None, 0, 0, 0)

@@ -49,18 +49,20 @@ def level_up_cycles(state: LearnerState) -> list[tuple[LevelStamp, float | None]
 
     Returns:
         ``(stamp, weeks)`` per level-up in history order; ``weeks`` is None
-        for a first level-up of a learner without an enrolment.
+        for a first level-up with no enrolment before it (none at all, or
+        one after it, as for a trial learner who enrols later).
     """
     cycles: list[tuple[LevelStamp, float | None]] = []
-    start = state.enrolled_at or None
+    start = _parse(state.enrolled_at) if state.enrolled_at else None
     for stamp in state.history:
         if stamp.direction != "up":
             continue
+        at = _parse(stamp.at)
         weeks = None
-        if start is not None:
-            weeks = (_parse(stamp.at) - _parse(start)) / WEEK
+        if start is not None and start <= at:  # enrolled later: no cycle yet
+            weeks = (at - start) / WEEK
         cycles.append((stamp, weeks))
-        start = stamp.at
+        start = at
     return cycles
 
 
