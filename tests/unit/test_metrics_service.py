@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import date
 
@@ -14,7 +16,7 @@ from levelwise.app.metrics import Figure, MetricFilter, Shortfall
 from levelwise.app.services import Levelwise
 from levelwise.errors import StoreError
 from tests.conftest import FixedClock as OtherClock
-from tests.factories import event, homework
+from tests.factories import event, homework, watched
 from tests.metrics_support import at, live, metrics_engine, scenario
 
 END = date(2026, 3, 10)
@@ -191,6 +193,25 @@ def test_csv_tables(lw):
     assert levels[1] == "starter,Starter,3,4,units_completed includes [u1]: 3"
     assert len(weeks) == 1 + 15  # the weeks of 2025-12-01 .. 2026-03-09
     assert classes[1].startswith("blue,1,")
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted():
+    lw = metrics_engine(InMemoryEventLog(), "s")
+    formula = '=HYPERLINK("http://x","y")'
+    lw.ingest(
+        "s",
+        [
+            event("profile.updated", learner="ana", at=at("01-05"), cohort=formula),
+            event("profile.updated", learner="bo", at=at("01-05"), cohort="-5"),
+            watched(600, learner="ana", at=at("01-06")),
+        ],
+    )
+
+    classes = lw.metrics.csv("s", MetricFilter(), "classes")
+
+    rows = list(csv.reader(io.StringIO(classes)))
+    assert sorted(r[0] for r in rows[1:]) == ["'-5", "'" + formula]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
 
 
 def test_experiments_are_compared_per_variant(lw):

@@ -31,6 +31,21 @@ def _row_cells(row: MetricRow) -> dict[str, object]:
     }
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A cell a spreadsheet will not run: text that looks like a formula is quoted.
+
+    Class, cohort and experiment names come from the platform's events, and a
+    spreadsheet runs a cell such as ``=HYPERLINK(...)`` (OWASP, CSV injection).
+    Numbers are written as numbers.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _num(value: float | None) -> object:
     return "" if value is None else round(value, 6)
 
@@ -95,5 +110,5 @@ def to_csv(board: Dashboard, table: str) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows({k: _cell(v) for k, v in r.items()} for r in records)
     return buffer.getvalue()
