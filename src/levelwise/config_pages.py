@@ -131,7 +131,9 @@ class PageLinks:
                 match, or it expired.
         """
         payload, _, mac = token.partition(".")
-        if not payload or not hmac.compare_digest(mac, self._mac(payload)):
+        # Bytes: compare_digest refuses a str with non-ASCII characters.
+        expected = self._mac(payload).encode()
+        if not payload or not hmac.compare_digest(mac.encode(), expected):
             msg = "the link is not valid"
             raise InvalidLinkError(msg)
         try:

@@ -53,8 +53,18 @@ def tampered(original: str, **changes: str) -> str:
         tampered(token(), l="bo"),
         tampered(token(), p="dashboard", l=""),
         token(secret="another-secret"),
+        token().partition(".")[0] + ".é",
     ],
-    ids=["empty", "no-dot", "junk", "tenant", "learner", "page", "other-key"],
+    ids=[
+        "empty",
+        "no-dot",
+        "junk",
+        "tenant",
+        "learner",
+        "page",
+        "other-key",
+        "non-ascii-signature",
+    ],
 )
 def test_a_tampered_or_foreign_token_is_refused(bad):
     with pytest.raises(InvalidLinkError, match="not valid"):
