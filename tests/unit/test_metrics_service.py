@@ -175,6 +175,8 @@ def test_a_new_program_version_rebuilds(lw):
 def test_bad_filters_are_refused(lw):
     with pytest.raises(MetricError, match="before start"):
         lw.metrics.dashboard("s", MetricFilter(start=END, end=date(2026, 1, 1)))
+    with pytest.raises(MetricError, match="after the end 2026-03-09"):
+        lw.metrics.dashboard("s", MetricFilter(start=date(2026, 4, 1)))
     with pytest.raises(MetricError, match="term_weeks"):
         lw.metrics.dashboard("s", MetricFilter(term_weeks=0))
     with pytest.raises(MetricError, match="unknown table"):

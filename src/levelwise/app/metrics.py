@@ -284,6 +284,12 @@ class Metrics:
             or _last_day(cursor)
             or date.fromisoformat(self.clock.now_iso()[:10])
         )
+        if filter.start is not None and as_of < filter.start:
+            msg = (
+                f"start {filter.start} is after the end {as_of} (the day of the "
+                "last event when no end is given)"
+            )
+            raise MetricError(msg)
         everyone = store.learners(tenant)
         cohort, klass = _group(filter.cohort), _group(filter.klass)
         day = as_of.isoformat()
