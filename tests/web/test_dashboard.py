@@ -219,10 +219,29 @@ async def test_filters_reach_the_service_and_stay_in_the_form(client, metrics):
     assert "class=red" in link and "start=2026-01-01" in link
 
 
-async def test_unreadable_dates_are_left_out(client, metrics):
-    await dashboard(client, start="soon", end="", cohort="")
+async def test_the_menus_offer_none_and_keep_any_chosen_value(client, metrics):
+    html = await dashboard(client, cohort="(none)", **{"class": "gone"})
 
+    def chosen(name: str) -> list[str]:
+        menu = html.split(f'<select name="{name}">')[1].split("</select>")[0]
+        return re.findall(r'<option value="([^"]*)" selected>', menu)
+
+    assert chosen("cohort") == ["(none)"]
+    assert chosen("class") == ["gone"]  # not in the menu: still shown as chosen
+
+
+async def test_empty_fields_are_left_out_and_unreadable_dates_refused(client, metrics):
+    await dashboard(client, start="", end="", cohort="")
     assert metrics.filters[-1] == MetricFilter()
+
+    page = await client.get("/pages/dashboard", params={"t": DASH, "end": "02-30"})
+    csv = await client.get(
+        "/pages/dashboard/weeks.csv", params={"t": DASH, "start": "soon"}
+    )
+
+    assert page.status_code == csv.status_code == 400  # as the API's 422: refused
+    assert 'data-status="400"' in page.text
+    assert len(metrics.filters) == 1  # the service was not asked
 
 
 async def test_experiments_show_differences_intervals_and_missing_data(client, metrics):

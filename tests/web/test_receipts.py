@@ -29,7 +29,7 @@ ROWS = {
             "获得徽章：Chatterbox（silver）",
         ),
         ("title_changed", "New title: Explorer", "新称号：Explorer"),
-        ("streak_broken", "Streak ended after 6 days", "连续学习在第 6 天中断"),
+        ("streak_broken", "Streak ended after 6 days", "连续学习 6 天后中断"),
         ("streak_frozen", "A streak freeze covered 1 day", "连胜保护卡补上了 1 天"),
         ("pk_scored", "+17 points for team red", "为 red 队赢得 +17 分"),
         ("level_reached", "Level reached: zzz-unknown", "zzz-unknown"),

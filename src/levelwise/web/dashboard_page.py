@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from levelwise.app.metric_ports import MetricError
 from levelwise.app.metrics import Comparison, Dashboard, Figure, MetricFilter
 from levelwise.app.services import Levelwise
 from levelwise.web import charts
@@ -62,16 +63,23 @@ class DashboardPage:
 
 
 def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
+    if not text:
         return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:  # as the API: an unreadable date is refused
+        msg = f"{text!r} is not a date (YYYY-MM-DD)"
+        raise MetricError(msg) from exc
 
 
 def parse_filter(
     cohort: str | None, klass: str | None, start: str | None, end: str | None
 ) -> MetricFilter:
-    """The filter from the form's fields; empty or unreadable ones are left out."""
+    """The filter from the form's fields; empty ones are left out.
+
+    Raises:
+        MetricError: A date is not ``YYYY-MM-DD``.
+    """
     return MetricFilter(cohort or None, klass or None, _day(start), _day(end))
 
 
