@@ -155,3 +155,12 @@ async def test_the_routes_declare_their_problems(client):
     assert (
         "404" in spec["paths"]["/v1/experiments/{experiment_id}"]["delete"]["responses"]
     )
+
+
+def test_the_api_offers_exactly_the_services_csv_tables():
+    from typing import get_args
+
+    from levelwise.api.routes.metrics import Table
+    from levelwise.app.metrics import TABLES
+
+    assert get_args(Table) == TABLES

@@ -13,13 +13,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from levelwise.app.metric_ports import MetricError
-from levelwise.app.metrics import Comparison, Dashboard, Figure, MetricFilter
+from levelwise.app.metrics import (
+    TABLES,
+    Comparison,
+    Dashboard,
+    Figure,
+    MetricFilter,
+)
 from levelwise.app.services import Levelwise
 from levelwise.web import charts
 from levelwise.web.i18n import N_, Lang
 
-TABLES = ("cohorts", "classes", "weeks", "levels", "experiments")
-"""Tables the dashboard exports as CSV."""
 METRICS = {
     "completion": N_("Completion rate"),
     "renewal": N_("Renewal rate"),

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from levelwise.app.metric_ports import MetricError
-from levelwise.app.metric_views import MetricFilter
+from levelwise.app.metrics import TABLES, MetricFilter
 from levelwise.app.services import Levelwise
 from levelwise.config_pages import (
     InvalidLinkError,
@@ -159,9 +159,7 @@ def dashboard(query: DashboardQueryDep) -> HTMLResponse:
 @router.get("/dashboard/{table}.csv", response_model=None)
 def dashboard_csv(
     query: DashboardQueryDep,
-    table: Annotated[
-        str, Path(pattern=r"^(cohorts|classes|weeks|levels|experiments)$")
-    ],
+    table: Annotated[str, Path(pattern=f"^({'|'.join(TABLES)})$")],
 ) -> Response:
     """One table of the dashboard as CSV, with the page's filters."""
     request, language = query.request, query.language()
