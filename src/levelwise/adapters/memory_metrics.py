@@ -19,6 +19,7 @@ from levelwise.app.metric_facts import (
     merge_learner,
 )
 from levelwise.app.metric_ports import (
+    CURSOR_MOVED,
     Attendance,
     Cursor,
     DayFacts,
@@ -31,8 +32,6 @@ from levelwise.app.metric_ports import (
 )
 from levelwise.app.ports import StoredEvent
 from levelwise.errors import ConcurrencyError
-
-_MOVED = "the metrics cursor moved: another catch-up wrote first"
 
 
 @dataclass
@@ -105,7 +104,7 @@ class InMemoryMetricStore:
             old = self._tenant(tenant)
             current = -1 if old.cursor is None else old.cursor.position
             if current != change.since:
-                raise ConcurrencyError(_MOVED)
+                raise ConcurrencyError(CURSOR_MOVED)
             work = old.copy(reset=change.reset)
             days = list(change.days)
             for delta in change.attendance:

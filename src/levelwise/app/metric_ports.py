@@ -21,6 +21,10 @@ class MetricError(LevelwiseError, ValueError):
     """Raised when a metric filter, export table or experiment is invalid."""
 
 
+CURSOR_MOVED = "the metrics cursor moved: another catch-up wrote first"
+"""Why a store refuses a catch-up step (every store says it the same way)."""
+
+
 @dataclass(frozen=True)
 class Cursor:
     """How far a tenant's projection has read the log.

@@ -48,6 +48,7 @@ from levelwise.adapters.sql.tables_metrics import (
 )
 from levelwise.app.metric_facts import day_list, merge_attendance, merge_learner
 from levelwise.app.metric_ports import (
+    CURSOR_MOVED,
     Attendance,
     Cursor,
     DayFacts,
@@ -61,7 +62,6 @@ from levelwise.app.metric_ports import (
 from levelwise.app.ports import StoredEvent
 from levelwise.errors import ConcurrencyError
 
-_MOVED = "the metrics cursor moved: another catch-up wrote first"
 _EVENT = ("event_id", "learner", "type", "version", "occurred_at", "body", "digest")
 _LEARNER = (
     "learner",
@@ -211,7 +211,7 @@ class SqlMetricStore:
             ConcurrencyError: The cursor is no longer at ``change.since``.
             StoreError: The database failed.
         """
-        with store_errors(conflict=_MOVED), self._engine.begin() as conn:
+        with store_errors(conflict=CURSOR_MOVED), self._engine.begin() as conn:
             self._check_cursor(conn, tenant, change.since)
             if change.reset:
                 for table in (
@@ -264,7 +264,7 @@ class SqlMetricStore:
         found = conn.execute(query).scalar()
         current = -1 if found is None else int(found)
         if current != since:
-            raise ConcurrencyError(_MOVED)
+            raise ConcurrencyError(CURSOR_MOVED)
 
     def _merge_attendance(
         self, conn: Connection, tenant: str, deltas: Sequence[Attendance]
