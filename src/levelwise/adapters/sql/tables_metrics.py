@@ -7,6 +7,8 @@ Days are UTC dates ``YYYY-MM-DD``, ``week`` the Monday of their ISO week.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -49,6 +51,19 @@ metric_learners = Table(
     Column("gate", Text, nullable=False),
 )
 
+
+def _counters() -> list[Column[Any]]:
+    """The counters a day row and a week row both keep (new columns each call)."""
+    return [
+        Column("study", Integer, nullable=False),
+        Column("seconds", Float, nullable=False),
+        Column("attended", Integer, nullable=False),
+        Column("completed", Integer, nullable=False),
+        Column("interactions", Integer, nullable=False),
+        Column("renewals", Integer, nullable=False),
+    ]
+
+
 metric_days = Table(
     "metric_days",
     metadata,
@@ -56,12 +71,7 @@ metric_days = Table(
     Column("learner", sortable(ID_LENGTH), primary_key=True),
     Column("day", sortable(DAY_LENGTH), primary_key=True),
     Column("week", sortable(DAY_LENGTH), nullable=False),
-    Column("study", Integer, nullable=False),
-    Column("seconds", Float, nullable=False),
-    Column("attended", Integer, nullable=False),
-    Column("completed", Integer, nullable=False),
-    Column("interactions", Integer, nullable=False),
-    Column("renewals", Integer, nullable=False),
+    *_counters(),
     Index("ix_metric_days_day", "tenant", "day", "learner"),
 )
 
@@ -74,12 +84,7 @@ metric_weeks = Table(
     Column("tenant", sortable(ID_LENGTH), primary_key=True),
     Column("learner", sortable(ID_LENGTH), primary_key=True),
     Column("week", sortable(DAY_LENGTH), primary_key=True),
-    Column("study", Integer, nullable=False),
-    Column("seconds", Float, nullable=False),
-    Column("attended", Integer, nullable=False),
-    Column("completed", Integer, nullable=False),
-    Column("interactions", Integer, nullable=False),
-    Column("renewals", Integer, nullable=False),
+    *_counters(),
     Index("ix_metric_weeks_week", "tenant", "week", "learner"),
 )
 
