@@ -21,14 +21,8 @@ from typing import Any
 from levelwise import bootstrap
 from levelwise.app.ports import EventLog
 from levelwise.app.services import Levelwise
+from tests.conftest import FixedClock
 from tests.factories import SMALL_PROGRAM, event, homework, watched
-
-
-class FixedClock:
-    """A clock that always says the same time."""
-
-    def now_iso(self) -> str:
-        return "2026-03-31T00:00:00+00:00"
 
 
 def at(day: str, hour: int = 9) -> datetime:
@@ -80,6 +74,8 @@ def scenario() -> list[dict[str, Any]]:
 
 def metrics_engine(log: EventLog, tenant: str) -> Levelwise:
     """An engine over ``log`` with metrics beside it and SMALL_PROGRAM set."""
-    engine = bootstrap.with_metrics(Levelwise(log, FixedClock()))
+    engine = bootstrap.with_metrics(
+        Levelwise(log, FixedClock("2026-03-31T00:00:00+00:00"))
+    )
     engine.put_program(tenant, SMALL_PROGRAM)
     return engine

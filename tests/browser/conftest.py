@@ -27,6 +27,7 @@ from levelwise.bootstrap import (
     with_metrics,
 )
 from levelwise.demo import simulate, start_demo_experiment
+from tests.conftest import FixedClock
 from tests.live_server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,13 +35,6 @@ PROGRAM = Path(__file__).resolve().parents[2] / "examples/programs/english.yaml"
 TENANT = "demo"
 NOW = "2026-11-12T12:00:00Z"
 """The school's clock: in its tenth week, so this week's board has members."""
-
-
-class FixedClock:
-    """A clock that always says :data:`NOW`."""
-
-    def now_iso(self) -> str:
-        return NOW
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ def _chromium_or_skip() -> None:
 def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[School]:
     """The demo school (120 learners, 10 weeks) behind a real uvicorn server."""
     db = tmp_path_factory.mktemp("school") / "demo.db"
-    engine = Levelwise(open_log(f"sqlite:///{db}"), FixedClock())
+    engine = Levelwise(open_log(f"sqlite:///{db}"), FixedClock(NOW))
     engine = with_credentials(with_metrics(with_boards(engine)), "http://test")
     engine.put_program(TENANT, PROGRAM.read_text(), str(PROGRAM))
     key = engine.create_key(TENANT, "browser")

@@ -19,17 +19,11 @@ from levelwise.api import create_app
 from levelwise.app.services import Levelwise
 from levelwise.config_pages import PageGrant, PageLinks, PageSettings
 from levelwise.web import mount_pages
+from tests.conftest import FixedClock
 from tests.factories import SMALL_PROGRAM, answered, completed, homework, watched
 
 NOW = datetime(2026, 1, 7, tzinfo=UTC)
 SECRET = "page-test-secret"
-
-
-class FixedClock:
-    """A clock two days after the learners' events."""
-
-    def now_iso(self) -> str:
-        return NOW.isoformat()
 
 
 @pytest.fixture
@@ -40,7 +34,9 @@ def anyio_backend() -> str:
 @pytest.fixture
 def engine() -> Levelwise:
     """School ``s`` with ana (85 XP, unit u1) and bo (10 XP)."""
-    engine = Levelwise(InMemoryEventLog(), FixedClock(), InMemoryBoardStore())
+    engine = Levelwise(
+        InMemoryEventLog(), FixedClock(NOW.isoformat()), InMemoryBoardStore()
+    )
     engine.put_program("s", SMALL_PROGRAM)
     engine.ingest(
         "s",

@@ -24,6 +24,7 @@ from levelwise.app.metrics import (
 )
 from levelwise.app.services import Levelwise
 from levelwise.errors import ConcurrencyError, ProgramNotFoundError, StoreError
+from tests.conftest import FixedClock
 from tests.metrics_support import metrics_engine, scenario
 from tests.web.conftest import token
 from tests.web.pagehtml import find, one, visible_text
@@ -343,11 +344,8 @@ async def test_the_real_metrics_service_renders(app, client, engine):
 
 
 def test_the_servers_engine_has_metrics():
-    engine = bootstrap.with_metrics(Levelwise(InMemoryEventLog(), FakeClock()))
+    engine = bootstrap.with_metrics(
+        Levelwise(InMemoryEventLog(), FixedClock("2026-01-07T00:00:00+00:00"))
+    )
 
     assert engine.metrics.store is not None
-
-
-class FakeClock:
-    def now_iso(self) -> str:
-        return "2026-01-07T00:00:00+00:00"
