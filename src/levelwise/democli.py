@@ -78,9 +78,9 @@ def add_demo_command(app: typer.Typer, engine_for: EngineFor, api_for: ApiFor) -
         engine.metrics.catch_up(TENANT)
         took = time.perf_counter() - started
         out.print(f"metrics projection built in {took:.1f} s")
-        _summary(engine, compiled, START + timedelta(weeks=weeks))
+        best = _summary(engine, compiled, START + timedelta(weeks=weeks))
         if serve_api:
-            _serve(api_for(engine), engine, key, port, open_browser)
+            _serve(api_for(engine), best, key, port, open_browser)
 
 
 def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
@@ -104,7 +104,8 @@ def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
     )
 
 
-def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> None:
+def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> str:
+    """Print the summary; return the best placed learner (for the page link)."""
     states = engine.snapshots(TENANT)
     summary = level_summary(states, engine.program(TENANT), now)
     table = Table("level", "learners")
@@ -127,26 +128,24 @@ def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> None
             varied.append(row)
     for row in [*levels, *varied[:6]]:
         out.print("  " + receipt_line(row), highlight=False, markup=False)
+    return best.learner
 
 
-def _serve(
-    api: FastAPI, engine: Levelwise, key: str, port: int, open_browser: bool
-) -> None:
+def _serve(api: FastAPI, best: str, key: str, port: int, open_browser: bool) -> None:
     import uvicorn
 
     links: PageLinks = api.state.page_links
     expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
     base = f"http://127.0.0.1:{port}"
-    best = max(engine.snapshots(TENANT), key=lambda s: (s.level, s.xp, s.learner))
     urls = []
     for grant in (
         PageGrant(TENANT, "dashboard", "", expires),
-        PageGrant(TENANT, "learner", best.learner, expires),
+        PageGrant(TENANT, "learner", best, expires),
     ):
         urls.append(base + link_path(grant, links.sign(grant)))
     out.print(
         f"\nAPI on {base} (docs: /docs). Try:\n"
-        f'  curl -H "Authorization: Bearer {key}" {base}/v1/learners/{best.learner}\n'
+        f'  curl -H "Authorization: Bearer {key}" {base}/v1/learners/{best}\n'
         f"\nDashboard:      {urls[0]}\nA learner page: {urls[1]}\n"
         "(links work for 7 days while this server runs; add &lang=zh-CN for Chinese)",
         highlight=False,
