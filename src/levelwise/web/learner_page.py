@@ -223,7 +223,6 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
     kind = str(row["kind"])
     day = datetime.fromisoformat(str(row["at"])).date()
     at = lang.date(day)
-    titles = {lvl.id: lvl.title for lvl in program.levels}
     if kind == "xp":
         receipt = row["receipt"]
         text = lang.gettext("+%(xp)s XP: %(rule)s") % {
@@ -237,7 +236,9 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
         text = lang.gettext("Unit completed: %(unit)s") % {"unit": title}
         return ReceiptRow(kind, 0, text, "", at, day)
     if kind in _LEVEL_MESSAGES:
-        level = titles.get(str(row["level"]), str(row["level"]))
+        level_id = str(row["level"])
+        titles = (lvl.title for lvl in program.levels if lvl.id == level_id)
+        level = next(titles, level_id)
         text = lang.gettext(_LEVEL_MESSAGES[kind]) % {"level": level}
         return ReceiptRow(kind, 0, text, "", at, day)
     return ReceiptRow(kind, 0, _recognition_text(row, lang), "", at, day)
