@@ -34,13 +34,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from levelwise.adapters.redis_boards import RedisBoardStore
+from levelwise.adapters.redis.boards import RedisBoardStore
 from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.driver import insert_many
 from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.migrate import migrate
-from levelwise.adapters.sql.tables_boards import board_members
-from levelwise.app.boards import BoardReader, BoardStore, Entry
+from levelwise.adapters.sql.tables.boards import board_members
+from levelwise.app.recognition.boards import BoardReader, BoardStore, Entry
 
 TENANT = "bench"
 BOARD = "xp|all|all"

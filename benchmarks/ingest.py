@@ -37,10 +37,10 @@ from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.event_log import SqlEventLog
 from levelwise.adapters.sql.migrate import migrate
-from levelwise.app.program_file import load_program
-from levelwise.app.services import MAX_BATCH, Levelwise
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
-from levelwise.demo import simulate
+from levelwise.app.engine import MAX_BATCH, Levelwise
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.programs.loader import load_program
+from levelwise.app.simulate.school import simulate
 from levelwise.domain.fold import default_model, fold, initial_state
 
 PROGRAM = Path(__file__).resolve().parent.parent / "examples/programs/english.yaml"

@@ -39,9 +39,9 @@ from typing import Any
 
 import httpx
 
+from levelwise.app.simulate.school import simulate, start_demo_experiment
 from levelwise.bootstrap import build, create_api
-from levelwise.demo import simulate, start_demo_experiment
-from tests.live_server import serve
+from tests.support.live_server import serve
 
 PROGRAM = Path(__file__).resolve().parent.parent / "examples/programs/english.yaml"
 TENANT = "demo"

@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/plan_junyi.py --junyi ../shared/data/junyi_prereq_graph``
 
-It loads the exercise table as a program (:func:`levelwise.app.junyi.load_junyi`),
+It loads the exercise table as a program
+(:func:`levelwise.app.modelling.junyi.load_junyi`),
 builds learner states and times ``make_plan`` (to the next level) for each:
 
 * fresh learners (the first level, every point at its prior);
@@ -12,7 +13,7 @@ builds learner states and times ``make_plan`` (to the next level) for each:
 
 Reported: load time, plan time per learner (median, p95, max, in ms), plan
 length (units, minutes), and, as the in-run reference, the time of a plain
-topological sort of the same graph (:func:`levelwise.app.prereq_graph.
+topological sort of the same graph (:func:`levelwise.app.modelling.prereq_graph.
 topological_order`, Kahn with a heap) with the ratio plan / reference.
 
 Every plan is checked against the prerequisites: each step's knowledge points
@@ -31,9 +32,9 @@ import time
 from dataclasses import replace
 from types import MappingProxyType
 
-from levelwise.app.junyi import load_junyi
-from levelwise.app.plan import Plan, PlanError, make_plan
-from levelwise.app.prereq_graph import topological_order
+from levelwise.app.guidance.plan import Plan, PlanError, make_plan
+from levelwise.app.modelling.junyi import load_junyi
+from levelwise.app.modelling.prereq_graph import topological_order
 from levelwise.domain.fold import default_model, initial_state, prior_for
 from levelwise.domain.gates import gates_hold
 from levelwise.domain.mastery import MasteryModel, dimension_abilities

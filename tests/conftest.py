@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.event_log import SqlEventLog
 from levelwise.adapters.sql.migrate import migrate
+from levelwise.app.engine import Levelwise
 from levelwise.app.ports import EventLog
-from levelwise.app.program_file import load_program
-from levelwise.app.services import Levelwise
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.program import Program
-from tests.factories import SMALL_PROGRAM, new_tenant
-from tests.postgres import postgres_engine
+from tests.support.factories import SMALL_PROGRAM, new_tenant
+from tests.support.postgres import postgres_engine
 
 
 class FixedClock:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from levelwise.adapters.clock import SystemClock
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.app.board_service import Boards
-from levelwise.app.boards import BoardStore
-from levelwise.app.credential_ports import CredentialStore
-from levelwise.app.credentials import Credentials
-from levelwise.app.metric_ports import MetricStore
-from levelwise.app.pk import Pk
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.credentials.ports import CredentialStore
+from levelwise.app.credentials.service import Credentials
+from levelwise.app.engine import Levelwise
+from levelwise.app.metrics.ports import MetricStore
+from levelwise.app.notify.webhooks import WebhookWorker
 from levelwise.app.ports import EventLog
-from levelwise.app.services import Levelwise
-from levelwise.app.webhooks import WebhookWorker
+from levelwise.app.recognition.boards import BoardStore
+from levelwise.app.recognition.pk import Pk
+from levelwise.app.recognition.service import Boards
 from levelwise.config import Settings
 from levelwise.config_credentials import CredentialSettings
 
@@ -45,8 +45,8 @@ def build(db: str | None = None) -> Levelwise:
 
 def with_boards(engine: Levelwise, redis_url: str | None = None) -> Levelwise:
     """Give ``engine`` leaderboards: in Redis if ``redis_url``, else beside the log."""
-    from levelwise.adapters.memory_boards import InMemoryBoardStore
-    from levelwise.adapters.redis_boards import RedisBoardStore
+    from levelwise.adapters.memory.boards import InMemoryBoardStore
+    from levelwise.adapters.redis.boards import RedisBoardStore
     from levelwise.adapters.sql.boards import SqlBoardStore
     from levelwise.adapters.sql.event_log import SqlEventLog
 
@@ -62,7 +62,7 @@ def with_boards(engine: Levelwise, redis_url: str | None = None) -> Levelwise:
 
 def with_metrics(engine: Levelwise) -> Levelwise:
     """Give ``engine`` a metrics projection beside its log (same database)."""
-    from levelwise.adapters.memory_metrics import InMemoryMetricStore
+    from levelwise.adapters.memory.metrics import InMemoryMetricStore
     from levelwise.adapters.sql.event_log import SqlEventLog
     from levelwise.adapters.sql.metrics import SqlMetricStore
 
@@ -80,7 +80,7 @@ def with_metrics(engine: Levelwise) -> Levelwise:
 
 def with_credentials(engine: Levelwise, public_url: str) -> Levelwise:
     """Give ``engine`` a credential store in the same database as its log."""
-    from levelwise.adapters.memory_credentials import InMemoryCredentialStore
+    from levelwise.adapters.memory.credentials import InMemoryCredentialStore
     from levelwise.adapters.sql.credentials import SqlCredentialStore
     from levelwise.adapters.sql.event_log import SqlEventLog
 
@@ -106,7 +106,7 @@ def create_api(engine: Levelwise | None = None) -> FastAPI:
 
 def pk_service(engine: Levelwise) -> Pk:
     """Group PK over ``engine``, its definitions in the same database as its log."""
-    from levelwise.adapters.memory_pk import InMemoryPkStore
+    from levelwise.adapters.memory.pk import InMemoryPkStore
     from levelwise.adapters.sql.event_log import SqlEventLog
     from levelwise.adapters.sql.pk import SqlPkStore
 
@@ -118,6 +118,6 @@ def pk_service(engine: Levelwise) -> Pk:
 
 def webhook_worker(engine: Levelwise) -> WebhookWorker:
     """The webhook delivery worker over ``engine``'s store, sending with httpx."""
-    from levelwise.adapters.webhook_sender import HttpxWebhookSender
+    from levelwise.adapters.http.webhooks import HttpxWebhookSender
 
     return WebhookWorker(engine.log.outbox, HttpxWebhookSender(), engine.clock)

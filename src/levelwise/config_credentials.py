@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from levelwise.app.credentials import DEFAULT_PUBLIC_URL
+from levelwise.app.credentials.service import DEFAULT_PUBLIC_URL
 
 
 class CredentialSettings(BaseSettings):

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.api import create_app
-from levelwise.app.services import Levelwise
-from tests.factories import SMALL_PROGRAM
+from levelwise.app.engine import Levelwise
+from tests.support.factories import SMALL_PROGRAM
 
 
 class FixedClock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import assert_problem
-from tests.factories import SMALL_PROGRAM, completed, watched
+from tests.support.factories import SMALL_PROGRAM, completed, watched
 
 pytestmark = pytest.mark.anyio
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.adapters.memory_boards import InMemoryBoardStore
-from levelwise.app.services import Levelwise
+from levelwise.adapters.memory.boards import InMemoryBoardStore
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import Levelwise
 from tests.api.conftest import FixedClock, assert_problem
-from tests.factories import SMALL_PROGRAM, event, watched
+from tests.support.factories import SMALL_PROGRAM, event, watched
 
 pytestmark = pytest.mark.anyio
 T = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

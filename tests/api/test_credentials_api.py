@@ -6,12 +6,12 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.app.credentials_ob import ALG, bit_set
-from levelwise.app.services import Levelwise
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.credentials.openbadges import ALG, bit_set
+from levelwise.app.engine import Levelwise
 from levelwise.bootstrap import with_credentials
 from tests.api.conftest import FixedClock, assert_problem
-from tests.factories import completed, homework
+from tests.support.factories import completed, homework
 
 pytestmark = pytest.mark.anyio
 BASE = "https://badges.example.org"

@@ -9,7 +9,7 @@ import pytest
 
 from levelwise.api.deps import MAX_EVENTS_BYTES
 from tests.api.conftest import assert_problem
-from tests.factories import completed, event, homework, watched
+from tests.support.factories import completed, event, homework, watched
 
 pytestmark = pytest.mark.anyio
 

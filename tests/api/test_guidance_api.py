@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.app.services import Levelwise
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import Levelwise
 from tests.api.conftest import assert_problem
-from tests.factories import answered, completed, event, watched
+from tests.support.factories import answered, completed, event, watched
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import assert_problem
-from tests.factories import answered, completed, homework, watched
+from tests.support.factories import answered, completed, homework, watched
 
 pytestmark = pytest.mark.anyio
 

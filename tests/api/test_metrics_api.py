@@ -8,11 +8,11 @@ import httpx
 import pytest
 
 from levelwise import bootstrap
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.app.services import Levelwise
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import Levelwise
 from tests.api.conftest import assert_problem, client_for
-from tests.factories import SMALL_PROGRAM
-from tests.metrics_support import FixedClock, scenario
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.metrics_support import FixedClock, scenario
 
 pytestmark = pytest.mark.anyio
 
@@ -161,6 +161,6 @@ def test_the_api_offers_exactly_the_services_csv_tables():
     from typing import get_args
 
     from levelwise.api.routes.metrics import Table
-    from levelwise.app.metrics import TABLES
+    from levelwise.app.metrics.service import TABLES
 
     assert get_args(Table) == TABLES

@@ -8,14 +8,14 @@ import httpx
 import orjson
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.api import create_app
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
 from levelwise.bootstrap import create_api
 from tests.api.conftest import FixedClock, assert_problem
-from tests.factories import event
-from tests.live_server import next_event, serve
-from tests.pk_support import PK_PROGRAM, TEAMS, answer
+from tests.support.factories import event
+from tests.support.live_server import next_event, serve
+from tests.support.pk_support import PK_PROGRAM, TEAMS, answer
 
 START = {"id": "pk-1", "teams": TEAMS, "rounds": 2, "cohort": "7b"}
 

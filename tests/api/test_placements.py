@@ -5,17 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
 from tests.api.conftest import assert_problem
-from tests.factories import SMALL_PROGRAM
-from tests.placements import with_placement
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.placements import with_placement
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def school_a(engine: Levelwise) -> dict[str, str]:
-    """School A, whose program has the placement test of ``tests.placements``."""
+    """School A, whose program has the placement test of ``tests.support.placements``."""
     engine.put_program("school-a", with_placement())
     return {"Authorization": f"Bearer {engine.create_key('school-a', 'test')}"}
 

@@ -8,7 +8,7 @@ import pytest
 
 from levelwise.api.deps import MAX_PROGRAM_BYTES
 from tests.api.conftest import assert_problem
-from tests.factories import SMALL_PROGRAM, completed, watched
+from tests.support.factories import SMALL_PROGRAM, completed, watched
 
 pytestmark = pytest.mark.anyio
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from levelwise.app.services import Levelwise
-from tests.factories import SMALL_PROGRAM, answered, event
+from levelwise.app.engine import Levelwise
+from tests.support.factories import SMALL_PROGRAM, answered, event
 
 pytestmark = pytest.mark.anyio
 

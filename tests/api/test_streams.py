@@ -8,13 +8,13 @@ import httpx
 import orjson
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.api import create_app
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
 from tests.api.conftest import FixedClock, assert_problem
-from tests.factories import SMALL_PROGRAM, event
-from tests.live_server import next_event, serve
-from tests.notifications import level_up
+from tests.support.factories import SMALL_PROGRAM, event
+from tests.support.live_server import next_event, serve
+from tests.support.notifications import level_up
 
 
 @pytest.fixture

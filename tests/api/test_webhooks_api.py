@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from levelwise.app.webhooks import Attempt, RetryPolicy
+from levelwise.app.notify.webhooks import Attempt, RetryPolicy
 from tests.api.conftest import assert_problem
-from tests.notifications import level_up
+from tests.support.notifications import level_up
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
+from levelwise.app.simulate.school import simulate, start_demo_experiment
 from levelwise.bootstrap import (
     create_api,
     open_log,
@@ -26,9 +27,8 @@ from levelwise.bootstrap import (
     with_credentials,
     with_metrics,
 )
-from levelwise.demo import simulate, start_demo_experiment
 from tests.conftest import FixedClock
-from tests.live_server import serve
+from tests.support.live_server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROGRAM = Path(__file__).resolve().parents[2] / "examples/programs/english.yaml"

@@ -7,15 +7,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.adapters.memory_boards import InMemoryBoardStore
+from levelwise.adapters.memory.boards import InMemoryBoardStore
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.event_log import SqlEventLog
-from levelwise.app.boards import BoardStore
-from levelwise.app.services import Levelwise
-from tests.boards_support import redis_store
+from levelwise.app.engine import Levelwise
+from levelwise.app.recognition.boards import BoardStore
+from tests.support.boards_support import redis_store
 from tests.conftest import FixedClock
-from tests.factories import SMALL_PROGRAM, answered, event, watched
+from tests.support.factories import SMALL_PROGRAM, answered, event, watched
 
 BACKENDS = [
     "memory",

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.adapters.memory_boards import InMemoryBoardStore
+from levelwise.adapters.memory.boards import InMemoryBoardStore
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.event_log import SqlEventLog
-from levelwise.app.boards import BoardStore, Entry
-from tests.boards_support import redis_store
+from levelwise.app.recognition.boards import BoardStore, Entry
+from tests.support.boards_support import redis_store
 
 STORES = [
     "memory",

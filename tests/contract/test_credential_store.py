@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from levelwise.adapters.memory_credentials import InMemoryCredentialStore
+from levelwise.adapters.memory.credentials import InMemoryCredentialStore
 from levelwise.adapters.sql.credentials import SqlCredentialStore
-from levelwise.app.credential_ports import (
+from levelwise.app.credentials.ports import (
     AwardKey,
     CredentialStore,
     IssuerProfile,

@@ -13,7 +13,7 @@ import pytest
 from levelwise.app.ports import EventLog, LogSession
 from levelwise.errors import ConcurrencyError
 from tests.contract.builders import at, checkpoint, outcome, snapshot, stored_event
-from tests.factories import new_tenant
+from tests.support.factories import new_tenant
 
 # -- events -------------------------------------------------------------------
 

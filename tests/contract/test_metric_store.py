@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 
 from levelwise.adapters.sql.metrics import split_range
-from levelwise.app.experiments import Experiment, Variant
-from levelwise.app.metric_ports import (
+from levelwise.app.engine import Levelwise
+from levelwise.app.metrics.experiments import Experiment, Variant
+from levelwise.app.metrics.ports import (
     Cursor,
     DayFacts,
     FactChange,
@@ -19,10 +20,9 @@ from levelwise.app.metric_ports import (
     MetricStore,
     StoredExperiment,
 )
-from levelwise.app.metrics import Figure, MetricFilter
-from levelwise.app.services import Levelwise
+from levelwise.app.metrics.service import Figure, MetricFilter
 from levelwise.errors import ConcurrencyError
-from tests.metrics_support import live, metrics_engine, scenario
+from tests.support.metrics_support import live, metrics_engine, scenario
 
 END = date(2026, 3, 10)
 EVERYONE = FactQuery(None, None, "", "2026-12-31")

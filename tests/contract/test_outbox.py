@@ -6,11 +6,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from levelwise.app.services import Levelwise
-from levelwise.app.webhooks import Attempt
+from levelwise.app.engine import Levelwise
+from levelwise.app.notify.webhooks import Attempt
 from levelwise.errors import LearnerNotFoundError
-from tests.factories import SMALL_PROGRAM, homework
-from tests.notifications import MovingClock, level_up
+from tests.support.factories import SMALL_PROGRAM, homework
+from tests.support.notifications import MovingClock, level_up
 
 
 @pytest.fixture

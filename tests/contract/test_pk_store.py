@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.adapters.memory_pk import InMemoryPkStore
+from levelwise.adapters.memory.pk import InMemoryPkStore
 from levelwise.adapters.sql.pk import SqlPkStore
-from levelwise.app.pk import PkNotFoundError, PkSpec, PkStore
+from levelwise.app.recognition.pk import PkNotFoundError, PkSpec, PkStore
 
 
 @pytest.fixture(

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
+from levelwise.app.engine import Levelwise
 from levelwise.app.ports import EventLog
-from levelwise.app.services import Levelwise
 from tests.conftest import FixedClock
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 
 @pytest.fixture

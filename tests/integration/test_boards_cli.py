@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from levelwise import bootstrap
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM, event, watched
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM, event, watched
 
 runner = CliRunner()
 T = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from contextlib import contextmanager
 
-from levelwise.app.program_file import load_program
-from levelwise.app.projection import CHECKPOINT_EVERY, dumps
-from levelwise.app.services import Levelwise
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.engine import Levelwise
+from levelwise.app.ingest.projection import CHECKPOINT_EVERY, dumps
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.programs.loader import load_program
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
 from tests.conftest import FixedClock
-from tests.factories import SMALL_PROGRAM, answered, homework, watched
+from tests.support.factories import SMALL_PROGRAM, answered, homework, watched
 
 TOTAL = 700  # three checkpoints (200, 400, 600) and a tail
 

@@ -11,8 +11,8 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM, completed, homework, watched
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM, completed, homework, watched
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from levelwise import bootstrap
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM, completed, homework
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM, completed, homework
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from levelwise.cli import app
+from levelwise.cli.main import app
 
 runner = CliRunner()
 

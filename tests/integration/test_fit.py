@@ -6,13 +6,13 @@ import random
 
 import pytest
 
-from levelwise.app.fitting import LogisticFit
-from levelwise.app.program_file import load_program
+from levelwise.app.modelling.fitting import LogisticFit
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.codec import state_to_dict
 from levelwise.domain.fold import default_model
 from levelwise.domain.mastery import dimension_abilities
 from levelwise.errors import FitError
-from tests.factories import answered, watched
+from tests.support.factories import answered, watched
 
 TRUE = {"numbers": (0.2, 0.2, 0.2, 0.1), "greetings": (0.4, 0.1, 0.25, 0.1)}
 

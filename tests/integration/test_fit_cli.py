@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM
 from tests.integration.test_fit import simulated_answers
 
 runner = CliRunner()

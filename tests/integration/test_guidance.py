@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from levelwise.app import guidance as guidance_module
-from levelwise.app.guidance import study_weeks
-from levelwise.app.plan import Plan, PlanError
-from levelwise.app.plan_draft import expected_state
+from levelwise.app.engine import Levelwise
+from levelwise.app.guidance import service as guidance_module
+from levelwise.app.guidance.draft import expected_state
+from levelwise.app.guidance.plan import Plan, PlanError
+from levelwise.app.guidance.service import study_weeks
 from levelwise.app.ports import EventLog, StoredEvent
-from levelwise.app.services import Levelwise
 from levelwise.domain.fold import default_model, prior_for
 from levelwise.domain.gates import gates_hold
 from levelwise.errors import LearnerNotFoundError
-from tests.factories import (
+from tests.support.factories import (
     SMALL_PROGRAM,
     answered,
     completed,
@@ -283,7 +283,7 @@ def test_every_requirement_met_without_a_level_up_says_ready(lw, school, monkeyp
 
 def _stored(at: datetime, type_: str = "lesson.watched", seconds: float = 600):
     body = event(type_, at=at, seconds=seconds)
-    from levelwise.app.wire import EVENT_ADAPTER, canonical_body
+    from levelwise.app.ingest.wire import EVENT_ADAPTER, canonical_body
 
     text = canonical_body(EVENT_ADAPTER.validate_python(body))
     key = at.astimezone(UTC).replace(tzinfo=None).isoformat("T", "microseconds")

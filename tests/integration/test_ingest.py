@@ -7,14 +7,14 @@ from contextlib import contextmanager
 
 import pytest
 
-from levelwise.app.projection import dumps
-from levelwise.app.services import Levelwise
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.engine import Levelwise
+from levelwise.app.ingest.projection import dumps
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
 from levelwise.errors import LearnerNotFoundError, ProgramError, ProgramNotFoundError
 from tests.conftest import FixedClock
-from tests.factories import SMALL_PROGRAM, answered, completed, homework, watched
+from tests.support.factories import SMALL_PROGRAM, answered, completed, homework, watched
 
 
 def batch_for(learner="ana"):

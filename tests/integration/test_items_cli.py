@@ -7,7 +7,7 @@ import json
 import numpy as np
 from typer.testing import CliRunner
 
-from levelwise.cli import app
+from levelwise.cli.main import app
 from levelwise.learners.calibrate import simulate_responses
 
 runner = CliRunner()

@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from levelwise import bootstrap
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM
-from tests.metrics_support import scenario
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.metrics_support import scenario
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM
 
 
 def test_pk_commands_round_trip(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM
-from tests.placements import with_placement
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.placements import with_placement
 
 runner = CliRunner()
 

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import Engine
 
 from levelwise.adapters.sql.event_log import SqlEventLog
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
 from tests.conftest import FixedClock
-from tests.factories import SMALL_PROGRAM, homework, watched
+from tests.support.factories import SMALL_PROGRAM, homework, watched
 
 
 def test_sqlite_reads_answer_while_another_connection_holds_the_write_lock(

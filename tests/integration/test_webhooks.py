@@ -12,11 +12,11 @@ import orjson
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from levelwise.adapters.webhook_sender import HttpxWebhookSender
-from levelwise.app.services import Levelwise
-from levelwise.app.webhooks import RetryPolicy, WebhookWorker
-from tests.factories import SMALL_PROGRAM
-from tests.notifications import MovingClock, level_up
+from levelwise.adapters.http.webhooks import HttpxWebhookSender
+from levelwise.app.engine import Levelwise
+from levelwise.app.notify.webhooks import RetryPolicy, WebhookWorker
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.notifications import MovingClock, level_up
 
 
 @dataclass

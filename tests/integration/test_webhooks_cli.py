@@ -7,9 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM
-from tests.notifications import level_up
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.notifications import level_up
 
 runner = CliRunner()
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.program_file import load_program
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.fold import default_model
 from levelwise.domain.mastery import BktMastery, RunningMastery
 from levelwise.domain.program import BktParams, MasterySettings
 from levelwise.errors import ProgramError
-from tests.factories import SMALL_PROGRAM, answered, homework
+from tests.support.factories import SMALL_PROGRAM, answered, homework
 from tests.unit.test_domain_edges import run
 
 FITTED = (

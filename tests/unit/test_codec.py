@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from levelwise.app.projection import dumps
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.ingest.projection import dumps
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
-from tests.factories import answered, completed, event, homework, watched
+from tests.support.factories import answered, completed, event, homework, watched
 
 
 def test_state_and_outcomes_round_trip(program):
@@ -53,7 +53,7 @@ def test_evolve_matches_dataclasses_replace(program):
 
 
 def test_stored_bodies_leave_out_the_envelope_and_views_restore_it(program):
-    from levelwise.app.wire import EVENT_ADAPTER, to_domain
+    from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
     from levelwise.domain.fold import fold_all
 
     raws = [homework(10, minutes=i) for i in range(2)] + [completed("u1", minutes=5)]

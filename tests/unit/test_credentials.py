@@ -13,14 +13,14 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from pyld import jsonld
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.adapters.memory_credentials import InMemoryCredentialStore
-from levelwise.app import credentials_ob as ob
-from levelwise.app.credential_ports import CredentialError, CredentialNotFoundError
-from levelwise.app.credentials import Credentials
-from levelwise.app.services import Levelwise
+from levelwise.adapters.memory.credentials import InMemoryCredentialStore
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.credentials import openbadges as ob
+from levelwise.app.credentials.ports import CredentialError, CredentialNotFoundError
+from levelwise.app.credentials.service import Credentials
+from levelwise.app.engine import Levelwise
 from levelwise.errors import LearnerNotFoundError
-from tests.factories import SMALL_PROGRAM, completed, homework
+from tests.support.factories import SMALL_PROGRAM, completed, homework
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 BASE = "https://badges.example.org"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from levelwise.app.program_file import load_program
-from levelwise.app.projection import dumps
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.ingest.projection import dumps
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.programs.loader import load_program
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all, initial_state
 from levelwise.domain.gates import gate_env, gate_values
 from levelwise.domain.outcomes import LevelLost, XpAwarded
-from tests.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
+from tests.support.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
 
 EDGE = (
     SMALL_PROGRAM.replace(

@@ -10,7 +10,7 @@ import pytest
 from levelwise.learners.base import NotFittedError, Responses
 from levelwise.learners.elo import Elo, EloState
 from levelwise.learners.metrics import auc
-from tests.learner_worlds import irt_world
+from tests.support.learner_worlds import irt_world
 
 
 def simulate(n_learners, *, seed):

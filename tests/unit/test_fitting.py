@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from levelwise.app.fitting import Fit, mastery_section, with_mastery
-from levelwise.app.program_file import load_program
+from levelwise.app.modelling.fitting import Fit, mastery_section, with_mastery
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.program import BktParams
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 FIT = Fit(
     params={

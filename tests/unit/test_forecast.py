@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from levelwise.app.forecast import forecast, pace_of
-from levelwise.app.plan import Plan
-from levelwise.app.plan_requirements import Requirement
+from levelwise.app.guidance.forecast import forecast, pace_of
+from levelwise.app.guidance.plan import Plan
+from levelwise.app.guidance.requirements import Requirement
 
 
 def plan_of(minutes: float, *, complete: bool = True, learner: str = "ana") -> Plan:

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from levelwise import guidecli
-from levelwise.app.forecast import Forecast
-from levelwise.app.guidance import NextActivity
-from levelwise.app.plan import Plan, PlanStep
-from levelwise.app.plan_requirements import Requirement
-from levelwise.cli import app
-from tests.factories import SMALL_PROGRAM, answered, completed, event, watched
+from levelwise.app.guidance.forecast import Forecast
+from levelwise.app.guidance.plan import Plan, PlanStep
+from levelwise.app.guidance.requirements import Requirement
+from levelwise.app.guidance.service import NextActivity
+from levelwise.cli import guide as guidecli
+from levelwise.cli.main import app
+from tests.support.factories import SMALL_PROGRAM, answered, completed, event, watched
 
 runner = CliRunner()
 

@@ -8,14 +8,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from levelwise.app.junyi import (
+from levelwise.app.modelling.junyi import (
     InvalidJunyiError,
     JunyiNotFoundError,
     load_junyi,
 )
+from levelwise.cli.graph import graph
 from levelwise.domain.program import BktParams
 from levelwise.errors import LevelwiseError, ProgramError
-from levelwise.graphcli import graph
 
 HEADER = (
     "name,live,prerequisites,h_position,v_position,creation_date,"
@@ -174,7 +174,7 @@ def test_the_ladder_climbs_the_largest_areas_with_xp(loaded):
 
 
 def test_the_generated_file_is_a_program_file(loaded):
-    from levelwise.app.program_file import load_program
+    from levelwise.app.programs.loader import load_program
 
     again = load_program(loaded.text, "junyi.yaml")
     assert again.kp_by_id == loaded.program.kp_by_id

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app import leagues
-from levelwise.app.boards import Entry
+from levelwise.app.recognition import leagues
+from levelwise.app.recognition.boards import Entry
 
 T = "2026-11-24T01:00:00.000000Z"
 

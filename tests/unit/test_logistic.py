@@ -16,7 +16,7 @@ from levelwise.learners.logistic import (
     _group_exclusive,
 )
 from levelwise.learners.metrics import auc
-from tests.learner_worlds import irt_world
+from tests.support.learner_worlds import irt_world
 
 _TOTALS = (
     "successes",

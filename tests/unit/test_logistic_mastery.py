@@ -7,15 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from levelwise.app.fitting import (
+from levelwise.app.ingest.projection import dumps
+from levelwise.app.modelling.fitting import (
     LogisticFit,
     fit_logistic,
     logistic_params,
     mastery_section,
     with_mastery,
 )
-from levelwise.app.program_file import load_program
-from levelwise.app.projection import dumps
+from levelwise.app.programs.loader import load_program
 from levelwise.domain import codec
 from levelwise.domain.fold import default_model, initial_state
 from levelwise.domain.mastery import LogisticMastery, dimension_abilities
@@ -23,7 +23,7 @@ from levelwise.domain.program import LogisticParams, LogisticPoint, MasterySetti
 from levelwise.errors import ProgramError
 from levelwise.learners.base import Responses
 from levelwise.learners.logistic import LogisticKT, LogisticState
-from tests.factories import SMALL_PROGRAM, answered, event, homework
+from tests.support.factories import SMALL_PROGRAM, answered, event, homework
 from tests.unit.test_domain_edges import run
 
 FITTED = (

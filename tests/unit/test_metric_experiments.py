@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.experiments import (
+from levelwise.app.metrics.experiments import (
     Assigner,
     Experiment,
     Variant,
@@ -14,7 +14,7 @@ from levelwise.app.experiments import (
     loaded,
     stored,
 )
-from levelwise.app.metric_ports import MetricError
+from levelwise.app.metrics.ports import MetricError
 
 SPLIT = Experiment(
     "split",

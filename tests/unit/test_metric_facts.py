@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from levelwise.app.metric_facts import (
+from levelwise.app.ingest.wire import EVENT_ADAPTER, canonical_body
+from levelwise.app.metrics.facts import (
     facts_of,
     furthest_gate,
     live_units,
@@ -15,14 +16,13 @@ from levelwise.app.metric_facts import (
     snapshot_facts,
     week_of,
 )
-from levelwise.app.metric_ports import Attendance, DayFacts, LearnerFacts
+from levelwise.app.metrics.ports import Attendance, DayFacts, LearnerFacts
 from levelwise.app.ports import StoredEvent
-from levelwise.app.program_file import load_program
-from levelwise.app.wire import EVENT_ADAPTER, canonical_body
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.fold import default_model, initial_state
 from levelwise.domain.state import LearnerState, LevelStamp, Profile
-from tests.factories import SMALL_PROGRAM
-from tests.metrics_support import at, event, interaction, live
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.metrics_support import at, event, interaction, live
 
 PROGRAM = load_program(SMALL_PROGRAM, "tiny.yaml")
 UNITS = live_units(PROGRAM)

@@ -7,20 +7,20 @@ from datetime import UTC, date, datetime
 import pytest
 
 from levelwise import bootstrap
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.adapters.memory_metrics import InMemoryMetricStore
-from levelwise.app.analytics import level_summary
-from levelwise.app.experiments import Experiment, Variant
-from levelwise.app.metric_ports import LearnerFacts, LevelUp, Sums
-from levelwise.app.metric_report import Population, experiment_view, week_rows
-from levelwise.app.metric_stats import bootstrap_median_difference, newcombe, welch
-from levelwise.app.metrics import Figure, MetricFilter
-from levelwise.app.program_file import load_program
-from levelwise.app.services import Levelwise
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.adapters.memory.metrics import InMemoryMetricStore
+from levelwise.app.engine import Levelwise
+from levelwise.app.metrics.analytics import level_summary
+from levelwise.app.metrics.experiments import Experiment, Variant
+from levelwise.app.metrics.ports import LearnerFacts, LevelUp, Sums
+from levelwise.app.metrics.report import Population, experiment_view, week_rows
+from levelwise.app.metrics.service import Figure, MetricFilter
+from levelwise.app.metrics.stats import bootstrap_median_difference, newcombe, welch
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.state import LearnerState, LevelStamp
 from levelwise.errors import ConcurrencyError
-from tests.factories import SMALL_PROGRAM
-from tests.metrics_support import FixedClock, metrics_engine, scenario
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.metrics_support import FixedClock, metrics_engine, scenario
 
 AS_OF = date(2026, 6, 30)
 

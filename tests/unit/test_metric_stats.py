@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from levelwise.app.metric_stats import (
+from levelwise.app.metrics.stats import (
     bootstrap_median_difference,
     newcombe,
     resampled_medians,

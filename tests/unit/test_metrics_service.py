@@ -1,4 +1,4 @@
-"""The Metrics service over the hand-worked school of ``tests.metrics_support``."""
+"""The Metrics service over the hand-worked school of ``tests.support.metrics_support``."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from datetime import date
 
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.app.experiments import Experiment, Variant
-from levelwise.app.metric_ports import MetricError
-from levelwise.app.metrics import Figure, MetricFilter, Shortfall
-from levelwise.app.services import Levelwise
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import Levelwise
+from levelwise.app.metrics.experiments import Experiment, Variant
+from levelwise.app.metrics.ports import MetricError
+from levelwise.app.metrics.service import Figure, MetricFilter, Shortfall
 from levelwise.errors import StoreError
 from tests.conftest import FixedClock as OtherClock
-from tests.factories import event, homework, watched
-from tests.metrics_support import at, live, metrics_engine, scenario
+from tests.support.factories import event, homework, watched
+from tests.support.metrics_support import at, live, metrics_engine, scenario
 
 END = date(2026, 3, 10)
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from levelwise.app.program_file import load_program
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.codec import outcome_from_dict, outcome_to_dict
 from levelwise.domain.fold import fold_all
 from levelwise.domain.outcomes import BadgeEarned, PkScored, XpAwarded
-from tests.factories import SMALL_PROGRAM, new_id
+from tests.support.factories import SMALL_PROGRAM, new_id
 
 PK_RULES = """\
   - id: pk_result

@@ -5,9 +5,11 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.adapters.memory_pk import InMemoryPkStore
-from levelwise.app.pk import (
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.adapters.memory.pk import InMemoryPkStore
+from levelwise.app.engine import Levelwise
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.recognition.pk import (
     Pk,
     PkConflictError,
     PkNotFoundError,
@@ -16,12 +18,10 @@ from levelwise.app.pk import (
     finished_events,
     tally,
 )
-from levelwise.app.services import Levelwise
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain.fold import fold_all
 from levelwise.domain.outcomes import PkScored
 from tests.api.conftest import FixedClock
-from tests.pk_support import PK_PROGRAM, TEAMS, answer
+from tests.support.pk_support import PK_PROGRAM, TEAMS, answer
 
 
 @pytest.fixture

@@ -9,23 +9,23 @@ from types import MappingProxyType
 import pytest
 from pydantic import ValidationError
 
-from levelwise.app.program_file import load_program
-from levelwise.app.projection import dumps
-from levelwise.app.views import learner_view
-from levelwise.app.wire import (
+from levelwise.app.ingest.projection import dumps
+from levelwise.app.ingest.wire import (
     EVENT_ADAPTER,
     canonical_body,
     check_references,
     from_body,
     to_domain,
 )
+from levelwise.app.programs.loader import load_program
+from levelwise.app.views import learner_view
 from levelwise.domain import codec
 from levelwise.domain.events import LessonWatched, PlacementCompleted
 from levelwise.domain.fold import default_model, fold, initial_state, prior_for
 from levelwise.domain.outcomes import LevelPlaced
 from levelwise.domain.state import KpMastery, LevelStamp
-from tests.factories import SMALL_PROGRAM, T0, event
-from tests.placements import SMALL_PLACEMENT
+from tests.support.factories import SMALL_PROGRAM, T0, event
+from tests.support.placements import SMALL_PLACEMENT
 
 PLACEMENT = SMALL_PLACEMENT
 PLACED = load_program(SMALL_PROGRAM + PLACEMENT)

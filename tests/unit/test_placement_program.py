@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.program_file import load_program, load_program_file
+from levelwise.app.programs.loader import load_program, load_program_file
 from levelwise.domain.program import PlacementItem, PlacementLevel
 from levelwise.errors import ProgramError
-from tests.factories import SMALL_PROGRAM
-from tests.placements import SMALL_PLACEMENT
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.placements import SMALL_PLACEMENT
 
 PLACEMENT = SMALL_PLACEMENT.replace(
     "placement:\n",

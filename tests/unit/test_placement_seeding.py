@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from levelwise.app.program_file import load_program
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.fold import default_model, fold, initial_state
 from levelwise.domain.mastery import dimension_abilities
-from tests.factories import SMALL_PROGRAM, T0, answered
-from tests.placements import SMALL_PLACEMENT
+from tests.support.factories import SMALL_PROGRAM, T0, answered
+from tests.support.placements import SMALL_PLACEMENT
 from tests.unit.test_bkt_mastery import FITTED
 from tests.unit.test_placement_fold import placed
 

@@ -10,13 +10,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from levelwise.adapters.memory import InMemoryEventLog
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.event_log import SqlEventLog
 from levelwise.adapters.sql.migrate import migrate
-from levelwise.app import placement
-from levelwise.app.placement import PlacementResult, Placements
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
+from levelwise.app.placement import service as placement
+from levelwise.app.placement.service import PlacementResult, Placements
 from levelwise.errors import (
     PlacementError,
     PlacementNotFoundError,
@@ -24,8 +24,8 @@ from levelwise.errors import (
     ProgramNotFoundError,
 )
 from tests.conftest import FixedClock
-from tests.factories import SMALL_PROGRAM
-from tests.placements import PLACEMENT, p_correct, with_placement
+from tests.support.factories import SMALL_PROGRAM
+from tests.support.placements import PLACEMENT, p_correct, with_placement
 
 
 @pytest.fixture(autouse=True)

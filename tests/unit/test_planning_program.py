@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.program_file import load_program
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.program import Planning
 from levelwise.errors import ProgramError
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 
 def test_planning_defaults_when_absent() -> None:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from levelwise.app.prereq_graph import (
+from levelwise.app.modelling.prereq_graph import (
     GraphCycleError,
     RemovedEdge,
     break_cycles,

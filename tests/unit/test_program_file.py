@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.program_file import load_program, load_program_file
+from levelwise.app.programs.loader import load_program, load_program_file
 from levelwise.errors import ProgramError
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 
 def line_of(text: str, needle: str) -> int:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.app.projection import (
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.ingest.projection import (
     CHECKPOINT_EVERY,
     Writes,
     fold_into,
     snapshot_of,
     state_of,
 )
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
 from levelwise.domain.fold import default_model, fold_all, initial_state
-from tests.factories import answered, watched
+from tests.support.factories import answered, watched
 
 
 def _events(n):

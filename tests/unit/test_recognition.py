@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from levelwise.app.program_file import load_program
-from levelwise.app.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.codec import (
     outcome_from_dict,
     outcome_to_dict,
@@ -26,7 +26,7 @@ from levelwise.domain.outcomes import (
 )
 from levelwise.domain.recognition import study_day, unlocked_titles
 from levelwise.errors import ProgramError
-from tests.factories import new_id
+from tests.support.factories import new_id
 
 PROGRAM = """\
 program: rec

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.services import MAX_BATCH
+from levelwise.app.engine import MAX_BATCH
 from levelwise.errors import EventRejectedError, ProgramVersionNotFoundError
-from tests.factories import homework, watched
+from tests.support.factories import homework, watched
 
 
 def test_batches_are_limited(engine):

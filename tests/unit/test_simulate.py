@@ -12,10 +12,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from levelwise.app import simulate_policies
-from levelwise.app.plan import ready_units
-from levelwise.app.program_file import load_program, load_program_file
-from levelwise.app.simulate import (
+from levelwise.app.guidance.plan import ready_units
+from levelwise.app.guidance.study import study_events
+from levelwise.app.programs.loader import load_program, load_program_file
+from levelwise.app.simulate import policies as simulate_policies
+from levelwise.app.simulate.policies import FixedSyllabus, RandomReady, stages
+from levelwise.app.simulate.report import bootstrap_median, cycles, summarize, svg
+from levelwise.app.simulate.simulator import (
     MAX_GUESS_SLIP,
     START,
     Calibration,
@@ -25,12 +28,9 @@ from levelwise.app.simulate import (
     make_learners,
     simulate,
 )
-from levelwise.app.simulate_policies import FixedSyllabus, RandomReady, stages
-from levelwise.app.simulate_report import bootstrap_median, cycles, summarize, svg
-from levelwise.app.study import study_events
+from levelwise.cli.simulate import simulate as simulate_command
 from levelwise.domain.fold import default_model, fold, initial_state
-from levelwise.simcli import simulate as simulate_command
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 ONE_PATH = """\
 program: one-path

@@ -10,9 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from levelwise.app.program_file import load_program
-from levelwise.app.simulate import Calibration, LearnerRun, calibrate, simulate
-from levelwise.app.simulate_forecast import (
+from levelwise.app.programs.loader import load_program
+from levelwise.app.simulate.forecast import (
     HISTORY_WEEKS,
     POINTS,
     ForecastPoint,
@@ -24,9 +23,15 @@ from levelwise.app.simulate_forecast import (
     points_of,
     watcher,
 )
+from levelwise.app.simulate.simulator import (
+    Calibration,
+    LearnerRun,
+    calibrate,
+    simulate,
+)
+from levelwise.cli.simulate import simulate as simulate_command
 from levelwise.domain.fold import default_model, initial_state
-from levelwise.simcli import simulate as simulate_command
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 
 @pytest.fixture(scope="module")

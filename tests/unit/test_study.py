@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from levelwise.app.program_file import load_program
-from levelwise.app.study import (
+from levelwise.app.guidance.study import (
     HOMEWORK_POINTS,
     study_events,
     xp_profile,
     yield_of,
 )
+from levelwise.app.programs.loader import load_program
 from levelwise.domain.events import (
     HomeworkSubmitted,
     LessonWatched,

@@ -13,14 +13,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.adapters.memory_boards import InMemoryBoardStore
+from levelwise.adapters.memory.boards import InMemoryBoardStore
+from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.api import create_app
-from levelwise.app.services import Levelwise
-from levelwise.config_pages import PageGrant, PageLinks, PageSettings
+from levelwise.app.engine import Levelwise
+from levelwise.app.links import PageGrant, PageLinks, PageSettings
 from levelwise.web import mount_pages
 from tests.conftest import FixedClock
-from tests.factories import SMALL_PROGRAM, answered, completed, homework, watched
+from tests.support.factories import SMALL_PROGRAM, answered, completed, homework, watched
 
 NOW = datetime(2026, 1, 7, tzinfo=UTC)
 SECRET = "page-test-secret"

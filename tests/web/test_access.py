@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from levelwise import bootstrap
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
 from tests.web.conftest import SECRET, token
 from tests.web.test_links import tampered
 

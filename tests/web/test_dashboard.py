@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 
 from levelwise import bootstrap
-from levelwise.adapters.memory import InMemoryEventLog
-from levelwise.app.metric_ports import MetricError
-from levelwise.app.metrics import (
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import Levelwise
+from levelwise.app.metrics.ports import MetricError
+from levelwise.app.metrics.service import (
     Comparison,
     Dashboard,
     ExperimentView,
@@ -22,10 +23,9 @@ from levelwise.app.metrics import (
     MetricRow,
     Shortfall,
 )
-from levelwise.app.services import Levelwise
 from levelwise.errors import ConcurrencyError, ProgramNotFoundError, StoreError
 from tests.conftest import FixedClock
-from tests.metrics_support import metrics_engine, scenario
+from tests.support.metrics_support import metrics_engine, scenario
 from tests.web.conftest import token
 from tests.web.pagehtml import find, one, visible_text
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.metrics import Comparison, Figure
-from levelwise.app.program_file import load_program
+from levelwise.app.metrics.service import Comparison, Figure
+from levelwise.app.programs.loader import load_program
 from levelwise.web import labels
 from levelwise.web.dashboard_page import format_difference
 from levelwise.web.i18n import Lang
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 PROGRAM = load_program(
     SMALL_PROGRAM.replace(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.board_service import Boards
-from levelwise.app.plan import PlanError
-from levelwise.app.services import Levelwise
-from tests.factories import SMALL_PROGRAM, answered, event
+from levelwise.app.engine import Levelwise
+from levelwise.app.guidance.plan import PlanError
+from levelwise.app.recognition.service import Boards
+from tests.support.factories import SMALL_PROGRAM, answered, event
 from tests.web.conftest import token
 from tests.web.pagehtml import find, one
 

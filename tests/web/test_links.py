@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from levelwise.api import create_app
-from levelwise.config_pages import (
+from levelwise.app.links import (
     InvalidLinkError,
     PageGrant,
     PageLinks,

@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 from typer.testing import CliRunner
 
-from levelwise.cli import app
-from levelwise.config_pages import InvalidLinkError, PageLinks
+from levelwise.app.links import InvalidLinkError, PageLinks
+from levelwise.cli.main import app
 
 runner = CliRunner()
 SECRET = "cli-secret"
@@ -88,7 +88,7 @@ def test_without_the_servers_secret_no_link_is_made(monkeypatch):
 
 def test_a_learner_link(secret, tmp_path):
     from levelwise import bootstrap
-    from tests.factories import SMALL_PROGRAM, watched
+    from tests.support.factories import SMALL_PROGRAM, watched
 
     db = f"sqlite:///{tmp_path / 'pages.db'}"
     engine = bootstrap.build(db)

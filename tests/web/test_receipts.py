@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.program_file import load_program
+from levelwise.app.programs.loader import load_program
 from levelwise.web.i18n import Lang
 from levelwise.web.learner_page import _receipt
-from tests.factories import SMALL_PROGRAM
+from tests.support.factories import SMALL_PROGRAM
 
 AT = "2026-03-02T10:00:00Z"
 ROWS = {

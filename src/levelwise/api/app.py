@@ -27,7 +27,7 @@ from levelwise.api.routes import (
 from levelwise.api.routes import metrics as metric_routes
 from levelwise.api.routes import pages as page_routes
 from levelwise.api.routes import pk as pk_routes
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
 
 _DESCRIPTION = """\
 Events in, exact levels with receipts out.

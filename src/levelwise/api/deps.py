@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from levelwise.api.errors import BodyTooLargeError, UnsupportedMediaTypeError
 from levelwise.api.schemas import EventBatchCreate, ProgramCreate
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
 from levelwise.errors import AuthenticationError
 
 MAX_EVENTS_BYTES = 16 * 1024 * 1024

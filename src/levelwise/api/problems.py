@@ -32,12 +32,12 @@ from levelwise.api.schemas import (
     InvalidRequestProblem,
     Problem,
 )
-from levelwise.app.credential_ports import (
+from levelwise.app.credentials.ports import (
     CredentialError,
     CredentialNotFoundError,
     CredentialsUnavailableError,
 )
-from levelwise.app.plan import PlanError
+from levelwise.app.guidance.plan import PlanError
 from levelwise.errors import (
     AuthenticationError,
     ConcurrencyError,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from levelwise.app.notify import OutboxSession
-    from levelwise.app.webhooks import Outbox
+    from levelwise.app.notify.outbox import OutboxSession
+    from levelwise.app.notify.webhooks import Outbox
 
 Key = tuple[str, str]
 """A position in a learner's log: ``(occurred_at, event_id)``."""

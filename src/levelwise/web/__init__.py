@@ -5,7 +5,7 @@ learner's growth tree, level, gates, forecast, badges, streak, rank and
 receipts; ``embed=1`` for an iframe widget), ``/pages/dashboard`` (the
 operator's metrics with charts, filters and CSV exports) and
 ``/pages/static``. Pages open from signed links (see
-:mod:`levelwise.config_pages`) and read through the same use cases as the API.
+:mod:`levelwise.app.links`) and read through the same use cases as the API.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from levelwise.app.services import Levelwise
-from levelwise.config_pages import PageLinks, PageSettings
+from levelwise.app.engine import Levelwise
+from levelwise.app.links import PageLinks, PageSettings
 from levelwise.web.render import STATIC, asset_version
 from levelwise.web.routes import router
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from levelwise.app.metrics import Figure, LevelRow, MetricRow
+from levelwise.app.metrics.service import Figure, LevelRow, MetricRow
 from levelwise.web.i18n import N_, Lang
 
 SYMBOLS = ("circle", "rect", "triangle", "diamond", "pin", "arrow")

@@ -12,15 +12,15 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from levelwise.app.metric_ports import MetricError
-from levelwise.app.metrics import (
+from levelwise.app.engine import Levelwise
+from levelwise.app.metrics.ports import MetricError
+from levelwise.app.metrics.service import (
     TABLES,
     Comparison,
     Dashboard,
     Figure,
     MetricFilter,
 )
-from levelwise.app.services import Levelwise
 from levelwise.web import charts
 from levelwise.web.i18n import N_, Lang
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from babel.lists import format_list
 
-from levelwise.app.boards import week_of
-from levelwise.app.leagues import zone_of
-from levelwise.app.plan import PlanError
-from levelwise.app.services import Levelwise
+from levelwise.app.engine import Levelwise
+from levelwise.app.guidance.plan import PlanError
+from levelwise.app.recognition.boards import week_of
+from levelwise.app.recognition.leagues import zone_of
 from levelwise.app.views import LearnerView
 from levelwise.domain.program import Program
 from levelwise.errors import StoreError

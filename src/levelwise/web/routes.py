@@ -14,16 +14,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from levelwise.app.metric_ports import MetricError
-from levelwise.app.metrics import TABLES, MetricFilter
-from levelwise.app.services import Levelwise
-from levelwise.config_pages import (
+from levelwise.app.engine import Levelwise
+from levelwise.app.links import (
     InvalidLinkError,
     PageGrant,
     PageKind,
     PageLinks,
     PageSettings,
 )
+from levelwise.app.metrics.ports import MetricError
+from levelwise.app.metrics.service import TABLES, MetricFilter
 from levelwise.errors import (
     LearnerNotFoundError,
     LevelwiseError,

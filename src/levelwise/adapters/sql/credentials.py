@@ -10,12 +10,12 @@ from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from levelwise.adapters.sql.driver import store_errors
 from levelwise.adapters.sql.engine import reader
-from levelwise.adapters.sql.tables_credentials import (
+from levelwise.adapters.sql.tables.credentials import (
     credential_issuers,
     credential_keys,
     credentials,
 )
-from levelwise.app.credential_ports import (
+from levelwise.app.credentials.ports import (
     AwardKey,
     CredentialSession,
     IssuerProfile,

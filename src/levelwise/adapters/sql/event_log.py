@@ -26,7 +26,7 @@ from levelwise.adapters.sql.driver import (
 )
 from levelwise.adapters.sql.engine import reader
 from levelwise.adapters.sql.outbox import SqlOutbox, SqlOutboxSession
-from levelwise.adapters.sql.tables import (
+from levelwise.adapters.sql.tables.core import (
     api_keys,
     events,
     outcomes,
@@ -34,8 +34,8 @@ from levelwise.adapters.sql.tables import (
     placements,
     programs,
 )
-from levelwise.adapters.sql.tables import checkpoints as checkpoint_table
-from levelwise.adapters.sql.tables import snapshots as snapshot_table
+from levelwise.adapters.sql.tables.core import checkpoints as checkpoint_table
+from levelwise.adapters.sql.tables.core import snapshots as snapshot_table
 from levelwise.app.ports import (
     Key,
     LogSession,

@@ -36,8 +36,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from levelwise.adapters.sql.driver import chunks, store_errors, upsert
 from levelwise.adapters.sql.engine import reader
-from levelwise.adapters.sql.tables import events
-from levelwise.adapters.sql.tables_metrics import (
+from levelwise.adapters.sql.tables.core import events
+from levelwise.adapters.sql.tables.metrics import (
     metric_attendance,
     metric_cursors,
     metric_days,
@@ -46,8 +46,8 @@ from levelwise.adapters.sql.tables_metrics import (
     metric_level_ups,
     metric_weeks,
 )
-from levelwise.app.metric_facts import day_list, merge_attendance, merge_learner
-from levelwise.app.metric_ports import (
+from levelwise.app.metrics.facts import day_list, merge_attendance, merge_learner
+from levelwise.app.metrics.ports import (
     CURSOR_MOVED,
     Attendance,
     Cursor,

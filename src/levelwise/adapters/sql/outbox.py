@@ -11,14 +11,14 @@ from sqlalchemy.sql import Insert
 
 from levelwise.adapters.sql.driver import chunks, store_errors, upsert
 from levelwise.adapters.sql.engine import reader
-from levelwise.adapters.sql.tables_outbox import (
+from levelwise.adapters.sql.tables.outbox import (
     outbox,
     webhook_attempts,
     webhook_deliveries,
     webhook_endpoints,
 )
-from levelwise.app.notify import Notification
-from levelwise.app.webhooks import Attempt, Delivery, Endpoint
+from levelwise.app.notify.outbox import Notification
+from levelwise.app.notify.webhooks import Attempt, Delivery, Endpoint
 
 _NOTIFICATION = (
     "notification_id",

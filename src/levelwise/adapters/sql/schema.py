@@ -7,22 +7,10 @@ every table.
 
 from __future__ import annotations
 
-from levelwise.adapters.sql import (
-    tables_boards,
-    tables_credentials,
-    tables_metrics,
-    tables_outbox,
-    tables_pk,
-)
-from levelwise.adapters.sql.tables import metadata
+from levelwise.adapters.sql.tables import boards, credentials, metrics, outbox, pk
+from levelwise.adapters.sql.tables.core import metadata
 
-FEATURE_TABLES = (
-    tables_boards,
-    tables_credentials,
-    tables_metrics,
-    tables_outbox,
-    tables_pk,
-)
+FEATURE_TABLES = (boards, credentials, metrics, outbox, pk)
 """The feature modules whose tables live on ``metadata``."""
 
 __all__ = ["FEATURE_TABLES", "metadata"]

@@ -10,13 +10,13 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas_boards import (
+from levelwise.api.schemas.boards import (
     BoardPublic,
     LeagueWeekPublic,
     RankPublic,
     WeekClosePublic,
 )
-from levelwise.app.board_service import MAX_LIMIT
+from levelwise.app.recognition.service import MAX_LIMIT
 from levelwise.errors import AuthenticationError, LearnerNotFoundError, StoreError
 
 router = APIRouter(tags=["boards"])

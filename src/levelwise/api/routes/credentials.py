@@ -18,7 +18,7 @@ from levelwise.api.deps import EngineDep, TenantDep, media_type, read_body
 from levelwise.api.errors import UnsupportedMediaTypeError
 from levelwise.api.problems import problem_responses
 from levelwise.api.routes.learners import LearnerId
-from levelwise.api.schemas_credentials import (
+from levelwise.api.schemas.credentials import (
     CredentialCreate,
     CredentialListPublic,
     CredentialPublic,
@@ -27,7 +27,7 @@ from levelwise.api.schemas_credentials import (
     RevocationCreate,
     VerificationPublic,
 )
-from levelwise.app.credential_ports import (
+from levelwise.app.credentials.ports import (
     CredentialError,
     CredentialNotFoundError,
     CredentialsUnavailableError,

@@ -15,7 +15,7 @@ from levelwise.api.errors import (
 )
 from levelwise.api.problems import problem_responses
 from levelwise.api.schemas import EventBatchCreate, IngestResultPublic
-from levelwise.app.services import MAX_BATCH
+from levelwise.app.engine import MAX_BATCH
 from levelwise.errors import (
     AuthenticationError,
     ConcurrencyError,

@@ -14,12 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
 from levelwise.api.routes.learners import LearnerId
-from levelwise.api.schemas_guidance import (
+from levelwise.api.schemas.guidance import (
     ForecastPublic,
     NextActivityPublic,
     PlanPublic,
 )
-from levelwise.app.plan import PlanError
+from levelwise.app.guidance.plan import PlanError
 from levelwise.errors import (
     AuthenticationError,
     LearnerNotFoundError,

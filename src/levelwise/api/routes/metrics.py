@@ -12,15 +12,15 @@ from starlette.exceptions import HTTPException
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
 from levelwise.api.schemas import Problem
-from levelwise.api.schemas_metrics import (
+from levelwise.api.schemas.metrics import (
     DashboardPublic,
     ExperimentCreate,
     ExperimentListPublic,
     ExperimentPublic,
 )
-from levelwise.app.experiments import experiment_from_dict
-from levelwise.app.metric_ports import MetricError
-from levelwise.app.metrics import MetricFilter
+from levelwise.app.metrics.experiments import experiment_from_dict
+from levelwise.app.metrics.ports import MetricError
+from levelwise.app.metrics.service import MetricFilter
 from levelwise.errors import AuthenticationError, ProgramNotFoundError, StoreError
 
 router = APIRouter(tags=["metrics"])

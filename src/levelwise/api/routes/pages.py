@@ -2,7 +2,7 @@
 
 The pages themselves (``/pages/...``) are served by :mod:`levelwise.web`; a
 link's token is checked there with the same key (see
-:mod:`levelwise.config_pages`).
+:mod:`levelwise.app.links`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas_pages import PageLinkCreate, PageLinkPublic
-from levelwise.config_pages import PageGrant, PageLinks, link_path
+from levelwise.api.schemas.pages import PageLinkCreate, PageLinkPublic
+from levelwise.app.links import PageGrant, PageLinks, link_path
 from levelwise.errors import (
     AuthenticationError,
     LearnerNotFoundError,

@@ -22,8 +22,8 @@ from fastapi.responses import StreamingResponse
 
 from levelwise.api.deps import TenantDep
 from levelwise.api.problems import PROBLEM_TYPES, ProblemType, problem_responses
-from levelwise.api.schemas_pk import PkCreate, PkFinishPublic, ScoreboardPublic
-from levelwise.app.pk import (
+from levelwise.api.schemas.pk import PkCreate, PkFinishPublic, ScoreboardPublic
+from levelwise.app.recognition.pk import (
     Pk,
     PkConflictError,
     PkNotFoundError,

@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.app.notify import Notification, Notifications
+from levelwise.app.notify.outbox import Notification, Notifications
 from levelwise.errors import AuthenticationError, StoreError
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"])

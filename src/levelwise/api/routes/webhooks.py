@@ -13,14 +13,14 @@ from starlette.exceptions import HTTPException
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
 from levelwise.api.schemas import Problem
-from levelwise.api.schemas_notify import (
+from levelwise.api.schemas.webhooks import (
     ReplayPublic,
     WebhookAttemptPublic,
     WebhookCreate,
     WebhookCreatedPublic,
     WebhookPublic,
 )
-from levelwise.app.notify import NotificationRequestError, WebhookNotFoundError
+from levelwise.app.notify.outbox import NotificationRequestError, WebhookNotFoundError
 from levelwise.errors import AuthenticationError, StoreError
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from levelwise.api.schemas.common import Problem, PublicModel
 from levelwise.app import views
-from levelwise.app.services import MAX_BATCH
+from levelwise.app.engine import MAX_BATCH
 
 
 class EventBatchCreate(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from levelwise.api.schemas.common import PublicModel
-from levelwise.app import placement
+from levelwise.app.placement import service as placement
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 

@@ -1,0 +1,1 @@
+"""HTTP adapters: outgoing webhook deliveries."""

@@ -1,0 +1,1 @@
+"""Redis adapters: leaderboards as sorted sets."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy Core tables, one module per feature on one ``metadata``."""

@@ -1,0 +1,212 @@
+"""Wire models of a learner's plan, next best activity and forecast."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from pydantic import Field
+
+from levelwise.api.schemas.common import PublicModel
+from levelwise.app.guidance.forecast import Forecast
+from levelwise.app.guidance.plan import Plan, PlanStep
+from levelwise.app.guidance.requirements import Requirement
+from levelwise.app.guidance.service import NextActivity
+
+
+class RequirementPublic(PublicModel):
+    """One part of a gate of the target level (or of a level on the way)."""
+
+    level: str = Field(description="The level whose gate it is")
+    requirement: str = Field(description="The part as written, e.g. 'xp >= 300'")
+    current: float = Field(description="Its value (includes: items in)")
+    target: float = Field(description="What it needs (includes: items listed)")
+    progress: float = Field(ge=0, le=1)
+    met: bool
+
+    @classmethod
+    def from_requirement(cls, req: Requirement) -> RequirementPublic:
+        """Build from the planner's requirement."""
+        return cls(
+            level=req.level,
+            requirement=req.source,
+            current=req.current,
+            target=req.target,
+            progress=req.progress,
+            met=req.met,
+        )
+
+
+class ServesPublic(PublicModel):
+    """How a step moves one requirement, in expectation."""
+
+    requirement: str
+    before: float = Field(ge=0, le=1, description="Progress before the step")
+    after: float = Field(ge=0, le=1, description="Progress after the step")
+
+
+class StepPublic(PublicModel):
+    """One unit of a plan."""
+
+    unit: str
+    title: str
+    kind: str
+    minutes: float = Field(description="Expected minutes of this step")
+    total_minutes: float = Field(description="Minutes from now to this step's end")
+    serves: list[ServesPublic] = Field(description="Requirements it moves, most first")
+    reason: str = Field(description="Why this unit, now (one line)")
+
+    @classmethod
+    def from_step(cls, step: PlanStep) -> StepPublic:
+        """Build from the planner's step."""
+        return cls(
+            unit=step.unit,
+            title=step.title,
+            kind=step.kind,
+            minutes=step.minutes,
+            total_minutes=step.total_minutes,
+            serves=[
+                ServesPublic(requirement=src, before=a, after=b)
+                for src, a, b in step.serves
+            ],
+            reason=step.reason,
+        )
+
+
+class MetAtPublic(PublicModel):
+    """When, in plan minutes, a requirement is met."""
+
+    requirement: str
+    minutes: float | None = Field(
+        description="Plan minutes at which it is met (0: already); null: never"
+    )
+
+
+class PlanPublic(PublicModel):
+    """The quickest expected way from the learner's level to the target."""
+
+    learner: str
+    level: str = Field(description="The learner's level now")
+    target: str = Field(description="The level planned for")
+    minutes: float = Field(description="Expected study minutes of the whole plan")
+    steps: list[StepPublic]
+    now: list[RequirementPublic] = Field(description="The requirements as they stand")
+    expected: list[RequirementPublic] = Field(
+        description="The requirements after the plan, in expectation"
+    )
+    met_at: list[MetAtPublic]
+    binding: str | None = Field(
+        description="The requirement met last: the one that holds the learner back"
+    )
+    complete: bool = Field(description="Every requirement is met in expectation")
+    gains: str = Field(description="Where the expected mastery gains come from")
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> PlanPublic:
+        """Build from the service's plan."""
+        return cls(
+            learner=plan.learner,
+            level=plan.level,
+            target=plan.target,
+            minutes=plan.minutes,
+            steps=[StepPublic.from_step(s) for s in plan.steps],
+            now=[RequirementPublic.from_requirement(r) for r in plan.now],
+            expected=[RequirementPublic.from_requirement(r) for r in plan.expected],
+            met_at=[
+                MetAtPublic(requirement=r, minutes=None if math.isinf(m) else m)
+                for r, m in plan.met_at
+            ],
+            binding=plan.binding,
+            complete=plan.complete,
+            gains=plan.gains,
+        )
+
+
+class NextActivityPublic(PublicModel):
+    """The next best activity, or why there is none."""
+
+    learner: str
+    level: str
+    target: str | None = Field(description="The next level; null at the top level")
+    status: Literal["study", "top_level", "ready", "stuck"] = Field(
+        description="study: do `step`; top_level: nothing above; ready: every "
+        "requirement is met; stuck: no unit moves the unmet requirements"
+    )
+    step: StepPublic | None
+    requirement: str | None = Field(description="The requirement the step serves most")
+    minutes: float
+    reason: str
+
+    @classmethod
+    def from_next(cls, nxt: NextActivity) -> NextActivityPublic:
+        """Build from the service's next activity."""
+        return cls(
+            learner=nxt.learner,
+            level=nxt.level,
+            target=nxt.target,
+            status=nxt.status,
+            step=StepPublic.from_step(nxt.step) if nxt.step is not None else None,
+            requirement=nxt.requirement,
+            minutes=nxt.minutes,
+            reason=nxt.reason,
+        )
+
+
+def _on(now: datetime, weeks: float | None) -> date | None:
+    return None if weeks is None else (now + timedelta(weeks=weeks)).date()
+
+
+class ForecastPublic(PublicModel):
+    """When the learner reaches the target level, as a distribution."""
+
+    learner: str
+    target: str
+    as_of: date = Field(description="The day the forecast counts from")
+    plan_minutes: float
+    pace: float = Field(description="Estimated study minutes per week")
+    history_weeks: int = Field(description="Weeks of the learner's own history used")
+    median_weeks: float | None = Field(description="null: the plan cannot get there")
+    low_weeks: float | None = Field(description="The 80 % interval's lower end")
+    high_weeks: float | None = Field(description="The 80 % interval's upper end")
+    median_date: date | None
+    low_date: date | None
+    high_date: date | None
+    binding: str | None = Field(description="The requirement the plan meets last")
+    current_weeks: float | None = Field(
+        description="Weeks at the current mix and rate; null: never"
+    )
+    current_binding: str | None = Field(
+        description="The slowest requirement at the current mix"
+    )
+    speedup: float | None = Field(
+        description="How much sooner the plan gets there: 1 - median / current"
+    )
+    p_within_horizon: float = Field(ge=0, le=1)
+    stalled: bool = Field(description="No study in the last two weeks")
+    at_risk: bool = Field(description="Under 50 % to get there within the horizon")
+
+    @classmethod
+    def from_forecast(cls, fc: Forecast, now: datetime) -> ForecastPublic:
+        """Build from the service's forecast, with dates counted from ``now``."""
+        return cls(
+            learner=fc.learner,
+            target=fc.target,
+            as_of=now.date(),
+            plan_minutes=fc.plan_minutes,
+            pace=fc.pace,
+            history_weeks=fc.history_weeks,
+            median_weeks=fc.median_weeks,
+            low_weeks=fc.low_weeks,
+            high_weeks=fc.high_weeks,
+            median_date=_on(now, fc.median_weeks),
+            low_date=_on(now, fc.low_weeks),
+            high_date=_on(now, fc.high_weeks),
+            binding=fc.binding,
+            current_weeks=fc.current_weeks,
+            current_binding=fc.current_binding,
+            speedup=fc.speedup,
+            p_within_horizon=fc.p_within_horizon,
+            stalled=fc.stalled,
+            at_risk=fc.at_risk,
+        )

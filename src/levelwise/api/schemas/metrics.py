@@ -1,0 +1,158 @@
+"""Wire models of the metrics dashboard and of A/B experiments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from levelwise.app.metrics.experiments import Experiment, experiment_to_dict
+from levelwise.app.metrics.service import Dashboard
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _FromData(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FigurePublic(_FromData):
+    """A metric's value (null: no data) with its numerator, denominator and n."""
+
+    value: float | None
+    numerator: float
+    denominator: float
+    n: int
+
+
+class MetricRowPublic(_FromData):
+    """A line of the overall, per-cohort, per-class or per-week table."""
+
+    key: str
+    learners: int
+    active: int
+    completion: FigurePublic
+    renewal: FigurePublic
+    interactions_per_class: FigurePublic
+    level_up_weeks: FigurePublic
+    level_ups: int
+    study_minutes: float
+
+
+class LevelRowPublic(_FromData):
+    """A level: learners there now, ever reached, and stuck by requirement."""
+
+    level: str
+    name: str
+    current: int
+    reached: int
+    stuck: list[tuple[str, int]]
+
+
+class ShortfallPublic(_FromData):
+    """Why a comparison has no interval: which group lacks what (least 0: none)."""
+
+    what: str
+    group: str
+    least: int
+
+
+class ComparisonPublic(_FromData):
+    """A variant against the control on one metric, with a 95 % interval."""
+
+    metric: str
+    control: FigurePublic
+    variant: FigurePublic
+    difference: float | None
+    low: float | None
+    high: float | None
+    enough: bool
+    reason: str
+    shortfall: ShortfallPublic | None = None
+
+
+class ExperimentViewPublic(_FromData):
+    """An experiment's group sizes and comparisons with the control."""
+
+    id: str
+    description: str
+    control: str
+    sizes: list[tuple[str, int]]
+    comparisons: list[tuple[str, list[ComparisonPublic]]]
+
+
+class MetricFilterPublic(_FromData):
+    """The filter a dashboard was computed with (``klass``: the class)."""
+
+    cohort: str | None
+    klass: str | None
+    start: date | None
+    end: date | None
+    term_weeks: int
+
+
+class DashboardPublic(_FromData):
+    """The operator's outcome metrics (definitions: docs/metrics.md)."""
+
+    tenant: str
+    as_of: date
+    filter: MetricFilterPublic
+    cohorts: list[str]
+    classes: list[str]
+    overall: MetricRowPublic
+    by_cohort: list[MetricRowPublic]
+    by_class: list[MetricRowPublic]
+    by_week: list[MetricRowPublic]
+    levels: list[LevelRowPublic]
+    experiments: list[ExperimentViewPublic]
+
+    @classmethod
+    def of(cls, board: Dashboard) -> DashboardPublic:
+        """From a dashboard."""
+        return cls.model_validate(board)
+
+
+class VariantCreate(BaseModel):
+    """A variant: explicit learners, explicit classes, and/or a hash share."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    learners: list[Name] = Field(default_factory=list, max_length=100_000)
+    classes: list[Name] = Field(default_factory=list, max_length=10_000)
+    share: float | None = None
+
+
+class ExperimentCreate(BaseModel):
+    """An experiment to store: its control and at least two variants."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: Annotated[str, Field(max_length=2000)] = ""
+    control: Name
+    variants: list[VariantCreate] = Field(min_length=1, max_length=50)
+
+    def data(self) -> dict[str, Any]:
+        """Plain data for ``experiment_from_dict``."""
+        return self.model_dump()
+
+
+class ExperimentPublic(BaseModel):
+    """A stored experiment."""
+
+    id: str
+    description: str
+    control: str
+    variants: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, experiment: Experiment) -> ExperimentPublic:
+        """From an experiment."""
+        return cls.model_validate(experiment_to_dict(experiment))
+
+
+class ExperimentListPublic(BaseModel):
+    """The school's experiments, sorted by id."""
+
+    experiments: list[ExperimentPublic]

@@ -1,0 +1,1 @@
+"""Verifiable credentials: ports, service, Open Badges documents, certificates."""

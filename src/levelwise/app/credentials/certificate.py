@@ -1,0 +1,75 @@
+"""A printable certificate (SVG, A4 landscape) with a QR code to verify it."""
+
+from __future__ import annotations
+
+import segno
+
+from levelwise.app.credentials.openbadges import xml_text
+
+WIDTH = 1123
+HEIGHT = 794
+"""A4 landscape at 96 dpi."""
+
+
+def certificate_svg(
+    *,
+    learner: str,
+    title: str,
+    awarded_on: str,
+    issuer: str,
+    verify_url: str,
+    revoked: bool = False,
+) -> str:
+    """The certificate as a standalone SVG document.
+
+    Args:
+        learner: The learner's id, printed as given.
+        title: The award (level or badge) name.
+        awarded_on: The award's date (``YYYY-MM-DD``).
+        issuer: The issuer's display name.
+        verify_url: Where anyone can verify it; printed and encoded as a QR code.
+        revoked: Print a "REVOKED" mark across it.
+
+    Returns:
+        The SVG text.
+    """
+    qr = segno.make(verify_url, error="m")
+    code = qr.svg_inline(scale=5, border=2, dark="#111")
+    # Place the QR code's own <svg> element inside the page (nested viewport).
+    size = qr.symbol_size(scale=5, border=2)[0]
+    code = code.replace(
+        "<svg ", f'<svg x="{WIDTH - size - 80}" y="{HEIGHT - size - 80}" ', 1
+    )
+    lines = [
+        (150, 40, "bold", "Certificate of achievement"),
+        (250, 22, "normal", "This certifies that the learner"),
+        (310, 34, "bold", learner),
+        (370, 22, "normal", "has achieved"),
+        (430, 34, "bold", title),
+        (490, 20, "normal", f"on {awarded_on}, issued by {issuer}"),
+    ]
+    texts = "".join(
+        f'<text x="{WIDTH // 2}" y="{y}" font-size="{size_}" font-weight="{weight}" '
+        f'text-anchor="middle" font-family="sans-serif">{xml_text(text)}</text>'
+        for y, size_, weight, text in lines
+    )
+    mark = (
+        f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" font-size="120" fill="#dc2626" '
+        'fill-opacity="0.35" text-anchor="middle" font-family="sans-serif" '
+        f'transform="rotate(-20 {WIDTH // 2} {HEIGHT // 2})">REVOKED</text>'
+        if revoked
+        else ""
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}">'
+        f'<rect x="20" y="20" width="{WIDTH - 40}" height="{HEIGHT - 40}" '
+        'fill="#fff" stroke="#1d4ed8" stroke-width="6"/>'
+        f"{texts}"
+        f'<text x="80" y="{HEIGHT - 110}" font-size="16" font-family="sans-serif">'
+        "Verify at:</text>"
+        f'<text x="80" y="{HEIGHT - 85}" font-size="14" font-family="monospace">'
+        f"{xml_text(verify_url)}</text>"
+        f"{code}{mark}</svg>"
+    )

@@ -1,0 +1,493 @@
+"""Verifiable certificates: issue, list, revoke, publish and verify Open Badges.
+
+A credential certifies one award (a stored ``level_reached``, ``level_placed``
+or ``badge_earned`` outcome of the tenant's current program). Issuing writes,
+once per award, an Open Badges 2.0 hosted Assertion and an Open Badges 3.0
+credential signed with the tenant's Ed25519 key (made on first use and kept
+in the credential store); both carry the same evidence narrative from the
+award's receipt. Revoking sets the credential's bit in the tenant's status
+list and makes its hosted assertion answer 410 Gone. Documents are built by
+:mod:`levelwise.app.credentials.openbadges`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from levelwise.app.credentials import openbadges as ob
+from levelwise.app.credentials.certificate import certificate_svg
+from levelwise.app.credentials.ports import (
+    AWARD_KINDS,
+    AwardKey,
+    CredentialError,
+    CredentialNotFoundError,
+    CredentialSession,
+    CredentialStore,
+    CredentialsUnavailableError,
+    IssuerProfile,
+    StoredCredential,
+)
+from levelwise.app.ports import Clock, EventLog, StoredOutcome
+from levelwise.errors import LearnerNotFoundError, ProgramNotFoundError
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+MAX_AWARDS = 10_000
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A credential and whether this request created it (False: already issued)."""
+
+    credential: StoredCredential
+    created: bool
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification check: ``signature``, ``issuer_key``, ``expiry``, ..."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer of :meth:`Credentials.verify`.
+
+    Attributes:
+        valid: Whether every check passed.
+        format: ``ob3-jwt`` or ``ob2-assertion`` (``unknown`` if unreadable).
+        credential_id: The credential's URL/id as given, if readable.
+        checks: Every check made, in order.
+    """
+
+    valid: bool
+    format: str
+    credential_id: str | None
+    checks: tuple[Check, ...]
+
+
+class Credentials:
+    """The credential use cases of one engine.
+
+    Args:
+        store: Where keys and credentials live (None: credentials are off).
+        log: The event log, to read awards.
+        clock: Issue dates and expiry checks.
+        public_url: The base of every hosted URL.
+    """
+
+    def __init__(
+        self,
+        store: CredentialStore | None,
+        log: EventLog,
+        clock: Clock,
+        public_url: str = DEFAULT_PUBLIC_URL,
+    ) -> None:
+        """Keep the stores; nothing is read yet."""
+        self._store = store
+        self.log = log
+        self.clock = clock
+        self.urls = ob.Urls(public_url)
+
+    @property
+    def store(self) -> CredentialStore:
+        """The credential store.
+
+        Raises:
+            CredentialsUnavailableError: The engine has none.
+        """
+        if self._store is None:
+            msg = "this engine was started without a credential store"
+            raise CredentialsUnavailableError(msg)
+        return self._store
+
+    # -- issuer -------------------------------------------------------------------
+
+    def issuer(self, tenant: str) -> IssuerProfile:
+        """The tenant's issuer profile (a default one until set)."""
+        with self.store.read(tenant) as s:
+            return self._issuer(s, tenant)
+
+    def _issuer(self, s: CredentialSession, tenant: str) -> IssuerProfile:
+        return s.issuer() or IssuerProfile(name=tenant, url=self.urls.base)
+
+    def set_issuer(
+        self, tenant: str, name: str, url: str, email: str = ""
+    ) -> IssuerProfile:
+        """Set how the tenant appears as an issuer in new credentials.
+
+        Raises:
+            CredentialError: The name is empty, the URL not http(s) or the email
+                has no ``@``.
+        """
+        if not name.strip():
+            raise CredentialError("the issuer name must not be empty")
+        if not url.startswith(("http://", "https://")):
+            raise CredentialError(f"the issuer url must be http(s), got {url!r}")
+        if email and "@" not in email:
+            raise CredentialError(f"the issuer email {email!r} has no '@'")
+        profile = IssuerProfile(name=name.strip(), url=url, email=email)
+        with self.store.session(tenant) as s:
+            s.put_issuer(profile)
+        return profile
+
+    # -- issue ----------------------------------------------------------------------
+
+    def issue(
+        self,
+        tenant: str,
+        learner: str,
+        event_id: str | None = None,
+        seq: int | None = None,
+    ) -> list[Issued]:
+        """Issue credentials for one award, or for every award of the learner.
+
+        Args:
+            tenant: The school.
+            learner: The learner (of this school).
+            event_id: The award's event; None for every award of the learner's
+                current program version not yet certified.
+            seq: The award's position among that event's outcomes (None:
+                every award of the event).
+
+        Returns:
+            The awards' credentials, oldest award first; an award issued
+            before gives its existing credential (``created`` False).
+
+        Raises:
+            LearnerNotFoundError: The learner has no events in this school.
+            CredentialNotFoundError: That event produced no such award.
+        """
+        awards = self._awards(tenant, learner)
+        if event_id is not None:
+            awards = [
+                a
+                for a in awards
+                if a.event_id == event_id and (seq is None or a.seq == seq)
+            ]
+            if not awards:
+                where = "" if seq is None else f" (seq {seq})"
+                msg = f"event {event_id!r}{where} gave {learner!r} no level or badge"
+                raise CredentialNotFoundError(msg)
+        done: list[Issued] = []
+        with self.store.session(tenant) as s:
+            for award in awards:
+                key = AwardKey(
+                    learner, award.event_id, award.seq, award.program_version
+                )
+                found = s.find(key)
+                if found is not None:
+                    done.append(Issued(found, created=False))
+                    continue
+                done.append(Issued(self._issue(s, tenant, award, key), created=True))
+        return done
+
+    def _awards(self, tenant: str, learner: str) -> list[StoredOutcome]:
+        with self.log.read(tenant) as s:
+            program = s.program(None)
+            if program is None:
+                raise ProgramNotFoundError("no program is set for this school")
+            if not s.snapshots([learner]):
+                msg = f"learner {learner!r} has no events in this school"
+                raise LearnerNotFoundError(msg)
+            rows = s.outcomes(learner, program.version, AWARD_KINDS, MAX_AWARDS)
+        return sorted(rows, key=lambda r: (r.at, r.event_id, r.seq))
+
+    def _issue(
+        self, s: CredentialSession, tenant: str, award: StoredOutcome, key: AwardKey
+    ) -> StoredCredential:
+        now = self.clock.now_iso()
+        issued_on = _utc(now)
+        signing = s.signing_key()
+        if signing is None:
+            signing = ob.new_key(f"{tenant}-{uuid.uuid4().hex[:8]}", now)
+            s.add_key(signing)
+        body: dict[str, Any] = json.loads(award.body)
+        kind = award.kind
+        if kind == "badge_earned":
+            name = str(body.get("badge", ""))
+            slug = f"badge-{name}" + (f"-{body['tier']}" if body.get("tier") else "")
+        else:
+            slug = f"level-{body.get('level', '')}"
+        title = str(body.get("title") or slug)
+        cid = uuid.uuid4().hex
+        salt = secrets.token_hex(16)
+        awarded_on = _utc(award.at)
+        evidence = ob.narrative(kind, body, award.event_id, awarded_on)
+        index = s.next_status_index()
+        hosted = ob.assertion(
+            credential_id=cid,
+            tenant=tenant,
+            learner=key.learner,
+            slug=slug,
+            salt=salt,
+            issued_on=issued_on,
+            evidence=evidence,
+            urls=self.urls,
+        )
+        vc = ob.open_badge_credential(
+            credential_id=cid,
+            tenant=tenant,
+            issuer=self._issuer(s, tenant),
+            learner=key.learner,
+            slug=slug,
+            kind=kind,
+            title=title,
+            salt=salt,
+            issued_on=issued_on,
+            awarded_on=awarded_on,
+            evidence=evidence,
+            status_index=index,
+            urls=self.urls,
+        )
+        credential = StoredCredential(
+            credential_id=cid,
+            tenant=tenant,
+            award=key,
+            kind=kind,
+            achievement=slug,
+            title=title,
+            awarded_at=awarded_on,
+            issued_at=issued_on,
+            status_index=index,
+            assertion=json.dumps(hosted, sort_keys=True),
+            jwt=ob.sign(vc, signing),
+        )
+        s.add(credential)
+        return credential
+
+    # -- list and revoke ------------------------------------------------------------
+
+    def list(self, tenant: str, learner: str) -> list[StoredCredential]:
+        """A learner's credentials, oldest issue first."""
+        with self.store.read(tenant) as s:
+            return s.credentials(learner)
+
+    def revoke(self, tenant: str, credential_id: str, reason: str) -> StoredCredential:
+        """Revoke a credential of the tenant (again: no change).
+
+        Raises:
+            CredentialNotFoundError: No such credential in this school.
+            CredentialError: The reason is empty.
+        """
+        if not reason.strip():
+            raise CredentialError("give a reason for the revocation")
+        with self.store.session(tenant) as s:
+            self._own(s, credential_id)
+            s.revoke(credential_id, _utc(self.clock.now_iso()), reason.strip())
+            return self._own(s, credential_id)
+
+    def _own(self, s: CredentialSession, credential_id: str) -> StoredCredential:
+        found = s.credential(credential_id)
+        if found is None:
+            raise CredentialNotFoundError(f"no credential {credential_id!r} here")
+        return found
+
+    # -- public documents -----------------------------------------------------------
+
+    @contextmanager
+    def _public(self, tenant: str) -> Iterator[CredentialSession]:
+        with self.store.read(tenant) as s:
+            if not s.keys():
+                raise CredentialNotFoundError(f"{tenant!r} has issued no credentials")
+            yield s
+
+    def credential(self, credential_id: str) -> StoredCredential:
+        """Any tenant's credential by its public id.
+
+        Raises:
+            CredentialNotFoundError: It does not exist.
+        """
+        tenant = self.store.tenant_of(credential_id)
+        if tenant is None:
+            raise CredentialNotFoundError(f"no credential {credential_id!r}")
+        with self.store.read(tenant) as s:
+            return self._own(s, credential_id)
+
+    def profile(self, tenant: str) -> dict[str, Any]:
+        """The tenant's OB 2.0 issuer Profile."""
+        with self._public(tenant) as s:
+            return ob.profile(tenant, self._issuer(s, tenant), self.urls)
+
+    def badge_class(self, tenant: str, slug: str) -> dict[str, Any]:
+        """The OB 2.0 BadgeClass of an achievement the tenant has certified."""
+        with self._public(tenant) as s:
+            found = s.achievement(slug)
+        if found is None:
+            raise CredentialNotFoundError(f"{tenant!r} has no badge {slug!r}")
+        return ob.badge_class(tenant, slug, found.kind, found.title, self.urls)
+
+    def hosted_assertion(self, credential_id: str) -> tuple[dict[str, Any], bool]:
+        """The hosted Assertion and whether it is revoked.
+
+        A revoked one is only ``id``, ``revoked`` and ``revocationReason``, as
+        OB 2.0 asks for a 410 answer.
+        """
+        found = self.credential(credential_id)
+        if found.revoked:
+            doc = {
+                "@context": ob.OB2_CONTEXT,
+                "type": "Assertion",
+                "id": self.urls.assertion(credential_id),
+                "revoked": True,
+                "revocationReason": found.revocation_reason,
+            }
+            return doc, True
+        return json.loads(found.assertion), False
+
+    def jwks(self, tenant: str) -> dict[str, Any]:
+        """The tenant's public keys as a JWK set."""
+        with self._public(tenant) as s:
+            return ob.jwk_set(s.keys())
+
+    def status_list(self, tenant: str) -> str:
+        """The tenant's revocation status list credential, signed (compact JWS)."""
+        with self._public(tenant) as s:
+            revoked = s.revoked_indexes()
+            key = s.signing_key()
+        assert key is not None  # noqa: S101 - _public checked there are keys
+        doc = ob.status_list(tenant, revoked, _utc(self.clock.now_iso()), self.urls)
+        return ob.sign(doc, key)
+
+    def certificate(self, credential_id: str) -> str:
+        """The printable SVG certificate of a credential."""
+        found = self.credential(credential_id)
+        with self.store.read(found.tenant) as s:
+            issuer = self._issuer(s, found.tenant)
+        return certificate_svg(
+            learner=found.award.learner,
+            title=found.title,
+            awarded_on=found.awarded_at[:10],
+            issuer=issuer.name,
+            verify_url=self.urls.assertion(credential_id),
+            revoked=found.revoked,
+        )
+
+    # -- verify ---------------------------------------------------------------------
+
+    def verify(self, document: str | dict[str, Any]) -> Verification:
+        """Check a credential: a 3.0 JWT (text) or a 2.0 assertion (object).
+
+        Checks, as they apply: ``format``, ``issuer_key``, ``signature``,
+        ``hosted`` (a 2.0 assertion matches the one hosted here), ``expiry``
+        and ``revocation``. Nothing is written.
+        """
+        if isinstance(document, dict):
+            return self._verify_assertion(document)
+        return self._verify_jwt(document.strip())
+
+    def _verify_jwt(self, token: str) -> Verification:
+        parsed = ob.unverified(token)
+        if parsed is None:
+            bad = Check("format", False, "not a compact JWS (header.payload.signature)")
+            return Verification(False, "unknown", None, (bad,))
+        header, payload = parsed
+        cid = payload.get("id") if isinstance(payload.get("id"), str) else None
+        checks = [Check("format", True, "a JWT-secured credential")]
+        issuer = payload.get("issuer")
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        tenant = _tail(issuer_id, "/ob/v2/issuers/")
+        keys = []
+        if tenant is not None:
+            with self.store.read(tenant) as s:
+                keys = [k for k in s.keys() if k.kid == header.get("kid")]
+        if not keys:
+            detail = f"no published key {header.get('kid')!r} of issuer {issuer_id!r}"
+            checks.append(Check("issuer_key", False, detail))
+        else:
+            checks.append(Check("issuer_key", True, f"key {keys[0].kid}"))
+        if ob.signature_ok(token, keys):
+            checks.append(Check("signature", True, f"{ob.ALG} signature is valid"))
+        else:
+            checks.append(Check("signature", False, "the signature does not verify"))
+        checks.append(self._expiry(payload.get("validFrom"), payload.get("validUntil")))
+        checks.append(self._jwt_revocation(tenant, payload.get("credentialStatus")))
+        return _result("ob3-jwt", cid, checks)
+
+    def _jwt_revocation(self, tenant: str | None, status: object) -> Check:
+        if not isinstance(status, dict) or tenant is None:
+            return Check("revocation", False, "no credentialStatus of this issuer")
+        if status.get("statusListCredential") != self.urls.status(tenant):
+            return Check("revocation", False, "the status list is not this issuer's")
+        index = str(status.get("statusListIndex", ""))
+        if not index.isdigit():
+            return Check("revocation", False, "statusListIndex is not a number")
+        with self.store.read(tenant) as s:
+            revoked = set(s.revoked_indexes())
+        if int(index) in revoked:
+            return Check("revocation", False, "the credential was revoked")
+        return Check("revocation", True, "not revoked")
+
+    def _expiry(self, valid_from: object, valid_until: object) -> Check:
+        now = ob.parse_time(self.clock.now_iso())
+        assert now is not None  # noqa: S101 - clocks answer ISO times with a zone
+        start = ob.parse_time(valid_from)
+        if valid_from is not None and start is None:
+            return Check("expiry", False, "validFrom is not a date-time with a zone")
+        if start is not None and start > now:
+            return Check("expiry", False, f"not valid before {valid_from}")
+        end = ob.parse_time(valid_until)
+        if valid_until is not None and (end is None or end <= now):
+            return Check("expiry", False, f"expired at {valid_until}")
+        return Check("expiry", True, "within its validity period")
+
+    def _verify_assertion(self, doc: dict[str, Any]) -> Verification:
+        ident = doc.get("id")
+        types = doc.get("type")
+        if not isinstance(ident, str) or "Assertion" not in (
+            types if isinstance(types, list) else [types]
+        ):
+            bad = Check("format", False, "an OB 2.0 Assertion needs an id and type")
+            return Verification(False, "unknown", None, (bad,))
+        checks = [Check("format", True, "an Open Badges 2.0 Assertion")]
+        cid = _tail(ident, "/ob/v2/assertions/")
+        tenant = self.store.tenant_of(cid) if cid else None
+        found = None
+        if cid is not None and tenant is not None:
+            with self.store.read(tenant) as s:
+                found = s.credential(cid)
+        if found is None:
+            checks.append(Check("hosted", False, "no such assertion is hosted here"))
+            return _result("ob2-assertion", ident, checks)
+        hosted = json.loads(found.assertion)
+        same = all(doc.get(k) == hosted[k] for k in ("recipient", "badge", "issuedOn"))
+        detail = (
+            "matches the hosted assertion" if same else "differs from the hosted one"
+        )
+        checks.append(Check("hosted", same, detail))
+        checks.append(self._expiry(None, doc.get("expires")))
+        if found.revoked:
+            why = f"revoked: {found.revocation_reason}"
+            checks.append(Check("revocation", False, why))
+        else:
+            checks.append(Check("revocation", True, "not revoked"))
+        return _result("ob2-assertion", ident, checks)
+
+
+def _result(fmt: str, cid: str | None, checks: list[Check]) -> Verification:
+    return Verification(all(c.ok for c in checks), fmt, cid, tuple(checks))
+
+
+def _tail(url: object, marker: str) -> str | None:
+    if not isinstance(url, str) or marker not in url:
+        return None
+    tail = url.rsplit(marker, 1)[1]
+    return unquote(tail) if tail and "/" not in tail else None
+
+
+def _utc(iso: str) -> str:
+    """An ISO time as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC)."""
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,1 @@
+"""Guidance: plans, requirements, the study model, forecasts, next best activity."""

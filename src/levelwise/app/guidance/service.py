@@ -1,0 +1,263 @@
+"""Guidance use cases: a learner's plan, next best activity and forecast.
+
+These read the learner's folded state (the stored projection) and the
+tenant's compiled program with the fold's mastery model, and hand them to the
+planner (:mod:`levelwise.app.guidance.plan`) and the forecaster
+(:mod:`levelwise.app.guidance.forecast`). Nothing is written.
+
+The forecast's history is the learner's **study minutes per week**: the
+seconds of ``lesson.watched``, ``live.attended``, ``practice.completed`` and
+``question.answered`` events, by the week (counted back from now) they
+occurred in. Only the weeks since the learner's first event count, so a
+learner who enrolled two weeks ago has two weeks of history, not eight with
+leading zeros. The current-mix extrapolation compares the plan's requirements
+now with the same requirements in the learner's state at the start of that
+window (the learner's earlier events folded from scratch).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from levelwise.app.guidance import forecast as forecasting
+from levelwise.app.guidance.plan import Plan, PlanStep, make_plan, requirements_at
+from levelwise.app.ingest.projection import state_of
+from levelwise.app.ingest.wire import from_body
+from levelwise.app.ports import Clock, EventLog, LogSession, StoredEvent
+from levelwise.domain.events import utc_key
+from levelwise.domain.fold import fold_all, initial_state
+from levelwise.domain.mastery import MasteryModel
+from levelwise.domain.program import Program
+from levelwise.domain.state import LearnerState
+from levelwise.errors import LearnerNotFoundError
+
+STUDY_TYPES = frozenset(
+    {"lesson.watched", "live.attended", "practice.completed", "question.answered"}
+)
+"""Event types whose ``seconds`` count as study time."""
+WEEK = timedelta(weeks=1)
+
+NextStatus = Literal["study", "top_level", "ready", "stuck"]
+
+
+@dataclass(frozen=True)
+class NextActivity:
+    """The next best activity of a learner, or why there is none.
+
+    Attributes:
+        learner: The learner.
+        level: Their level now.
+        target: The next level (None at the top level).
+        status: ``study`` (do ``step``), ``top_level`` (nothing above),
+            ``ready`` (every requirement of the next level is already met) or
+            ``stuck`` (no unit of the program moves the unmet requirements).
+        step: The plan's first step, when there is one.
+        requirement: The requirement the step serves most.
+        minutes: The step's expected minutes (0 without a step).
+        reason: One line for the learner: why this step, or why none.
+    """
+
+    learner: str
+    level: str
+    target: str | None
+    status: NextStatus
+    step: PlanStep | None
+    requirement: str | None
+    minutes: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Learner:
+    program: Program
+    model: MasteryModel
+    state: LearnerState
+    history: list[StoredEvent]
+
+
+Compiled = Callable[[LogSession], tuple[Program, MasteryModel]]
+
+
+class Guidance:
+    """Plans, next best activities and forecasts over one event log.
+
+    Args:
+        log: Where events, projections and programs live.
+        clock: Now, for the forecast's weeks and dates.
+        compiled: The tenant's current program and mastery model in a session
+            (the engine's cached compilation).
+    """
+
+    def __init__(self, log: EventLog, clock: Clock, compiled: Compiled) -> None:
+        """Keep the ports; nothing is read until asked."""
+        self.log = log
+        self.clock = clock
+        self._compiled = compiled
+
+    def now(self) -> datetime:
+        """The clock's time, timezone-aware."""
+        return datetime.fromisoformat(self.clock.now_iso())
+
+    def _learner(self, tenant: str, learner: str, history: bool) -> _Learner:
+        with self.log.read(tenant) as s:
+            program, model = self._compiled(s)
+            snap = s.snapshots([learner]).get(learner)
+            if snap is None:
+                msg = f"learner {learner!r} has no events in this school"
+                raise LearnerNotFoundError(msg)
+            events = s.history(learner) if history else []
+        return _Learner(program, model, state_of(snap), events)
+
+    def plan(self, tenant: str, learner: str, target: str | None = None) -> Plan:
+        """The quickest expected way from where the learner stands to ``target``.
+
+        Args:
+            tenant: The school.
+            learner: The learner.
+            target: A level above the learner's (default: the next one).
+
+        Raises:
+            LearnerNotFoundError: The learner has no events in this tenant.
+            PlanError: ``target`` is unknown or already reached, or the learner
+                is at the top level.
+        """
+        got = self._learner(tenant, learner, history=False)
+        return make_plan(got.program, got.state, got.model, target=target)
+
+    def next_activity(self, tenant: str, learner: str) -> NextActivity:
+        """The first step of the plan to the next level, with its reason.
+
+        Raises:
+            LearnerNotFoundError: The learner has no events in this tenant.
+        """
+        got = self._learner(tenant, learner, history=False)
+        levels = got.program.levels
+        here = levels[got.state.level]
+        if got.state.level + 1 >= len(levels):
+            return NextActivity(
+                learner,
+                here.id,
+                None,
+                "top_level",
+                None,
+                None,
+                0.0,
+                f"{learner} is at the top level ({here.id}); nothing is left to plan",
+            )
+        plan = make_plan(got.program, got.state, got.model)
+        if not plan.steps:
+            if plan.complete:
+                status: NextStatus = "ready"
+                reason = (
+                    f"every requirement of {plan.target} is already met; the level "
+                    "opens with the next event"
+                )
+            else:
+                status = "stuck"
+                unmet = [r.source for r in plan.now if not r.met]
+                reason = (
+                    "no unit of the program moves the unmet requirements: "
+                    + ", ".join(unmet)
+                )
+            return NextActivity(
+                learner, plan.level, plan.target, status, None, None, 0.0, reason
+            )
+        step = plan.steps[0]
+        served = step.serves[0][0] if step.serves else None
+        return NextActivity(
+            learner,
+            plan.level,
+            plan.target,
+            "study",
+            step,
+            served,
+            step.minutes,
+            step.reason,
+        )
+
+    def forecast(
+        self,
+        tenant: str,
+        learner: str,
+        target: str | None = None,
+        weeks: int = 8,
+    ) -> forecasting.Forecast:
+        """When the learner reaches ``target``, from their recent study pace.
+
+        Args:
+            tenant: The school.
+            learner: The learner.
+            target: A level above the learner's (default: the next one).
+            weeks: How many recent weeks of study to learn the pace from (at
+                most; fewer when the learner's first event is more recent).
+
+        Raises:
+            LearnerNotFoundError: The learner has no events in this tenant.
+            PlanError: As :meth:`plan`.
+        """
+        got = self._learner(tenant, learner, history=True)
+        plan = make_plan(got.program, got.state, got.model, target=target)
+        now = self.now()
+        weekly, window = study_weeks(got.history, now, weeks)
+        start = now - window * WEEK
+        earlier = _state_before(got, utc_key(start))
+        past = requirements_at(got.program, earlier, plan, got.model)
+        planning = got.program.planning
+        return forecasting.forecast(
+            plan,
+            weekly,
+            prior_pace=planning.weekly_minutes,
+            horizon_weeks=planning.horizon_weeks,
+            past=past,
+            window_weeks=window,
+        )
+
+
+def study_weeks(
+    history: Sequence[StoredEvent], now: datetime, weeks: int
+) -> tuple[list[float], float]:
+    """Study minutes per week up to ``now``, oldest first, and the window's length.
+
+    Weeks are counted back from ``now``: the last entry is the week before
+    ``now``. Only the weeks since the first event count (the week holding the
+    first event included), at most ``weeks``; events at or after ``now`` are
+    left out.
+
+    Args:
+        history: The learner's events in time order.
+        now: The end of the last week.
+        weeks: The most weeks to return.
+
+    Returns:
+        The minutes of each week, and the window in weeks: from the first
+        event (or ``weeks`` weeks back, whichever is later) to ``now``.
+    """
+    if not history or weeks <= 0:
+        return [], 0.0
+    first = datetime.fromisoformat(history[0].occurred_at)
+    elapsed = (now - first) / WEEK
+    if elapsed <= 0:
+        return [], 0.0
+    count = min(weeks, math.ceil(elapsed))
+    minutes = [0.0] * count
+    end = utc_key(now)
+    for stored in history:
+        if stored.type not in STUDY_TYPES or stored.occurred_at >= end:
+            continue
+        ago = int((now - datetime.fromisoformat(stored.occurred_at)) // WEEK)
+        if ago < count:
+            seconds = getattr(from_body(stored.body, stored.version), "seconds", 0.0)
+            minutes[count - 1 - ago] += float(seconds) / 60.0
+    return [round(m, 3) for m in minutes], round(min(float(weeks), elapsed), 4)
+
+
+def _state_before(got: _Learner, key: str) -> LearnerState:
+    """The learner's state folded from scratch over the events before ``key``."""
+    events = [from_body(e.body, e.version) for e in got.history if e.occurred_at < key]
+    learner = got.state.learner
+    state, _ = fold_all(events, got.program, None, got.model)
+    return state or initial_state(learner, got.program, got.model)

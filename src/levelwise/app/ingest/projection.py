@@ -1,0 +1,160 @@
+"""Fold a learner's events into what is stored: snapshots, receipts, checkpoints.
+
+A checkpoint is the learner's state after every ``CHECKPOINT_EVERY`` events of
+the time-sorted log. A late event re-folds the learner from the last checkpoint
+before it instead of from the start, so the state still equals a fresh fold of
+the sorted log (ARCHITECTURE.md, "The fold is pure and deterministic") while the
+work stays bounded by the checkpoint interval plus the events after the late one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from levelwise.app.ingest.wire import from_body
+from levelwise.app.ports import LogSession, Snapshot, StoredOutcome
+from levelwise.domain import codec
+from levelwise.domain.events import Event
+from levelwise.domain.fold import fold, initial_state
+from levelwise.domain.mastery import MasteryModel
+from levelwise.domain.outcomes import Outcome
+from levelwise.domain.program import Program
+from levelwise.domain.state import LearnerState
+
+CHECKPOINT_EVERY = 200
+"""Record a checkpoint each time a learner's folded event count reaches a
+multiple of this. Larger means fewer rows and longer late-event re-folds."""
+
+
+@dataclass
+class Writes:
+    """What folding decided in one transaction, stored in one call per kind.
+
+    Attributes:
+        outcomes: Outcome rows to add.
+        checkpoints: Checkpoints to put.
+        produced: Each event's outcomes by event id, or None not to keep them.
+    """
+
+    outcomes: list[StoredOutcome] = field(default_factory=list)
+    checkpoints: list[Snapshot] = field(default_factory=list)
+    produced: dict[str, list[Outcome]] | None = field(default_factory=dict)
+
+    def store(self, s: LogSession) -> None:
+        """Add the outcomes and put the checkpoints (nothing when empty)."""
+        if self.outcomes:
+            s.add_outcomes(self.outcomes)
+        if self.checkpoints:
+            s.put_checkpoints(self.checkpoints)
+
+
+def fold_into(
+    state: LearnerState,
+    events: list[Event],
+    program: Program,
+    model: MasteryModel,
+    writes: Writes,
+) -> LearnerState:
+    """Fold ``events`` (sorted, all after ``state``) and collect what to store.
+
+    Args:
+        state: The learner's state before the first event.
+        events: The events, in ``(occurred_at, id)`` order.
+        program: The compiled program.
+        model: Its mastery model.
+        writes: Receives outcome rows and checkpoints (and produced outcomes).
+
+    Returns:
+        The state after the last event.
+    """
+    produced = writes.produced
+    for event in events:
+        state, outcomes = fold(state, event, program, model)
+        if outcomes:
+            if produced is not None:
+                produced[event.id] = list(outcomes)
+            at = event.sort_key[0]
+            for seq, outcome in enumerate(outcomes):
+                writes.outcomes.append(
+                    StoredOutcome(
+                        state.learner,
+                        event.id,
+                        seq,
+                        program.version,
+                        codec.OUTCOME_KINDS[type(outcome)],
+                        at,
+                        dumps(codec.outcome_body(outcome)),
+                    )
+                )
+        if state.events % CHECKPOINT_EVERY == 0:
+            writes.checkpoints.append(snapshot_of(state, program))
+    return state
+
+
+def rewind(
+    s: LogSession,
+    learner: str,
+    since: Snapshot | None,
+    new: list[Event],
+    program: Program,
+    model: MasteryModel,
+) -> tuple[LearnerState, list[Event]]:
+    """Forget a learner's projection after ``since`` and return what to re-fold.
+
+    Clears the learner's outcomes and checkpoints of this program version that
+    come after ``since`` (all of them when it is None), then loads the stored
+    events after it.
+
+    Args:
+        s: The open session (the learner is locked).
+        learner: The learner.
+        since: The checkpoint to start from, or None for the initial state.
+        new: Events not stored yet, all after ``since``; merged in order.
+        program: The compiled program.
+        model: Its mastery model.
+
+    Returns:
+        The state to fold from and the sorted events to fold into it.
+    """
+    after = None if since is None else (since.last_at, since.last_id)
+    s.clear_outcomes(learner, program.version, after)
+    s.clear_checkpoints(learner, program.version, after)
+    events = [from_body(e.body, e.version) for e in s.history(learner, after)]
+    if new:
+        events.extend(new)
+        events.sort(key=lambda e: e.sort_key)
+    if since is None:
+        return initial_state(learner, program, model), events
+    return state_of(since), events
+
+
+def snapshot_of(state: LearnerState, program: Program) -> Snapshot:
+    """The stored projection (or checkpoint) of a state."""
+    return Snapshot(
+        learner=state.learner,
+        program_version=program.version,
+        level=program.levels[state.level].id,
+        xp=state.xp,
+        last_at=state.last_key[0],
+        last_id=state.last_key[1],
+        events=state.events,
+        state=dumps(codec.state_to_dict(state)),
+    )
+
+
+def state_of(snapshot: Snapshot) -> LearnerState:
+    """The state a snapshot (or checkpoint) holds."""
+    return codec.state_from_dict(loads(snapshot.state))
+
+
+def loads(text: str) -> Any:
+    """Parse stored JSON."""
+    return orjson.loads(text)
+
+
+def dumps(data: object) -> str:
+    """Canonical JSON (sorted keys, compact), as the domain codec defines it."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()

@@ -1,0 +1,1 @@
+"""Operator metrics: ports, facts, views, statistics, report, CSV, experiments."""

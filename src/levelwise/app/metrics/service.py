@@ -1,0 +1,393 @@
+"""Operator outcome metrics: the ``Metrics`` service and its read model.
+
+The figures are defined in ``docs/metrics.md``. ``catch_up`` folds the log's
+new events (by log position) into the metrics projection and refreshes the
+touched learners' snapshot facts; ``dashboard`` catches up, then computes
+every table from the projection, with experiment comparisons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from levelwise.app.ingest.projection import state_of
+from levelwise.app.metrics.experiments import (
+    Experiment,
+    check_experiment,
+    loaded,
+    stored,
+)
+from levelwise.app.metrics.export import to_csv
+from levelwise.app.metrics.facts import (
+    FACTS_VERSION,
+    NO_GROUP,
+    EventFacts,
+    add_events,
+    live_units,
+    merge_learner,
+    snapshot_facts,
+)
+from levelwise.app.metrics.ports import (
+    Cursor,
+    FactChange,
+    FactQuery,
+    LearnerFacts,
+    LevelUp,
+    MetricError,
+    MetricStore,
+)
+from levelwise.app.metrics.report import (
+    Population,
+    experiment_view,
+    grouped_rows,
+    level_rows,
+    metric_row,
+    week_rows,
+)
+from levelwise.app.metrics.views import (
+    Comparison,
+    Dashboard,
+    ExperimentView,
+    Figure,
+    LevelRow,
+    MetricFilter,
+    MetricRow,
+    Shortfall,
+)
+from levelwise.app.ports import Clock, EventLog, LogSession
+from levelwise.domain.mastery import MasteryModel
+from levelwise.domain.program import Program
+from levelwise.errors import ConcurrencyError, StoreError
+
+__all__ = [
+    "CatchUpReport",
+    "Comparison",
+    "Dashboard",
+    "ExperimentView",
+    "Figure",
+    "LevelRow",
+    "MetricFilter",
+    "MetricRow",
+    "Metrics",
+    "Shortfall",
+    "TABLES",
+]
+
+ProgramLoader = Callable[[LogSession], tuple[Program, MasteryModel]]
+"""Compiles the program current in a session (the engine's program cache)."""
+
+READ_CHUNK = 20_000
+"""Events read from the log per query."""
+
+BATCH = 250_000
+"""Events folded into one write (touched learners' snapshots read once each)."""
+
+TABLES = ("cohorts", "classes", "weeks", "levels", "experiments")
+"""The tables ``csv`` exports."""
+
+
+@dataclass(frozen=True)
+class CatchUpReport:
+    """What a catch-up or rebuild did.
+
+    Attributes:
+        events: Events folded in.
+        learners: Learners whose facts were refreshed.
+        position: The cursor's log position afterwards.
+        rebuilt: Whether it started over from position 0.
+    """
+
+    events: int
+    learners: int
+    position: int
+    rebuilt: bool
+
+
+class Metrics:
+    """The operator's outcome metrics over one event log.
+
+    Args:
+        log: The event log (snapshots are read from it).
+        store: Where the projection and experiments live; None: not set up.
+        clock: Today's date when the log is empty.
+        programs: Compiles the current program of a session.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        store: MetricStore | None,
+        clock: Clock,
+        programs: ProgramLoader,
+    ) -> None:
+        """Keep the collaborators; nothing is read until the first call."""
+        self.log = log
+        self.store = store
+        self.clock = clock
+        self._programs = programs
+
+    def with_store(self, store: MetricStore) -> Metrics:
+        """The same service over ``store``."""
+        return Metrics(self.log, store, self.clock, self._programs)
+
+    def _store(self) -> MetricStore:
+        if self.store is None:
+            msg = "metrics are not set up on this server"
+            raise StoreError(msg)
+        return self.store
+
+    def _program(self, tenant: str) -> tuple[Program, MasteryModel]:
+        with self.log.read(tenant) as s:
+            return self._programs(s)
+
+    # -- the projection ----------------------------------------------------------
+
+    def catch_up(self, tenant: str) -> CatchUpReport:
+        """Fold the log's new events into the projection.
+
+        Rebuilds instead when the program version or the projection's code
+        changed since the facts were built.
+
+        Raises:
+            ProgramNotFoundError: The school has no program yet.
+            ConcurrencyError: Another catch-up of the tenant wrote first.
+        """
+        program, model = self._program(tenant)
+        cursor = self._store().cursor(tenant)
+        if (
+            cursor is None
+            or cursor.program_version != program.version
+            or cursor.facts_version != FACTS_VERSION
+        ):
+            return self._fold(tenant, program, model, cursor, rebuild=True)
+        return self._fold(tenant, program, model, cursor, rebuild=False)
+
+    def rebuild(self, tenant: str) -> CatchUpReport:
+        """Recompute the tenant's projection from log position 0.
+
+        Raises:
+            ProgramNotFoundError: The school has no program yet.
+            ConcurrencyError: Another catch-up of the tenant wrote first.
+        """
+        program, model = self._program(tenant)
+        cursor = self._store().cursor(tenant)
+        return self._fold(tenant, program, model, cursor, rebuild=True)
+
+    def _fold(
+        self,
+        tenant: str,
+        program: Program,
+        model: MasteryModel,
+        cursor: Cursor | None,
+        *,
+        rebuild: bool,
+    ) -> CatchUpReport:
+        store = self._store()
+        units = live_units(program)
+        since = -1 if cursor is None else cursor.position
+        position = 0 if rebuild or cursor is None else cursor.position
+        last_at = "" if rebuild or cursor is None else cursor.last_at
+        reset = rebuild
+        events = 0
+        refreshed: set[str] = set()
+        exhausted = False
+        while not exhausted:
+            facts = EventFacts()
+            count = 0
+            while count < BATCH:
+                rows = store.events_after(tenant, position, READ_CHUNK)
+                add_events(facts, (e for _, e in rows), units)
+                count += len(rows)
+                if rows:
+                    position = rows[-1][0]
+                if len(rows) < READ_CHUNK:
+                    exhausted = True
+                    break
+            if not count and not reset:
+                break
+            rows_, ups = self._learner_rows(tenant, facts, program, model)
+            last_at = max(last_at, facts.last_at)
+            new = Cursor(position, program.version, FACTS_VERSION, last_at)
+            store.apply(
+                tenant,
+                FactChange(
+                    since=since,
+                    cursor=new,
+                    reset=reset,
+                    days=list(facts.days.values()),
+                    attendance=list(facts.attendance.values()),
+                    learners=rows_,
+                    level_ups=ups,
+                ),
+            )
+            events += count
+            refreshed.update(row.learner for row in rows_)
+            since = position
+            reset = False
+        return CatchUpReport(events, len(refreshed), position, rebuild)
+
+    def _learner_rows(
+        self,
+        tenant: str,
+        facts: EventFacts,
+        program: Program,
+        model: MasteryModel,
+    ) -> tuple[list[LearnerFacts], dict[str, list[LevelUp]]]:
+        """The touched learners' facts: their events' and their snapshots'."""
+        found = facts.learners
+        ids = sorted(found)
+        with self.log.read(tenant) as s:
+            snaps = s.snapshots(ids)
+        rows: list[LearnerFacts] = []
+        ups: dict[str, list[LevelUp]] = {}
+        for learner in ids:
+            snap = snaps.get(learner)
+            if snap is None:
+                current, ups[learner] = LearnerFacts(learner), []
+            else:
+                current, ups[learner] = snapshot_facts(state_of(snap), program, model)
+            rows.append(merge_learner(found[learner], current))
+        return rows, ups
+
+    # -- the dashboard -------------------------------------------------------------
+
+    def dashboard(self, tenant: str, filter: MetricFilter) -> Dashboard:
+        """Catch up, then compute the dashboard for ``filter``.
+
+        Raises:
+            MetricError: The filter's end is before its start, or its term is
+                not positive.
+            ProgramNotFoundError: The school has no program yet.
+        """
+        check_filter(filter)
+        try:
+            self.catch_up(tenant)
+        except ConcurrencyError:
+            pass  # another request is catching up; read what is committed
+        return self.compute(tenant, filter)
+
+    def compute(self, tenant: str, filter: MetricFilter) -> Dashboard:
+        """The dashboard from the projection as it is (no catch-up).
+
+        Raises:
+            MetricError: The filter is invalid.
+            ProgramNotFoundError: The school has no program yet.
+        """
+        check_filter(filter)
+        store = self._store()
+        program = self._program(tenant)[0]
+        cursor = store.cursor(tenant)
+        as_of = (
+            filter.end
+            or _last_day(cursor)
+            or date.fromisoformat(self.clock.now_iso()[:10])
+        )
+        if filter.start is not None and as_of < filter.start:
+            msg = (
+                f"start {filter.start} is after the end {as_of} (the day of the "
+                "last event when no end is given)"
+            )
+            raise MetricError(msg)
+        everyone = store.learners(tenant)
+        cohort, klass = _group(filter.cohort), _group(filter.klass)
+        day = as_of.isoformat()
+        learners = [
+            x
+            for x in everyone
+            if (cohort is None or x.cohort == cohort)
+            and (klass is None or x.klass == klass)
+            and x.first_at
+            and x.first_at[:10] <= day
+        ]
+        start = "" if filter.start is None else filter.start.isoformat()
+        query = FactQuery(cohort, klass, start, day)
+        week = replace(query, start=(as_of - timedelta(days=6)).isoformat())
+        pop = Population(
+            learners=learners,
+            sums={s.key: s for s in store.learner_sums(tenant, query)},
+            active=store.active(tenant, week),
+            level_ups=store.level_ups(tenant, query),
+            as_of=as_of,
+            term_weeks=filter.term_weeks,
+        )
+        cohorts = tuple(sorted({x.cohort for x in everyone if x.cohort}))
+        classes = tuple(sorted({x.klass for x in everyone if x.klass}))
+        return Dashboard(
+            tenant=tenant,
+            as_of=as_of,
+            filter=filter,
+            cohorts=cohorts,
+            classes=classes,
+            overall=metric_row("all", learners, pop),
+            by_cohort=grouped_rows(pop, "cohort", cohorts),
+            by_class=grouped_rows(pop, "klass", classes),
+            by_week=week_rows(pop, store.week_sums(tenant, query), filter.start),
+            levels=level_rows(learners, program),
+            experiments=tuple(
+                experiment_view(pop, loaded(row)) for row in store.experiments(tenant)
+            ),
+        )
+
+    def csv(self, tenant: str, filter: MetricFilter, table: str) -> str:
+        """One dashboard table as CSV text (a header line, then rows).
+
+        Args:
+            tenant: The school.
+            filter: The dashboard filter.
+            table: ``cohorts``, ``classes``, ``weeks``, ``levels`` or
+                ``experiments``.
+
+        Raises:
+            MetricError: Unknown table or invalid filter.
+        """
+        if table not in TABLES:
+            msg = f"unknown table {table!r}; use one of {', '.join(TABLES)}"
+            raise MetricError(msg)
+        board = self.dashboard(tenant, filter)
+        return to_csv(board, table)
+
+    # -- experiments -----------------------------------------------------------------
+
+    def put_experiment(self, tenant: str, experiment: Experiment) -> Experiment:
+        """Validate and store an experiment (replacing one with the same id).
+
+        Raises:
+            MetricError: The experiment is invalid; nothing is stored.
+        """
+        self._store().put_experiment(tenant, stored(check_experiment(experiment)))
+        return experiment
+
+    def experiments(self, tenant: str) -> list[Experiment]:
+        """The tenant's experiments, sorted by id."""
+        return [loaded(row) for row in self._store().experiments(tenant)]
+
+    def delete_experiment(self, tenant: str, experiment_id: str) -> bool:
+        """Forget an experiment; False when there was none."""
+        return self._store().delete_experiment(tenant, experiment_id)
+
+
+def check_filter(filter: MetricFilter) -> None:
+    """Refuse a filter whose end is before its start or whose term is not positive.
+
+    Raises:
+        MetricError: The filter is invalid.
+    """
+    if filter.start and filter.end and filter.end < filter.start:
+        msg = f"end {filter.end} is before start {filter.start}"
+        raise MetricError(msg)
+    if not 1 <= filter.term_weeks <= 520:
+        msg = f"term_weeks {filter.term_weeks} is not between 1 and 520"
+        raise MetricError(msg)
+
+
+def _group(value: str | None) -> str | None:
+    """A filter value as stored: ``(none)`` is the empty string."""
+    return "" if value == NO_GROUP else value
+
+
+def _last_day(cursor: Cursor | None) -> date | None:
+    if cursor is None or not cursor.last_at:
+        return None
+    return date.fromisoformat(cursor.last_at[:10])

@@ -1,0 +1,1 @@
+"""Modelling: fit mastery from answers, datasets, prerequisite graphs."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox filled at ingest, webhooks and streams."""

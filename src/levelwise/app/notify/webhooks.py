@@ -1,0 +1,436 @@
+"""Webhooks: endpoints per tenant, a delivery worker with retries, and replay.
+
+Delivery is at least once with stable ids. The worker claims due deliveries
+for a lease (``RetryPolicy.lease_seconds``), sends them, then records the
+attempt. If it dies between sending and recording, the lease runs out and the
+delivery is sent again with the same ``webhook-id``, so receivers must
+deduplicate by that id (as the Standard Webhooks convention asks). Failures are
+retried after the policy's delays (with jitter); after the last one the
+delivery is marked ``failed`` and only a replay sends it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import secrets
+import threading
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from levelwise.app.notify.outbox import (
+    NOTIFIABLE_KINDS,
+    NotificationRequestError,
+    OutboxReader,
+    WebhookNotFoundError,
+    utc_key,
+)
+from levelwise.app.ports import Clock
+
+DEFAULT_DELAYS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0)
+"""Seconds before retries 1..6: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a tenant receives webhooks.
+
+    Attributes:
+        id: ``ep_...``, unique per tenant.
+        url: An ``http`` or ``https`` URL.
+        secret: ``whsec_`` + base64 of the signing key (Standard Webhooks).
+        kinds: Kinds it receives; empty means every notifiable kind.
+        created_at: When it was added (UTC sort key).
+    """
+
+    id: str
+    url: str
+    secret: str
+    kinds: tuple[str, ...]
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification to send to one endpoint, as the worker claimed it.
+
+    Attributes:
+        tenant: The school.
+        notification_id: The ``webhook-id``.
+        endpoint_id: The endpoint.
+        url: Where to send it.
+        secret: The endpoint's signing secret.
+        body: The payload (sent byte for byte, on every attempt).
+        attempts: How many attempts were made before this one.
+    """
+
+    tenant: str
+    notification_id: str
+    endpoint_id: str
+    url: str
+    secret: str
+    body: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What one HTTP attempt gave: a status code, or an error without one."""
+
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        """Whether the receiver answered 2xx."""
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One line of the delivery log.
+
+    Attributes:
+        tenant: The school.
+        notification_id: The ``webhook-id``.
+        endpoint_id: The endpoint.
+        attempt: 1 for the first attempt, 2 for the first retry, ...
+        at: When it was made (UTC sort key).
+        status_code: The receiver's HTTP status, or None (no answer).
+        error: What went wrong ('' on success).
+        duration_ms: How long it took.
+    """
+
+    tenant: str
+    notification_id: str
+    endpoint_id: str
+    attempt: int
+    at: str
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+
+class WebhookStore(Protocol):
+    """Endpoints, the delivery queue and the delivery log of every tenant."""
+
+    def add_endpoint(self, tenant: str, endpoint: Endpoint) -> None:
+        """Store a new endpoint."""
+        ...
+
+    def endpoints(self, tenant: str) -> list[Endpoint]:
+        """The tenant's endpoints, oldest first."""
+        ...
+
+    def remove_endpoint(self, tenant: str, endpoint_id: str) -> bool:
+        """Delete an endpoint and its queued deliveries; False if unknown."""
+        ...
+
+    def claim_due(
+        self, now: str, lease_until: str, limit: int, tenant: str | None = None
+    ) -> list[Delivery]:
+        """Pending deliveries due at ``now``, postponed to ``lease_until``.
+
+        Concurrent workers never claim the same delivery within one lease.
+
+        Args:
+            now: Deliveries due at or before this time qualify.
+            lease_until: When a claimed delivery is due again if never settled.
+            limit: At most this many, the longest due first.
+            tenant: Only this tenant's (default: every tenant's).
+        """
+        ...
+
+    def record(self, attempt: Attempt, next_attempt_at: str | None) -> None:
+        """Log an attempt and settle its delivery.
+
+        A 2xx attempt marks it ``delivered``; otherwise it is due again at
+        ``next_attempt_at``, or marked ``failed`` when that is None.
+        """
+        ...
+
+    def attempts(
+        self, tenant: str, endpoint_id: str, limit: int = 100
+    ) -> list[Attempt]:
+        """An endpoint's delivery log, newest first."""
+        ...
+
+    def requeue(
+        self,
+        tenant: str,
+        now: str,
+        *,
+        ids: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        endpoint_id: str | None = None,
+    ) -> int:
+        """Queue notifications again for the endpoints that take their kind.
+
+        Selects notifications by id, or by ``since <= created_at < until``;
+        each gets a pending delivery due at ``now`` with a fresh retry budget.
+
+        Returns:
+            How many deliveries were queued.
+        """
+        ...
+
+
+class Outbox(OutboxReader, WebhookStore, Protocol):
+    """Everything of the committed outbox: streams and webhooks."""
+
+
+class WebhookSender(Protocol):
+    """Sends one signed webhook request."""
+
+    def send(self, delivery: Delivery) -> SendResult:
+        """POST the delivery's body, signed with its endpoint's secret."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When failed deliveries are tried again.
+
+    Attributes:
+        delays: Seconds before each retry; their count is the number of retries.
+        jitter: Each delay is scaled by a random factor in ``1 ± jitter``.
+        lease_seconds: How long a claimed delivery is hidden from other workers
+            (longer than a send may take).
+    """
+
+    delays: tuple[float, ...] = DEFAULT_DELAYS
+    jitter: float = 0.1
+    lease_seconds: float = 60.0
+
+    def delay(self, attempts: int, draw: float) -> float | None:
+        """Seconds until the next try after ``attempts`` failures, or None to stop.
+
+        Args:
+            attempts: Failed attempts so far (1 after the first).
+            draw: A uniform random number in ``[0, 1)``.
+        """
+        if attempts > len(self.delays):
+            return None
+        return self.delays[attempts - 1] * (1 + self.jitter * (2 * draw - 1))
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass of the worker did."""
+
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        """Attempts made in the pass."""
+        return self.delivered + self.retrying + self.failed
+
+
+def _later(key: str, seconds: float) -> str:
+    moment = datetime.strptime(key, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return utc_key((moment + timedelta(seconds=seconds)).isoformat())
+
+
+class WebhookWorker:
+    """Sends due deliveries and schedules retries.
+
+    Args:
+        store: The delivery queue.
+        sender: The HTTP side.
+        clock: The time that decides what is due.
+        policy: Retry delays and the claim lease.
+        draw: Random numbers in ``[0, 1)`` for jitter.
+        tenant: Deliver only this tenant's notifications (default: all).
+    """
+
+    def __init__(
+        self,
+        store: WebhookStore,
+        sender: WebhookSender,
+        clock: Clock,
+        policy: RetryPolicy | None = None,
+        draw: Callable[[], float] | None = None,
+        tenant: str | None = None,
+    ) -> None:
+        """Keep the collaborators."""
+        self.tenant = tenant
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.draw = draw or random.SystemRandom().random
+
+    def deliver_due(self, limit: int = 100) -> DeliveryReport:
+        """Claim up to ``limit`` due deliveries, send each once, record results."""
+        now = utc_key(self.clock.now_iso())
+        lease = _later(now, self.policy.lease_seconds)
+        report = DeliveryReport()
+        for delivery in self.store.claim_due(now, lease, limit, self.tenant):
+            result = self.sender.send(delivery)
+            number = delivery.attempts + 1
+            at = utc_key(self.clock.now_iso())
+            attempt = Attempt(
+                delivery.tenant,
+                delivery.notification_id,
+                delivery.endpoint_id,
+                number,
+                at,
+                result.status_code,
+                result.error,
+                result.duration_ms,
+            )
+            report.ids.append(delivery.notification_id)
+            if result.ok:
+                self.store.record(attempt, None)
+                report.delivered += 1
+                continue
+            wait = self.policy.delay(number, self.draw())
+            if wait is None:
+                report.failed += 1
+                self.store.record(attempt, None)
+            else:
+                report.retrying += 1
+                self.store.record(attempt, _later(at, wait))
+        return report
+
+    def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
+        """Deliver until ``stop`` is set, pausing when nothing was due."""
+        while not stop.is_set():
+            if not self.deliver_due().attempted:
+                stop.wait(idle_seconds)
+
+
+def new_secret() -> str:
+    """A fresh signing secret: ``whsec_`` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class Webhooks:
+    """Manage a tenant's webhook endpoints, read their log, replay notifications.
+
+    Args:
+        store: Endpoints and deliveries.
+        clock: Stamps new endpoints and replays.
+        kinds: The kinds endpoints may ask for.
+    """
+
+    def __init__(
+        self, store: Outbox, clock: Clock, kinds: Collection[str] = NOTIFIABLE_KINDS
+    ) -> None:
+        """Keep the collaborators."""
+        self.store = store
+        self.clock = clock
+        self.kinds = frozenset(kinds)
+
+    def add(self, tenant: str, url: str, kinds: Sequence[str] = ()) -> Endpoint:
+        """Add an endpoint with a fresh secret; it gets notifications from now on.
+
+        Raises:
+            NotificationRequestError: The URL is not http(s) or a kind is unknown.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            msg = f"{url!r} is not an http or https URL"
+            raise NotificationRequestError(msg)
+        if len(url) > 2000:
+            msg = "the URL is longer than 2,000 characters"
+            raise NotificationRequestError(msg)
+        unknown = sorted(set(kinds) - self.kinds)
+        if unknown:
+            msg = (
+                f"unknown kind(s) {', '.join(unknown)}; "
+                f"use {', '.join(sorted(self.kinds))}"
+            )
+            raise NotificationRequestError(msg)
+        endpoint = Endpoint(
+            id=f"ep_{secrets.token_hex(8)}",
+            url=url,
+            secret=new_secret(),
+            kinds=tuple(sorted(set(kinds))),
+            created_at=utc_key(self.clock.now_iso()),
+        )
+        self.store.add_endpoint(tenant, endpoint)
+        return endpoint
+
+    def endpoints(self, tenant: str) -> list[Endpoint]:
+        """The tenant's endpoints, oldest first."""
+        return self.store.endpoints(tenant)
+
+    def remove(self, tenant: str, endpoint_id: str) -> None:
+        """Delete an endpoint; its queued deliveries go too.
+
+        Raises:
+            WebhookNotFoundError: No such endpoint in the tenant.
+        """
+        if not self.store.remove_endpoint(tenant, endpoint_id):
+            raise WebhookNotFoundError(_missing(endpoint_id))
+
+    def attempts(
+        self, tenant: str, endpoint_id: str, limit: int = 100
+    ) -> list[Attempt]:
+        """An endpoint's delivery log, newest first.
+
+        Raises:
+            WebhookNotFoundError: No such endpoint in the tenant.
+        """
+        self._check(tenant, endpoint_id)
+        return self.store.attempts(tenant, endpoint_id, limit)
+
+    def replay(
+        self,
+        tenant: str,
+        *,
+        ids: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        endpoint_id: str | None = None,
+    ) -> int:
+        """Send notifications again, with their original ids, due now.
+
+        Args:
+            tenant: The school.
+            ids: Notification ids to send again.
+            since: Or every notification committed at or after this ISO time.
+            until: With ``since``: only those committed before this ISO time.
+            endpoint_id: Only to this endpoint (default: every endpoint that
+                takes the notification's kind).
+
+        Returns:
+            How many deliveries were queued.
+
+        Raises:
+            NotificationRequestError: Neither ids nor ``since`` was given, or a
+                time is not ISO 8601.
+            WebhookNotFoundError: ``endpoint_id`` is not an endpoint of the tenant.
+        """
+        if not ids and since is None:
+            msg = "name the notifications to replay: ids, or a 'since' time"
+            raise NotificationRequestError(msg)
+        start = None if since is None else utc_key(since)
+        end = None if until is None else utc_key(until)
+        if endpoint_id is not None:
+            self._check(tenant, endpoint_id)
+        return self.store.requeue(
+            tenant,
+            utc_key(self.clock.now_iso()),
+            ids=tuple(ids),
+            since=start,
+            until=end,
+            endpoint_id=endpoint_id,
+        )
+
+    def _check(self, tenant: str, endpoint_id: str) -> None:
+        if all(e.id != endpoint_id for e in self.store.endpoints(tenant)):
+            raise WebhookNotFoundError(_missing(endpoint_id))
+
+
+def _missing(endpoint_id: str) -> str:
+    return f"webhook endpoint {endpoint_id!r} does not exist in this school"

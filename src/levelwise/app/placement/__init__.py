@@ -1,0 +1,1 @@
+"""Placement: adaptive diagnostic sessions that place a new learner."""

@@ -1,0 +1,1 @@
+"""Program files: YAML with lines, structure, sections, semantic checks, compile."""

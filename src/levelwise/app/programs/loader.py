@@ -1,0 +1,500 @@
+"""Load a program file (YAML): structure, references, DAG, ladder and expressions.
+
+Every problem is reported with ``file:line``, what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from pydantic import ValidationError
+
+from levelwise.app.programs.placement import compile_placement
+from levelwise.app.programs.recognition import compile_recognition
+from levelwise.app.programs.schema import (
+    KnowledgePointIn,
+    LogisticIn,
+    ProgramIn,
+    RecognitionIn,
+    hint_for,
+    is_union_tag,
+)
+from levelwise.app.programs.yaml_lines import Path, read_yaml
+from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
+from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
+from levelwise.domain.gates import gate_schema
+from levelwise.domain.program import (
+    BktParams,
+    Dimension,
+    Gate,
+    KnowledgePoint,
+    Level,
+    LogisticParams,
+    LogisticPoint,
+    MasterySettings,
+    Planning,
+    Program,
+    Unit,
+    XpRule,
+)
+from levelwise.errors import Issue, ProgramError
+
+BOUNDED = ("accuracy", "homework_average")
+
+
+def load_program_file(path: str) -> Program:
+    """Read and compile the program file at ``path``.
+
+    Raises:
+        ProgramError: With every problem found, each naming ``file:line``.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ProgramError(
+            [Issue(path, 0, f"cannot read the file: {exc.strerror}")]
+        ) from exc
+    return load_program(text, path)
+
+
+def load_program(text: str, filename: str = "<program>") -> Program:
+    """Compile a program from YAML ``text``; ``filename`` is used in messages.
+
+    Raises:
+        ProgramError: With every problem found, each naming ``file:line``.
+    """
+    return _Loader(text, filename).load()
+
+
+class _Loader:
+    def __init__(self, text: str, filename: str) -> None:
+        self.text = text
+        self.file = filename
+        self.lines: dict[Path, int] = {}
+        self.issues: list[Issue] = []
+
+    def issue(self, path: Path, message: str, hint: str = "") -> None:
+        self.issues.append(Issue(self.file, self.line(path), message, hint))
+
+    def line(self, path: Path) -> int:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    def fail(self) -> ProgramError:
+        self.issues.sort(key=lambda i: i.line)
+        return ProgramError(self.issues)
+
+    def load(self) -> Program:
+        data = self._parse()
+        try:
+            spec = ProgramIn.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(p for p in err["loc"] if not is_union_tag(p))
+                where = ".".join(str(p) for p in loc) or "the file"
+                self.issue(loc, f"{where}: {err['msg'].lower()}", hint_for(err))
+            raise self.fail() from exc
+        program = self._build(spec)
+        if self.issues:
+            raise self.fail()
+        return program
+
+    def _parse(self) -> Any:
+        data, self.lines, problems = read_yaml(self.text, self.file)
+        self.issues.extend(problems)
+        if data is None:
+            raise self.fail()
+        return data
+
+    # -- semantic checks -------------------------------------------------------
+
+    def _unique(self, section: str, ids: list[str]) -> None:
+        first: dict[str, int] = {}
+        for i, ident in enumerate(ids):
+            if ident in first:
+                self.issue(
+                    (section, i, "id"),
+                    f"duplicate {section} id '{ident}'",
+                    "ids must be unique; first used at line "
+                    f"{self.line((section, first[ident], 'id'))}",
+                )
+            first.setdefault(ident, i)
+
+    def _known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
+        if ident in known:
+            return True
+        close = difflib.get_close_matches(ident, list(known), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"declare it under {kind}s"
+        self.issue(path, f"unknown {kind} '{ident}'", hint)
+        return False
+
+    def _build(self, spec: ProgramIn) -> Program:
+        dims = {d.id: Dimension(d.id, d.title or d.id) for d in spec.dimensions}
+        self._unique("dimensions", [d.id for d in spec.dimensions])
+        self._unique("knowledge_points", [k.id for k in spec.knowledge_points])
+        self._unique("units", [u.id for u in spec.units])
+        self._unique("levels", [lvl.id for lvl in spec.levels])
+        self._unique("xp_rules", [r.id for r in spec.xp_rules])
+        kps_in = {k.id: k for k in spec.knowledge_points}
+        kps: list[KnowledgePoint] = []
+        for i, kp in enumerate(spec.knowledge_points):
+            weights = (
+                kp.dimensions
+                if isinstance(kp.dimensions, dict)
+                else dict.fromkeys(kp.dimensions, 1.0)
+            )
+            if not weights:
+                self.issue(
+                    ("knowledge_points", i, "dimensions"),
+                    f"knowledge point '{kp.id}' feeds no dimension",
+                    "list at least one dimension",
+                )
+            for d in weights:
+                self._known(("knowledge_points", i, "dimensions"), "dimension", d, dims)
+            for p in kp.prerequisites:
+                self._known(
+                    ("knowledge_points", i, "prerequisites"),
+                    "knowledge_point",
+                    p,
+                    kps_in,
+                )
+            kps.append(
+                KnowledgePoint(
+                    kp.id,
+                    kp.title or kp.id,
+                    tuple(sorted(weights.items())),
+                    tuple(kp.prerequisites),
+                )
+            )
+        self._check_dag(spec)
+        units: list[Unit] = []
+        for i, u in enumerate(spec.units):
+            for k in u.knowledge_points:
+                self._known(
+                    ("units", i, "knowledge_points"), "knowledge_point", k, kps_in
+                )
+            for d in u.dimensions:
+                self._known(("units", i, "dimensions"), "dimension", d, dims)
+            unit_dims = u.dimensions or sorted(
+                {d for k in u.knowledge_points if k in kps_in for d in _dims(kps_in[k])}
+            )
+            units.append(
+                Unit(
+                    u.id,
+                    u.kind,
+                    u.title or u.id,
+                    u.minutes,
+                    tuple(u.knowledge_points),
+                    tuple(unit_dims),
+                    u.questions,
+                )
+            )
+        program = Program(
+            id=spec.program,
+            label=str(spec.version),
+            title=spec.title or spec.program,
+            dimensions=tuple(dims.values()),
+            knowledge_points=tuple(kps),
+            units=tuple(units),
+            levels=(),
+            xp_rules=(),
+            can_go_down=spec.level_policy.can_go_down,
+            mastery=self._mastery(spec, kps_in),
+        )
+        levels = self._levels(spec, program)
+        rules = self._rules(spec)
+        compiled = Program(
+            id=program.id,
+            label=program.label,
+            title=program.title,
+            dimensions=program.dimensions,
+            knowledge_points=program.knowledge_points,
+            units=program.units,
+            levels=levels,
+            xp_rules=rules,
+            can_go_down=program.can_go_down,
+            mastery=program.mastery,
+            placement=compile_placement(self, spec, program, levels),
+            planning=Planning(**spec.planning.model_dump()),
+        )
+        if spec.badges or spec.titles or spec.recognition != RecognitionIn():
+            badges, titles, recognition = compile_recognition(self, spec, compiled)
+            compiled = replace(
+                compiled, badges=badges, titles=titles, recognition=recognition
+            )
+        return compiled
+
+    def _mastery(
+        self, spec: ProgramIn, kps: dict[str, KnowledgePointIn]
+    ) -> MasterySettings:
+        m = spec.mastery
+        for kp in m.bkt:
+            self._known(("mastery", "bkt", kp), "knowledge_point", kp, kps)
+        if m.model == "bkt" and not m.bkt:
+            self.issue(
+                ("mastery", "model"),
+                "mastery model 'bkt' has no fitted parameters",
+                "run 'levelwise fit --model bkt' to fit them, or use model: running",
+            )
+        logistic = self._logistic(m.logistic, kps)
+        if m.model == "logistic" and logistic is None:
+            self.issue(
+                ("mastery", "model"),
+                "mastery model 'logistic' has no fitted weights",
+                "run 'levelwise fit' to fit them, or use model: running",
+            )
+        params = tuple(
+            (kp, BktParams(p.prior, p.learn, p.guess, p.slip, p.forget))
+            for kp, p in sorted(m.bkt.items())
+        )
+        return MasterySettings(
+            m.model, m.prior, m.strength, m.memory, params, m.fitted, logistic
+        )
+
+    def _logistic(
+        self, spec: LogisticIn | None, kps: dict[str, KnowledgePointIn]
+    ) -> LogisticParams | None:
+        if spec is None:
+            return None
+        for kp in spec.points:
+            self._known(
+                ("mastery", "logistic", "points", kp), "knowledge_point", kp, kps
+            )
+        w = spec.weights
+        points = tuple(
+            (kp, LogisticPoint(p.rate, p.intercept, p.successes, p.failures, p.ability))
+            for kp, p in sorted(spec.points.items())
+        )
+        return LogisticParams(
+            shrink=spec.shrink,
+            decay=spec.decay,
+            successes=w.successes,
+            failures=w.failures,
+            ability=w.ability,
+            point_ability=w.point_ability,
+            recent_successes=w.recent_successes,
+            recent_failures=w.recent_failures,
+            point_recent_successes=w.point_recent_successes,
+            point_recent_failures=w.point_recent_failures,
+            recent_residual=w.recent_residual,
+            point_recent_residual=w.point_recent_residual,
+            bias=w.bias,
+            points=points,
+        )
+
+    def _check_dag(self, spec: ProgramIn) -> None:
+        graph = {k.id: list(k.prerequisites) for k in spec.knowledge_points}
+        index = {k.id: i for i, k in enumerate(spec.knowledge_points)}
+        state: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            for cycle in _cycles_from(start, graph, state):
+                key = frozenset(cycle)
+                if key in reported:
+                    continue
+                reported.add(key)
+                shown = " -> ".join([*cycle, cycle[0]])
+                self.issue(
+                    ("knowledge_points", index[cycle[0]], "prerequisites"),
+                    f"prerequisite cycle: {shown}",
+                    "knowledge point prerequisites must form a DAG; "
+                    "remove one of these links",
+                )
+
+    def _compile(
+        self, path: Path, source: str | float, schema: Schema, expect: str
+    ) -> Expr | None:
+        try:
+            return compile_expr(str(source), schema, expect=expect)
+        except ExprError as exc:
+            self.issue(
+                path,
+                f"bad expression '{source}': {exc.message} at column {exc.column}",
+                exc.hint,
+            )
+            return None
+
+    def _levels(self, spec: ProgramIn, program: Program) -> tuple[Level, ...]:
+        schema = gate_schema(program)
+        units = program.unit_by_id
+        levels: list[Level] = []
+        previous: dict[str, tuple[float, str]] = {}
+        for i, lvl in enumerate(spec.levels):
+            if i == 0 and lvl.gates:
+                self.issue(
+                    ("levels", 0, "gates"),
+                    f"the first level '{lvl.id}' has gates",
+                    "the first level is where every learner starts; "
+                    "move its gates to the next level",
+                )
+            gates: list[Gate] = []
+            current: dict[str, tuple[float, str]] = {}
+            where: dict[str, int] = {}
+            for j, source in enumerate(lvl.gates):
+                path: Path = ("levels", i, "gates", j)
+                expr = self._compile(path, source, schema, "bool")
+                if expr is None:
+                    continue
+                gates.append(Gate(str(source).strip(), expr))
+                self._check_gate(path, lvl.id, expr, units, current)
+                where.update((key, j) for key in current if key not in where)
+            for key, (target, src) in current.items():
+                before = previous.get(key)
+                if before is not None and target < before[0]:
+                    self.issue(
+                        ("levels", i, "gates", where[key]),
+                        f"level '{lvl.id}' asks '{src}', less than the level "
+                        f"below it ('{before[1]}')",
+                        "levels must not get easier as they go up; raise the target",
+                    )
+            if i > 0 and lvl.gates and gates and _not_harder(current, previous):
+                self.issue(
+                    ("levels", i),
+                    f"level '{lvl.id}' asks nothing more than the level below it",
+                    "each level must raise at least one target",
+                )
+            if i > 0 and not lvl.gates:
+                self.issue(
+                    ("levels", i),
+                    f"level '{lvl.id}' has no gates",
+                    "add at least one gate such as 'xp >= 500'",
+                )
+            previous = {**previous, **current}
+            levels.append(Level(lvl.id, lvl.title or lvl.id, tuple(gates)))
+        return tuple(levels)
+
+    def _check_gate(
+        self,
+        path: Path,
+        level: str,
+        expr: Expr,
+        units: dict[str, Unit],
+        current: dict[str, tuple[float, str]],
+    ) -> None:
+        if not expr.names and not expr.evaluate({}):
+            self.issue(
+                path,
+                f"gate '{expr.source}' of level '{level}' can never hold",
+                "unreachable level: remove the gate or fix it",
+            )
+        for part in expr.conjuncts():
+            if not isinstance(part, Comparison):
+                continue
+            key = part.left.source.strip()
+            if part.op == "includes" and isinstance(part.target, frozenset):
+                for unit in sorted(part.target):
+                    self._known(path, "unit", unit, units)
+                # One key per unit: a higher level may ask for other units,
+                # and is harder only when it asks for one not asked below.
+                for unit in part.target:
+                    current[f"{key} includes {unit}"] = (1.0, part.source)
+                continue
+            if not isinstance(part.target, float | int):
+                continue
+            target = float(part.target)
+            bounded = key.startswith(("dimension.", "mastery.")) or key in BOUNDED
+            if bounded and (target > 1 or (target == 1 and part.op == ">")):
+                self.issue(
+                    path,
+                    f"gate '{part.source}' can never hold: {key} is between 0 and 1",
+                    "unreachable level: use a target of at most 1",
+                )
+            if key == "units_completed_count" and target > len(units):
+                self.issue(
+                    path,
+                    f"gate '{part.source}' can never hold: "
+                    f"the program has {len(units)} units",
+                    "unreachable level: lower the target",
+                )
+            current[key] = (target, part.source)
+
+    def _rules(self, spec: ProgramIn) -> tuple[XpRule, ...]:
+        rules: list[XpRule] = []
+        for i, r in enumerate(spec.xp_rules):
+            if r.on not in EVENT_TYPES:
+                close = difflib.get_close_matches(r.on, list(EVENT_TYPES), n=1)
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "known: " + ", ".join(EVENT_TYPES)
+                )
+                self.issue(("xp_rules", i, "on"), f"unknown event type '{r.on}'", hint)
+                continue
+            fields = dict(
+                RULE_FIELD_TYPES[r.on], unit_kind="string", unit_minutes="number"
+            )
+            schema = Schema(variables=fields)
+            xp = self._compile(("xp_rules", i, "xp"), r.xp, schema, "number")
+            when = (
+                self._compile(("xp_rules", i, "when"), r.when, schema, "bool")
+                if r.when is not None
+                else None
+            )
+            if r.repeat_floor > r.repeat_decay:
+                self.issue(
+                    ("xp_rules", i, "repeat_floor"),
+                    "repeat_floor is above repeat_decay",
+                    "the floor is the lowest factor; keep it below the decay",
+                )
+            if xp is not None and (r.when is None or when is not None):
+                rules.append(
+                    XpRule(
+                        r.id,
+                        r.on,
+                        xp,
+                        when,
+                        r.daily_cap,
+                        r.repeat_decay,
+                        r.repeat_floor,
+                    )
+                )
+        return tuple(rules)
+
+
+def _dims(kp: KnowledgePointIn) -> list[str]:
+    return list(kp.dimensions)
+
+
+def _not_harder(
+    current: dict[str, tuple[float, str]], previous: dict[str, tuple[float, str]]
+) -> bool:
+    if not current:
+        return False
+    return all(
+        key in previous and target <= previous[key][0]
+        for key, (target, _) in current.items()
+    )
+
+
+def _cycles_from(
+    start: str, graph: dict[str, list[str]], state: dict[str, int]
+) -> Iterator[list[str]]:
+    """Depth-first search from ``start``, yielding each cycle it closes.
+
+    ``state`` marks nodes 1 while on the current path and 2 once finished.
+    """
+    if state.get(start):
+        return
+    stack: list[tuple[str, Iterator[str]]] = [(start, iter(graph.get(start, ())))]
+    path = [start]
+    state[start] = 1
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            state[node] = 2
+            stack.pop()
+            path.pop()
+        elif child not in graph:
+            continue
+        elif state.get(child) == 1:
+            yield path[path.index(child) :]
+        elif not state.get(child):
+            state[child] = 1
+            path.append(child)
+            stack.append((child, iter(graph[child])))

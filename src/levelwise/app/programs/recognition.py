@@ -1,0 +1,149 @@
+"""The program file's ``badges:``, ``titles:`` and ``recognition:`` sections."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from levelwise.app.programs.schema import BadgeIn, ProgramIn
+from levelwise.app.programs.yaml_lines import Path
+from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
+from levelwise.domain.expr import Expr, Schema
+from levelwise.domain.gates import gate_schema
+from levelwise.domain.program import Badge, BadgeTier, Program, Recognition, Title
+
+TIERS = ("bronze", "silver", "gold")
+
+
+class Checker(Protocol):
+    """What the checks need from the program loader."""
+
+    def issue(self, path: Path, message: str, hint: str = "") -> None:
+        """Report a problem at ``path``."""
+
+    def _known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
+        """Whether ``ident`` is known, reporting it (with a suggestion) when not."""
+
+    def _compile(
+        self, path: Path, source: str | float, schema: Schema, expect: str
+    ) -> Expr | None:
+        """Compile an expression, reporting a problem at ``path``."""
+
+
+def compile_recognition(
+    check: Checker, spec: ProgramIn, program: Program
+) -> tuple[tuple[Badge, ...], tuple[Title, ...], Recognition]:
+    """Check and compile badges, titles and the recognition settings.
+
+    Args:
+        check: The loader, which collects every problem with its line.
+        spec: The validated file.
+        program: The program compiled so far (levels included).
+    """
+    badges = tuple(
+        b
+        for i, raw in enumerate(spec.badges)
+        if (b := _badge(check, ("badges", i), raw, program)) is not None
+    )
+    by_id = {b.id: b for b in badges}
+    levels = {lvl.id: lvl for lvl in program.levels}
+    titles = []
+    for i, t in enumerate(spec.titles):
+        path: Path = ("titles", i)
+        if t.level is None and t.badge is None:
+            check.issue(
+                path, f"title '{t.id}' has no requirement", "give a level or a badge"
+            )
+            continue
+        ok = t.level is None or check._known((*path, "level"), "level", t.level, levels)
+        if t.badge is not None:
+            ok = check._known((*path, "badge"), "badge", t.badge, by_id) and ok
+            tiers = [x.tier for x in by_id[t.badge].tiers] if t.badge in by_id else []
+            if t.tier is not None and tiers and t.tier not in tiers:
+                check.issue(
+                    (*path, "tier"),
+                    f"badge '{t.badge}' has no tier '{t.tier}'",
+                    "tiers: " + ", ".join(tiers),
+                )
+                ok = False
+        if ok:
+            titles.append(Title(t.id, t.name or t.id, t.level, t.badge, t.tier))
+    r = spec.recognition
+    settings = Recognition(
+        r.day_start, r.freeze_every, r.max_freezes, r.burst_events, r.repeat_hours
+    )
+    return badges, tuple(titles), settings
+
+
+def _badge(check: Checker, path: Path, b: BadgeIn, program: Program) -> Badge | None:
+    if b.start is not None and b.end is not None and b.end < b.start:
+        check.issue((*path, "end"), "end is before start", "swap the dates")
+        return None
+    if b.on is not None:
+        return _counting(check, path, b)
+    if b.where is not None or b.count is not None or b.repeatable:
+        check.issue(
+            path,
+            f"badge '{b.id}' uses where/count/repeatable without 'on'",
+            "a counting badge names the event type it counts in 'on'",
+        )
+        return None
+    schema = gate_schema(program)
+    raw = [(t.tier, t.when) for t in b.tiers] or [(TIERS[0], b.when)]
+    tiers = []
+    for j, (tier, when) in enumerate(raw):
+        where: Path = (*path, "tiers", j, "when") if b.tiers else (*path, "when")
+        if when is None:
+            check.issue(where, f"badge '{b.id}' needs a condition", "e.g. streak >= 7")
+            return None
+        expr = check._compile(where, when, schema, "bool")
+        if expr is None:
+            return None
+        tiers.append(BadgeTier(tier, when=expr))
+    return _made(b, tuple(tiers))
+
+
+def _counting(check: Checker, path: Path, b: BadgeIn) -> Badge | None:
+    on = b.on or ""
+    if on not in EVENT_TYPES:
+        check.issue(
+            (*path, "on"),
+            f"unknown event type '{on}'",
+            "known: " + ", ".join(EVENT_TYPES),
+        )
+        return None
+    where = None
+    if b.where is not None:
+        schema = Schema(variables=dict(RULE_FIELD_TYPES[on]))
+        where = check._compile((*path, "where"), b.where, schema, "bool")
+        if where is None:
+            return None
+    raw = [(t.tier, t.count) for t in b.tiers] or [(TIERS[0], b.count or 1)]
+    counts = [c for _, c in raw if c is not None]
+    if len(counts) < len(raw) or counts != sorted(counts):
+        check.issue(
+            (*path, "tiers"),
+            f"badge '{b.id}': every tier needs a count, rising from tier to tier",
+            "e.g. bronze 10, silver 50, gold 200",
+        )
+        return None
+    tiers = tuple(BadgeTier(t, count=c) for (t, _), c in zip(raw, counts, strict=True))
+    return _made(b, tiers, on, where)
+
+
+def _made(
+    b: BadgeIn,
+    tiers: tuple[BadgeTier, ...],
+    on: str | None = None,
+    where: Expr | None = None,
+) -> Badge:
+    return Badge(
+        id=b.id,
+        title=b.title or b.id,
+        tiers=tiers,
+        on=on,
+        where=where,
+        repeatable=b.repeatable,
+        secret=b.secret,
+        start=b.start.isoformat() if b.start else None,
+        end=b.end.isoformat() if b.end else None,
+    )

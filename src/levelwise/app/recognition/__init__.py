@@ -1,0 +1,1 @@
+"""Recognition: leaderboards, leagues and group PK."""

@@ -1,0 +1,1 @@
+"""Simulation: learners under study policies, forecast scoring, the demo school."""

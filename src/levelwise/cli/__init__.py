@@ -1,0 +1,5 @@
+"""The ``levelwise`` command."""
+
+from levelwise.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,208 @@
+"""The ``levelwise learner plan | next | forecast`` commands: guidance in a terminal."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from levelwise.app.guidance.plan import Plan
+from levelwise.cli.options import DbOpt, EngineFor, TenantOpt, err, out
+from levelwise.errors import LevelwiseError
+
+TargetOpt = Annotated[
+    str | None,
+    typer.Option("--target", help="A level above the learner's (default: the next)."),
+]
+
+
+def _fail(exc: LevelwiseError) -> typer.Exit:
+    err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+    return typer.Exit(1)
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The plan as plain JSON data (``inf`` met-at minutes become null)."""
+    data = asdict(plan)
+    data["met_at"] = [
+        [source, None if math.isinf(minutes) else minutes]
+        for source, minutes in plan.met_at
+    ]
+    return data
+
+
+def print_plan(plan: Plan) -> None:
+    """Print a plan: its steps, then the requirements now and after it."""
+    done = "complete" if plan.complete else "incomplete: some requirements stay unmet"
+    out.print(
+        f"[bold]{escape(plan.learner)}[/]: {plan.level} → {plan.target}, "
+        f"{len(plan.steps)} steps, {plan.minutes:g} min ({done})",
+        highlight=False,
+    )
+    steps = Table("#", "unit", "kind", "min", "total", "reason")
+    for number, step in enumerate(plan.steps, start=1):
+        steps.add_row(
+            str(number),
+            escape(
+                f"{step.unit} {step.title}" if step.title != step.unit else step.unit
+            ),
+            step.kind,
+            f"{step.minutes:g}",
+            f"{step.total_minutes:g}",
+            escape(step.reason),
+        )
+    if plan.steps:
+        out.print(steps)
+    reqs = Table("level", "requirement", "now", "after plan")
+    for now, expected in zip(plan.now, plan.expected, strict=True):
+        after = "[green]✓[/]" if expected.met else _percent(expected.progress)
+        before = "[green]✓[/]" if now.met else _percent(now.progress)
+        reqs.add_row(now.level, escape(now.source), before, after)
+    out.print(reqs)
+    if plan.binding is not None:
+        out.print(f"binding: {plan.binding}", highlight=False, markup=False)
+    out.print(f"gains: {plan.gains}", highlight=False, markup=False)
+
+
+def learner_plan(
+    engine_for: EngineFor,
+    learner: str,
+    target: str | None,
+    tenant: str,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Print the learner's plan to ``target`` (exit 1 on an error)."""
+    try:
+        plan = engine_for(db).guidance.plan(tenant, learner, target)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out.print_json(json.dumps(plan_json(plan)))
+        return
+    print_plan(plan)
+
+
+def learner_next(
+    engine_for: EngineFor, learner: str, tenant: str, db: str | None
+) -> None:
+    """Print the learner's next best activity (exit 1 on an error)."""
+    try:
+        nxt = engine_for(db).guidance.next_activity(tenant, learner)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    if nxt.step is None:
+        out.print(
+            f"[bold]{escape(learner)}[/] ({nxt.level}): {nxt.status}: "
+            f"{escape(nxt.reason)}",
+            highlight=False,
+        )
+        return
+    step = nxt.step
+    out.print(
+        f"[bold]{escape(learner)}[/] ({nxt.level} → {nxt.target}): next "
+        f"{escape(step.unit)} ({step.kind}, {step.minutes:g} min)",
+        highlight=False,
+    )
+    out.print(f"why: {step.reason}", highlight=False, markup=False)
+    table = Table("requirement", "before", "after")
+    for source, before, after in step.serves:
+        table.add_row(escape(source), _percent(before), _percent(after))
+    if step.serves:
+        out.print(table)
+
+
+def learner_forecast(
+    engine_for: EngineFor,
+    learner: str,
+    target: str | None,
+    weeks: int,
+    tenant: str,
+    db: str | None,
+) -> None:
+    """Print when the learner likely reaches ``target`` (exit 1 on an error)."""
+    engine = engine_for(db)
+    try:
+        fc = engine.guidance.forecast(tenant, learner, target, weeks)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    now = engine.guidance.now()
+
+    def when(value: float | None) -> str:
+        if value is None:
+            return "-"
+        return f"{value:g} wk ({(now + timedelta(weeks=value)).date().isoformat()})"
+
+    out.print(
+        f"[bold]{escape(learner)}[/] → {fc.target}: plan {fc.plan_minutes:g} min at "
+        f"{fc.pace:g} min/week ({fc.history_weeks} weeks of history)",
+        highlight=False,
+    )
+    table = Table("", "weeks (date)")
+    table.add_row("median", when(fc.median_weeks))
+    table.add_row("80 % interval", f"{when(fc.low_weeks)} – {when(fc.high_weeks)}")
+    never = fc.current_weeks is None and fc.current_binding is not None
+    current = "never at the recent rate" if never else when(fc.current_weeks)
+    table.add_row("at the current mix", current)
+    out.print(table)
+    lines = [
+        f"binding: {fc.binding or '-'}",
+        f"current bottleneck: {fc.current_binding or '-'}",
+        f"speedup of the plan: {'-' if fc.speedup is None else _percent(fc.speedup)}",
+        f"chance within the horizon: {_percent(fc.p_within_horizon)}",
+    ]
+    flags = [
+        name for name, on in (("stalled", fc.stalled), ("at risk", fc.at_risk)) if on
+    ]
+    if flags:
+        lines.append("flags: " + ", ".join(flags))
+    for line in lines:
+        out.print(line, highlight=False, markup=False)
+
+
+def add_guidance_commands(learner_app: typer.Typer, engine_for: EngineFor) -> None:
+    """Register ``plan``, ``next`` and ``forecast`` under ``levelwise learner``.
+
+    Args:
+        learner_app: The ``learner`` command group.
+        engine_for: Builds the engine over a store URL (None: from settings).
+    """
+
+    @learner_app.command("plan")
+    def plan(
+        learner: str,
+        target: TargetOpt = None,
+        tenant: TenantOpt = "default",
+        db: DbOpt = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Show the quickest expected plan to the next (or a target) level."""
+        learner_plan(engine_for, learner, target, tenant, db, as_json)
+
+    @learner_app.command("next")
+    def next_(learner: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+        """Show the learner's next best activity and why."""
+        learner_next(engine_for, learner, tenant, db)
+
+    @learner_app.command("forecast")
+    def forecast(
+        learner: str,
+        target: TargetOpt = None,
+        weeks: Annotated[
+            int, typer.Option(min=1, max=52, help="Recent weeks to learn pace from.")
+        ] = 8,
+        tenant: TenantOpt = "default",
+        db: DbOpt = None,
+    ) -> None:
+        """Forecast when the learner reaches the next (or a target) level."""
+        learner_forecast(engine_for, learner, target, weeks, tenant, db)

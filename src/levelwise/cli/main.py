@@ -1,0 +1,380 @@
+"""The ``levelwise`` command: thin wrappers over the use cases."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+from levelwise import bootstrap
+from levelwise.app.engine import MAX_BATCH, Levelwise
+from levelwise.app.modelling.answers import read_answers
+from levelwise.app.modelling.fitting import Fit
+from levelwise.app.programs.loader import load_program_file
+from levelwise.app.views import ProgramSummary, summarize
+from levelwise.cli.boards import add_board_commands
+from levelwise.cli.credentials import add_credential_commands
+from levelwise.cli.demo import add_demo_command
+from levelwise.cli.eval import eval_app
+from levelwise.cli.graph import graph as eval_graph
+from levelwise.cli.guide import add_guidance_commands
+from levelwise.cli.items import items_app
+from levelwise.cli.metrics import add_metric_commands
+from levelwise.cli.options import DbOpt, TenantOpt, err, out, receipt_line
+from levelwise.cli.pages import add_page_commands
+from levelwise.cli.pk import pk_app
+from levelwise.cli.simulate import simulate as simulate_command
+from levelwise.cli.webhooks import start_delivery, webhooks_app
+from levelwise.config import Settings
+from levelwise.errors import LevelwiseError, ProgramError
+
+app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
+program_app = typer.Typer(no_args_is_help=True, help="Check and set program files.")
+learner_app = typer.Typer(no_args_is_help=True, help="Look at learners.")
+keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+placement_app = typer.Typer(no_args_is_help=True, help="Adaptive placement tests.")
+app.add_typer(program_app, name="program")
+app.add_typer(learner_app, name="learner")
+app.add_typer(keys_app, name="keys")
+app.add_typer(placement_app, name="placement")
+app.add_typer(eval_app, name="eval")
+app.add_typer(items_app, name="items")
+app.add_typer(webhooks_app(bootstrap.build, bootstrap.webhook_worker), name="webhooks")
+app.add_typer(pk_app(bootstrap.build, bootstrap.pk_service), name="pk")
+eval_app.command("graph")(eval_graph)
+app.command("simulate")(simulate_command)
+
+
+def _engine(db: str | None) -> Levelwise:
+    return bootstrap.build(db)
+
+
+add_guidance_commands(learner_app, _engine)
+add_board_commands(app, _engine)
+add_credential_commands(app, _engine)
+add_metric_commands(app, _engine)
+add_page_commands(app, _engine)
+add_demo_command(app, _engine, bootstrap.create_api)
+
+
+def _fail(exc: LevelwiseError) -> typer.Exit:
+    err.print(f"[red]error:[/] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+def _print_summary(summary: ProgramSummary) -> None:
+    out.print(
+        f"[bold]{summary.title}[/] ({summary.id}, label {summary.label}): "
+        f"{len(summary.dimensions)} dimensions, {summary.knowledge_points} knowledge "
+        f"points, {summary.units} units, {len(summary.levels)} levels, "
+        f"{len(summary.xp_rules)} XP rules",
+        highlight=False,
+    )
+    out.print("dimensions: " + ", ".join(summary.dimensions), highlight=False)
+    out.print(
+        "units: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary.unit_kinds.items())),
+        highlight=False,
+    )
+    table = Table("level", "title", "gates")
+    for level in summary.levels:
+        table.add_row(
+            level["id"], level["title"], escape("\n".join(level["gates"])) or "-"
+        )
+    out.print(table)
+
+
+@program_app.command("check")
+def program_check(file: Path) -> None:
+    """Validate a program file; print a summary, or every problem as file:line."""
+    try:
+        program = load_program_file(str(file))
+    except ProgramError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), highlight=False, markup=False)
+        err.print(f"[red]{len(exc.issues)} problem(s)[/]: the program is invalid")
+        raise typer.Exit(1) from exc
+    _print_summary(summarize(program))
+    out.print("[green]valid[/]")
+
+
+@program_app.command("set")
+def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Store a new program version for a school and replay its learners."""
+    try:
+        summary = _engine(db).put_program(tenant, file.read_text(), str(file))
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    _print_summary(summary)
+    if summary.replay is not None:
+        r = summary.replay
+        out.print(
+            f"stored as version {summary.version}; replayed {r.learners} learners "
+            f"({r.events} events), {r.levels_changed} changed level"
+        )
+
+
+@app.command()
+def ingest(
+    file: Path,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    batch: Annotated[int, typer.Option(min=1, max=MAX_BATCH)] = MAX_BATCH,
+) -> None:
+    """Ingest events from a JSON Lines file (one event per line)."""
+    engine = _engine(db)
+    lines = file.read_text().splitlines()
+    counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
+    problems: list[str] = []
+    items: list[tuple[int, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            counts["rejected"] += 1
+            problems.append(f"{file}:{number}: invalid JSON: {exc.msg}")
+    started = time.perf_counter()
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(items))
+        for start in range(0, len(items), batch):
+            chunk = items[start : start + batch]
+            try:
+                report = engine.ingest(tenant, [item for _, item in chunk])
+            except LevelwiseError as exc:
+                raise _fail(exc) from exc
+            for result in report.results:
+                counts[result.status] += 1
+                if result.reason:
+                    problems.append(f"{file}:{chunk[result.index][0]}: {result.reason}")
+            progress.advance(task, len(chunk))
+    elapsed = time.perf_counter() - started
+    out.print(
+        f"accepted {counts['accepted']}, duplicates {counts['duplicate']}, "
+        f"conflicts {counts['conflict']}, rejected {counts['rejected']} "
+        f"in {elapsed:.1f} s"
+    )
+    for problem in problems[:50]:
+        err.print(problem, highlight=False, markup=False)
+    if len(problems) > 50:
+        err.print(f"… and {len(problems) - 50} more")
+    if counts["conflict"] or counts["rejected"]:
+        raise typer.Exit(1)
+
+
+@learner_app.command("show")
+def learner_show(
+    learner: str,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a learner's level, XP, next-level gates and recent receipts."""
+    engine = _engine(db)
+    try:
+        view = engine.learner(tenant, learner)
+        receipts = engine.receipts(tenant, learner, limit=10)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out.print_json(json.dumps({**asdict(view), "receipts": receipts}))
+        return
+    nxt = f" → next: {view.next_level.title}" if view.next_level else " (top level)"
+    out.print(
+        f"[bold]{view.learner}[/]: {view.level.title} ({view.level.id}), "
+        f"{view.xp} XP{nxt}",
+        highlight=False,
+    )
+    table = Table("gate", "current", "target", "progress")
+    for gate in view.gates:
+        mark = "[green]✓[/]" if gate.met else f"{gate.progress:.0%}"
+        table.add_row(escape(gate.gate), f"{gate.current:g}", f"{gate.target:g}", mark)
+    if view.gates:
+        out.print(table)
+    dims = ", ".join(f"{k} {v[0]:.2f}±{v[1]:.2f}" for k, v in view.dimensions.items())
+    out.print(f"dimensions: {dims}", highlight=False)
+    if view.placement is not None:
+        placed = view.placement
+        start = placed.level.title if placed.level is not None else "no level's cuts"
+        abilities = ", ".join(
+            f"{dim} θ {a.theta:.2f} ± {a.se:.2f} [{a.low:.2f}, {a.high:.2f}]"
+            for dim, a in placed.abilities.items()
+        )
+        out.print(
+            f"placement: {start} after {placed.items} items; {abilities}",
+            highlight=False,
+        )
+    rec = view.recognition
+    if rec is not None and (rec.streak or rec.badges or rec.title):
+        held = ", ".join(f"{b.title} ({b.tier})" for b in rec.badges if b.tier)
+        out.print(
+            f"title: {rec.title_name or '-'}; streak {rec.streak} day(s) "
+            f"(best {rec.best_streak}, {rec.freezes} freeze(s)); badges: {held or '-'}",
+            highlight=False,
+        )
+    practised = sorted(view.mastery.items(), key=lambda kv: (-kv[1][2], kv[0]))
+    if practised:
+        shown = ", ".join(
+            f"{kp} {v:.2f}±{sd:.2f} ({n})" for kp, (v, sd, n) in practised[:8]
+        )
+        more = f" … {len(practised) - 8} more" if len(practised) > 8 else ""
+        out.print(f"mastery (answers): {shown}{more}", highlight=False)
+    for receipt in receipts:
+        out.print("  " + receipt_line(receipt), highlight=False, markup=False)
+
+
+@placement_app.command("try")
+def placement_try(
+    learner: Annotated[str, typer.Option("--learner", help="The learner's id.")],
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Take the placement test in the terminal: answer each item right or wrong."""
+    engine = _engine(db)
+    try:
+        step = engine.placements.start(tenant, learner)
+        out.print(f"placement session {step.session}", highlight=False)
+        while (item := step.item) is not None:
+            out.print(
+                f"item {item.id} (knowledge point {item.knowledge_point}, "
+                f"dimension {item.dimension})",
+                highlight=False,
+                markup=False,
+            )
+            right = typer.confirm("right? [y/n]", show_default=False)
+            engine.placements.answer(tenant, step.session, item.id, right)
+            step = engine.placements.next(tenant, step.session)
+        result = engine.placements.finish(tenant, step.session)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    out.print(f"stopped: {step.stop}, {result.items} items", highlight=False)
+    for ability in result.abilities:
+        out.print(
+            f"{ability.dimension}: θ {ability.theta:+.2f} ± {ability.se:.2f}",
+            highlight=False,
+        )
+    out.print(f"starting level: {result.level or '(none)'}", highlight=False)
+    reason = f" ({result.event_reason})" if result.event_reason else ""
+    out.print(
+        f"event {result.event_id}: {result.event_status}{reason}",
+        highlight=False,
+        markup=False,
+    )
+
+
+@app.command()
+def replay(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Rebuild every learner's state and receipts from the log."""
+    started = time.perf_counter()
+    try:
+        report = _engine(db).replay(tenant)
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    out.print(
+        f"replayed {report.learners} learners ({report.events} events) with "
+        f"program v{report.program_version} in {time.perf_counter() - started:.1f} s; "
+        f"{report.levels_changed} changed level"
+    )
+
+
+class FitModel(StrEnum):
+    """Mastery models ``levelwise fit`` can fit."""
+
+    logistic = "logistic"
+    bkt = "bkt"
+
+
+@app.command()
+def fit(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Events (.jsonl) or answers (.csv: learner,knowledge_point,correct);"
+            " default: the school's own log.",
+        ),
+    ] = None,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    model: Annotated[
+        FitModel,
+        typer.Option(help="The mastery model: logistic (best evaluated) or bkt."),
+    ] = FitModel.logistic,
+    forgetting: Annotated[
+        bool, typer.Option(help="BKT only: also fit forgetting.")
+    ] = False,
+) -> None:
+    """Fit mastery parameters (logistic or BKT) and store them as a new version."""
+    engine = _engine(db)
+    try:
+        answers = read_answers(data) if data is not None else None
+        summary, result = engine.fit_mastery(
+            tenant, answers, model=model.value, forgetting=forgetting
+        )
+    except LevelwiseError as exc:
+        raise _fail(exc) from exc
+    if isinstance(result, Fit):
+        points = len(result.params)
+        table = Table("knowledge point", "prior", "learn", "guess", "slip", "forget")
+        for kp, p in sorted(result.params.items()):
+            values = (p.prior, p.learn, p.guess, p.slip, p.forget)
+            table.add_row(kp, *(f"{v:.3f}" for v in values))
+    else:
+        points = len(result.params.points)
+        table = Table(
+            "knowledge point", "rate", "intercept", "successes", "failures", "ability"
+        )
+        for kp, w in result.params.points:
+            values = (w.rate, w.intercept, w.successes, w.failures, w.ability)
+            table.add_row(kp, *(f"{v:.3f}" for v in values))
+    name = "BKT" if isinstance(result, Fit) else "logistic"
+    out.print(
+        f"fitted {name} on {result.answers:,} answers of {result.learners:,} learners "
+        f"({points} knowledge points; {result.skipped:,} answers on "
+        "points the program lacks were skipped)"
+    )
+    out.print(table)
+    done = f"stored as program version {summary.version}"
+    if summary.replay is not None:
+        r = summary.replay
+        done += f"; replayed {r.learners} learners, {r.levels_changed} changed level"
+    out.print(done)
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: TenantOpt = "default", label: str = "", db: DbOpt = None
+) -> None:
+    """Create an API key for a school (shown once)."""
+    out.print(_engine(db).create_key(tenant, label), highlight=False)
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    settings = Settings()
+    engine = _engine(db or settings.db)
+    api = bootstrap.create_api(engine)
+    stop = start_delivery(bootstrap.webhook_worker(engine))  # webhooks meanwhile
+    uvicorn.run(api, host=host or settings.host, port=port or settings.port)
+    stop.set()
+
+
+def main() -> None:
+    """Entry point of the ``levelwise`` command."""
+    app()

@@ -1,0 +1,1 @@
+"""Helpers the tests share: builders, worlds, servers and store fixtures."""
