@@ -32,7 +32,7 @@ import time
 from dataclasses import replace
 from types import MappingProxyType
 
-from levelwise.app.guidance.plan import Plan, PlanError, make_plan
+from levelwise.app.guidance.plan import Plan, make_plan
 from levelwise.app.modelling.junyi import load_junyi
 from levelwise.app.modelling.prereq_graph import topological_order
 from levelwise.domain.fold import default_model, initial_state, prior_for
@@ -40,6 +40,7 @@ from levelwise.domain.gates import gates_hold
 from levelwise.domain.mastery import MasteryModel, dimension_abilities
 from levelwise.domain.program import Program
 from levelwise.domain.state import KpMastery, LearnerState, evolve
+from levelwise.errors import PlanError
 
 
 def seeded(model: MasteryModel, kp: str, value: float) -> KpMastery:

@@ -1,26 +1,56 @@
-"""Levelwise errors.
+"""Levelwise errors: the whole tree, declared here and nowhere else.
 
-All errors derive from ``LevelwiseError``::
+Every error Levelwise raises derives from ``LevelwiseError``; the HTTP layer maps
+each class to one problem type in one table (``levelwise.api.problems``)::
 
     LevelwiseError
-    ├── ProgramError              the program file is invalid (file:line issues)
-    ├── ProgramNotFoundError      the tenant has no program yet
-    │   └── ProgramVersionNotFoundError   no such program version
-    ├── FileLineError             a data file is malformed (file:line)
-    ├── EventRejectedError        events were malformed or unknown (per-event reasons)
-    ├── EventConflictError        an event id was reused with a different body
-    ├── LearnerNotFoundError      no events for this learner in this tenant
-    ├── AuthenticationError       missing or unknown API key
-    ├── ConcurrencyError          a concurrent writer changed the same learner
-    ├── FitError                  nothing to fit a mastery model from
-    ├── PlacementNotFoundError    no such placement session in this tenant
-    ├── PlacementError            a placement step is out of order or impossible
-    └── StoreError                the store failed (wraps driver errors)
+    ├── FileLineError                 a data file is malformed (file:line)
+    │   ├── InvalidJunyiError         the Junyi exercise table is malformed
+    │   └── InvalidDatasetError       a dataset file is malformed (+ InvalidResponses)
+    ├── ProgramError                  the program file is invalid (file:line issues)
+    ├── ProgramNotFoundError          the tenant has no program yet
+    │   └── ProgramVersionNotFoundError  no such program version
+    ├── EventRejectedError            events were malformed or unknown (per event)
+    │   ├── BatchTooLargeError        more events than one batch may carry
+    │   └── BatchRejectedError        some events were rejected (+ report)
+    ├── EventConflictError            an event id was reused with a different body
+    │   └── BatchConflictError        ids came back with other bodies (+ report)
+    ├── DetailedError                 carries problem extensions (a mixin)
+    ├── BodyTooLargeError             a request body is over its route's limit
+    ├── UnsupportedMediaTypeError     a request body's content type is not accepted
+    ├── LearnerNotFoundError          no events for this learner in this tenant
+    ├── AuthenticationError           missing or unknown API key
+    ├── ConcurrencyError              a concurrent writer changed the same learner
+    ├── StoreError                    the store failed (wraps driver errors)
+    ├── FitError                      nothing to fit a mastery model from
+    ├── PlacementNotFoundError        no such placement session in this tenant
+    ├── PlacementError                a placement step is out of order or impossible
+    ├── PlanError                     no plan to that target (unknown or reached)
+    ├── CredentialNotFoundError       no such credential, award or achievement
+    ├── CredentialError               a credential request is impossible
+    ├── CredentialsUnavailableError   the engine has no credential store
+    ├── WebhookNotFoundError          no such webhook endpoint in this tenant
+    ├── NotificationRequestError      a webhook or replay request is invalid
+    ├── PkNotFoundError               no such PK in this tenant
+    ├── PkRequestError                a PK definition is invalid
+    ├── PkConflictError               a PK id is taken by another definition
+    ├── PkUnavailableError            the engine has no PK store
+    ├── MetricError (ValueError)      a metric filter, export or experiment is invalid
+    ├── InvalidLinkError              a page link is malformed, tampered or expired
+    ├── JunyiNotFoundError            no Junyi exercise table at that path
+    ├── GraphCycleError               a graph that must be a DAG has a cycle
+    ├── NotFittedError (ValueError)   a learner model was used before fit
+    ├── InvalidResponsesError (ValueError)  response data are malformed
+    ├── DatasetNotFoundError          no dataset at that path
+    ├── CatError (ValueError)         a CAT bank, setting, answer or state is invalid
+    └── ModelNotAvailableError (LookupError)  no such learner model
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class LevelwiseError(Exception):
@@ -116,3 +146,135 @@ class PlacementError(LevelwiseError):
 
 class StoreError(LevelwiseError):
     """Raised when the store fails; the driver's error is chained."""
+
+
+class DetailedError(LevelwiseError):
+    """Raised only through subclasses that carry extra problem members.
+
+    Args:
+        detail: The human-readable explanation.
+        extensions: Members added to the problem body (e.g. a batch report).
+    """
+
+    def __init__(self, detail: str, extensions: Mapping[str, Any]) -> None:
+        """Keep the detail as the message and the extensions as given."""
+        super().__init__(detail)
+        self.extensions = dict(extensions)
+
+
+class BatchRejectedError(DetailedError, EventRejectedError):
+    """Raised when some events of a batch were rejected; the others were stored."""
+
+
+class BatchConflictError(DetailedError, EventConflictError):
+    """Raised when a batch reused stored event ids with different bodies."""
+
+
+class BatchTooLargeError(EventRejectedError):
+    """Raised when a batch carries more events than one request may."""
+
+
+class BodyTooLargeError(LevelwiseError):
+    """Raised when a request body is larger than the route accepts."""
+
+
+class UnsupportedMediaTypeError(LevelwiseError):
+    """Raised when a request body has a content type the route does not read."""
+
+
+class CredentialNotFoundError(LevelwiseError):
+    """Raised when a credential, award or achievement does not exist here."""
+
+
+class CredentialError(LevelwiseError):
+    """Raised when a credential request is impossible (for example not an award)."""
+
+
+class CredentialsUnavailableError(LevelwiseError):
+    """Raised when the engine was built without a credential store."""
+
+
+class WebhookNotFoundError(LevelwiseError):
+    """Raised when a webhook endpoint does not exist in the tenant."""
+
+
+class NotificationRequestError(LevelwiseError):
+    """Raised when a webhook or replay request is invalid (nothing is changed)."""
+
+
+class PkNotFoundError(LevelwiseError):
+    """Raised when a PK does not exist in the tenant."""
+
+
+class PkRequestError(LevelwiseError):
+    """Raised when a PK definition is invalid (nothing is stored)."""
+
+
+class PkConflictError(LevelwiseError):
+    """Raised when a PK id is already taken by another definition."""
+
+
+class PkUnavailableError(LevelwiseError):
+    """Raised when the server was built without a PK store."""
+
+
+class MetricError(LevelwiseError, ValueError):
+    """Raised when a metric filter, export table or experiment is invalid."""
+
+
+class InvalidLinkError(LevelwiseError):
+    """Raised when a page link is malformed, tampered with, expired or misused."""
+
+
+class PlanError(LevelwiseError):
+    """The plan asked for cannot be made (unknown or already reached target)."""
+
+
+class JunyiNotFoundError(LevelwiseError):
+    """Raised when the path is neither the exercise table nor a folder with it."""
+
+
+class InvalidJunyiError(FileLineError):
+    """Raised when the exercise table is malformed; the message names file:line."""
+
+
+class GraphCycleError(LevelwiseError):
+    """Raised when a graph that must be a DAG has a cycle.
+
+    Attributes:
+        nodes: The nodes that could not be ordered (sorted): each lies on a
+            cycle or after one.
+    """
+
+    def __init__(self, nodes: tuple[str, ...]) -> None:
+        """Keep the unordered nodes and name a few in the message."""
+        self.nodes = nodes
+        shown = ", ".join(nodes[:5]) + (", ..." if len(nodes) > 5 else "")
+        super().__init__(
+            f"the prerequisite graph has a cycle: {len(nodes)} nodes cannot be "
+            f"ordered ({shown}); repair it with break_cycles first"
+        )
+
+
+class NotFittedError(LevelwiseError, ValueError):
+    """Raised when a model is used for prediction before it was fitted."""
+
+
+class InvalidResponsesError(LevelwiseError, ValueError):
+    """Raised when response data are malformed (lengths, ranges, order)."""
+
+
+class DatasetNotFoundError(LevelwiseError):
+    """Raised when a dataset path does not exist or holds no known data file."""
+
+
+class InvalidDatasetError(InvalidResponsesError, FileLineError):
+    """Raised when the dataset file is malformed; the message names file:line."""
+
+
+class CatError(LevelwiseError, ValueError):
+    """Raised when a CAT bank, setting, answer or saved state is invalid."""
+
+
+class ModelNotAvailableError(LevelwiseError, LookupError):
+    """Raised when a model name is unknown or its module does not exist yet."""

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 def school_a(engine: Levelwise) -> dict[str, str]:
-    """School A, whose program has the placement test of ``tests.support.placements``."""
+    """School A, with the placement test of ``tests.support.placements``."""
     engine.put_program("school-a", with_placement())
     return {"Authorization": f"Bearer {engine.create_key('school-a', 'test')}"}
 

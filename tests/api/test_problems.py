@@ -7,12 +7,12 @@ import logging
 import httpx
 import pytest
 
-from levelwise.api.errors import BatchConflictError
 from levelwise.api.problems import problem_type
 from levelwise.app.engine import Levelwise
 from levelwise.app.ports import Clock, EventLog
 from levelwise.app.views import LearnerView
 from levelwise.errors import (
+    BatchConflictError,
     LearnerNotFoundError,
     LevelwiseError,
     StoreError,

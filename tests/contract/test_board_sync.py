@@ -13,8 +13,8 @@ from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.event_log import SqlEventLog
 from levelwise.app.engine import Levelwise
 from levelwise.app.recognition.boards import BoardStore
-from tests.support.boards_support import redis_store
 from tests.conftest import FixedClock
+from tests.support.boards_support import redis_store
 from tests.support.factories import SMALL_PROGRAM, answered, event, watched
 
 BACKENDS = [

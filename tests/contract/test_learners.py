@@ -14,7 +14,8 @@ import json
 import numpy as np
 import pytest
 
-from levelwise.learners.base import NotFittedError, Responses, learner_bounds
+from levelwise.errors import NotFittedError
+from levelwise.learners.base import Responses, learner_bounds
 from levelwise.learners.registry import MODELS, create, is_available
 
 

@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from levelwise.cli.main import app
-from tests.support.factories import SMALL_PROGRAM
 from tests.integration.test_fit import simulated_answers
+from tests.support.factories import SMALL_PROGRAM
 
 runner = CliRunner()
 

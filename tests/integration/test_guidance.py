@@ -9,12 +9,12 @@ import pytest
 from levelwise.app.engine import Levelwise
 from levelwise.app.guidance import service as guidance_module
 from levelwise.app.guidance.draft import expected_state
-from levelwise.app.guidance.plan import Plan, PlanError
+from levelwise.app.guidance.plan import Plan
 from levelwise.app.guidance.service import study_weeks
 from levelwise.app.ports import EventLog, StoredEvent
 from levelwise.domain.fold import default_model, prior_for
 from levelwise.domain.gates import gates_hold
-from levelwise.errors import LearnerNotFoundError
+from levelwise.errors import LearnerNotFoundError, PlanError
 from tests.support.factories import (
     SMALL_PROGRAM,
     answered,

@@ -14,7 +14,13 @@ from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
 from levelwise.errors import LearnerNotFoundError, ProgramError, ProgramNotFoundError
 from tests.conftest import FixedClock
-from tests.support.factories import SMALL_PROGRAM, answered, completed, homework, watched
+from tests.support.factories import (
+    SMALL_PROGRAM,
+    answered,
+    completed,
+    homework,
+    watched,
+)
 
 
 def batch_for(learner="ana"):

@@ -8,7 +8,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from levelwise.learners.base import InvalidResponsesError, NotFittedError, Responses
+from levelwise.errors import InvalidResponsesError, NotFittedError
+from levelwise.learners.base import Responses
 from levelwise.learners.bkt import BKT, bkt_step
 from levelwise.learners.bkt_em import Params, e_step
 from levelwise.learners.bkt_layout import build_layout

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from levelwise.errors import CatError
 from levelwise.learners.cat import (
-    CatError,
     CatSettings,
     CatState,
     Exposure,

@@ -16,10 +16,13 @@ from pyld import jsonld
 from levelwise.adapters.memory.credentials import InMemoryCredentialStore
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.app.credentials import openbadges as ob
-from levelwise.app.credentials.ports import CredentialError, CredentialNotFoundError
 from levelwise.app.credentials.service import Credentials
 from levelwise.app.engine import Levelwise
-from levelwise.errors import LearnerNotFoundError
+from levelwise.errors import (
+    CredentialError,
+    CredentialNotFoundError,
+    LearnerNotFoundError,
+)
 from tests.support.factories import SMALL_PROGRAM, completed, homework
 
 DATA = Path(__file__).resolve().parent.parent / "data"

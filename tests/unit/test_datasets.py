@@ -7,12 +7,12 @@ import gzip
 import numpy as np
 import pytest
 
-from levelwise.learners.base import InvalidResponsesError
-from levelwise.learners.datasets import (
+from levelwise.errors import (
     DatasetNotFoundError,
     InvalidDatasetError,
-    load,
+    InvalidResponsesError,
 )
+from levelwise.learners.datasets import load
 
 AKT_ITEMS = """\
 seq_id,test_fold,pos,orig_user_id,problem_id,skill_id,correct

@@ -11,7 +11,14 @@ from levelwise.domain import codec
 from levelwise.domain.fold import fold_all, initial_state
 from levelwise.domain.gates import gate_env, gate_values
 from levelwise.domain.outcomes import LevelLost, XpAwarded
-from tests.support.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
+from tests.support.factories import (
+    SMALL_PROGRAM,
+    answered,
+    completed,
+    event,
+    homework,
+    watched,
+)
 
 EDGE = (
     SMALL_PROGRAM.replace(

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from levelwise.learners.base import NotFittedError, Responses
+from levelwise.errors import NotFittedError
+from levelwise.learners.base import Responses
 from levelwise.learners.elo import Elo, EloState
 from levelwise.learners.metrics import auc
 from tests.support.learner_worlds import irt_world

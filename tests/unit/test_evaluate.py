@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from levelwise.errors import ModelNotAvailableError
 from levelwise.learners.base import Responses
 from levelwise.learners.datasets import Dataset
 from levelwise.learners.evaluate import (
@@ -14,7 +15,6 @@ from levelwise.learners.evaluate import (
 )
 from levelwise.learners.registry import (
     MODELS,
-    ModelNotAvailableError,
     ModelSpec,
     SkillMean,
     create,

@@ -10,7 +10,14 @@ from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
 from levelwise.app.programs.loader import load_program
 from levelwise.domain.fold import fold, fold_all, initial_state
 from levelwise.domain.outcomes import LevelLost, LevelReached, UnitCompleted, XpAwarded
-from tests.support.factories import SMALL_PROGRAM, answered, completed, event, homework, watched
+from tests.support.factories import (
+    SMALL_PROGRAM,
+    answered,
+    completed,
+    event,
+    homework,
+    watched,
+)
 
 
 def dom(raw):

@@ -8,14 +8,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from levelwise.app.modelling.junyi import (
-    InvalidJunyiError,
-    JunyiNotFoundError,
-    load_junyi,
-)
+from levelwise.app.modelling.junyi import load_junyi
 from levelwise.cli.graph import graph
 from levelwise.domain.program import BktParams
-from levelwise.errors import LevelwiseError, ProgramError
+from levelwise.errors import (
+    InvalidJunyiError,
+    JunyiNotFoundError,
+    LevelwiseError,
+    ProgramError,
+)
 
 HEADER = (
     "name,live,prerequisites,h_position,v_position,creation_date,"

@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from levelwise.learners.base import NotFittedError, Responses
+from levelwise.errors import NotFittedError
+from levelwise.learners.base import Responses
 from levelwise.learners.logistic import (
     LogisticKT,
     LogisticState,

@@ -14,7 +14,7 @@ from levelwise.app.metrics.experiments import (
     loaded,
     stored,
 )
-from levelwise.app.metrics.ports import MetricError
+from levelwise.errors import MetricError
 
 SPLIT = Experiment(
     "split",

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from levelwise.learners.base import InvalidResponsesError
+from levelwise.errors import InvalidResponsesError
 from levelwise.learners.metrics import auc, rmse
 
 

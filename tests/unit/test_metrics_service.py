@@ -1,4 +1,4 @@
-"""The Metrics service over the hand-worked school of ``tests.support.metrics_support``."""
+"""The Metrics service over the hand-worked school of ``tests.support``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ import pytest
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.app.engine import Levelwise
 from levelwise.app.metrics.experiments import Experiment, Variant
-from levelwise.app.metrics.ports import MetricError
 from levelwise.app.metrics.service import Figure, MetricFilter, Shortfall
-from levelwise.errors import StoreError
+from levelwise.errors import MetricError, StoreError
 from tests.conftest import FixedClock as OtherClock
 from tests.support.factories import event, homework, watched
 from tests.support.metrics_support import at, live, metrics_engine, scenario

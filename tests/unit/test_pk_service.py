@@ -9,17 +9,10 @@ from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.memory.pk import InMemoryPkStore
 from levelwise.app.engine import Levelwise
 from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
-from levelwise.app.recognition.pk import (
-    Pk,
-    PkConflictError,
-    PkNotFoundError,
-    PkRequestError,
-    Score,
-    finished_events,
-    tally,
-)
+from levelwise.app.recognition.pk import Pk, Score, finished_events, tally
 from levelwise.domain.fold import fold_all
 from levelwise.domain.outcomes import PkScored
+from levelwise.errors import PkConflictError, PkNotFoundError, PkRequestError
 from tests.api.conftest import FixedClock
 from tests.support.pk_support import PK_PROGRAM, TEAMS, answer
 

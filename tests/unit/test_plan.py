@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from levelwise.app.guidance.draft import expected_state
-from levelwise.app.guidance.plan import Plan, PlanError, make_plan, requirements_at
+from levelwise.app.guidance.plan import Plan, make_plan, requirements_at
 from levelwise.app.programs.loader import load_program
 from levelwise.domain.events import Event, QuestionAnswered, UnitFinished
 from levelwise.domain.fold import default_model, fold_all, initial_state, prior_for
 from levelwise.domain.gates import gates_hold
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState, evolve
+from levelwise.errors import PlanError
 from tests.support.factories import SMALL_PROGRAM
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

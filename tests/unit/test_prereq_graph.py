@@ -7,14 +7,13 @@ import random
 import pytest
 
 from levelwise.app.modelling.prereq_graph import (
-    GraphCycleError,
     RemovedEdge,
     break_cycles,
     longest_chain,
     strongly_connected,
     topological_order,
 )
-from levelwise.errors import LevelwiseError
+from levelwise.errors import GraphCycleError, LevelwiseError
 
 # The Junyi radicals knot: simplifying_radicals also lists three other points,
 # so its incoming cycle edge is the one cut.

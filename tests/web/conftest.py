@@ -20,7 +20,13 @@ from levelwise.app.engine import Levelwise
 from levelwise.app.links import PageGrant, PageLinks, PageSettings
 from levelwise.web import mount_pages
 from tests.conftest import FixedClock
-from tests.support.factories import SMALL_PROGRAM, answered, completed, homework, watched
+from tests.support.factories import (
+    SMALL_PROGRAM,
+    answered,
+    completed,
+    homework,
+    watched,
+)
 
 NOW = datetime(2026, 1, 7, tzinfo=UTC)
 SECRET = "page-test-secret"

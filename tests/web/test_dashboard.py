@@ -12,7 +12,6 @@ import pytest
 from levelwise import bootstrap
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.app.engine import Levelwise
-from levelwise.app.metrics.ports import MetricError
 from levelwise.app.metrics.service import (
     Comparison,
     Dashboard,
@@ -23,7 +22,12 @@ from levelwise.app.metrics.service import (
     MetricRow,
     Shortfall,
 )
-from levelwise.errors import ConcurrencyError, ProgramNotFoundError, StoreError
+from levelwise.errors import (
+    ConcurrencyError,
+    MetricError,
+    ProgramNotFoundError,
+    StoreError,
+)
 from tests.conftest import FixedClock
 from tests.support.metrics_support import metrics_engine, scenario
 from tests.web.conftest import token

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from levelwise.app.engine import Levelwise
-from levelwise.app.guidance.plan import PlanError
 from levelwise.app.recognition.service import Boards
+from levelwise.errors import PlanError
 from tests.support.factories import SMALL_PROGRAM, answered, event
 from tests.web.conftest import token
 from tests.web.pagehtml import find, one

@@ -10,13 +10,8 @@ import httpx
 import pytest
 
 from levelwise.api import create_app
-from levelwise.app.links import (
-    InvalidLinkError,
-    PageGrant,
-    PageLinks,
-    PageSettings,
-    link_path,
-)
+from levelwise.app.links import PageGrant, PageLinks, PageSettings, link_path
+from levelwise.errors import InvalidLinkError
 from tests.web.conftest import NOW, SECRET, token
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,9 @@ from datetime import datetime
 import pytest
 from typer.testing import CliRunner
 
-from levelwise.app.links import InvalidLinkError, PageLinks
+from levelwise.app.links import PageLinks
 from levelwise.cli.main import app
+from levelwise.errors import InvalidLinkError
 
 runner = CliRunner()
 SECRET = "cli-secret"

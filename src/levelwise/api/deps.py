@@ -9,10 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from levelwise.api.errors import BodyTooLargeError, UnsupportedMediaTypeError
 from levelwise.api.schemas import EventBatchCreate, ProgramCreate
 from levelwise.app.engine import Levelwise
-from levelwise.errors import AuthenticationError
+from levelwise.errors import (
+    AuthenticationError,
+    BodyTooLargeError,
+    UnsupportedMediaTypeError,
+)
 
 MAX_EVENTS_BYTES = 16 * 1024 * 1024
 """Byte limit of ``POST /v1/events`` (5,000 events of about 3 KB)."""

@@ -20,37 +20,33 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from levelwise.api.errors import (
-    BatchTooLargeError,
-    BodyTooLargeError,
-    DetailedError,
-    UnsupportedMediaTypeError,
-)
 from levelwise.api.schemas import (
     BatchProblem,
     InvalidProgramProblem,
     InvalidRequestProblem,
     Problem,
 )
-from levelwise.app.credentials.ports import (
+from levelwise.errors import (
+    AuthenticationError,
+    BatchTooLargeError,
+    BodyTooLargeError,
+    ConcurrencyError,
     CredentialError,
     CredentialNotFoundError,
     CredentialsUnavailableError,
-)
-from levelwise.app.guidance.plan import PlanError
-from levelwise.errors import (
-    AuthenticationError,
-    ConcurrencyError,
+    DetailedError,
     EventConflictError,
     EventRejectedError,
     LearnerNotFoundError,
     LevelwiseError,
     PlacementError,
     PlacementNotFoundError,
+    PlanError,
     ProgramError,
     ProgramNotFoundError,
     ProgramVersionNotFoundError,
     StoreError,
+    UnsupportedMediaTypeError,
 )
 
 logger = logging.getLogger(__name__)

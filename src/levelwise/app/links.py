@@ -30,7 +30,7 @@ from urllib.parse import quote
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from levelwise.errors import LevelwiseError
+from levelwise.errors import InvalidLinkError
 
 PageKind = Literal["learner", "dashboard"]
 _CONTEXT = b"levelwise-page-link-v1."
@@ -51,10 +51,6 @@ class PageSettings(BaseSettings):
 
     page_secret: SecretStr | None = None
     page_frame_ancestors: str = "'self'"
-
-
-class InvalidLinkError(LevelwiseError):
-    """Raised when a page link is malformed, tampered with, expired or misused."""
 
 
 @cache

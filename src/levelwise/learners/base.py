@@ -15,18 +15,10 @@ from typing import Any, Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
-from levelwise.errors import LevelwiseError
+from levelwise.errors import InvalidResponsesError, NotFittedError
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-
-class NotFittedError(LevelwiseError, ValueError):
-    """Raised when a model is used for prediction before it was fitted."""
-
-
-class InvalidResponsesError(LevelwiseError, ValueError):
-    """Raised when response data are malformed (lengths, ranges, order)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,13 +16,8 @@ from typing import Any, Self
 
 import numpy as np
 
-from levelwise.learners.base import (
-    BaseLearnerModel,
-    FloatArray,
-    IntArray,
-    InvalidResponsesError,
-    Responses,
-)
+from levelwise.errors import InvalidResponsesError
+from levelwise.learners.base import BaseLearnerModel, FloatArray, IntArray, Responses
 from levelwise.learners.bkt_em import Chains, Params, fit_em
 
 __all__ = ["BKT", "bkt_p_correct", "bkt_step"]

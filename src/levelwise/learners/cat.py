@@ -50,15 +50,11 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
-from levelwise.errors import LevelwiseError
+from levelwise.errors import CatError
 from levelwise.learners.irt import FloatArray, Method, estimate_ability
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-class CatError(LevelwiseError, ValueError):
-    """Raised when a CAT bank, setting, answer or saved state is invalid."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -38,8 +38,11 @@ from typing import TextIO
 import numpy as np
 import numpy.typing as npt
 
-from levelwise.errors import FileLineError, LevelwiseError
-from levelwise.learners.base import IntArray, InvalidResponsesError, Responses
+from levelwise.errors import (
+    DatasetNotFoundError,
+    InvalidDatasetError,
+)
+from levelwise.learners.base import IntArray, Responses
 
 __all__ = [
     "Dataset",
@@ -51,14 +54,6 @@ __all__ = [
 _AKT = ("seq_id", "test_fold", "pos", "skill_id", "correct")
 _DKT = ("split", "seq_id", "pos", "skill_id", "correct")
 _SYNTHETIC_FOLDS = 5
-
-
-class DatasetNotFoundError(LevelwiseError):
-    """Raised when a dataset path does not exist or holds no known data file."""
-
-
-class InvalidDatasetError(InvalidResponsesError, FileLineError):
-    """Raised when the dataset file is malformed; the message names file:line."""
 
 
 @dataclass(frozen=True, eq=False)

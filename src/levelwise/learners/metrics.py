@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from levelwise.learners.base import FloatArray, InvalidResponsesError
+from levelwise.errors import InvalidResponsesError
+from levelwise.learners.base import FloatArray
 
 __all__ = ["auc", "rmse"]
 

@@ -18,11 +18,13 @@ from typing import Any, Self
 
 import numpy as np
 
-from levelwise.errors import LevelwiseError
+from levelwise.errors import (
+    InvalidResponsesError,
+    ModelNotAvailableError,
+)
 from levelwise.learners.base import (
     BaseLearnerModel,
     FloatArray,
-    InvalidResponsesError,
     LearnerModel,
     Responses,
 )
@@ -36,10 +38,6 @@ __all__ = [
     "factory",
     "is_available",
 ]
-
-
-class ModelNotAvailableError(LevelwiseError, LookupError):
-    """Raised when a model name is unknown or its module does not exist yet."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from levelwise.app.engine import Levelwise
-from levelwise.app.metrics.ports import MetricError
 from levelwise.app.metrics.service import (
     TABLES,
     Comparison,
@@ -21,6 +20,7 @@ from levelwise.app.metrics.service import (
     Figure,
     MetricFilter,
 )
+from levelwise.errors import MetricError
 from levelwise.web import charts
 from levelwise.web.i18n import N_, Lang
 

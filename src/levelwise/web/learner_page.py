@@ -14,12 +14,11 @@ from typing import Any
 from babel.lists import format_list
 
 from levelwise.app.engine import Levelwise
-from levelwise.app.guidance.plan import PlanError
 from levelwise.app.recognition.boards import week_of
 from levelwise.app.recognition.leagues import zone_of
 from levelwise.app.views import LearnerView
 from levelwise.domain.program import Program
-from levelwise.errors import StoreError
+from levelwise.errors import PlanError, StoreError
 from levelwise.web import labels
 from levelwise.web.i18n import N_, Lang
 from levelwise.web.tree import Branch, Leaf, TreeShape, tree_svg

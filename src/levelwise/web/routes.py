@@ -15,18 +15,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from levelwise.app.engine import Levelwise
-from levelwise.app.links import (
-    InvalidLinkError,
-    PageGrant,
-    PageKind,
-    PageLinks,
-    PageSettings,
-)
-from levelwise.app.metrics.ports import MetricError
+from levelwise.app.links import PageGrant, PageKind, PageLinks, PageSettings
 from levelwise.app.metrics.service import TABLES, MetricFilter
 from levelwise.errors import (
+    InvalidLinkError,
     LearnerNotFoundError,
     LevelwiseError,
+    MetricError,
     ProgramNotFoundError,
     StoreError,
 )

@@ -15,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from levelwise.api.deps import EngineDep, TenantDep, media_type, read_body
-from levelwise.api.errors import UnsupportedMediaTypeError
 from levelwise.api.problems import problem_responses
 from levelwise.api.routes.learners import LearnerId
 from levelwise.api.schemas.credentials import (
@@ -27,16 +26,15 @@ from levelwise.api.schemas.credentials import (
     RevocationCreate,
     VerificationPublic,
 )
-from levelwise.app.credentials.ports import (
+from levelwise.errors import (
+    AuthenticationError,
     CredentialError,
     CredentialNotFoundError,
     CredentialsUnavailableError,
-)
-from levelwise.errors import (
-    AuthenticationError,
     LearnerNotFoundError,
     ProgramNotFoundError,
     StoreError,
+    UnsupportedMediaTypeError,
 )
 
 router = APIRouter(tags=["credentials"])

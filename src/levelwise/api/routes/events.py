@@ -6,21 +6,19 @@ from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, EventBatchDep, TenantDep
-from levelwise.api.errors import (
-    BatchConflictError,
-    BatchRejectedError,
-    BatchTooLargeError,
-    BodyTooLargeError,
-    UnsupportedMediaTypeError,
-)
 from levelwise.api.problems import problem_responses
 from levelwise.api.schemas import EventBatchCreate, IngestResultPublic
 from levelwise.app.engine import MAX_BATCH
 from levelwise.errors import (
     AuthenticationError,
+    BatchConflictError,
+    BatchRejectedError,
+    BatchTooLargeError,
+    BodyTooLargeError,
     ConcurrencyError,
     ProgramNotFoundError,
     StoreError,
+    UnsupportedMediaTypeError,
 )
 
 router = APIRouter(prefix="/v1", tags=["events"])

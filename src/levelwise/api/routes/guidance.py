@@ -19,10 +19,10 @@ from levelwise.api.schemas.guidance import (
     NextActivityPublic,
     PlanPublic,
 )
-from levelwise.app.guidance.plan import PlanError
 from levelwise.errors import (
     AuthenticationError,
     LearnerNotFoundError,
+    PlanError,
     ProgramNotFoundError,
     StoreError,
 )

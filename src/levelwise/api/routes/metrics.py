@@ -19,9 +19,13 @@ from levelwise.api.schemas.metrics import (
     ExperimentPublic,
 )
 from levelwise.app.metrics.experiments import experiment_from_dict
-from levelwise.app.metrics.ports import MetricError
 from levelwise.app.metrics.service import MetricFilter
-from levelwise.errors import AuthenticationError, ProgramNotFoundError, StoreError
+from levelwise.errors import (
+    AuthenticationError,
+    MetricError,
+    ProgramNotFoundError,
+    StoreError,
+)
 
 router = APIRouter(tags=["metrics"])
 

@@ -23,26 +23,16 @@ from fastapi.responses import StreamingResponse
 from levelwise.api.deps import TenantDep
 from levelwise.api.problems import PROBLEM_TYPES, ProblemType, problem_responses
 from levelwise.api.schemas.pk import PkCreate, PkFinishPublic, ScoreboardPublic
-from levelwise.app.recognition.pk import (
-    Pk,
+from levelwise.app.recognition.pk import Pk, Score, Scoreboard, tally
+from levelwise.errors import (
+    AuthenticationError,
     PkConflictError,
     PkNotFoundError,
     PkRequestError,
-    Score,
-    Scoreboard,
-    tally,
-)
-from levelwise.errors import (
-    AuthenticationError,
-    LevelwiseError,
+    PkUnavailableError,
     ProgramNotFoundError,
     StoreError,
 )
-
-
-class PkUnavailableError(LevelwiseError):
-    """Raised when the server was built without a PK store."""
-
 
 PROBLEM_TYPES.update(
     {

@@ -6,15 +6,16 @@ from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import YAML_TYPES, EngineDep, ProgramSourceDep, TenantDep
-from levelwise.api.errors import BodyTooLargeError, UnsupportedMediaTypeError
 from levelwise.api.problems import problem_responses
 from levelwise.api.schemas import ProgramCreate, ProgramPublic, ProgramUpdatePublic
 from levelwise.errors import (
     AuthenticationError,
+    BodyTooLargeError,
     ConcurrencyError,
     ProgramError,
     ProgramNotFoundError,
     StoreError,
+    UnsupportedMediaTypeError,
 )
 
 router = APIRouter(prefix="/v1/programs", tags=["programs"])

@@ -20,8 +20,12 @@ from levelwise.api.schemas.webhooks import (
     WebhookCreatedPublic,
     WebhookPublic,
 )
-from levelwise.app.notify.outbox import NotificationRequestError, WebhookNotFoundError
-from levelwise.errors import AuthenticationError, StoreError
+from levelwise.errors import (
+    AuthenticationError,
+    NotificationRequestError,
+    StoreError,
+    WebhookNotFoundError,
+)
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 

@@ -12,22 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from levelwise.errors import LevelwiseError
-
 AWARD_KINDS = ("level_reached", "level_placed", "badge_earned")
 """Outcome kinds that can be certified."""
-
-
-class CredentialNotFoundError(LevelwiseError):
-    """Raised when a credential, award or achievement does not exist here."""
-
-
-class CredentialError(LevelwiseError):
-    """Raised when a credential request is impossible (for example not an award)."""
-
-
-class CredentialsUnavailableError(LevelwiseError):
-    """Raised when the engine was built without a credential store."""
 
 
 @dataclass(frozen=True)

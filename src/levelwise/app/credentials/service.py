@@ -27,16 +27,19 @@ from levelwise.app.credentials.certificate import certificate_svg
 from levelwise.app.credentials.ports import (
     AWARD_KINDS,
     AwardKey,
-    CredentialError,
-    CredentialNotFoundError,
     CredentialSession,
     CredentialStore,
-    CredentialsUnavailableError,
     IssuerProfile,
     StoredCredential,
 )
 from levelwise.app.ports import Clock, EventLog, StoredOutcome
-from levelwise.errors import LearnerNotFoundError, ProgramNotFoundError
+from levelwise.errors import (
+    CredentialError,
+    CredentialNotFoundError,
+    CredentialsUnavailableError,
+    LearnerNotFoundError,
+    ProgramNotFoundError,
+)
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 MAX_AWARDS = 10_000

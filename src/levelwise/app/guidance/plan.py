@@ -50,13 +50,9 @@ from levelwise.domain.gates import STATE_VARIABLES
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program, Unit
 from levelwise.domain.state import LearnerState, evolve
-from levelwise.errors import LevelwiseError
+from levelwise.errors import PlanError
 
 _EPS = 1e-9
-
-
-class PlanError(LevelwiseError):
-    """The plan asked for cannot be made (unknown or already reached target)."""
 
 
 @dataclass(frozen=True)

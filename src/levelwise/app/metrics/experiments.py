@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from levelwise.app.metrics.ports import MetricError, StoredExperiment
+from levelwise.app.metrics.ports import StoredExperiment
+from levelwise.errors import MetricError
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_VARIANTS = 20

@@ -14,12 +14,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from levelwise.app.ports import StoredEvent
-from levelwise.errors import LevelwiseError
-
-
-class MetricError(LevelwiseError, ValueError):
-    """Raised when a metric filter, export table or experiment is invalid."""
-
 
 CURSOR_MOVED = "the metrics cursor moved: another catch-up wrote first"
 """Why a store refuses a catch-up step (every store says it the same way)."""

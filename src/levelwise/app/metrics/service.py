@@ -35,7 +35,6 @@ from levelwise.app.metrics.ports import (
     FactQuery,
     LearnerFacts,
     LevelUp,
-    MetricError,
     MetricStore,
 )
 from levelwise.app.metrics.report import (
@@ -59,7 +58,7 @@ from levelwise.app.metrics.views import (
 from levelwise.app.ports import Clock, EventLog, LogSession
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program
-from levelwise.errors import ConcurrencyError, StoreError
+from levelwise.errors import ConcurrencyError, MetricError, StoreError
 
 __all__ = [
     "CatchUpReport",

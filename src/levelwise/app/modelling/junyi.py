@@ -68,7 +68,10 @@ from levelwise.app.modelling.prereq_graph import (
 )
 from levelwise.app.programs.loader import load_program
 from levelwise.domain.program import BktParams, Program
-from levelwise.errors import FileLineError, LevelwiseError
+from levelwise.errors import (
+    InvalidJunyiError,
+    JunyiNotFoundError,
+)
 
 __all__ = [
     "FILE_NAME",
@@ -93,14 +96,6 @@ UNASSIGNED = "unassigned"
 _BAD_ID_CHARS = re.compile(r"[^A-Za-z0-9_.:\-]")
 _ID_MAX = 100
 _TITLE_MAX = 500
-
-
-class JunyiNotFoundError(LevelwiseError):
-    """Raised when the path is neither the exercise table nor a folder with it."""
-
-
-class InvalidJunyiError(FileLineError):
-    """Raised when the exercise table is malformed; the message names file:line."""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from levelwise.errors import LevelwiseError
+from levelwise.errors import GraphCycleError
 
 Edge = tuple[str, str]
 """``(prerequisite, dependent)``."""
@@ -59,24 +59,6 @@ __all__ = [
     "strongly_connected",
     "topological_order",
 ]
-
-
-class GraphCycleError(LevelwiseError):
-    """Raised when a graph that must be a DAG has a cycle.
-
-    Attributes:
-        nodes: The nodes that could not be ordered (sorted): each lies on a
-            cycle or after one.
-    """
-
-    def __init__(self, nodes: tuple[str, ...]) -> None:
-        """Keep the unordered nodes and name a few in the message."""
-        self.nodes = nodes
-        shown = ", ".join(nodes[:5]) + (", ..." if len(nodes) > 5 else "")
-        super().__init__(
-            f"the prerequisite graph has a cycle: {len(nodes)} nodes cannot be "
-            f"ordered ({shown}); repair it with break_cycles first"
-        )
 
 
 @dataclass(frozen=True)

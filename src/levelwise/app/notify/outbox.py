@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from levelwise.domain import codec
-from levelwise.errors import LevelwiseError
+from levelwise.errors import NotificationRequestError
 
 if TYPE_CHECKING:
     from levelwise.app.ports import Clock, LogSession, Snapshot, StoredOutcome
@@ -56,14 +56,6 @@ IDENTITY_FIELDS: Mapping[str, tuple[str, ...]] = {
     "streak_broken": ("length",),
 }
 """Body fields that identify a decision per kind; other kinds use the whole body."""
-
-
-class WebhookNotFoundError(LevelwiseError):
-    """Raised when a webhook endpoint does not exist in the tenant."""
-
-
-class NotificationRequestError(LevelwiseError):
-    """Raised when a webhook or replay request is invalid (nothing is changed)."""
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from levelwise.app.notify.outbox import (
-    NOTIFIABLE_KINDS,
-    NotificationRequestError,
-    OutboxReader,
-    WebhookNotFoundError,
-    utc_key,
-)
+from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, OutboxReader, utc_key
 from levelwise.app.ports import Clock
+from levelwise.errors import NotificationRequestError, WebhookNotFoundError
 
 DEFAULT_DELAYS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0)
 """Seconds before retries 1..6: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h."""

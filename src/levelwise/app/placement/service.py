@@ -24,7 +24,7 @@ import numpy as np
 from levelwise.app.ports import Clock, EventLog, LogSession, StoredPlacement
 from levelwise.app.views import IngestReport
 from levelwise.domain.program import Placement, PlacementItem, Program
-from levelwise.errors import PlacementError, PlacementNotFoundError
+from levelwise.errors import CatError, PlacementError, PlacementNotFoundError
 from levelwise.learners import cat
 
 OPEN = "open"
@@ -113,7 +113,7 @@ class _Test:
 def _cat_errors() -> Iterator[None]:
     try:
         yield
-    except cat.CatError as exc:
+    except CatError as exc:
         raise PlacementError(f"placement test error: {exc}") from exc
 
 

@@ -29,7 +29,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, Notification, utc_key
-from levelwise.errors import LevelwiseError
+from levelwise.errors import (
+    PkConflictError,
+    PkNotFoundError,
+    PkRequestError,
+)
 
 if TYPE_CHECKING:
     from levelwise.app.notify.outbox import Notifications
@@ -44,18 +48,6 @@ PAGE = 500
 """Outbox rows read per query."""
 MAX_ROUNDS = 10_000
 """Most rounds a PK may have (as the event's ``round`` field allows)."""
-
-
-class PkNotFoundError(LevelwiseError):
-    """Raised when a PK does not exist in the tenant."""
-
-
-class PkRequestError(LevelwiseError):
-    """Raised when a PK definition is invalid (nothing is stored)."""
-
-
-class PkConflictError(LevelwiseError):
-    """Raised when a PK id is already taken by another definition."""
 
 
 @dataclass(frozen=True)
