@@ -1,123 +1,160 @@
-"""The one place that picks concrete adapters from settings."""
+"""The one place that picks concrete adapters and builds complete objects.
+
+``build`` reads the settings once, opens every store of the engine on one
+database (SQLite or PostgreSQL; leaderboards in Redis when asked), and builds
+the engine with all of them: no object is made half-wired and patched later.
+Entry points (the CLI, the server, tests) call these functions and nothing else
+picks an adapter.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from levelwise.adapters.clock import SystemClock
-from levelwise.adapters.memory.event_log import InMemoryEventLog
-from levelwise.app.credentials.ports import CredentialStore
-from levelwise.app.credentials.service import Credentials
 from levelwise.app.engine import Levelwise
-from levelwise.app.metrics.ports import MetricStore
-from levelwise.app.notify.webhooks import WebhookWorker
-from levelwise.app.ports import EventLog
-from levelwise.app.recognition.boards import BoardStore
-from levelwise.app.recognition.pk import Pk
-from levelwise.app.recognition.service import Boards
 from levelwise.config import Settings
-from levelwise.config_credentials import CredentialSettings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from levelwise.adapters.memory.event_log import InMemoryEventLog
+    from levelwise.app.credentials.ports import CredentialStore
+    from levelwise.app.metrics.ports import MetricStore
+    from levelwise.app.notify.webhooks import WebhookWorker
+    from levelwise.app.ports import Clock, EventLog
+    from levelwise.app.recognition.boards import BoardStore
+    from levelwise.app.recognition.pk import PkStore
 
-def open_log(db: str) -> EventLog:
-    """Open the event log at ``db`` (a SQLAlchemy URL or ``memory``), migrated."""
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store an engine works over, on one database.
+
+    Attributes:
+        log: Events, projections, programs, keys and the outbox.
+        boards: Leaderboards.
+        metrics: The metrics projection.
+        credentials: Signing keys and issued credentials.
+        pk: Group PK definitions.
+    """
+
+    log: EventLog
+    boards: BoardStore
+    metrics: MetricStore
+    credentials: CredentialStore
+    pk: PkStore
+
+
+def open_stores(db: str, redis_url: str | None = None) -> Stores:
+    """The stores at ``db`` (a SQLAlchemy URL, migrated, or ``memory``).
+
+    Args:
+        db: Where the stores live.
+        redis_url: Keep leaderboards in this Redis instead of beside the log.
+    """
     if db == "memory":
-        return InMemoryEventLog()
+        return memory_stores(redis_url=redis_url)
+    from levelwise.adapters.redis.boards import RedisBoardStore
+    from levelwise.adapters.sql.boards import SqlBoardStore
+    from levelwise.adapters.sql.credentials import SqlCredentialStore
     from levelwise.adapters.sql.engine import create_engine_for
     from levelwise.adapters.sql.event_log import SqlEventLog
+    from levelwise.adapters.sql.metrics import SqlMetricStore
     from levelwise.adapters.sql.migrate import migrate
+    from levelwise.adapters.sql.pk import SqlPkStore
 
     engine = create_engine_for(db)
     migrate(engine)
-    return SqlEventLog(engine)
+    boards: BoardStore = (
+        RedisBoardStore.from_url(redis_url) if redis_url else SqlBoardStore(engine)
+    )
+    return Stores(
+        log=SqlEventLog(engine),
+        boards=boards,
+        metrics=SqlMetricStore(engine),
+        credentials=SqlCredentialStore(engine),
+        pk=SqlPkStore(engine),
+    )
 
 
-def build(db: str | None = None) -> Levelwise:
-    """The engine over the store named by ``db`` (default: from settings)."""
-    engine = Levelwise(open_log(db or Settings().db), SystemClock())
-    engine = with_boards(engine, Settings().redis_url)
-    engine = with_metrics(engine)
-    return with_credentials(engine, CredentialSettings().public_url)
-
-
-def with_boards(engine: Levelwise, redis_url: str | None = None) -> Levelwise:
-    """Give ``engine`` leaderboards: in Redis if ``redis_url``, else beside the log."""
+def memory_stores(
+    log: InMemoryEventLog | None = None, redis_url: str | None = None
+) -> Stores:
+    """In-memory stores (over ``log`` when given): the demo's and the tests'."""
     from levelwise.adapters.memory.boards import InMemoryBoardStore
-    from levelwise.adapters.redis.boards import RedisBoardStore
-    from levelwise.adapters.sql.boards import SqlBoardStore
-    from levelwise.adapters.sql.event_log import SqlEventLog
-
-    log = engine.log
-    store: BoardStore = InMemoryBoardStore()
-    if redis_url:
-        store = RedisBoardStore.from_url(redis_url)
-    elif isinstance(log, SqlEventLog):
-        store = SqlBoardStore(log._engine)  # the log's database and transactions
-    engine.boards = Boards(log, store, engine.clock)
-    return engine
-
-
-def with_metrics(engine: Levelwise) -> Levelwise:
-    """Give ``engine`` a metrics projection beside its log (same database)."""
-    from levelwise.adapters.memory.metrics import InMemoryMetricStore
-    from levelwise.adapters.sql.event_log import SqlEventLog
-    from levelwise.adapters.sql.metrics import SqlMetricStore
-
-    log = engine.log
-    store: MetricStore
-    if isinstance(log, SqlEventLog):
-        store = SqlMetricStore(log._engine)  # the log's database
-    elif isinstance(log, InMemoryEventLog):
-        store = InMemoryMetricStore(log)
-    else:
-        return engine  # another log: metrics stay unavailable
-    engine.metrics = engine.metrics.with_store(store)
-    return engine
-
-
-def with_credentials(engine: Levelwise, public_url: str) -> Levelwise:
-    """Give ``engine`` a credential store in the same database as its log."""
     from levelwise.adapters.memory.credentials import InMemoryCredentialStore
-    from levelwise.adapters.sql.credentials import SqlCredentialStore
-    from levelwise.adapters.sql.event_log import SqlEventLog
+    from levelwise.adapters.memory.event_log import InMemoryEventLog
+    from levelwise.adapters.memory.metrics import InMemoryMetricStore
+    from levelwise.adapters.memory.pk import InMemoryPkStore
+    from levelwise.adapters.redis.boards import RedisBoardStore
 
-    log = engine.log
-    store: CredentialStore = InMemoryCredentialStore()
-    if isinstance(log, SqlEventLog):
-        store = SqlCredentialStore(log._engine)  # the log's database
-    engine.credentials = Credentials(store, log, engine.clock, public_url)
-    return engine
+    log = log if log is not None else InMemoryEventLog()
+    boards: BoardStore = (
+        RedisBoardStore.from_url(redis_url) if redis_url else InMemoryBoardStore()
+    )
+    return Stores(
+        log=log,
+        boards=boards,
+        metrics=InMemoryMetricStore(log),
+        credentials=InMemoryCredentialStore(),
+        pk=InMemoryPkStore(),
+    )
 
 
-def create_api(engine: Levelwise | None = None) -> FastAPI:
-    """The HTTP app over ``engine`` (default: built from settings)."""
+def engine_over(
+    stores: Stores, clock: Clock | None = None, settings: Settings | None = None
+) -> Levelwise:
+    """The engine over ``stores``, complete (wall time unless ``clock``)."""
+    from levelwise.adapters.clock import SystemClock
+
+    settings = settings if settings is not None else Settings()
+    return Levelwise(
+        stores.log,
+        clock if clock is not None else SystemClock(),
+        stores.boards,
+        metrics=stores.metrics,
+        credentials=stores.credentials,
+        pk=stores.pk,
+        public_url=settings.public_url,
+    )
+
+
+def build(
+    db: str | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+) -> Levelwise:
+    """The engine over the store named by ``db`` (default: ``settings.db``).
+
+    Args:
+        db: A SQLAlchemy URL or ``memory``; overrides ``settings.db``.
+        settings: The settings (default: read from the environment, once).
+        clock: Wall time (default: the system clock).
+    """
+    settings = settings if settings is not None else Settings()
+    stores = open_stores(db or settings.db, settings.redis_url)
+    return engine_over(stores, clock, settings)
+
+
+def create_api(
+    engine: Levelwise | None = None, settings: Settings | None = None
+) -> FastAPI:
+    """The HTTP app over ``engine`` (default: built from ``settings``), with pages."""
     from levelwise.api.app import create_app
     from levelwise.web import mount_pages
 
-    engine = engine or build()
+    settings = settings if settings is not None else Settings()
+    engine = engine if engine is not None else build(settings=settings)
     app = create_app(engine)
-    app.state.pk = pk_service(engine)
     mount_pages(app, engine)
     return app
-
-
-def pk_service(engine: Levelwise) -> Pk:
-    """Group PK over ``engine``, its definitions in the same database as its log."""
-    from levelwise.adapters.memory.pk import InMemoryPkStore
-    from levelwise.adapters.sql.event_log import SqlEventLog
-    from levelwise.adapters.sql.pk import SqlPkStore
-
-    log = engine.log
-    if isinstance(log, SqlEventLog):
-        return Pk(engine, SqlPkStore(log._engine))  # the log's database
-    return Pk(engine, InMemoryPkStore())
 
 
 def webhook_worker(engine: Levelwise) -> WebhookWorker:
     """The webhook delivery worker over ``engine``'s store, sending with httpx."""
     from levelwise.adapters.http.webhooks import HttpxWebhookSender
+    from levelwise.app.notify.webhooks import WebhookWorker
 
     return WebhookWorker(engine.log.outbox, HttpxWebhookSender(), engine.clock)

@@ -6,10 +6,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from levelwise.adapters.memory.credentials import InMemoryCredentialStore
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.app.credentials.openbadges import ALG, bit_set
 from levelwise.app.engine import Levelwise
-from levelwise.bootstrap import with_credentials
 from tests.api.conftest import FixedClock, assert_problem
 from tests.support.factories import completed, homework
 
@@ -19,7 +19,12 @@ BASE = "https://badges.example.org"
 
 @pytest.fixture
 def engine() -> Levelwise:
-    return with_credentials(Levelwise(InMemoryEventLog(), FixedClock()), BASE)
+    return Levelwise(
+        InMemoryEventLog(),
+        FixedClock(),
+        credentials=InMemoryCredentialStore(),
+        public_url=BASE,
+    )
 
 
 async def reach_a1(client, headers, learner: str = "ana") -> None:

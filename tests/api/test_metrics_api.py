@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from levelwise import bootstrap
 from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.adapters.memory.metrics import InMemoryMetricStore
 from levelwise.app.engine import Levelwise
 from tests.api.conftest import assert_problem, client_for
 from tests.support.factories import SMALL_PROGRAM
@@ -28,7 +28,8 @@ EXPERIMENT = {
 
 @pytest.fixture
 def engine() -> Levelwise:
-    lw = bootstrap.with_metrics(Levelwise(InMemoryEventLog(), FixedClock()))
+    log = InMemoryEventLog()
+    lw = Levelwise(log, FixedClock(), metrics=InMemoryMetricStore(log))
     lw.put_program("school", SMALL_PROGRAM)
     lw.ingest("school", scenario())
     return lw

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.adapters.memory.pk import InMemoryPkStore
 from levelwise.api import create_app
 from levelwise.app.engine import Levelwise
 from levelwise.bootstrap import create_api
@@ -22,7 +23,7 @@ START = {"id": "pk-1", "teams": TEAMS, "rounds": 2, "cohort": "7b"}
 
 @pytest.fixture
 def engine() -> Levelwise:
-    engine = Levelwise(InMemoryEventLog(), FixedClock())
+    engine = Levelwise(InMemoryEventLog(), FixedClock(), pk=InMemoryPkStore())
     engine.put_program("school", PK_PROGRAM)
     return engine
 
@@ -100,7 +101,10 @@ async def test_errors_are_problems(client, headers) -> None:  # type: ignore[no-
 
 
 @pytest.mark.anyio
-async def test_an_app_without_a_pk_store_says_so(engine, headers) -> None:  # type: ignore[no-untyped-def]
+async def test_an_engine_without_a_pk_store_says_so() -> None:
+    engine = Levelwise(InMemoryEventLog(), FixedClock())
+    engine.put_program("school", PK_PROGRAM)
+    headers = {"Authorization": f"Bearer {engine.create_key('school')}"}
     transport = httpx.ASGITransport(app=create_app(engine), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         response = await c.get("/v1/pk/pk-1", headers=headers)

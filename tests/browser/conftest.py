@@ -18,15 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from levelwise.app.engine import Levelwise
 from levelwise.app.simulate.school import simulate, start_demo_experiment
-from levelwise.bootstrap import (
-    create_api,
-    open_log,
-    with_boards,
-    with_credentials,
-    with_metrics,
-)
+from levelwise.bootstrap import build, create_api
+from levelwise.config import Settings
 from tests.conftest import FixedClock
 from tests.support.live_server import serve
 
@@ -75,8 +69,8 @@ def _chromium_or_skip() -> None:
 def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[School]:
     """The demo school (120 learners, 10 weeks) behind a real uvicorn server."""
     db = tmp_path_factory.mktemp("school") / "demo.db"
-    engine = Levelwise(open_log(f"sqlite:///{db}"), FixedClock(NOW))
-    engine = with_credentials(with_metrics(with_boards(engine)), "http://test")
+    settings = Settings(public_url="http://test", redis_url=None)
+    engine = build(f"sqlite:///{db}", settings=settings, clock=FixedClock(NOW))
     engine.put_program(TENANT, PROGRAM.read_text(), str(PROGRAM))
     key = engine.create_key(TENANT, "browser")
     events = list(simulate(engine.program(TENANT), learners=120, weeks=10, seed=3))

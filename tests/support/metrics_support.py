@@ -18,8 +18,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from levelwise import bootstrap
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.adapters.memory.metrics import InMemoryMetricStore
+from levelwise.adapters.sql.event_log import SqlEventLog
+from levelwise.adapters.sql.metrics import SqlMetricStore
 from levelwise.app.engine import Levelwise
+from levelwise.app.metrics.ports import MetricStore
 from levelwise.app.ports import EventLog
 from tests.conftest import FixedClock
 from tests.support.factories import SMALL_PROGRAM, event, homework, watched
@@ -74,8 +78,12 @@ def scenario() -> list[dict[str, Any]]:
 
 def metrics_engine(log: EventLog, tenant: str) -> Levelwise:
     """An engine over ``log`` with metrics beside it and SMALL_PROGRAM set."""
-    engine = bootstrap.with_metrics(
-        Levelwise(log, FixedClock("2026-03-31T00:00:00+00:00"))
-    )
+    store: MetricStore
+    if isinstance(log, SqlEventLog):
+        store = SqlMetricStore(log.engine)  # the log's database
+    else:
+        assert isinstance(log, InMemoryEventLog)
+        store = InMemoryMetricStore(log)
+    engine = Levelwise(log, FixedClock("2026-03-31T00:00:00+00:00"), metrics=store)
     engine.put_program(tenant, SMALL_PROGRAM)
     return engine

@@ -16,7 +16,6 @@ from pyld import jsonld
 from levelwise.adapters.memory.credentials import InMemoryCredentialStore
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.app.credentials import openbadges as ob
-from levelwise.app.credentials.service import Credentials
 from levelwise.app.engine import Levelwise
 from levelwise.errors import (
     CredentialError,
@@ -41,8 +40,12 @@ class Clock:
 
 def make_engine(clock: Clock | None = None) -> Levelwise:
     clock = clock or Clock()
-    lw = Levelwise(InMemoryEventLog(), clock)
-    lw.credentials = Credentials(InMemoryCredentialStore(), lw.log, clock, BASE)
+    lw = Levelwise(
+        InMemoryEventLog(),
+        clock,
+        credentials=InMemoryCredentialStore(),
+        public_url=BASE,
+    )
     for school in ("school", "other"):
         lw.put_program(school, SMALL_PROGRAM)
     return lw

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from levelwise import bootstrap
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.memory.metrics import InMemoryMetricStore
 from levelwise.app.engine import Levelwise
@@ -18,7 +17,7 @@ from levelwise.app.metrics.service import Figure, MetricFilter
 from levelwise.app.metrics.stats import bootstrap_median_difference, newcombe, welch
 from levelwise.app.programs.loader import load_program
 from levelwise.domain.state import LearnerState, LevelStamp
-from levelwise.errors import ConcurrencyError
+from levelwise.errors import ConcurrencyError, StoreError
 from tests.support.factories import SMALL_PROGRAM
 from tests.support.metrics_support import FixedClock, metrics_engine, scenario
 
@@ -112,8 +111,7 @@ def test_a_dashboard_reads_what_is_committed_when_another_catch_up_wins():
             raise ConcurrencyError("moved")
 
     log = InMemoryEventLog()
-    lw = Levelwise(log, FixedClock())
-    lw.metrics = lw.metrics.with_store(Busy(log))
+    lw = Levelwise(log, FixedClock(), metrics=Busy(log))
     lw.put_program("s", SMALL_PROGRAM)
     lw.ingest("s", scenario())
 
@@ -136,10 +134,10 @@ def test_level_summary_uses_the_same_cycles():
     assert (summary.level_ups, summary.levelled_up_this_week) == (1, 1)
 
 
-def test_an_unknown_log_keeps_metrics_unavailable():
-    class OtherLog:
-        outbox = InMemoryEventLog().outbox
-
-    engine = bootstrap.with_metrics(Levelwise(OtherLog(), FixedClock()))
+def test_an_engine_without_a_metric_store_keeps_metrics_unavailable():
+    engine = Levelwise(InMemoryEventLog(), FixedClock())
+    engine.put_program("s", SMALL_PROGRAM)
 
     assert engine.metrics.store is None
+    with pytest.raises(StoreError, match="metrics are not set up"):
+        engine.metrics.dashboard("s", MetricFilter())

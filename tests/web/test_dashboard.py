@@ -348,8 +348,6 @@ async def test_the_real_metrics_service_renders(app, client, engine):
 
 
 def test_the_servers_engine_has_metrics():
-    engine = bootstrap.with_metrics(
-        Levelwise(InMemoryEventLog(), FixedClock("2026-01-07T00:00:00+00:00"))
-    )
+    engine = bootstrap.build("memory", clock=FixedClock("2026-01-07T00:00:00+00:00"))
 
     assert engine.metrics.store is not None

@@ -7,6 +7,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import orjson
+
+from levelwise.domain import codec
+from levelwise.domain.outcomes import Outcome
+from levelwise.domain.state import LearnerState
+
 if TYPE_CHECKING:
     from levelwise.app.notify.outbox import OutboxSession
     from levelwise.app.notify.webhooks import Outbox
@@ -66,6 +72,10 @@ class Snapshot:
     events: int
     state: str
 
+    def learner_state(self) -> LearnerState:
+        """The learner state this snapshot holds, decoded."""
+        return codec.state_from_dict(orjson.loads(self.state))
+
 
 @dataclass(frozen=True)
 class StoredOutcome:
@@ -88,6 +98,30 @@ class StoredOutcome:
     kind: str
     at: str
     body: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One outcome the fold decided, with the event that caused it.
+
+    Attributes:
+        learner: The learner.
+        event_id: The event that caused it.
+        seq: Its place among that event's outcomes.
+        at: The event's UTC sort key.
+        outcome: The outcome itself.
+    """
+
+    learner: str
+    event_id: str
+    seq: int
+    at: str
+    outcome: Outcome
+
+    @property
+    def kind(self) -> str:
+        """The outcome's stored kind (``xp``, ``level``, ``badge``...)."""
+        return codec.OUTCOME_KINDS[type(self.outcome)]
 
 
 @dataclass(frozen=True)

@@ -119,8 +119,6 @@ class _SqlSession:
         # Writes whose results nobody reads: pipelined on PostgreSQL.
         self._deferred = Deferred(connection)
         self.outbox = SqlOutboxSession(connection, tenant)
-        # Snapshots this transaction wrote: read back without a query.
-        self._written: dict[str, Snapshot] = {}
 
     def defer(
         self, statement: UpdateBase | str, rows: Sequence[Any], conflict: str = ""
@@ -204,10 +202,9 @@ class _SqlSession:
             return list(self._conn.execute(query).scalars())
 
     def snapshots(self, learners: Sequence[str]) -> dict[str, Snapshot]:
-        found = {i: self._written[i] for i in learners if i in self._written}
-        missing = [i for i in learners if i not in found]
+        found: dict[str, Snapshot] = {}
         with store_errors():
-            for chunk in chunks(missing):
+            for chunk in chunks(learners):
                 params = {"tenant": self._tenant, "learners": chunk}
                 for row in self._conn.execute(_SNAPSHOTS, params):
                     found[row[0]] = Snapshot(*row)
@@ -219,7 +216,6 @@ class _SqlSession:
         # The last snapshot of a learner wins, as in a dict; one row per learner
         # also keeps a batched ON CONFLICT from touching a row twice.
         latest = {s.learner: s for s in snapshots}
-        self._written.update(latest)
         rows = [
             {"tenant": self._tenant, **{k: getattr(s, k) for k in _SNAPSHOT}}
             for s in latest.values()
@@ -398,6 +394,11 @@ class SqlEventLog:
         self.outbox = SqlOutbox(engine)
         # Program texts by digest, shared by this log's sessions.
         self._sources: dict[str, str] = {}
+
+    @property
+    def engine(self) -> Engine:
+        """The database this log reads and writes (stores beside it share it)."""
+        return self._engine
 
     @contextmanager
     def session(self, tenant: str) -> Iterator[LogSession]:

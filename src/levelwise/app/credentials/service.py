@@ -33,6 +33,7 @@ from levelwise.app.credentials.ports import (
     StoredCredential,
 )
 from levelwise.app.ports import Clock, EventLog, StoredOutcome
+from levelwise.config import DEFAULT_PUBLIC_URL
 from levelwise.errors import (
     CredentialError,
     CredentialNotFoundError,
@@ -41,7 +42,6 @@ from levelwise.errors import (
     ProgramNotFoundError,
 )
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 MAX_AWARDS = 10_000
 
 

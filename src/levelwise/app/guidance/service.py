@@ -25,7 +25,6 @@ from typing import Literal
 
 from levelwise.app.guidance import forecast as forecasting
 from levelwise.app.guidance.plan import Plan, PlanStep, make_plan, requirements_at
-from levelwise.app.ingest.projection import state_of
 from levelwise.app.ingest.wire import from_body
 from levelwise.app.ports import Clock, EventLog, LogSession, StoredEvent
 from levelwise.domain.events import utc_key
@@ -110,7 +109,7 @@ class Guidance:
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
             events = s.history(learner) if history else []
-        return _Learner(program, model, state_of(snap), events)
+        return _Learner(program, model, snap.learner_state(), events)
 
     def plan(self, tenant: str, learner: str, target: str | None = None) -> Plan:
         """The quickest expected way from where the learner stands to ``target``.

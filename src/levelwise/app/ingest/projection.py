@@ -15,12 +15,11 @@ from typing import Any
 import orjson
 
 from levelwise.app.ingest.wire import from_body
-from levelwise.app.ports import LogSession, Snapshot, StoredOutcome
+from levelwise.app.ports import Decision, LogSession, Snapshot, StoredOutcome
 from levelwise.domain import codec
 from levelwise.domain.events import Event
 from levelwise.domain.fold import fold, initial_state
 from levelwise.domain.mastery import MasteryModel
-from levelwise.domain.outcomes import Outcome
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
 
@@ -31,22 +30,35 @@ multiple of this. Larger means fewer rows and longer late-event re-folds."""
 
 @dataclass
 class Writes:
-    """What folding decided in one transaction, stored in one call per kind.
+    """What folding decided in one transaction, kept as values until stored.
 
     Attributes:
-        outcomes: Outcome rows to add.
+        version: The program version the fold ran under.
+        decisions: The outcomes, in fold order.
         checkpoints: Checkpoints to put.
-        produced: Each event's outcomes by event id, or None not to keep them.
     """
 
-    outcomes: list[StoredOutcome] = field(default_factory=list)
+    version: int
+    decisions: list[Decision] = field(default_factory=list)
     checkpoints: list[Snapshot] = field(default_factory=list)
-    produced: dict[str, list[Outcome]] | None = field(default_factory=dict)
 
     def store(self, s: LogSession) -> None:
-        """Add the outcomes and put the checkpoints (nothing when empty)."""
-        if self.outcomes:
-            s.add_outcomes(self.outcomes)
+        """Add the outcome rows and put the checkpoints (nothing when empty)."""
+        if self.decisions:
+            s.add_outcomes(
+                [
+                    StoredOutcome(
+                        d.learner,
+                        d.event_id,
+                        d.seq,
+                        self.version,
+                        d.kind,
+                        d.at,
+                        dumps(codec.outcome_body(d.outcome)),
+                    )
+                    for d in self.decisions
+                ]
+            )
         if self.checkpoints:
             s.put_checkpoints(self.checkpoints)
 
@@ -65,30 +77,18 @@ def fold_into(
         events: The events, in ``(occurred_at, id)`` order.
         program: The compiled program.
         model: Its mastery model.
-        writes: Receives outcome rows and checkpoints (and produced outcomes).
+        writes: Receives the decisions and checkpoints.
 
     Returns:
         The state after the last event.
     """
-    produced = writes.produced
+    decisions = writes.decisions
     for event in events:
         state, outcomes = fold(state, event, program, model)
         if outcomes:
-            if produced is not None:
-                produced[event.id] = list(outcomes)
             at = event.sort_key[0]
             for seq, outcome in enumerate(outcomes):
-                writes.outcomes.append(
-                    StoredOutcome(
-                        state.learner,
-                        event.id,
-                        seq,
-                        program.version,
-                        codec.OUTCOME_KINDS[type(outcome)],
-                        at,
-                        dumps(codec.outcome_body(outcome)),
-                    )
-                )
+                decisions.append(Decision(state.learner, event.id, seq, at, outcome))
         if state.events % CHECKPOINT_EVERY == 0:
             writes.checkpoints.append(snapshot_of(state, program))
     return state
@@ -128,7 +128,7 @@ def rewind(
         events.sort(key=lambda e: e.sort_key)
     if since is None:
         return initial_state(learner, program, model), events
-    return state_of(since), events
+    return since.learner_state(), events
 
 
 def snapshot_of(state: LearnerState, program: Program) -> Snapshot:
@@ -143,11 +143,6 @@ def snapshot_of(state: LearnerState, program: Program) -> Snapshot:
         events=state.events,
         state=dumps(codec.state_to_dict(state)),
     )
-
-
-def state_of(snapshot: Snapshot) -> LearnerState:
-    """The state a snapshot (or checkpoint) holds."""
-    return codec.state_from_dict(loads(snapshot.state))
 
 
 def loads(text: str) -> Any:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from levelwise.app.ingest.projection import state_of
 from levelwise.app.metrics.experiments import (
     Experiment,
     check_experiment,
@@ -126,10 +125,6 @@ class Metrics:
         self.store = store
         self.clock = clock
         self._programs = programs
-
-    def with_store(self, store: MetricStore) -> Metrics:
-        """The same service over ``store``."""
-        return Metrics(self.log, store, self.clock, self._programs)
 
     def _store(self) -> MetricStore:
         if self.store is None:
@@ -246,7 +241,9 @@ class Metrics:
             if snap is None:
                 current, ups[learner] = LearnerFacts(learner), []
             else:
-                current, ups[learner] = snapshot_facts(state_of(snap), program, model)
+                current, ups[learner] = snapshot_facts(
+                    snap.learner_state(), program, model
+                )
             rows.append(merge_learner(found[learner], current))
         return rows, ups
 

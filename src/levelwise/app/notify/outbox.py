@@ -33,7 +33,8 @@ from levelwise.domain import codec
 from levelwise.errors import NotificationRequestError
 
 if TYPE_CHECKING:
-    from levelwise.app.ports import Clock, LogSession, Snapshot, StoredOutcome
+    from levelwise.app.ports import Clock, Decision, LogSession
+    from levelwise.domain.state import LearnerState
 
 NOTIFIABLE_KINDS = frozenset(
     {
@@ -151,37 +152,29 @@ def utc_key(iso: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def notification_id(tenant: str, kind: str, row: StoredOutcome, body: Any) -> str:
+def notification_id(tenant: str, d: Decision, body: Mapping[str, Any]) -> str:
     """The stable id of a notifiable outcome (see the module docstring)."""
-    fields = IDENTITY_FIELDS.get(kind)
+    fields = IDENTITY_FIELDS.get(d.kind)
     subject = body if fields is None else {f: body.get(f) for f in fields}
-    parts = (tenant, row.learner, row.event_id, kind, _dumps(subject))
+    parts = (tenant, d.learner, d.event_id, d.kind, _dumps(subject))
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"msg_{digest[:32]}"
 
 
-def payload(row: StoredOutcome, body: Any) -> str:
+def payload(d: Decision, body: dict[str, Any], version: int) -> str:
     """The notification payload: ``type``, ``timestamp`` and ``data``.
 
     ``data`` is the outcome as receipts show it, with its program version.
     """
     data = codec.outcome_view(
-        body, kind=row.kind, event_id=row.event_id, learner=row.learner, at=row.at
+        body, kind=d.kind, event_id=d.event_id, learner=d.learner, at=d.at
     )
-    data["program_version"] = row.program_version
-    return _dumps({"type": row.kind, "timestamp": row.at, "data": data})
+    data["program_version"] = version
+    return _dumps({"type": d.kind, "timestamp": d.at, "data": data})
 
 
 def _dumps(data: object) -> str:
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def _cohort(snap: Snapshot | None) -> str | None:
-    if snap is None:
-        return None
-    profile = orjson.loads(snap.state).get("profile") or {}
-    cohort = profile.get("cohort")
-    return cohort if isinstance(cohort, str) else None
 
 
 _Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Event]
@@ -253,40 +246,40 @@ class Notifications:
     def enqueue(
         self,
         s: LogSession,
-        outcomes: Sequence[StoredOutcome],
-        snapshots: Sequence[Snapshot],
+        decisions: Sequence[Decision],
+        states: Mapping[str, LearnerState],
+        version: int,
     ) -> int:
         """Add the notifiable outcomes to the outbox, in the open transaction.
 
         Args:
             s: The open session; the outbox rows commit with it.
-            outcomes: The outcome rows the fold produced.
-            snapshots: The learners' new snapshots (for their cohorts).
+            decisions: The outcomes the fold decided.
+            states: The learners' new states (for their cohorts).
+            version: The program version the fold ran under.
 
         Returns:
             How many notifications were new.
         """
-        picked = [o for o in outcomes if o.kind in self.kinds]
+        picked = [d for d in decisions if d.kind in self.kinds]
         if not picked:
             return 0
         tenant = s.outbox.tenant
-        snaps = {x.learner: x for x in snapshots}
-        cohorts = {o.learner: _cohort(snaps.get(o.learner)) for o in picked}
         now = utc_key(self.clock.now_iso())
         rows = []
-        for o in picked:
-            body = orjson.loads(o.body)
+        for d in picked:
+            body = codec.outcome_body(d.outcome)
             rows.append(
                 Notification(
-                    id=notification_id(tenant, o.kind, o, body),
-                    learner=o.learner,
-                    cohort=cohorts[o.learner],
-                    kind=o.kind,
-                    event_id=o.event_id,
-                    program_version=o.program_version,
-                    at=o.at,
+                    id=notification_id(tenant, d, body),
+                    learner=d.learner,
+                    cohort=states[d.learner].profile.cohort,
+                    kind=d.kind,
+                    event_id=d.event_id,
+                    program_version=version,
+                    at=d.at,
                     created_at=now,
-                    body=payload(o, body),
+                    body=payload(d, body, version),
                 )
             )
         return s.outbox.add_notifications(rows)

@@ -33,6 +33,7 @@ from levelwise.errors import (
     PkConflictError,
     PkNotFoundError,
     PkRequestError,
+    PkUnavailableError,
 )
 
 if TYPE_CHECKING:
@@ -369,13 +370,30 @@ class Pk:
 
     Args:
         engine: Ingests ``pk.finished``; its notifications hold the scores.
-        store: Where PK definitions live.
+        store: Where PK definitions live; None: PK is unavailable.
     """
 
-    def __init__(self, engine: Engine, store: PkStore) -> None:
+    def __init__(self, engine: Engine, store: PkStore | None) -> None:
         """Keep the collaborators."""
         self.engine = engine
-        self.store = store
+        self._store = store
+
+    @property
+    def available(self) -> bool:
+        """Whether the engine was built with a PK store."""
+        return self._store is not None
+
+    @property
+    def store(self) -> PkStore:
+        """Where PK definitions live.
+
+        Raises:
+            PkUnavailableError: The engine was built without a PK store.
+        """
+        if self._store is None:
+            msg = "this server was started without a PK store"
+            raise PkUnavailableError(msg)
+        return self._store
 
     @property
     def notifications(self) -> Notifications:

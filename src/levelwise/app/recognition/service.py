@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from levelwise.app.ingest.projection import state_of
-from levelwise.app.ports import Clock, EventLog, LogSession, StoredEvent
+from levelwise.app.ports import Clock, EventLog, LogSession
 from levelwise.app.recognition import leagues
 from levelwise.app.recognition.boards import (
     CLOSED_BOARD,
@@ -31,6 +30,8 @@ from levelwise.app.recognition.sync import (
     plan_rebuild,
     window_entries,
 )
+from levelwise.domain.events import Event
+from levelwise.domain.state import LearnerState, Profile
 from levelwise.errors import LearnerNotFoundError, StoreError
 
 MAX_LIMIT = 1000
@@ -147,25 +148,30 @@ class Boards:
         tenant: str,
         s: LogSession,
         version: int,
-        events: Sequence[StoredEvent],
+        events: Sequence[Event],
+        states: Mapping[str, LearnerState],
     ) -> Callable[[], None]:
         """Update boards for new events; call the result after the log commits.
 
-        A store that joins the log's transaction (SQL) is written now, so boards
-        commit or roll back with the events; otherwise (Redis, memory) the
-        returned function writes them once the events are safely stored.
+        ``states`` are the learners' states after the batch. A store that joins
+        the log's transaction (SQL) is written now, so boards commit or roll
+        back with the events; otherwise (Redis, memory) the returned function
+        writes them once the events are safely stored.
         """
         if not events or self._store is None:
             return _nothing
-        return self._write(tenant, s, plan_ingest(s, version, events))
+        return self._write(tenant, s, plan_ingest(s, version, events, states))
 
     def after_replay(
-        self, tenant: str, s: LogSession, version: int
+        self, tenant: str, s: LogSession, version: int, profiles: Mapping[str, Profile]
     ) -> Callable[[], None]:
-        """Rebuild every XP board from the log; call the result after commit."""
+        """Rebuild every XP board from the log; call the result after commit.
+
+        ``profiles`` are the replayed learners' profiles (who is on which board).
+        """
         if self._store is None:
             return _nothing
-        return self._write(tenant, s, plan_rebuild(s, version))
+        return self._write(tenant, s, plan_rebuild(s, version, profiles))
 
     def _write(self, tenant: str, s: LogSession, plan: Plan) -> Callable[[], None]:
         if self.store.joins_log:
@@ -239,7 +245,7 @@ class Boards:
             if snap is None:
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
-            profile = state_of(snap).profile
+            profile = snap.learner_state().profile
             entries, _ = window_entries(s, learner, snap.program_version, None)
         entry = entries.get(name)
         in_scope = scope in scopes_of(profile.cohort, profile.team)

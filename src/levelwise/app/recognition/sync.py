@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
-from levelwise.app.ingest.projection import loads
-from levelwise.app.ports import LogSession, Snapshot, StoredEvent
+import orjson
+
+from levelwise.app.ports import LogSession, StoredEvent
 from levelwise.app.recognition.boards import (
     XP_PREFIX,
     BoardWriter,
@@ -26,10 +26,9 @@ from levelwise.app.recognition.boards import (
     scopes_of,
     windows_of,
 )
-from levelwise.domain.state import Profile
+from levelwise.domain.events import Event, ProfileUpdated
+from levelwise.domain.state import LearnerState, Profile
 
-PROFILE_EVENT = "profile.updated"
-"""The event type that can change a learner's scopes or opt-out."""
 _ALL_ROWS = 2**31 - 1
 
 
@@ -78,7 +77,7 @@ def clean_awards(s: LogSession, learner: str, version: int) -> list[Award]:
     """The learner's unflagged, non-zero XP awards, oldest first."""
     awards = []
     for row in s.outcomes(learner, version, ("xp",), _ALL_ROWS):
-        body = loads(row.body)
+        body = orjson.loads(row.body)
         xp = int(body["xp"])
         if xp > 0 and not body.get("flags"):
             awards.append(Award(row.event_id, row.at, xp))
@@ -96,7 +95,7 @@ def total(member: str, awards: Iterable[Award]) -> Entry:
 
 
 def _days(events: Iterable[StoredEvent]) -> dict[str, date]:
-    return {e.event_id: local_date(loads(e.body)["occurred_at"]) for e in events}
+    return {e.event_id: local_date(orjson.loads(e.body)["occurred_at"]) for e in events}
 
 
 def _start(window: str) -> date:
@@ -156,8 +155,9 @@ def plan_learner(
     learner: str,
     version: int,
     since: str | None,
+    profile: Profile,
+    clean: Mapping[str, tuple[int, str]] | None = None,
     fast: tuple[str, ...] | None = None,
-    snaps: Mapping[str, Snapshot] | None = None,
 ) -> None:
     """Add one learner's board changes to ``plan``.
 
@@ -168,22 +168,15 @@ def plan_learner(
         version: The current program version.
         since: UTC key of the learner's earliest new event; None rewrites every
             board the learner is on (replay, or a profile change).
-        fast: The windows of the new events: their totals are read from the
-            learner's state when it keeps them all.
-        snaps: The learners' snapshots, when already read.
+        profile: The learner's profile after the batch (scopes and opt-out).
+        clean: The learner's clean XP per window as the fold keeps it
+            (``LearnerState.clean``), when known.
+        fast: The windows of the new events: their totals are read from
+            ``clean`` when it keeps them all.
     """
-    snap = (snaps if snaps is not None else s.snapshots([learner])).get(learner)
-    if snap is None:
-        return
-    # Only the profile and the board totals are read: parse the stored state,
-    # not the whole ``LearnerState`` (``codec.state_to_dict`` writes both only
-    # when set; absent, they are the defaults).
-    state = loads(snap.state)
-    profile = Profile(**state.get("profile", {}))
-    clean: dict[str, list[Any]] = state.get("clean", {})
     public = profile.public_boards
     scopes = scopes_of(profile.cohort, profile.team) if public else []
-    if fast is not None and _kept(clean, fast):
+    if fast is not None and clean is not None and _kept(clean, fast):
         # The fold keeps the totals of the learner's latest weeks and months
         # (``state.clean``): when the new events fall in those (or in newer
         # windows without awards), nothing is re-read from the log.
@@ -219,8 +212,13 @@ def _kept(clean: Mapping[str, object], windows: Iterable[str]) -> bool:
     return True
 
 
-def plan_ingest(s: LogSession, version: int, events: Sequence[StoredEvent]) -> Plan:
-    """The board changes after ``events`` were folded and stored.
+def plan_ingest(
+    s: LogSession,
+    version: int,
+    events: Sequence[Event],
+    states: Mapping[str, LearnerState],
+) -> Plan:
+    """The board changes after ``events`` were folded into ``states`` and stored.
 
     A learner whose new events include a profile update has every board
     rewritten (its cohort, team or opt-out may have changed); the others have
@@ -233,23 +231,26 @@ def plan_ingest(s: LogSession, version: int, events: Sequence[StoredEvent]) -> P
     full: set[str] = set()
     spans: dict[str, set[str]] = {}
     for e in events:
-        first[e.learner] = min(first.get(e.learner, e.occurred_at), e.occurred_at)
-        if e.type == PROFILE_EVENT:
+        at = e.sort_key[0]
+        first[e.learner] = min(first.get(e.learner, at), at)
+        if isinstance(e, ProfileUpdated):
             full.add(e.learner)
-        day = local_date(loads(e.body)["occurred_at"])
-        spans.setdefault(e.learner, set()).update(windows_of(day))
-    snaps = s.snapshots(sorted(first))
+        spans.setdefault(e.learner, set()).update(windows_of(e.occurred_at.date()))
     for learner in sorted(first):
+        state = states[learner]
         since = None if learner in full else first[learner]
         fast = tuple(sorted(spans[learner])) if since is not None else None
-        plan_learner(plan, s, learner, version, since, fast, snaps)
+        plan_learner(plan, s, learner, version, since, state.profile, state.clean, fast)
     return plan
 
 
-def plan_rebuild(s: LogSession, version: int) -> Plan:
-    """Every XP board of the tenant, rebuilt from the log (after a replay)."""
+def plan_rebuild(s: LogSession, version: int, profiles: Mapping[str, Profile]) -> Plan:
+    """Every XP board of the tenant, rebuilt from the log (after a replay).
+
+    ``profiles`` holds every replayed learner's profile.
+    """
     plan = Plan(drop_prefix=XP_PREFIX)
     for learner in s.learners():
-        plan_learner(plan, s, learner, version, None)
+        plan_learner(plan, s, learner, version, None, profiles[learner])
     plan.retains.clear()  # every board was dropped first
     return plan

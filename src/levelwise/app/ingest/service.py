@@ -1,0 +1,351 @@
+"""The ingest use case: validate, deduplicate, fold and store; then replay.
+
+One batch is one transaction of the log (ARCHITECTURE.md, "The one flow"):
+
+1. :meth:`Ingest.ingest` validates every raw event (:mod:`levelwise.app.ingest.wire`)
+   and looks up the digests of their ids: a known id with the same body is a
+   duplicate, with another body a conflict.
+2. The fresh events are folded per learner (:mod:`levelwise.app.ingest.projection`),
+   from the learner's snapshot, or from a checkpoint when an event is late.
+3. Events, outcome rows, checkpoints and snapshots are written; the outbox and
+   the leaderboards are given the batch's values (events, decisions, states),
+   never the bytes just encoded.
+4. After the commit, boards kept outside the log are written and live streams
+   are woken (:meth:`Ingest._committed`, the one post-commit step).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from levelwise.app import views
+from levelwise.app.ingest.projection import (
+    Writes,
+    fold_into,
+    rewind,
+    snapshot_of,
+)
+from levelwise.app.ingest.wire import (
+    EVENT_ADAPTER,
+    SCHEMA_VERSION,
+    canonical_body,
+    check_references,
+    describe_errors,
+    digest_of,
+    to_domain,
+)
+from levelwise.app.notify.outbox import Notifications
+from levelwise.app.ports import (
+    Clock,
+    Decision,
+    EventLog,
+    LogSession,
+    StoredEvent,
+)
+from levelwise.app.programs.catalog import Catalog
+from levelwise.app.programs.loader import load_program
+from levelwise.app.recognition.service import Boards
+from levelwise.app.views import summarize
+from levelwise.domain.events import Event
+from levelwise.domain.fold import initial_state
+from levelwise.domain.mastery import MasteryModel
+from levelwise.domain.outcomes import LevelReached, XpAwarded
+from levelwise.domain.program import Program
+from levelwise.domain.state import LearnerState, Profile
+from levelwise.errors import EventRejectedError
+
+MAX_BATCH = 5_000
+"""The most events one batch may carry."""
+
+REPLAY_CHUNK = 500
+"""Learners re-folded per lock and write during a replay."""
+
+_T = TypeVar("_T")
+AfterCommit = Callable[[], None]
+
+
+@dataclass
+class _Pending:
+    index: int
+    model: BaseModel
+    event: Event
+    stored: StoredEvent
+
+
+class Ingest:
+    """Events in, exact states and receipts out, one transaction per batch.
+
+    Args:
+        log: Where events, projections and programs live.
+        clock: Stamps program uploads.
+        catalog: The compiled programs.
+        boards: Kept in step with every batch and replay.
+        notifications: Filled in the transaction, woken after it.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        clock: Clock,
+        catalog: Catalog,
+        boards: Boards,
+        notifications: Notifications,
+    ) -> None:
+        """Keep the collaborators."""
+        self.log = log
+        self.clock = clock
+        self.catalog = catalog
+        self.boards = boards
+        self.notifications = notifications
+
+    def _committed(
+        self, tenant: str, work: Callable[[LogSession], tuple[_T, AfterCommit]]
+    ) -> _T:
+        """Run ``work`` in one transaction; after the commit, its boards and streams.
+
+        ``work`` returns its result and what to write once the log committed
+        (boards kept outside the log's database); live streams are woken then.
+        """
+        with self.log.session(tenant) as s:
+            result, after = work(s)
+        after()
+        self.notifications.committed(tenant)
+        return result
+
+    # -- programs -----------------------------------------------------------------
+
+    def put_program(
+        self, tenant: str, source: str, filename: str = "program.yaml"
+    ) -> views.ProgramSummary:
+        """Validate and store a new program version, then replay every learner.
+
+        Raises:
+            ProgramError: The file is invalid; nothing is stored.
+        """
+        program = load_program(source, filename)
+        digest = hashlib.sha256(source.encode()).hexdigest()
+
+        def work(s: LogSession) -> tuple[views.ProgramSummary, AfterCommit]:
+            current = s.program(None)
+            if current is not None and current.digest == digest:
+                return summarize(self.catalog.program(s)), _nothing
+            version = s.save_program(source, digest, self.clock.now_iso())
+            compiled, model = self.catalog.remember(digest, version, program)
+            report, profiles = self._replay(s, compiled, model)
+            after = self.boards.after_replay(tenant, s, version, profiles)
+            return replace(summarize(compiled), replay=report), after
+
+        return self._committed(tenant, work)
+
+    # -- ingest -------------------------------------------------------------------
+
+    def ingest(self, tenant: str, raw: Sequence[object]) -> views.IngestReport:
+        """Validate, deduplicate, fold and store a batch of events atomically.
+
+        Valid events are stored together with the decisions they cause; invalid
+        ones are reported with a reason and change nothing. The same id with the
+        same body is a duplicate (no-op); with another body, a conflict.
+
+        Raises:
+            EventRejectedError: The batch has more than ``MAX_BATCH`` events.
+            ProgramNotFoundError: The school has no program yet.
+        """
+        if len(raw) > MAX_BATCH:
+            msg = f"a batch holds at most {MAX_BATCH} events; this one has {len(raw)}"
+            raise EventRejectedError(msg)
+        results: list[views.EventResult | None] = [None] * len(raw)
+
+        def work(s: LogSession) -> tuple[int, AfterCommit]:
+            program, model = self.catalog.program_and_model(s)
+            pending = _validate(raw, program, results)
+            stored = s.digests([p.stored.event_id for p in pending])
+            fresh = []
+            for p in pending:
+                known = stored.get(p.stored.event_id)
+                if known is None:
+                    fresh.append(p)
+                else:
+                    results[p.index] = _dup(p, known)
+            if not fresh:
+                return 0, _nothing
+            refolded, states = self._apply(s, fresh, program, model, results)
+            events = [p.event for p in fresh]
+            after = self.boards.after_ingest(tenant, s, program.version, events, states)
+            return refolded, after
+
+        refolded = self._committed(tenant, work)
+        done = tuple(r for r in results if r is not None)
+        return views.IngestReport(results=done, refolded=refolded)
+
+    def _apply(
+        self,
+        s: LogSession,
+        fresh: list[_Pending],
+        program: Program,
+        model: MasteryModel,
+        results: list[views.EventResult | None],
+    ) -> tuple[int, dict[str, LearnerState]]:
+        by_learner: dict[str, list[_Pending]] = {}
+        for p in fresh:
+            by_learner.setdefault(p.event.learner, []).append(p)
+        learners = sorted(by_learner)
+        s.lock_learners(learners)
+        snaps = s.snapshots(learners)
+        writes = Writes(program.version)
+        states: dict[str, LearnerState] = {}
+        refolded = 0
+        for learner in learners:
+            batch = sorted(by_learner[learner], key=lambda p: p.event.sort_key)
+            new = [p.event for p in batch]
+            first = new[0].sort_key
+            snap = snaps.get(learner)
+            if snap is None:
+                state, events = initial_state(learner, program, model), new
+            elif snap.program_version != program.version:
+                # A stale projection: re-fold the learner from the start.
+                refolded += 1
+                state, events = rewind(s, learner, None, new, program, model)
+            elif first <= (snap.last_at, snap.last_id):
+                # A late event: re-fold from the last checkpoint before it, so
+                # state equals a fold of the time-sorted log.
+                refolded += 1
+                since = s.checkpoint_before(learner, program.version, first)
+                state, events = rewind(s, learner, since, new, program, model)
+            else:
+                state, events = snap.learner_state(), new
+            states[learner] = fold_into(state, events, program, model, writes)
+        s.append([p.stored for p in fresh])
+        writes.store(s)
+        s.put_snapshots([snapshot_of(x, program) for x in states.values()])
+        self.notifications.enqueue(s, writes.decisions, states, program.version)
+        _accepted(fresh, writes.decisions, results)
+        return refolded, states
+
+    # -- replay -------------------------------------------------------------------
+
+    def replay(self, tenant: str) -> views.ReplayReport:
+        """Rebuild every learner's projection from the log with the current program."""
+
+        def work(s: LogSession) -> tuple[views.ReplayReport, AfterCommit]:
+            program, model = self.catalog.program_and_model(s)
+            report, profiles = self._replay(s, program, model)
+            after = self.boards.after_replay(tenant, s, program.version, profiles)
+            return report, after
+
+        return self._committed(tenant, work)
+
+    def _replay(
+        self, s: LogSession, program: Program, model: MasteryModel
+    ) -> tuple[views.ReplayReport, dict[str, Profile]]:
+        learners = s.learners()
+        before = s.snapshots(learners)
+        profiles: dict[str, Profile] = {}
+        events_total = 0
+        changed = 0
+        for chunk_start in range(0, len(learners), REPLAY_CHUNK):
+            chunk = learners[chunk_start : chunk_start + REPLAY_CHUNK]
+            s.lock_learners(chunk)
+            writes = Writes(program.version)
+            states: dict[str, LearnerState] = {}
+            for learner in chunk:
+                state, events = rewind(s, learner, None, [], program, model)
+                events_total += len(events)
+                state = fold_into(state, events, program, model, writes)
+                old = before.get(learner)
+                changed += old is None or old.level != program.levels[state.level].id
+                states[learner] = state
+                profiles[learner] = state.profile
+            writes.store(s)
+            s.put_snapshots([snapshot_of(x, program) for x in states.values()])
+            self.notifications.enqueue(s, writes.decisions, states, program.version)
+        report = views.ReplayReport(
+            program.version, len(learners), events_total, changed
+        )
+        return report, profiles
+
+
+def _validate(
+    raw: Sequence[object],
+    program: Program,
+    results: list[views.EventResult | None],
+) -> list[_Pending]:
+    pending: list[_Pending] = []
+    seen: dict[str, str] = {}
+    for index, item in enumerate(raw):
+        event_id = item.get("id") if isinstance(item, dict) else None
+        ident = event_id if isinstance(event_id, str) else None
+        try:
+            model = EVENT_ADAPTER.validate_python(item)
+        except ValidationError as exc:
+            reason = describe_errors(exc)
+            results[index] = views.EventResult(index, ident, "rejected", reason)
+            continue
+        problem = check_references(model, program)
+        if problem is not None:
+            results[index] = views.EventResult(index, ident, "rejected", problem)
+            continue
+        event = to_domain(model)
+        body = canonical_body(model)
+        digest = digest_of(body)
+        if event.id in seen:
+            status: views.Status = (
+                "duplicate" if seen[event.id] == digest else "conflict"
+            )
+            reason = "" if status == "duplicate" else _CONFLICT
+            results[index] = views.EventResult(index, event.id, status, reason)
+            continue
+        seen[event.id] = digest
+        row = StoredEvent(
+            event.id,
+            event.learner,
+            event.type,
+            SCHEMA_VERSION,
+            event.sort_key[0],
+            body,
+            digest,
+        )
+        pending.append(_Pending(index, model, event, row))
+    return pending
+
+
+def _accepted(
+    fresh: Sequence[_Pending],
+    decisions: Sequence[Decision],
+    results: list[views.EventResult | None],
+) -> None:
+    """Report each fresh event as accepted, with the XP and levels it caused."""
+    xp: dict[str, int] = {}
+    levels: dict[str, list[str]] = {}
+    for d in decisions:
+        if isinstance(d.outcome, XpAwarded):
+            xp[d.event_id] = xp.get(d.event_id, 0) + d.outcome.xp
+        elif isinstance(d.outcome, LevelReached):
+            levels.setdefault(d.event_id, []).append(d.outcome.level)
+    for p in fresh:
+        event_id = p.event.id
+        results[p.index] = views.EventResult(
+            p.index,
+            event_id,
+            "accepted",
+            "",
+            xp.get(event_id, 0),
+            tuple(levels.get(event_id, ())),
+        )
+
+
+_CONFLICT = "an event with this id was already received with a different body"
+
+
+def _dup(p: _Pending, known_digest: str) -> views.EventResult:
+    if known_digest == p.stored.digest:
+        return views.EventResult(p.index, p.event.id, "duplicate")
+    return views.EventResult(p.index, p.event.id, "conflict", _CONFLICT)
+
+
+def _nothing() -> None:
+    """Nothing to do after the commit."""
