@@ -23,8 +23,7 @@ if TYPE_CHECKING:
     from levelwise.app.metrics.ports import MetricStore
     from levelwise.app.notify.webhooks import WebhookWorker
     from levelwise.app.ports import Clock, EventLog
-    from levelwise.app.recognition.boards import BoardStore
-    from levelwise.app.recognition.pk import PkStore
+    from levelwise.app.recognition.ports import BoardStore, PkStore
 
 
 @dataclass(frozen=True)

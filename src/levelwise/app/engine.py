@@ -39,8 +39,8 @@ from levelwise.app.notify.webhooks import Webhooks
 from levelwise.app.placement.service import Placements
 from levelwise.app.ports import Clock, EventLog
 from levelwise.app.programs.catalog import Catalog
-from levelwise.app.recognition.boards import BoardStore
-from levelwise.app.recognition.pk import NOTIFIED_KINDS, Pk, PkStore
+from levelwise.app.recognition.pk import NOTIFIED_KINDS, Pk
+from levelwise.app.recognition.ports import BoardStore, PkStore
 from levelwise.app.recognition.service import Boards
 from levelwise.app.views import learner_view, summarize
 from levelwise.config import DEFAULT_PUBLIC_URL

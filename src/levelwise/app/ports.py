@@ -14,8 +14,7 @@ from levelwise.domain.outcomes import Outcome
 from levelwise.domain.state import LearnerState
 
 if TYPE_CHECKING:
-    from levelwise.app.notify.outbox import OutboxSession
-    from levelwise.app.notify.webhooks import Outbox
+    from levelwise.app.notify.ports import Outbox, OutboxSession
 
 Key = tuple[str, str]
 """A position in a learner's log: ``(occurred_at, event_id)``."""

@@ -18,7 +18,7 @@ from math import floor
 import httpx
 from standardwebhooks import Webhook
 
-from levelwise.app.notify.webhooks import Delivery, SendResult
+from levelwise.app.notify.ports import Delivery, SendResult
 
 USER_AGENT = "levelwise-webhooks/1"
 MAX_ERROR = 500

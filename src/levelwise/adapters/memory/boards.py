@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from levelwise.app.ports import LogSession
-from levelwise.app.recognition.boards import BoardReader, BoardWriter, Entry, Standing
+from levelwise.app.recognition.ports import BoardReader, BoardWriter, Entry, Standing
 
 _Order = tuple[int, str, str]
 

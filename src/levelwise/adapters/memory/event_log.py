@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from levelwise.adapters.memory.outbox import MemoryOutbox, ReadOnlyOutbox
-from levelwise.app.notify.outbox import OutboxSession
+from levelwise.app.notify.ports import OutboxSession
 from levelwise.app.ports import (
     Key,
     LogSession,

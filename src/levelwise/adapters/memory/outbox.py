@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
-from levelwise.app.notify.outbox import Notification
-from levelwise.app.notify.webhooks import Attempt, Delivery, Endpoint
+from levelwise.app.notify.ports import Attempt, Delivery, Endpoint, Notification
 from levelwise.errors import StoreError
 
 

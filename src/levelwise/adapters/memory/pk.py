@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from levelwise.app.recognition.pk import PkSpec
+from levelwise.app.recognition.ports import PkSpec
 from levelwise.errors import PkNotFoundError
 
 

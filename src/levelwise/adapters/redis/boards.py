@@ -25,7 +25,7 @@ import redis
 from redis.commands.core import Script
 
 from levelwise.app.ports import LogSession
-from levelwise.app.recognition.boards import BoardReader, BoardWriter, Entry, Standing
+from levelwise.app.recognition.ports import BoardReader, BoardWriter, Entry, Standing
 from levelwise.errors import StoreError
 
 _PAD = 32

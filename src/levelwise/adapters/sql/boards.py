@@ -25,7 +25,7 @@ from levelwise.adapters.sql.engine import reader
 from levelwise.adapters.sql.event_log import _SqlSession
 from levelwise.adapters.sql.tables.boards import board_members, board_scores
 from levelwise.app.ports import LogSession
-from levelwise.app.recognition.boards import BoardReader, BoardWriter, Entry, Standing
+from levelwise.app.recognition.ports import BoardReader, BoardWriter, Entry, Standing
 
 _c = board_members.c
 _s = board_scores.c

@@ -17,8 +17,7 @@ from levelwise.adapters.sql.tables.outbox import (
     webhook_deliveries,
     webhook_endpoints,
 )
-from levelwise.app.notify.outbox import Notification
-from levelwise.app.notify.webhooks import Attempt, Delivery, Endpoint
+from levelwise.app.notify.ports import Attempt, Delivery, Endpoint, Notification
 
 _NOTIFICATION = (
     "notification_id",

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from levelwise.adapters.sql.driver import store_errors
 from levelwise.adapters.sql.engine import reader
 from levelwise.adapters.sql.tables.pk import pks
-from levelwise.app.recognition.pk import PkSpec
+from levelwise.app.recognition.ports import PkSpec
 from levelwise.errors import PkNotFoundError
 
 

@@ -23,12 +23,12 @@ import hashlib
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from levelwise.app.notify.ports import Notification, OutboxReader
 from levelwise.domain import codec
 from levelwise.errors import NotificationRequestError
 
@@ -57,83 +57,6 @@ IDENTITY_FIELDS: Mapping[str, tuple[str, ...]] = {
     "streak_broken": ("length",),
 }
 """Body fields that identify a decision per kind; other kinds use the whole body."""
-
-
-@dataclass(frozen=True)
-class Notification:
-    """One outbox row.
-
-    Attributes:
-        id: Stable id (the ``webhook-id``); see the module docstring.
-        learner: The learner.
-        cohort: The learner's cohort (class) when it was decided, if any.
-        kind: The outcome kind (``level_reached``, ...).
-        event_id: The event that caused it.
-        program_version: The program version that decided it first.
-        at: The event's ``occurred_at`` (UTC sort key).
-        created_at: When it was committed (clock time, UTC sort key).
-        body: The payload as canonical JSON (``type``, ``timestamp``, ``data``).
-        position: Its place in the outbox (assigned by the store; 0 before).
-    """
-
-    id: str
-    learner: str
-    cohort: str | None
-    kind: str
-    event_id: str
-    program_version: int
-    at: str
-    created_at: str
-    body: str
-    position: int = 0
-
-
-class OutboxSession(Protocol):
-    """The outbox inside one tenant's ``LogSession`` transaction."""
-
-    @property
-    def tenant(self) -> str:
-        """The session's tenant."""
-        ...
-
-    def add_notifications(self, notifications: Sequence[Notification]) -> int:
-        """Insert notifications whose id is new; ignore the others.
-
-        For each new one, a pending delivery is queued for every webhook
-        endpoint of the tenant whose kinds include it.
-
-        Returns:
-            How many were new.
-        """
-        ...
-
-
-class OutboxReader(Protocol):
-    """Reading the committed outbox, across transactions."""
-
-    def notifications(
-        self,
-        tenant: str,
-        *,
-        after: int = 0,
-        learner: str | None = None,
-        cohort: str | None = None,
-        limit: int = 100,
-    ) -> list[Notification]:
-        """A tenant's notifications after ``position``, oldest first.
-
-        Args:
-            tenant: The school.
-            after: Only positions greater than this.
-            learner: Only this learner's.
-            cohort: Only those of learners in this cohort.
-            limit: At most this many.
-        """
-        ...
-
-    def last_position(self, tenant: str) -> int:
-        """The greatest position of the tenant's notifications (0 if none)."""
-        ...
 
 
 def utc_key(iso: str) -> str:

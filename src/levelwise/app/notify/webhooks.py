@@ -18,173 +18,21 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 from urllib.parse import urlsplit
 
-from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, OutboxReader, utc_key
+from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, utc_key
+from levelwise.app.notify.ports import (
+    Attempt,
+    Endpoint,
+    Outbox,
+    WebhookSender,
+    WebhookStore,
+)
 from levelwise.app.ports import Clock
 from levelwise.errors import NotificationRequestError, WebhookNotFoundError
 
 DEFAULT_DELAYS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0)
 """Seconds before retries 1..6: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h."""
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where a tenant receives webhooks.
-
-    Attributes:
-        id: ``ep_...``, unique per tenant.
-        url: An ``http`` or ``https`` URL.
-        secret: ``whsec_`` + base64 of the signing key (Standard Webhooks).
-        kinds: Kinds it receives; empty means every notifiable kind.
-        created_at: When it was added (UTC sort key).
-    """
-
-    id: str
-    url: str
-    secret: str
-    kinds: tuple[str, ...]
-    created_at: str
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One notification to send to one endpoint, as the worker claimed it.
-
-    Attributes:
-        tenant: The school.
-        notification_id: The ``webhook-id``.
-        endpoint_id: The endpoint.
-        url: Where to send it.
-        secret: The endpoint's signing secret.
-        body: The payload (sent byte for byte, on every attempt).
-        attempts: How many attempts were made before this one.
-    """
-
-    tenant: str
-    notification_id: str
-    endpoint_id: str
-    url: str
-    secret: str
-    body: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What one HTTP attempt gave: a status code, or an error without one."""
-
-    status_code: int | None
-    error: str
-    duration_ms: int
-
-    @property
-    def ok(self) -> bool:
-        """Whether the receiver answered 2xx."""
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One line of the delivery log.
-
-    Attributes:
-        tenant: The school.
-        notification_id: The ``webhook-id``.
-        endpoint_id: The endpoint.
-        attempt: 1 for the first attempt, 2 for the first retry, ...
-        at: When it was made (UTC sort key).
-        status_code: The receiver's HTTP status, or None (no answer).
-        error: What went wrong ('' on success).
-        duration_ms: How long it took.
-    """
-
-    tenant: str
-    notification_id: str
-    endpoint_id: str
-    attempt: int
-    at: str
-    status_code: int | None
-    error: str
-    duration_ms: int
-
-
-class WebhookStore(Protocol):
-    """Endpoints, the delivery queue and the delivery log of every tenant."""
-
-    def add_endpoint(self, tenant: str, endpoint: Endpoint) -> None:
-        """Store a new endpoint."""
-        ...
-
-    def endpoints(self, tenant: str) -> list[Endpoint]:
-        """The tenant's endpoints, oldest first."""
-        ...
-
-    def remove_endpoint(self, tenant: str, endpoint_id: str) -> bool:
-        """Delete an endpoint and its queued deliveries; False if unknown."""
-        ...
-
-    def claim_due(
-        self, now: str, lease_until: str, limit: int, tenant: str | None = None
-    ) -> list[Delivery]:
-        """Pending deliveries due at ``now``, postponed to ``lease_until``.
-
-        Concurrent workers never claim the same delivery within one lease.
-
-        Args:
-            now: Deliveries due at or before this time qualify.
-            lease_until: When a claimed delivery is due again if never settled.
-            limit: At most this many, the longest due first.
-            tenant: Only this tenant's (default: every tenant's).
-        """
-        ...
-
-    def record(self, attempt: Attempt, next_attempt_at: str | None) -> None:
-        """Log an attempt and settle its delivery.
-
-        A 2xx attempt marks it ``delivered``; otherwise it is due again at
-        ``next_attempt_at``, or marked ``failed`` when that is None.
-        """
-        ...
-
-    def attempts(
-        self, tenant: str, endpoint_id: str, limit: int = 100
-    ) -> list[Attempt]:
-        """An endpoint's delivery log, newest first."""
-        ...
-
-    def requeue(
-        self,
-        tenant: str,
-        now: str,
-        *,
-        ids: Sequence[str] = (),
-        since: str | None = None,
-        until: str | None = None,
-        endpoint_id: str | None = None,
-    ) -> int:
-        """Queue notifications again for the endpoints that take their kind.
-
-        Selects notifications by id, or by ``since <= created_at < until``;
-        each gets a pending delivery due at ``now`` with a fresh retry budget.
-
-        Returns:
-            How many deliveries were queued.
-        """
-        ...
-
-
-class Outbox(OutboxReader, WebhookStore, Protocol):
-    """Everything of the committed outbox: streams and webhooks."""
-
-
-class WebhookSender(Protocol):
-    """Sends one signed webhook request."""
-
-    def send(self, delivery: Delivery) -> SendResult:
-        """POST the delivery's body, signed with its endpoint's secret."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,11 @@ are ``league:<week>:<tier>:<n>``; :data:`TIER_BOARD` holds each learner's tier.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Literal
 
-from levelwise.app.ports import LogSession
+from levelwise.app.recognition.ports import Entry, Standing
 from levelwise.domain.recognition import board_windows
 
 XP_PREFIX = "xp|"
@@ -35,127 +33,6 @@ WindowKind = Literal["all", "week", "month"]
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _SCOPE = re.compile(r"^(all|cohort:.+|team:.+)$")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A member's score on a board.
-
-    Attributes:
-        member: The learner id (or, on the closed-weeks board, a week).
-        xp: The score.
-        reached: The UTC sort key at which the score was reached, or ``""``.
-    """
-
-    member: str
-    xp: int
-    reached: str = ""
-
-    @property
-    def order(self) -> tuple[int, str, str]:
-        """The sort key every backend ranks by (smaller ranks higher)."""
-        return (-self.xp, self.reached, self.member)
-
-
-@dataclass(frozen=True)
-class Standing:
-    """A member's place on a board.
-
-    Attributes:
-        rank: 1-based rank.
-        member: The learner id.
-        xp: The score.
-        reached: When the score was reached (UTC sort key), or ``""``.
-    """
-
-    rank: int
-    member: str
-    xp: int
-    reached: str
-
-
-class BoardReader(Protocol):
-    """Read one tenant's boards."""
-
-    def rank(self, board: str, member: str) -> int | None:
-        """The member's 1-based rank, or None if it is not on the board."""
-        ...
-
-    def entry(self, board: str, member: str) -> Entry | None:
-        """The member's score, or None if it is not on the board."""
-        ...
-
-    def ahead(self, board: str, entry: Entry) -> int:
-        """How many members rank above ``entry`` (it need not be on the board)."""
-        ...
-
-    def range(self, board: str, start: int, stop: int) -> list[Standing]:
-        """Members ranked ``start + 1`` to ``stop`` (0-based, ``stop`` excluded)."""
-        ...
-
-    def around(self, board: str, member: str, k: int) -> list[Standing]:
-        """The member with up to ``k`` members above and ``k`` below it.
-
-        Returns:
-            The standings in rank order; empty if the member is not on the board.
-        """
-        ...
-
-    def count(self, board: str) -> int:
-        """How many members the board has (0 if it does not exist)."""
-        ...
-
-    def boards(self, prefix: str) -> list[str]:
-        """The names of the tenant's non-empty boards that start with ``prefix``."""
-        ...
-
-
-class BoardWriter(BoardReader, Protocol):
-    """Change one tenant's boards (reads see the changes made so far)."""
-
-    def set(self, board: str, entries: Sequence[Entry]) -> None:
-        """Insert or replace members' scores."""
-        ...
-
-    def remove(self, board: str, members: Collection[str]) -> None:
-        """Take members off a board (absent ones are ignored)."""
-        ...
-
-    def retain(self, member: str, boards: Collection[str], prefix: str) -> None:
-        """Take ``member`` off every board under ``prefix`` not in ``boards``."""
-        ...
-
-    def drop(self, board: str) -> None:
-        """Delete a board with all its members."""
-        ...
-
-
-class BoardStore(Protocol):
-    """Where boards live: sorted sets (Redis), a table (SQL) or memory."""
-
-    @property
-    def joins_log(self) -> bool:
-        """Whether a writer given a log session writes in that transaction.
-
-        When False, the service writes boards right after the log commits.
-        """
-        ...
-
-    def reader(self, tenant: str) -> AbstractContextManager[BoardReader]:
-        """Read ``tenant``'s boards."""
-        ...
-
-    def writer(
-        self, tenant: str, session: LogSession | None = None
-    ) -> AbstractContextManager[BoardWriter]:
-        """Change ``tenant``'s boards; the changes apply when the block exits.
-
-        Args:
-            tenant: The school.
-            session: The log's open transaction; a store that ``joins_log``
-                writes in it (it commits or rolls back with the log).
-        """
-        ...
 
 
 def ranked(entries: Sequence[Entry], start: int = 0) -> list[Standing]:

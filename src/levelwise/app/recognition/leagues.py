@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from levelwise.app.recognition.boards import Entry, Standing, ranked
+from levelwise.app.recognition.boards import ranked
+from levelwise.app.recognition.ports import Entry, Standing
 
 TIERS = (
     "bronze",

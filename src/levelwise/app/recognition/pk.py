@@ -24,11 +24,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, Notification, utc_key
+from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, utc_key
+from levelwise.app.notify.ports import Notification
+from levelwise.app.recognition.ports import Engine, PkSpec, PkStore
 from levelwise.errors import (
     PkConflictError,
     PkNotFoundError,
@@ -38,7 +40,6 @@ from levelwise.errors import (
 
 if TYPE_CHECKING:
     from levelwise.app.notify.outbox import Notifications
-    from levelwise.app.ports import Clock
     from levelwise.app.views import IngestReport
 
 PK_SCORED = "pk_scored"
@@ -49,73 +50,6 @@ PAGE = 500
 """Outbox rows read per query."""
 MAX_ROUNDS = 10_000
 """Most rounds a PK may have (as the event's ``round`` field allows)."""
-
-
-@dataclass(frozen=True)
-class PkSpec:
-    """A started PK.
-
-    Attributes:
-        pk: The PK id.
-        teams: ``(team, learners)`` sorted by team; learners sorted.
-        rounds: How many rounds it has.
-        cohort: The class it runs in, if given.
-        started_at: When it started (UTC sort key).
-        start_position: The outbox position at the start; answers after it count.
-        finished_at: When it was first finished, else None.
-        final_position: The outbox position at the finish, else None.
-    """
-
-    pk: str
-    teams: tuple[tuple[str, tuple[str, ...]], ...]
-    rounds: int
-    cohort: str | None
-    started_at: str
-    start_position: int
-    finished_at: str | None = None
-    final_position: int | None = None
-
-    def team_of(self) -> dict[str, str]:
-        """Each participant's team."""
-        return {learner: team for team, members in self.teams for learner in members}
-
-
-class Engine(Protocol):
-    """What PK needs of the engine (``Levelwise``)."""
-
-    @property
-    def clock(self) -> Clock:
-        """Wall time."""
-        ...
-
-    @property
-    def notifications(self) -> Notifications:
-        """The outbox reader and stream broadcaster."""
-        ...
-
-    def ingest(self, tenant: str, raw: Sequence[object]) -> IngestReport:
-        """Validate, deduplicate, fold and store a batch of events."""
-        ...
-
-
-class PkStore(Protocol):
-    """Where PK definitions live, durably."""
-
-    def create(self, tenant: str, spec: PkSpec) -> PkSpec:
-        """Store ``spec`` unless its id exists; return the stored definition."""
-        ...
-
-    def get(self, tenant: str, pk: str) -> PkSpec | None:
-        """The PK, or None."""
-        ...
-
-    def finish(self, tenant: str, pk: str, finished_at: str, position: int) -> PkSpec:
-        """Mark the PK finished unless it is; return the stored definition.
-
-        Raises:
-            PkNotFoundError: The PK does not exist.
-        """
-        ...
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,6 @@ from levelwise.app.recognition import leagues
 from levelwise.app.recognition.boards import (
     CLOSED_BOARD,
     TIER_BOARD,
-    BoardReader,
-    BoardStore,
-    Entry,
-    Standing,
     WindowKind,
     board_name,
     check_scope,
@@ -24,6 +20,7 @@ from levelwise.app.recognition.boards import (
     scopes_of,
     window_at,
 )
+from levelwise.app.recognition.ports import BoardReader, BoardStore, Entry, Standing
 from levelwise.app.recognition.sync import (
     Plan,
     plan_ingest,

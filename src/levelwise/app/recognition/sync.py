@@ -18,14 +18,13 @@ import orjson
 from levelwise.app.ports import LogSession, StoredEvent
 from levelwise.app.recognition.boards import (
     XP_PREFIX,
-    BoardWriter,
-    Entry,
     board_name,
     local_date,
     parse_week,
     scopes_of,
     windows_of,
 )
+from levelwise.app.recognition.ports import BoardWriter, Entry
 from levelwise.domain.events import Event, ProfileUpdated
 from levelwise.domain.state import LearnerState, Profile
 
