@@ -40,7 +40,7 @@ from levelwise.adapters.sql.driver import insert_many
 from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.migrate import migrate
 from levelwise.adapters.sql.tables.boards import board_members
-from levelwise.app.recognition.boards import BoardReader, BoardStore, Entry
+from levelwise.app.recognition.ports import BoardReader, BoardStore, Entry
 
 TENANT = "bench"
 BOARD = "xp|all|all"

@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from levelwise.app.notify.webhooks import Attempt, RetryPolicy
+from levelwise.app.notify.ports import Attempt
+from levelwise.app.notify.webhooks import RetryPolicy
 from tests.api.conftest import assert_problem
 from tests.support.notifications import level_up
 

@@ -12,7 +12,7 @@ from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.event_log import SqlEventLog
 from levelwise.app.engine import Levelwise
-from levelwise.app.recognition.boards import BoardStore
+from levelwise.app.recognition.ports import BoardStore
 from tests.conftest import FixedClock
 from tests.support.boards_support import redis_store
 from tests.support.factories import SMALL_PROGRAM, answered, event, watched

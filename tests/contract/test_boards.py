@@ -11,7 +11,7 @@ from levelwise.adapters.memory.boards import InMemoryBoardStore
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.adapters.sql.boards import SqlBoardStore
 from levelwise.adapters.sql.event_log import SqlEventLog
-from levelwise.app.recognition.boards import BoardStore, Entry
+from levelwise.app.recognition.ports import BoardStore, Entry
 from tests.support.boards_support import redis_store
 
 STORES = [

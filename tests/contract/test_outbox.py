@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 
 from levelwise.app.engine import Levelwise
-from levelwise.app.notify.webhooks import Attempt
+from levelwise.app.notify.ports import Attempt
 from levelwise.errors import LearnerNotFoundError
 from tests.support.factories import SMALL_PROGRAM, homework
 from tests.support.notifications import MovingClock, level_up

@@ -6,7 +6,7 @@ import pytest
 
 from levelwise.adapters.memory.pk import InMemoryPkStore
 from levelwise.adapters.sql.pk import SqlPkStore
-from levelwise.app.recognition.pk import PkSpec, PkStore
+from levelwise.app.recognition.ports import PkSpec, PkStore
 from levelwise.errors import PkNotFoundError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from levelwise.app.recognition import leagues
-from levelwise.app.recognition.boards import Entry
+from levelwise.app.recognition.ports import Entry
 
 T = "2026-11-24T01:00:00.000000Z"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from levelwise.app.recognition import leagues
-from levelwise.app.recognition.boards import Standing
+from levelwise.app.recognition.ports import Standing
 from levelwise.app.recognition.service import BoardPage, LeagueWeek, RankView, WeekClose
 
 

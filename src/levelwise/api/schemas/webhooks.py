@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from levelwise.api.schemas.common import PublicModel
-from levelwise.app.notify.webhooks import Attempt, Endpoint
+from levelwise.app.notify.ports import Attempt, Endpoint
 
 
 class WebhookCreate(BaseModel):
