@@ -1,4 +1,12 @@
-"""What a plan must satisfy: the parts of the target's gates, measured."""
+"""What a plan must satisfy: the parts of the target's gates, and their measure.
+
+A :class:`Part` is one thing the learner's numbers must reach: a part of a
+gate of a level on the way to the target (:func:`requirements_of`), or a
+planner's sub-goal, a prerequisite point to learn first (:func:`sub_goal`,
+checked by a :class:`Floor`). :func:`measure` reads a part in an environment
+of gate variables as a :class:`Requirement`: the value plans and forecasts
+show.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +39,12 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Floor:
-    """A planner's sub-goal: the gate variable ``name`` reaches ``target``."""
+    """The check of a sub-goal: the gate variable ``name`` reaches ``target``.
+
+    Attributes:
+        name: The gate variable, such as ``ready.en-a1-kp01``.
+        target: The least value that meets the sub-goal.
+    """
 
     name: str
     target: float
@@ -53,7 +66,16 @@ class Floor:
 
 @dataclass(frozen=True)
 class Part:
-    """One requirement: a gate part (or a planner's sub-goal, level ``""``)."""
+    """One requirement to meet: a gate part, or a sub-goal on the way to one.
+
+    Attributes:
+        level: The level whose gate it is part of (``""`` for a sub-goal).
+        source: Its source, such as ``xp >= 1800``; a plan names it by this.
+        names: The gate variables it reads.
+        check: What decides it: a comparison with a constant target (which
+            gives progress toward it), any other gate part, or a sub-goal's
+            floor.
+    """
 
     level: str
     source: str
@@ -70,6 +92,16 @@ def requirements_of(program: Program, level: int, target: int) -> list[Part]:
                 names = part.left.names if isinstance(part, Comparison) else part.names
                 parts.append(Part(lvl.id, part.source, names, part))
     return parts
+
+
+def sub_goal(kp: str, ready: float) -> Part:
+    """The sub-goal that ``kp`` is learned: ``mastery.<kp> >= ready`` on evidence.
+
+    It reads ``ready.<kp>``, the mastery that rests on evidence (answers or a
+    placement test; see :meth:`levelwise.app.guidance.draft.Draft.value`).
+    """
+    name = f"ready.{kp}"
+    return Part("", f"mastery.{kp} >= {ready}", frozenset({name}), Floor(name, ready))
 
 
 def measure(part: Part, env: dict[str, object]) -> Requirement:

@@ -71,6 +71,12 @@ def load_program(text: str, filename: str = "<program>") -> Program:
 
 
 class _Loader:
+    """Compiles one program file, collecting every problem with its line.
+
+    The section compilers (placement, recognition) see it as a
+    :class:`~levelwise.app.programs._checker.Checker`.
+    """
+
     def __init__(self, text: str, filename: str) -> None:
         self.text = text
         self.file = filename
@@ -125,7 +131,8 @@ class _Loader:
                 )
             first.setdefault(ident, i)
 
-    def _known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
+    def known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
+        """Whether ``ident`` is known, reporting it (with a suggestion) when not."""
         if ident in known:
             return True
         close = difflib.get_close_matches(ident, list(known), n=1)
@@ -155,9 +162,9 @@ class _Loader:
                     "list at least one dimension",
                 )
             for d in weights:
-                self._known(("knowledge_points", i, "dimensions"), "dimension", d, dims)
+                self.known(("knowledge_points", i, "dimensions"), "dimension", d, dims)
             for p in kp.prerequisites:
-                self._known(
+                self.known(
                     ("knowledge_points", i, "prerequisites"),
                     "knowledge_point",
                     p,
@@ -175,11 +182,11 @@ class _Loader:
         units: list[Unit] = []
         for i, u in enumerate(spec.units):
             for k in u.knowledge_points:
-                self._known(
+                self.known(
                     ("units", i, "knowledge_points"), "knowledge_point", k, kps_in
                 )
             for d in u.dimensions:
-                self._known(("units", i, "dimensions"), "dimension", d, dims)
+                self.known(("units", i, "dimensions"), "dimension", d, dims)
             unit_dims = u.dimensions or sorted(
                 {d for k in u.knowledge_points if k in kps_in for d in _dims(kps_in[k])}
             )
@@ -234,7 +241,7 @@ class _Loader:
     ) -> MasterySettings:
         m = spec.mastery
         for kp in m.bkt:
-            self._known(("mastery", "bkt", kp), "knowledge_point", kp, kps)
+            self.known(("mastery", "bkt", kp), "knowledge_point", kp, kps)
         if m.model == "bkt" and not m.bkt:
             self.issue(
                 ("mastery", "model"),
@@ -262,7 +269,7 @@ class _Loader:
         if spec is None:
             return None
         for kp in spec.points:
-            self._known(
+            self.known(
                 ("mastery", "logistic", "points", kp), "knowledge_point", kp, kps
             )
         w = spec.weights
@@ -306,9 +313,10 @@ class _Loader:
                     "remove one of these links",
                 )
 
-    def _compile(
+    def compile(
         self, path: Path, source: str | float, schema: Schema, expect: str
     ) -> Expr | None:
+        """Compile an expression, reporting a problem at ``path`` (then None)."""
         try:
             return compile_expr(str(source), schema, expect=expect)
         except ExprError as exc:
@@ -337,7 +345,7 @@ class _Loader:
             where: dict[str, int] = {}
             for j, source in enumerate(lvl.gates):
                 path: Path = ("levels", i, "gates", j)
-                expr = self._compile(path, source, schema, "bool")
+                expr = self.compile(path, source, schema, "bool")
                 if expr is None:
                     continue
                 gates.append(Gate(str(source).strip(), expr))
@@ -388,7 +396,7 @@ class _Loader:
             key = part.left.source.strip()
             if part.op == "includes" and isinstance(part.target, frozenset):
                 for unit in sorted(part.target):
-                    self._known(path, "unit", unit, units)
+                    self.known(path, "unit", unit, units)
                 # One key per unit: a higher level may ask for other units,
                 # and is harder only when it asks for one not asked below.
                 for unit in part.target:
@@ -429,9 +437,9 @@ class _Loader:
                 RULE_FIELD_TYPES[r.on], unit_kind="string", unit_minutes="number"
             )
             schema = Schema(variables=fields)
-            xp = self._compile(("xp_rules", i, "xp"), r.xp, schema, "number")
+            xp = self.compile(("xp_rules", i, "xp"), r.xp, schema, "number")
             when = (
-                self._compile(("xp_rules", i, "when"), r.when, schema, "bool")
+                self.compile(("xp_rules", i, "when"), r.when, schema, "bool")
                 if r.when is not None
                 else None
             )

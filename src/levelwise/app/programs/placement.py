@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
+from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import PlacementIn, ProgramIn
 from levelwise.app.programs.yaml_lines import Path
 from levelwise.domain.program import (
@@ -13,16 +12,6 @@ from levelwise.domain.program import (
     PlacementLevel,
     Program,
 )
-
-
-class Checker(Protocol):
-    """What the placement checks need from the program loader."""
-
-    def issue(self, path: Path, message: str, hint: str = "") -> None:
-        """Report a problem at ``path``."""
-
-    def _known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
-        """Whether ``ident`` is known, reporting it (with a suggestion) when not."""
 
 
 def compile_placement(
@@ -83,10 +72,10 @@ def _items(
                 f"ids must be unique; first used as item #{first[it.id] + 1}",
             )
         first.setdefault(it.id, i)
-        kp_ok = check._known(
+        kp_ok = check.known(
             (*path, "knowledge_point"), "knowledge_point", it.knowledge_point, kps
         )
-        dim_ok = check._known((*path, "dimension"), "dimension", it.dimension, dims)
+        dim_ok = check.known((*path, "dimension"), "dimension", it.dimension, dims)
         if (
             kp_ok
             and dim_ok
@@ -131,7 +120,7 @@ def _levels(
     below: dict[str, tuple[float, str]] = {}
     for i, lvl in enumerate(p.levels):
         path: Path = ("placement", "levels", i)
-        if check._known((*path, "level"), "level", lvl.level, ladder):
+        if check.known((*path, "level"), "level", lvl.level, ladder):
             index = ladder[lvl.level]
             if index <= last_index:
                 check.issue(
@@ -141,7 +130,7 @@ def _levels(
                 )
             last_index = max(last_index, index)
         for dim, cut in lvl.cuts.items():
-            if not check._known((*path, "cuts", dim), "dimension", dim, dims):
+            if not check.known((*path, "cuts", dim), "dimension", dim, dims):
                 continue
             if dim not in measured:
                 check.issue(

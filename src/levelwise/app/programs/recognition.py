@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
+from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import BadgeIn, ProgramIn
 from levelwise.app.programs.yaml_lines import Path
 from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
@@ -12,21 +11,6 @@ from levelwise.domain.gates import gate_schema
 from levelwise.domain.program import Badge, BadgeTier, Program, Recognition, Title
 
 TIERS = ("bronze", "silver", "gold")
-
-
-class Checker(Protocol):
-    """What the checks need from the program loader."""
-
-    def issue(self, path: Path, message: str, hint: str = "") -> None:
-        """Report a problem at ``path``."""
-
-    def _known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
-        """Whether ``ident`` is known, reporting it (with a suggestion) when not."""
-
-    def _compile(
-        self, path: Path, source: str | float, schema: Schema, expect: str
-    ) -> Expr | None:
-        """Compile an expression, reporting a problem at ``path``."""
 
 
 def compile_recognition(
@@ -54,9 +38,9 @@ def compile_recognition(
                 path, f"title '{t.id}' has no requirement", "give a level or a badge"
             )
             continue
-        ok = t.level is None or check._known((*path, "level"), "level", t.level, levels)
+        ok = t.level is None or check.known((*path, "level"), "level", t.level, levels)
         if t.badge is not None:
-            ok = check._known((*path, "badge"), "badge", t.badge, by_id) and ok
+            ok = check.known((*path, "badge"), "badge", t.badge, by_id) and ok
             tiers = [x.tier for x in by_id[t.badge].tiers] if t.badge in by_id else []
             if t.tier is not None and tiers and t.tier not in tiers:
                 check.issue(
@@ -95,7 +79,7 @@ def _badge(check: Checker, path: Path, b: BadgeIn, program: Program) -> Badge | 
         if when is None:
             check.issue(where, f"badge '{b.id}' needs a condition", "e.g. streak >= 7")
             return None
-        expr = check._compile(where, when, schema, "bool")
+        expr = check.compile(where, when, schema, "bool")
         if expr is None:
             return None
         tiers.append(BadgeTier(tier, when=expr))
@@ -114,7 +98,7 @@ def _counting(check: Checker, path: Path, b: BadgeIn) -> Badge | None:
     where = None
     if b.where is not None:
         schema = Schema(variables=dict(RULE_FIELD_TYPES[on]))
-        where = check._compile((*path, "where"), b.where, schema, "bool")
+        where = check.compile((*path, "where"), b.where, schema, "bool")
         if where is None:
             return None
     raw = [(t.tier, t.count) for t in b.tiers] or [(TIERS[0], b.count or 1)]

@@ -1,11 +1,8 @@
-"""Tokens, operators and built-in functions of expressions, and their error."""
+"""Tokens of expressions, and the error that points at a column of their text."""
 
 from __future__ import annotations
 
-import math
-import operator as ops
 import re
-from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
 _KEYWORDS = frozenset({"and", "or", "not", "in", "includes"})
@@ -34,18 +31,30 @@ class ExprError(Exception):
         super().__init__(f"column {column}: {message}" + (f" ({hint})" if hint else ""))
 
 
-class _Tok(NamedTuple):
-    kind: str  # num, str, bool, name, sym (list item), op (incl. keywords), end
+class Token(NamedTuple):
+    """One token of the source text.
+
+    Attributes:
+        kind: ``num``, ``str``, ``bool``, ``name``, ``sym`` (a list item),
+            ``op`` (keywords included) or ``end``.
+        text: The token as written.
+        pos: 0-based position in the source text.
+        value: The literal's value (the text for names, symbols and operators).
+    """
+
+    kind: str
     text: str
     pos: int
     value: Any
 
 
-def _desc(tok: _Tok) -> str:
+def describe(tok: Token) -> str:
+    """The token as an error message shows it (quoted unless a string)."""
     return tok.text if tok.kind == "str" else f"'{tok.text}'"
 
 
-def _err(message: str, pos: int, hint: str = "") -> ExprError:
+def error_at(message: str, pos: int, hint: str = "") -> ExprError:
+    """The error for 0-based position ``pos`` of the source text."""
     return ExprError(message, pos + 1, hint)
 
 
@@ -60,15 +69,20 @@ def _string(src: str, i: int) -> tuple[str, int]:
             c = src[j + 1 : j + 2]
             if c and c not in "\\\"'":
                 hint = "only \\\\, \\\" and \\' work"
-                raise _err(f"unknown escape '\\{c}' in a string", j, hint)
+                raise error_at(f"unknown escape '\\{c}' in a string", j, hint)
             j += 1
         out.append(c)
         j += 1
-    raise _err("unterminated string", i, f"close it with {quote}")
+    raise error_at("unterminated string", i, f"close it with {quote}")
 
 
-def _tokenize(src: str) -> list[_Tok]:
-    toks: list[_Tok] = []
+def tokenize(src: str) -> list[Token]:
+    """The tokens of ``src``, ending with an ``end`` token.
+
+    Raises:
+        ExprError: ``src`` holds a character or string no token can start with.
+    """
+    toks: list[Token] = []
     i, in_list = 0, False
     while i < len(src):
         c = src[i]
@@ -76,10 +90,10 @@ def _tokenize(src: str) -> list[_Tok]:
             i += 1
         elif c in "'\"":
             text, end = _string(src, i)
-            toks.append(_Tok("str", src[i:end], i, text))
+            toks.append(Token("str", src[i:end], i, text))
             i = end
         elif in_list and c in ",]":
-            toks.append(_Tok("op", c, i, c))
+            toks.append(Token("op", c, i, c))
             in_list, i = c == ",", i + 1
         elif m := (_SYMBOL if in_list else _TOKEN).match(src, i):
             text = m.group()
@@ -91,39 +105,14 @@ def _tokenize(src: str) -> list[_Tok]:
             elif kind == "num":
                 value = float(text) if any(x in text for x in ".eE") else int(text)
                 value = float(value) if abs(value) > 2**53 else value
-            toks.append(_Tok(kind, text, i, value))
+            toks.append(Token(kind, text, i, value))
             in_list, i = in_list or text == "[", m.end()
         elif in_list:
             hint = "list items are ids such as en-a1-u01, numbers or quoted strings"
-            raise _err(f"unexpected character '{c}' in a list", i, hint)
+            raise error_at(f"unexpected character '{c}' in a list", i, hint)
         elif c in _NOT_OPS:
             text = c * 2 if src.startswith(c * 2, i) else c
-            raise _err(f"'{text}' is not an operator", i, _NOT_OPS[c])
+            raise error_at(f"'{text}' is not an operator", i, _NOT_OPS[c])
         else:
-            raise _err(f"unexpected character '{c}'", i)
-    return [*toks, _Tok("end", "", len(src), None)]
-
-
-def _whole(round_: Callable[[float], int]) -> Callable[[Any], Any]:
-    return lambda x: x if isinstance(x, int) or not math.isfinite(x) else round_(x)
-
-
-def _round(x: Any, ndigits: int) -> Any:
-    """Round halves away from zero (2.5 -> 3); ``ndigits <= 0`` gives an int."""
-    if isinstance(x, int) and ndigits >= 0 or not math.isfinite(x):
-        return x
-    scaled = abs(x) * 10.0**ndigits
-    if scaled >= 2**52:  # already whole at this scale
-        return x
-    n = math.floor(scaled + 0.5)
-    if ndigits <= 0:
-        return int(math.copysign(n * 10 ** (-ndigits), x))
-    return math.copysign(n / 10.0**ndigits, x)
-
-
-_ARITH: dict[str, Callable[[Any, Any], Any]] = {"+": ops.add, "-": ops.sub}
-_ARITH |= {"*": ops.mul, "/": lambda a, b: a / b if b else 0}
-_ARITH |= {"%": lambda a, b: a % b if b else 0}
-_CMP: dict[str, Callable[[Any, Any], Any]] = {"<": ops.lt, "<=": ops.le, ">": ops.gt}
-_CMP |= {">=": ops.ge, "==": ops.eq, "!=": ops.ne, "in": lambda x, s: x in s}
-_CMP |= {"includes": lambda s, items: items.issubset(s)}
+            raise error_at(f"unexpected character '{c}'", i)
+    return [*toks, Token("end", "", len(src), None)]

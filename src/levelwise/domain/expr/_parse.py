@@ -1,185 +1,32 @@
-"""A small, safe expression language for level gates and XP formulas."""
+"""The parser: parses, type-checks and compiles an expression in one pass."""
 
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from levelwise.domain.expr_lex import (
-    _ARITH,
-    _CMP,
-    ExprError,
-    _desc,
-    _err,
-    _round,
-    _Tok,
-    _tokenize,
-    _whole,
+from levelwise.domain.expr._builtins import ARITH, CMP, FUNCS, UNARY, round_half_away
+from levelwise.domain.expr._compiled import Expr, Fn, Node, whole_expr
+from levelwise.domain.expr._lex import ExprError, Token, describe, error_at, tokenize
+from levelwise.domain.expr._types import (
+    BOOL,
+    DEFAULTS,
+    LIST,
+    NUMBER,
+    SET,
+    STRING,
+    Schema,
 )
 
-__all__ = ["BOOL", "LIST", "NUMBER", "SET", "STRING", "Comparison", "Expr"]
-__all__ += ["ExprError", "Schema", "compile_expr"]
-
-NUMBER, BOOL, STRING, SET, LIST = "number", "bool", "string", "set", "list"
 MAX_LENGTH, MAX_DEPTH = 2000, 50
 
-Fn = Callable[[Mapping[str, Any]], Any]
-_DEFAULTS: dict[str, object] = {NUMBER: 0, BOOL: False, STRING: "", SET: frozenset()}
-_FALLBACK: dict[str, object] = {**_DEFAULTS, NUMBER: math.nan, LIST: frozenset()}
 _LITERALS = {"num": NUMBER, "str": STRING, "bool": BOOL}
-_FUNCS = {"abs": (1, 1), "ceil": (1, 1), "clamp": (3, 3), "count": (1, 1)}
-_FUNCS |= {"floor": (1, 1), "if": (3, 3), "max": (1, -1), "min": (1, -1)}
-_FUNCS |= {"round": (1, 2)}
 _HINTS = {
     (BOOL, NUMBER): "write a comparison such as 'xp >= 100'",
     (BOOL, SET): "test a set with 'includes', e.g. units_completed includes [u1]",
     (NUMBER, BOOL): "use if(condition, 1, 0) to turn a condition into a number",
 }
-
-
-@dataclass(frozen=True)
-class Schema:
-    """Declares the variables an expression may use, with their types.
-
-    Attributes:
-        variables: Exact variable names mapped to their type
-            (``"number"``, ``"bool"``, ``"string"`` or ``"set"``).
-        namespaces: Prefix mapped to ``{key: type}``; ``{"dimension": {"vocabulary":
-            "number"}}`` allows the variable ``dimension.vocabulary``.
-    """
-
-    variables: Mapping[str, str]
-    namespaces: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        """Reject unknown variable types with a ValueError."""
-        bad = {name: typ for name, typ in self.flat.items() if typ not in _DEFAULTS}
-        if bad:
-            raise ValueError(
-                f"unknown variable types {bad} (use {', '.join(_DEFAULTS)})"
-            )
-
-    @cached_property
-    def flat(self) -> dict[str, str]:
-        """Every variable key (namespaced ones as ``prefix.key``) with its type."""
-        flat = dict(self.variables)
-        for prefix, keys in self.namespaces.items():
-            flat.update({f"{prefix}.{key}": typ for key, typ in keys.items()})
-        return flat
-
-
-@dataclass(slots=True)
-class _Node:
-    type: str
-    fn: Fn
-    start: int  # 0-based span in the source, parentheses included
-    end: int
-    names: frozenset[str] = frozenset()
-    op: str = ""
-    kids: tuple[_Node, ...] = ()
-    const: bool = False
-    value: Any = None  # the constant, or a variable's default
-    key: str | None = None  # the variable a "var" node reads
-
-
-@dataclass(frozen=True, eq=False)
-class Expr:
-    """A compiled, type-checked expression; evaluate it as often as needed.
-
-    Attributes:
-        source: The source text.
-        type: The result type (``"number"``, ``"bool"``, ...).
-        names: The variable keys it reads (namespaced ones in full).
-    """
-
-    source: str
-    type: str
-    names: frozenset[str]
-    _fn: Fn = field(repr=False)
-    _node: _Node = field(repr=False)
-    _origin: str = field(repr=False)
-
-    def evaluate(self, env: Mapping[str, object]) -> object:
-        """The value for ``env`` (flat keys; a missing one reads 0/False/""/empty).
-
-        Never raises for well-typed input: division or modulo by zero gives 0, and
-        an arithmetic overflow (beyond float range) gives nan, or False for a bool.
-        """
-        try:
-            return self._fn(env)
-        except ArithmeticError:
-            return _FALLBACK[self.type]
-
-    def conjuncts(self) -> tuple[Comparison | Expr, ...]:
-        """The parts of a top-level ``and`` (a 1-tuple otherwise).
-
-        ``<number> >= <constant>``, ``<number> > <constant>`` and
-        ``<set> includes [list]`` parts come back as :class:`Comparison`.
-        """
-        node = self._node
-        return tuple(map(self._part, node.kids if node.op == "and" else (node,)))
-
-    def _sub(self, node: _Node) -> Expr:
-        text = self._origin[node.start : node.end]
-        return Expr(text, node.type, node.names, node.fn, node, self._origin)
-
-    def _part(self, node: _Node) -> Comparison | Expr:
-        part = self._sub(node)
-        if node.op not in (">=", ">", "includes"):
-            return part
-        left, right = node.kids
-        if right.const:
-            target = right.value if node.op == "includes" else float(right.value)
-            return Comparison(part.source, self._sub(left), node.op, target)
-        return part
-
-
-@dataclass(frozen=True, eq=False)
-class Comparison:
-    """One gate part with a constant target, to show progress toward it.
-
-    Attributes:
-        source: The source text of this part.
-        left: The compared value (a number, or a set/list for ``includes``).
-        op: ``">="``, ``">"`` or ``"includes"``.
-        target: The constant; for ``includes`` the list items as a frozenset.
-    """
-
-    source: str
-    left: Expr
-    op: str
-    target: float | frozenset[str]
-
-    def holds(self, env: Mapping[str, object]) -> bool:
-        """Whether this part is true for ``env``."""
-        return self._check(self.left.evaluate(env))
-
-    def _check(self, value: Any) -> bool:
-        return bool(_CMP[self.op](value, self.target))
-
-    def progress(self, env: Mapping[str, object]) -> tuple[float, float, float]:
-        """``(current, target, fraction in [0, 1])`` for ``env``.
-
-        For numbers ``fraction`` is ``current / target`` clamped (a target <= 0
-        gives 1.0 when the part holds, else 0.0); for ``includes`` ``current``
-        counts the target items present.
-        """
-        value: Any = self.left.evaluate(env)
-        if isinstance(self.target, frozenset):
-            have, total = len(self.target.intersection(value)), len(self.target)
-            return float(have), float(total), have / total if total else 1.0
-        try:
-            current = float(value)
-        except OverflowError:  # an int beyond float range
-            current = math.inf if value > 0 else -math.inf
-        if self.target <= 0:
-            return current, self.target, 1.0 if self._check(value) else 0.0
-        fraction = current / self.target
-        return current, self.target, min(fraction, 1.0) if fraction >= 0 else 0.0
 
 
 def compile_expr(source: str, schema: Schema, *, expect: str) -> Expr:
@@ -208,13 +55,11 @@ def compile_expr(source: str, schema: Schema, *, expect: str) -> Expr:
     if node.type != expect:
         msg = f"this expression gives {node.type}, but a {expect} is needed here"
         raise ExprError(msg, node.start + 1, _HINTS.get((expect, node.type), ""))
-    return Expr(source, node.type, node.names, node.fn, node, source)
+    return whole_expr(source, node)
 
 
 # comparison -> (left operand types, right operand types); == and != need equal types
 _OPERANDS = {"in": ((STRING,), (LIST, SET)), "includes": ((SET, LIST), (LIST, SET))}
-_UNARY = {"abs": abs, "floor": _whole(math.floor), "ceil": _whole(math.ceil)}
-_UNARY["count"] = len
 # precedence levels handled by _Parser.chain: level -> (operators, operand type)
 _CHAINS: dict[int, tuple[tuple[str, ...], str]] = {
     0: (("or",), BOOL),
@@ -227,11 +72,11 @@ def _constant(value: Any) -> Fn:
     return lambda _env: value
 
 
-def _leaf(typ: str, value: Any, start: int, end: int, op: str) -> _Node:
-    return _Node(typ, _constant(value), start, end, op=op, const=True, value=value)
+def _leaf(typ: str, value: Any, start: int, end: int, op: str) -> Node:
+    return Node(typ, _constant(value), start, end, op=op, const=True, value=value)
 
 
-def _binary(op: Callable[[Any, Any], Any], a: _Node, b: _Node) -> Fn:
+def _binary(op: Callable[[Any, Any], Any], a: Node, b: Node) -> Fn:
     fa, fb = a.fn, b.fn
     if b.const:
         c = b.value
@@ -243,11 +88,11 @@ def _binary(op: Callable[[Any, Any], Any], a: _Node, b: _Node) -> Fn:
 
 
 def _make(
-    typ: str, fn: Fn, start: int, end: int, op: str, kids: tuple[_Node, ...]
-) -> _Node:
+    typ: str, fn: Fn, start: int, end: int, op: str, kids: tuple[Node, ...]
+) -> Node:
     """A node over ``kids``, folded to a constant when all of them are constant."""
     names = frozenset(name for kid in kids for name in kid.names)
-    node = _Node(typ, fn, start, end, names, op, kids)
+    node = Node(typ, fn, start, end, names, op, kids)
     if all(kid.const for kid in kids):
         try:
             value = fn({})
@@ -267,49 +112,51 @@ class _Parser:
     """
 
     def __init__(self, src: str, schema: Schema) -> None:
-        self.toks, self.i, self.depth = _tokenize(src), 0, 0
+        self.toks, self.i, self.depth = tokenize(src), 0, 0
         self.flat, self.namespaces = schema.flat, schema.namespaces
         # level n is parsed by levels[n](n); no dispatch frames (recursion stays low)
-        self.levels: list[Callable[[int], _Node]] = [self.chain, self.chain]
+        self.levels: list[Callable[[int], Node]] = [self.chain, self.chain]
         self.levels += [self.prefix, self.cmp, self.chain, self.chain, self.prefix]
         self.levels.append(self.atom)
 
     def at(self, *texts: str) -> bool:
         return self.toks[self.i].kind == "op" and self.toks[self.i].text in texts
 
-    def next(self) -> _Tok:
+    def next(self) -> Token:
         self.i += 1
         return self.toks[self.i - 1]
 
-    def nest(self, tok: _Tok, delta: int) -> None:
+    def nest(self, tok: Token, delta: int) -> None:
         self.depth += delta
         if self.depth > MAX_DEPTH:
             msg = f"expression is nested too deeply (more than {MAX_DEPTH} levels)"
-            raise _err(msg, tok.pos, "simplify it")
+            raise error_at(msg, tok.pos, "simplify it")
 
-    def close(self, text: str, expected: str) -> _Tok:
+    def close(self, text: str, expected: str) -> Token:
         tok = self.next()
         if tok.kind == "op" and tok.text == text:
             return tok
         if tok.kind == "end":
-            raise _err("unexpected end of expression", tok.pos, f"missing '{text}'?")
-        raise _err(f"expected {expected}, got {_desc(tok)}", tok.pos)
+            raise error_at(
+                "unexpected end of expression", tok.pos, f"missing '{text}'?"
+            )
+        raise error_at(f"expected {expected}, got {describe(tok)}", tok.pos)
 
-    def want(self, node: _Node, types: tuple[str, ...], where: str) -> None:
+    def want(self, node: Node, types: tuple[str, ...], where: str) -> None:
         if node.type not in types:
             msg = f"expected a {' or '.join(types)} {where}, got {node.type}"
-            raise _err(msg, node.start, _HINTS.get((types[0], node.type), ""))
+            raise error_at(msg, node.start, _HINTS.get((types[0], node.type), ""))
 
-    def parse(self) -> _Node:
+    def parse(self) -> Node:
         node = self.chain(0)
         tok = self.toks[self.i]
         if tok.kind != "end":
             hint = "is an operator such as 'and' missing before it?"
             hint = "there is no matching '('" if tok.text == ")" else hint
-            raise _err(f"unexpected {_desc(tok)}", tok.pos, hint)
+            raise error_at(f"unexpected {describe(tok)}", tok.pos, hint)
         return node
 
-    def chain(self, n: int) -> _Node:
+    def chain(self, n: int) -> Node:
         names, typ = _CHAINS[n]
         kids, opers = [self.levels[n + 1](n + 1)], list[str]()
         while self.at(*names):
@@ -331,7 +178,7 @@ class _Parser:
                 fn = (lambda env: a(env) and b(env)) if op == "and" else fn
                 fn = (lambda env: a(env) or b(env)) if op == "or" else fn
             return _make(BOOL, fn, start, end, op, flat)
-        fns = [_ARITH[name] for name in opers]
+        fns = [ARITH[name] for name in opers]
         first, rest = kids[0].fn, tuple(zip(fns, [k.fn for k in kids[1:]], strict=True))
 
         def loop(env: Mapping[str, Any]) -> Any:  # a loop, not nested closures
@@ -343,7 +190,7 @@ class _Parser:
         fn = _binary(fns[0], *kids) if len(kids) == 2 else loop
         return _make(NUMBER, fn, start, end, "arith", tuple(kids))
 
-    def prefix(self, n: int) -> _Node:
+    def prefix(self, n: int) -> Node:
         op, typ = ("not", BOOL) if n == 2 else ("-", NUMBER)
         if not self.at(op):
             return self.levels[n + 1](n + 1)
@@ -356,9 +203,9 @@ class _Parser:
         fn: Fn = (lambda env: not f(env)) if n == 2 else (lambda env: -f(env))
         return _make(typ, fn, tok.pos, inner.end, op, (inner,))
 
-    def cmp(self, _n: int) -> _Node:
+    def cmp(self, _n: int) -> Node:
         left = self.chain(4)
-        if not self.at(*_CMP):
+        if not self.at(*CMP):
             return left
         op = self.next().text
         right = self.chain(4)
@@ -369,15 +216,15 @@ class _Parser:
         self.want(left, lefts, f"on the left of '{op}'")
         if eq and right.type != left.type:
             msg = f"cannot compare {left.type} with {right.type} using '{op}'"
-            raise _err(msg, right.start, "both sides must have the same type")
+            raise error_at(msg, right.start, "both sides must have the same type")
         self.want(right, rights, f"on the right of '{op}'")
-        if self.at(*_CMP):
+        if self.at(*CMP):
             hint = "combine them with 'and', e.g. 'a < b and b < c'"
-            raise _err("comparisons cannot be chained", self.toks[self.i].pos, hint)
-        fn = _binary(_CMP[op], left, right)
+            raise error_at("comparisons cannot be chained", self.toks[self.i].pos, hint)
+        fn = _binary(CMP[op], left, right)
         return _make(BOOL, fn, left.start, right.end, op, (left, right))
 
-    def atom(self, _n: int) -> _Node:
+    def atom(self, _n: int) -> Node:
         tok = self.next()
         if tok.kind in _LITERALS:
             end = tok.pos + len(tok.text)
@@ -394,10 +241,10 @@ class _Parser:
             return self.list_(tok)
         if tok.kind == "end":
             hint = f"expected a value after '{self.toks[self.i - 2].text}'"
-            raise _err("unexpected end of expression", tok.pos, hint)
-        raise _err(f"expected a value, got {_desc(tok)}", tok.pos)
+            raise error_at("unexpected end of expression", tok.pos, hint)
+        raise error_at(f"expected a value, got {describe(tok)}", tok.pos)
 
-    def list_(self, tok: _Tok) -> _Node:
+    def list_(self, tok: Token) -> Node:
         items: list[str] = []
         while not items or self.at(","):
             if items:
@@ -406,28 +253,28 @@ class _Parser:
                 break
             item = self.next()
             if item.kind == "end":
-                raise _err("unexpected end of expression", item.pos, "missing ']'?")
+                raise error_at("unexpected end of expression", item.pos, "missing ']'?")
             if item.kind not in ("sym", "str"):
-                raise _err(f"expected a list item, got {_desc(item)}", item.pos)
+                raise error_at(f"expected a list item, got {describe(item)}", item.pos)
             items.append(item.value)
         end = self.close("]", "',' or ']'").pos + 1
         return _leaf(LIST, frozenset(items), tok.pos, end, "list")
 
-    def var(self, tok: _Tok) -> _Node:
+    def var(self, tok: Token) -> Node:
         name = tok.text
         typ = self.flat.get(name)
         if typ is None:
-            raise _err(f"unknown variable '{name}'", tok.pos, self.suggest(name))
-        default, end = _DEFAULTS[typ], tok.pos + len(name)
+            raise error_at(f"unknown variable '{name}'", tok.pos, self.suggest(name))
+        default, end = DEFAULTS[typ], tok.pos + len(name)
         fn: Fn = lambda env: env.get(name, default)  # noqa: E731
-        return _Node(
+        return Node(
             typ, fn, tok.pos, end, frozenset({name}), "var", value=default, key=name
         )
 
     def suggest(self, name: str) -> str:
         if name in self.namespaces:
             return f"'{name}' is a namespace; write '{name}.<key>'"
-        if name in _FUNCS:
+        if name in FUNCS:
             return f"'{name}' is a function; call it like {name}(...)"
         if close := difflib.get_close_matches(name, list(self.flat), n=1):
             return f"did you mean '{close[0]}'?"
@@ -438,13 +285,13 @@ class _Parser:
             + ", ..." * (len(known) > 15)
         )
 
-    def call(self, tok: _Tok) -> _Node:
+    def call(self, tok: Token) -> Node:
         name = tok.text
-        if name not in _FUNCS:
-            hint = f"known functions: {', '.join(_FUNCS)}"
-            if close := difflib.get_close_matches(name, list(_FUNCS), n=1):
+        if name not in FUNCS:
+            hint = f"known functions: {', '.join(FUNCS)}"
+            if close := difflib.get_close_matches(name, list(FUNCS), n=1):
                 hint = f"did you mean '{close[0]}'? {hint}"
-            raise _err(f"unknown function '{name}'", tok.pos, hint)
+            raise error_at(f"unknown function '{name}'", tok.pos, hint)
         self.next()
         self.nest(tok, 1)
         args = [] if self.at(")") else [self.chain(0)]
@@ -453,20 +300,22 @@ class _Parser:
             args.append(self.chain(0))
         end = self.close(")", "',' or ')'").pos + 1
         self.nest(tok, -1)
-        lo, hi = _FUNCS[name]
+        lo, hi = FUNCS[name]
         if len(args) < lo or len(args) > hi > 0:
             takes = (
                 f"{lo} or {hi}" if lo < hi else f"at least {lo}" if hi < 0 else f"{lo}"
             )
             msg = f"{name}() takes {takes} argument{'s' * (lo < hi or lo > 1)}"
-            raise _err(f"{msg}, got {len(args)}", tok.pos)
+            raise error_at(f"{msg}, got {len(args)}", tok.pos)
         fs = [a.fn for a in args]
         if name == "if":
             self.want(args[0], (BOOL,), "as the condition of if()")
             typ, other = args[1].type, args[2].type
             if typ != other:
                 msg = f"the branches of if() have different types: {typ} and {other}"
-                raise _err(msg, args[2].start, "both branches must give the same type")
+                raise error_at(
+                    msg, args[2].start, "both branches must give the same type"
+                )
             c, a, b = fs
             fn: Fn = lambda env: a(env) if c(env) else b(env)  # noqa: E731
             return _make(typ, fn, tok.pos, end, "call", tuple(args))
@@ -478,7 +327,7 @@ class _Parser:
             NUMBER, self.numeric(name, fs, args), tok.pos, end, "call", tuple(args)
         )
 
-    def numeric(self, name: str, fs: list[Fn], args: list[_Node]) -> Fn:
+    def numeric(self, name: str, fs: list[Fn], args: list[Node]) -> Fn:
         x = fs[0]
         if name in ("min", "max") and len(fs) > 1:
             agg: Callable[[list[Any]], Any] = min if name == "min" else max
@@ -490,10 +339,10 @@ class _Parser:
             digits = args[1] if len(args) == 2 else _leaf(NUMBER, 0, 0, 0, "num")
             if not (digits.const and digits.value in range(-15, 16)):
                 hint = "write a whole number from -15 to 15, e.g. round(x, 2)"
-                raise _err(
+                raise error_at(
                     "round() needs a constant number of digits", digits.start, hint
                 )
             n = int(digits.value)
-            return lambda env: _round(x(env), n)
-        g = _UNARY.get(name)  # min/max of one value is the value itself
+            return lambda env: round_half_away(x(env), n)
+        g = UNARY.get(name)  # min/max of one value is the value itself
         return x if g is None else lambda env: g(x(env))

@@ -1,0 +1,23 @@
+"""What the compilers of the program file's sections need from the loader."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from levelwise.app.programs.yaml_lines import Path
+from levelwise.domain.expr import Expr, Schema
+
+
+class Checker(Protocol):
+    """The loader as a section sees it: it reports problems with their line."""
+
+    def issue(self, path: Path, message: str, hint: str = "") -> None:
+        """Report a problem at ``path``."""
+
+    def known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
+        """Whether ``ident`` is known, reporting it (with a suggestion) when not."""
+
+    def compile(
+        self, path: Path, source: str | float, schema: Schema, expect: str
+    ) -> Expr | None:
+        """Compile an expression, reporting a problem at ``path`` (then None)."""
