@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import httpx
 import pytest
 
-from levelwise.api.problems import problem_type
+import levelwise.errors
+from levelwise.api.problems import PROBLEMS, ProblemType, problem_type
 from levelwise.app.engine import Levelwise
 from levelwise.app.ports import Clock, EventLog
 from levelwise.app.views import LearnerView
 from levelwise.errors import (
     BatchConflictError,
+    DetailedError,
     LearnerNotFoundError,
     LevelwiseError,
     StoreError,
@@ -106,7 +109,7 @@ class ForgottenLearnerError(LearnerNotFoundError):
         (LearnerNotFoundError, 404),
         # Inherits its parent's mapping through the MRO.
         (ForgottenLearnerError, 404),
-        # The api's own subclass of EventConflictError.
+        # EventConflictError's subclass behind the DetailedError mixin.
         (BatchConflictError, 409),
         # Not a Levelwise error: internal.
         (KeyError, 500),
@@ -115,6 +118,100 @@ class ForgottenLearnerError(LearnerNotFoundError):
 )
 def test_problem_types_resolve_through_the_mro(error, status):
     assert problem_type(error).status == status
+
+
+MIXINS = (DetailedError,)
+"""Errors that only add members to their subclasses and are never raised alone."""
+
+ERRORS = sorted(
+    (
+        value
+        for value in vars(levelwise.errors).values()
+        if isinstance(value, type)
+        and issubclass(value, LevelwiseError)
+        and value is not LevelwiseError
+        and value not in MIXINS
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+
+def listed_type(error: type[BaseException]) -> ProblemType | None:
+    """The entry that lists ``error`` or a base of it below ``LevelwiseError``.
+
+    ``Exception`` and ``LevelwiseError`` do not count: they catch everything.
+    """
+    for klass in error.__mro__:
+        if klass is LevelwiseError:
+            return None
+        for kind in PROBLEMS:
+            if klass in kind.errors:
+                return kind
+    return None
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda cls: cls.__name__)
+def test_every_levelwise_error_has_a_problem_type(error):
+    kind = listed_type(error)
+
+    assert kind is not None, f"{error.__name__} is in no entry of PROBLEMS"
+    assert problem_type(error) is kind
+
+
+def test_an_error_missing_from_the_table_is_noticed():
+    class StrayError(LevelwiseError):
+        """Declared without a problem type."""
+
+    assert listed_type(StrayError) is None
+    assert listed_type(ForgottenLearnerError) is not None
+
+
+def test_the_error_tree_is_walked_whole():
+    found: set[type] = set()
+    todo = [LevelwiseError]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__ == levelwise.errors.__name__ and sub not in found:
+                found.add(sub)
+                todo.append(sub)
+
+    assert found == {*ERRORS, *MIXINS}
+
+
+def test_mixins_are_not_in_the_table():
+    # A mixin comes first in its subclasses' MRO: listing it would hide the
+    # problem type of their real base (BatchConflictError would turn 500).
+    listed = {error for kind in PROBLEMS for error in kind.errors}
+
+    assert listed.isdisjoint(MIXINS)
+
+
+def test_each_problem_type_has_its_own_slug_and_each_error_one_type():
+    slugs = Counter(kind.slug for kind in PROBLEMS)
+    errors = Counter(error for kind in PROBLEMS for error in kind.errors)
+
+    assert [slug for slug, n in slugs.items() if n > 1] == []
+    assert [error for error, n in errors.items() if n > 1] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "body", "part", "words"),
+    [
+        ("/v1/webhooks", {}, {"url": "ftp://x.test/h"}, "body", "not an http"),
+        ("/v1/webhooks/replay", {"since": "soon"}, None, "query", "not an ISO"),
+    ],
+    ids=["body", "query"],
+)
+async def test_a_domain_input_error_points_at_the_routes_input(
+    client, school_a, path, params, body, part, words
+):
+    response = await client.post(path, params=params, json=body, headers=school_a)
+
+    problem = assert_problem(response, 422, "invalid-request")
+    (error,) = problem["errors"]
+    assert error["loc"] == [part] and error["type"] == "value_error"
+    assert words in error["msg"]
+    assert problem["detail"] == f"{part}: {error['msg']}"
 
 
 async def test_openapi_declares_problem_responses(client):

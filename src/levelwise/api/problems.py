@@ -1,14 +1,17 @@
 """problem+json (RFC 9457): error classes to HTTP statuses, and the handlers.
 
-This is the only module that knows which status an error gets. Errors resolve
-by walking ``type(exc).__mro__``, so a subclass inherits its parent's problem
-type unless it is mapped itself (as in Starlette's ``_lookup_exception_handler``).
+This is the only module that knows which status an error gets: ``PROBLEMS``
+lists every problem type with the error classes it covers, and nothing else
+maps an error to HTTP. Errors resolve by walking ``type(exc).__mro__``, so a
+subclass inherits its parent's problem type unless it is listed itself (as in
+Starlette's ``_lookup_exception_handler``). Routes let errors propagate; the
+handlers installed by ``install_problem_handlers`` render them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import reduce
 from http import HTTPStatus
@@ -18,6 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from levelwise.api.schemas import (
@@ -30,15 +34,31 @@ from levelwise.errors import (
     AuthenticationError,
     BatchTooLargeError,
     BodyTooLargeError,
+    CatError,
     ConcurrencyError,
     CredentialError,
     CredentialNotFoundError,
     CredentialsUnavailableError,
+    DatasetNotFoundError,
     DetailedError,
     EventConflictError,
     EventRejectedError,
+    FileLineError,
+    FitError,
+    GraphCycleError,
+    InvalidLinkError,
+    InvalidResponsesError,
+    JunyiNotFoundError,
     LearnerNotFoundError,
     LevelwiseError,
+    MetricError,
+    ModelNotAvailableError,
+    NotFittedError,
+    NotificationRequestError,
+    PkConflictError,
+    PkNotFoundError,
+    PkRequestError,
+    PkUnavailableError,
     PlacementError,
     PlacementNotFoundError,
     PlanError,
@@ -47,6 +67,7 @@ from levelwise.errors import (
     ProgramVersionNotFoundError,
     StoreError,
     UnsupportedMediaTypeError,
+    WebhookNotFoundError,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +87,8 @@ class ProblemType:
         model: The body's model, for OpenAPI.
         expose: Whether the error's message may be sent as ``detail``; when
             not, the error is logged and the client gets a generic detail.
+        errors: The error classes answered with this type (their subclasses
+            too, unless listed under another type).
     """
 
     status: int
@@ -73,62 +96,193 @@ class ProblemType:
     title: str
     model: type[Problem] = Problem
     expose: bool = True
+    errors: tuple[type[BaseException], ...] = ()
 
 
-INTERNAL = ProblemType(500, "internal-error", "Internal server error", expose=False)
+PROBLEMS: tuple[ProblemType, ...] = (
+    ProblemType(
+        401,
+        "unauthenticated",
+        "Missing or unknown key",
+        errors=(AuthenticationError,),
+    ),
+    ProblemType(
+        404,
+        "not-found",
+        "Not Found",
+        errors=(WebhookNotFoundError,),
+    ),
+    ProblemType(
+        404,
+        "learner-not-found",
+        "Learner not found",
+        errors=(LearnerNotFoundError,),
+    ),
+    ProblemType(
+        404,
+        "program-version-not-found",
+        "No such program version",
+        errors=(ProgramVersionNotFoundError,),
+    ),
+    ProblemType(
+        404,
+        "placement-not-found",
+        "No such placement session",
+        errors=(PlacementNotFoundError,),
+    ),
+    ProblemType(
+        404,
+        "credential-not-found",
+        "No such credential or award",
+        errors=(CredentialNotFoundError,),
+    ),
+    ProblemType(
+        404,
+        "pk-not-found",
+        "No such PK",
+        errors=(PkNotFoundError,),
+    ),
+    ProblemType(
+        409,
+        "program-required",
+        "No program is set for this school",
+        errors=(ProgramNotFoundError,),
+    ),
+    ProblemType(
+        409,
+        "event-conflict",
+        "An event id was reused with another body",
+        BatchProblem,
+        errors=(EventConflictError,),
+    ),
+    ProblemType(
+        409,
+        "placement-conflict",
+        "The placement step is not possible now",
+        errors=(PlacementError,),
+    ),
+    ProblemType(
+        409,
+        "concurrent-write",
+        "A concurrent request changed the same learner",
+        errors=(ConcurrencyError,),
+    ),
+    ProblemType(
+        409,
+        "pk-conflict",
+        "The PK id is taken by another definition",
+        errors=(PkConflictError,),
+    ),
+    ProblemType(
+        413,
+        "batch-too-large",
+        "Too many events",
+        errors=(BatchTooLargeError,),
+    ),
+    ProblemType(
+        413,
+        "body-too-large",
+        "Request body too large",
+        errors=(BodyTooLargeError,),
+    ),
+    ProblemType(
+        415,
+        "unsupported-media-type",
+        "Unsupported media type",
+        errors=(UnsupportedMediaTypeError,),
+    ),
+    # A domain error listed here is answered like a validation error of the
+    # route's input: its body if the route reads one, else its query string.
+    ProblemType(
+        422,
+        "invalid-request",
+        "The request is invalid",
+        InvalidRequestProblem,
+        errors=(RequestValidationError, NotificationRequestError, MetricError),
+    ),
+    ProblemType(
+        422,
+        "invalid-program",
+        "The program file is invalid",
+        InvalidProgramProblem,
+        errors=(ProgramError,),
+    ),
+    ProblemType(
+        422,
+        "events-rejected",
+        "Some events were rejected",
+        BatchProblem,
+        errors=(EventRejectedError,),
+    ),
+    ProblemType(
+        422,
+        "plan-impossible",
+        "No plan can be made to that target level",
+        errors=(PlanError,),
+    ),
+    ProblemType(
+        422,
+        "invalid-credential-request",
+        "The credential request is invalid",
+        errors=(CredentialError,),
+    ),
+    ProblemType(
+        422,
+        "invalid-pk",
+        "The PK definition is invalid",
+        errors=(PkRequestError,),
+    ),
+    # Errors of files, models and links the server reads itself: if one
+    # reaches a request, it is the server's fault. DetailedError is a mixin
+    # and stays out of this table: it comes first in its subclasses' MRO and
+    # would hide the problem type of their other base.
+    ProblemType(
+        500,
+        "internal-error",
+        "Internal server error",
+        expose=False,
+        errors=(
+            Exception,
+            FileLineError,
+            InvalidResponsesError,
+            DatasetNotFoundError,
+            JunyiNotFoundError,
+            GraphCycleError,
+            FitError,
+            NotFittedError,
+            ModelNotAvailableError,
+            CatError,
+            InvalidLinkError,
+        ),
+    ),
+    ProblemType(
+        503,
+        "store-unavailable",
+        "The store is unavailable",
+        expose=False,
+        errors=(StoreError,),
+    ),
+    ProblemType(
+        503,
+        "credentials-unavailable",
+        "Credentials are not set up on this server",
+        errors=(CredentialsUnavailableError,),
+    ),
+    ProblemType(
+        503,
+        "pk-unavailable",
+        "PK competitions are not set up on this server",
+        errors=(PkUnavailableError,),
+    ),
+)
+"""Every problem type the API answers with, and the errors each covers."""
 
-PROBLEM_TYPES: dict[type, ProblemType] = {
-    ProgramError: ProblemType(
-        422, "invalid-program", "The program file is invalid", InvalidProgramProblem
-    ),
-    ProgramVersionNotFoundError: ProblemType(
-        404, "program-version-not-found", "No such program version"
-    ),
-    ProgramNotFoundError: ProblemType(
-        409, "program-required", "No program is set for this school"
-    ),
-    EventRejectedError: ProblemType(
-        422, "events-rejected", "Some events were rejected", BatchProblem
-    ),
-    EventConflictError: ProblemType(
-        409, "event-conflict", "An event id was reused with another body", BatchProblem
-    ),
-    LearnerNotFoundError: ProblemType(404, "learner-not-found", "Learner not found"),
-    PlacementNotFoundError: ProblemType(
-        404, "placement-not-found", "No such placement session"
-    ),
-    PlacementError: ProblemType(
-        409, "placement-conflict", "The placement step is not possible now"
-    ),
-    PlanError: ProblemType(
-        422, "plan-impossible", "No plan can be made to that target level"
-    ),
-    CredentialNotFoundError: ProblemType(
-        404, "credential-not-found", "No such credential or award"
-    ),
-    CredentialError: ProblemType(
-        422, "invalid-credential-request", "The credential request is invalid"
-    ),
-    CredentialsUnavailableError: ProblemType(
-        503, "credentials-unavailable", "Credentials are not set up on this server"
-    ),
-    AuthenticationError: ProblemType(401, "unauthenticated", "Missing or unknown key"),
-    ConcurrencyError: ProblemType(
-        409, "concurrent-write", "A concurrent request changed the same learner"
-    ),
-    StoreError: ProblemType(
-        503, "store-unavailable", "The store is unavailable", expose=False
-    ),
-    BatchTooLargeError: ProblemType(413, "batch-too-large", "Too many events"),
-    BodyTooLargeError: ProblemType(413, "body-too-large", "Request body too large"),
-    UnsupportedMediaTypeError: ProblemType(
-        415, "unsupported-media-type", "Unsupported media type"
-    ),
-    RequestValidationError: ProblemType(
-        422, "invalid-request", "The request is invalid", InvalidRequestProblem
-    ),
-    Exception: INTERNAL,
+_BY_ERROR: Mapping[type[BaseException], ProblemType] = {
+    error: kind for kind in PROBLEMS for error in kind.errors
 }
+
+INTERNAL = _BY_ERROR[Exception]
+INVALID_REQUEST = _BY_ERROR[RequestValidationError]
 
 _GENERIC_DETAIL = {
     500: "An unexpected error occurred; it has been logged.",
@@ -139,7 +293,7 @@ _GENERIC_DETAIL = {
 def problem_type(cls: type[BaseException]) -> ProblemType:
     """The problem type of an error class: its own, or its nearest ancestor's."""
     for klass in cls.__mro__:
-        found = PROBLEM_TYPES.get(klass)
+        found = _BY_ERROR.get(klass)
         if found is not None:
             return found
     return INTERNAL
@@ -172,6 +326,9 @@ async def _levelwise_error(request: Request, exc: Exception) -> JSONResponse:
     if not kind.expose:
         logger.exception("%s on %s", kind.slug, request.url.path, exc_info=exc)
         return problem_response(request, kind, _GENERIC_DETAIL[kind.status])
+    if kind is INVALID_REQUEST:
+        error = {"loc": [_input_part(request)], "msg": str(exc), "type": "value_error"}
+        return _request_problem(request, [error])
     extensions: dict[str, Any] = {}
     detail = str(exc)
     if isinstance(exc, ProgramError):
@@ -186,17 +343,35 @@ async def _levelwise_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, kind, detail, extensions, headers)
 
 
+def _input_part(request: Request) -> str:
+    """The part of the request a domain error about its input points at.
+
+    The body when the route reads one, else the query string (path parameters
+    are validated before the route runs).
+    """
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and route.body_field is not None:
+        return "body"
+    return "query"
+
+
+def _request_problem(
+    request: Request, errors: Sequence[Mapping[str, Any]]
+) -> JSONResponse:
+    """The ``invalid-request`` problem of ``errors`` (``loc``, ``msg``, ``type``)."""
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:3]
+    )
+    return problem_response(request, INVALID_REQUEST, detail, {"errors": errors})
+
+
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered so
     errors = [
         {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
         for e in exc.errors()
     ]
-    detail = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:3]
-    )
-    kind = PROBLEM_TYPES[RequestValidationError]
-    return problem_response(request, kind, detail, {"errors": errors})
+    return _request_problem(request, errors)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -30,10 +30,17 @@ from levelwise.errors import (
 router = APIRouter(tags=["metrics"])
 
 _ERRORS = problem_responses(
-    AuthenticationError, ProgramNotFoundError, RequestValidationError, StoreError
+    AuthenticationError,
+    ProgramNotFoundError,
+    RequestValidationError,
+    MetricError,
+    StoreError,
 )
 _EXPERIMENT_ERRORS = problem_responses(
     AuthenticationError, RequestValidationError, StoreError
+)
+_PUT_ERRORS = problem_responses(
+    AuthenticationError, RequestValidationError, MetricError, StoreError
 )
 _DELETE_ERRORS = {
     **_EXPERIMENT_ERRORS,
@@ -44,11 +51,6 @@ Table = Literal["cohorts", "classes", "weeks", "levels", "experiments"]
 ExperimentId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", description="Its id")
 ]
-
-
-def _invalid(exc: MetricError, *loc: str) -> RequestValidationError:
-    error = {"type": "value_error", "loc": loc, "msg": str(exc), "input": None}
-    return RequestValidationError([error])
 
 
 def metric_filter(
@@ -76,7 +78,8 @@ def metric_filter(
     found = MetricFilter(cohort, klass, start, end, term_weeks)
     if start is not None and end is not None and end < start:
         msg = f"end {end} is before start {start}"
-        raise _invalid(MetricError(msg), "query", "end")
+        error = {"type": "value_error", "loc": ("query", "end"), "msg": msg}
+        raise RequestValidationError([error])
     return found
 
 
@@ -113,7 +116,7 @@ def get_metrics_csv(
     )
 
 
-@router.put("/v1/experiments/{experiment_id}", responses=_EXPERIMENT_ERRORS)
+@router.put("/v1/experiments/{experiment_id}", responses=_PUT_ERRORS)
 def put_experiment(
     experiment_id: ExperimentId,
     body: ExperimentCreate,
@@ -126,10 +129,7 @@ def put_experiment(
     An invalid experiment (unknown control, a share outside (0, 1], duplicate
     variants, ...) is refused with 422 and nothing is stored.
     """
-    try:
-        experiment = experiment_from_dict(experiment_id, body.data())
-    except MetricError as exc:
-        raise _invalid(exc, "body") from exc
+    experiment = experiment_from_dict(experiment_id, body.data())
     return ExperimentPublic.of(engine.metrics.put_experiment(tenant, experiment))
 
 

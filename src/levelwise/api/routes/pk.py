@@ -16,13 +16,14 @@ from typing import Annotated
 
 import anyio
 import orjson
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
-from levelwise.api.deps import TenantDep
-from levelwise.api.problems import PROBLEM_TYPES, ProblemType, problem_responses
+from levelwise.api.deps import EngineDep, TenantDep
+from levelwise.api.problems import problem_responses
 from levelwise.api.schemas.pk import PkCreate, PkFinishPublic, ScoreboardPublic
+from levelwise.app.notify.outbox import Notifications
 from levelwise.app.recognition.pk import Pk, Score, Scoreboard, tally
 from levelwise.errors import (
     AuthenticationError,
@@ -32,19 +33,6 @@ from levelwise.errors import (
     PkUnavailableError,
     ProgramNotFoundError,
     StoreError,
-)
-
-PROBLEM_TYPES.update(
-    {
-        PkNotFoundError: ProblemType(404, "pk-not-found", "No such PK"),
-        PkRequestError: ProblemType(422, "invalid-pk", "The PK definition is invalid"),
-        PkConflictError: ProblemType(
-            409, "pk-conflict", "The PK id is taken by another definition"
-        ),
-        PkUnavailableError: ProblemType(
-            503, "pk-unavailable", "PK competitions are not set up on this server"
-        ),
-    }
 )
 
 router = APIRouter(prefix="/v1/pk", tags=["pk"])
@@ -66,17 +54,16 @@ _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 PkId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-def get_pk(request: Request) -> Pk:
-    """The PK service the server was built with (``app.state.pk``).
+def get_pk(engine: EngineDep) -> Pk:
+    """The engine's group PK service.
 
     Raises:
-        PkUnavailableError: The server has none.
+        PkUnavailableError: The engine was built without a PK store.
     """
-    pk: Pk | None = getattr(request.app.state, "pk", None)
-    if pk is None:
+    if not engine.pk.available:
         msg = "this server was started without a PK store"
         raise PkUnavailableError(msg)
-    return pk
+    return engine.pk
 
 
 PkDep = Annotated[Pk, Depends(get_pk)]
@@ -122,8 +109,9 @@ def frame(board: Scoreboard, new: Sequence[Score]) -> str:
     return f"id: {board.position}\nevent: scoreboard\ndata: {text}\n\n"
 
 
-async def _boards(pk: Pk, tenant: str, pk_id: str) -> AsyncIterator[str]:
-    notifications = pk.notifications
+async def _boards(
+    pk: Pk, notifications: Notifications, tenant: str, pk_id: str
+) -> AsyncIterator[str]:
     with notifications.broadcaster.subscribe(tenant) as woken:
         spec, scores, after = await anyio.to_thread.run_sync(
             partial(pk.updates, tenant, pk_id, 0)
@@ -145,11 +133,13 @@ async def _boards(pk: Pk, tenant: str, pk_id: str) -> AsyncIterator[str]:
 
 
 @router.get("/{pk_id}/stream", response_class=StreamingResponse, responses=_STREAM)
-def stream_scoreboard(pk_id: PkId, pk: PkDep, tenant: TenantDep) -> StreamingResponse:
+def stream_scoreboard(
+    pk_id: PkId, pk: PkDep, engine: EngineDep, tenant: TenantDep
+) -> StreamingResponse:
     """The live scoreboard: after each committed answer of the PK, the full board.
 
     The stream ends after the final scoreboard once the PK is finished.
     """
     pk.spec(tenant, pk_id)  # 404 before the stream starts
-    events = _boards(pk, tenant, pk_id)
+    events = _boards(pk, engine.notifications, tenant, pk_id)
     return StreamingResponse(events, media_type="text/event-stream", headers=_HEADERS)

@@ -19,7 +19,8 @@ from fastapi.responses import StreamingResponse
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.app.notify.outbox import Notification, Notifications
+from levelwise.app.notify.outbox import Notifications
+from levelwise.app.notify.ports import Notification
 from levelwise.errors import AuthenticationError, StoreError
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"])

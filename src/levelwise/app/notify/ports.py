@@ -240,3 +240,23 @@ class WebhookSender(Protocol):
     def send(self, delivery: Delivery) -> SendResult:
         """POST the delivery's body, signed with its endpoint's secret."""
         ...
+
+
+class NotificationFeed(Protocol):
+    """A tenant's committed notifications, as a reader of the outbox sees them."""
+
+    def read(
+        self,
+        tenant: str,
+        *,
+        after: int,
+        learner: str | None = None,
+        cohort: str | None = None,
+        limit: int = 100,
+    ) -> list[Notification]:
+        """Committed notifications after a position, oldest first."""
+        ...
+
+    def last_position(self, tenant: str) -> int:
+        """The greatest position of the tenant's notifications (0 if none)."""
+        ...

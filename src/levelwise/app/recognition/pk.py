@@ -39,7 +39,7 @@ from levelwise.errors import (
 )
 
 if TYPE_CHECKING:
-    from levelwise.app.notify.outbox import Notifications
+    from levelwise.app.notify.ports import NotificationFeed
     from levelwise.app.views import IngestReport
 
 PK_SCORED = "pk_scored"
@@ -330,8 +330,8 @@ class Pk:
         return self._store
 
     @property
-    def notifications(self) -> Notifications:
-        """The engine's outbox reader and stream broadcaster."""
+    def notifications(self) -> NotificationFeed:
+        """The engine's committed notifications (the answers' decisions)."""
         return self.engine.notifications
 
     def start(

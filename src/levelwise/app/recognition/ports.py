@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from levelwise.app.notify.outbox import Notifications
+    from levelwise.app.notify.ports import NotificationFeed
     from levelwise.app.ports import Clock, LogSession
     from levelwise.app.views import IngestReport
 
@@ -172,8 +172,8 @@ class Engine(Protocol):
         ...
 
     @property
-    def notifications(self) -> Notifications:
-        """The outbox reader and stream broadcaster."""
+    def notifications(self) -> NotificationFeed:
+        """The committed notifications (the answers' decisions)."""
         ...
 
     def ingest(self, tenant: str, raw: Sequence[object]) -> IngestReport:
