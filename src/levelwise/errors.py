@@ -36,6 +36,7 @@ each class to one problem type in one table (``levelwise.api.problems``)::
     ├── PkConflictError               a PK id is taken by another definition
     ├── PkUnavailableError            the engine has no PK store
     ├── MetricError (ValueError)      a metric filter, export or experiment is invalid
+    ├── ExperimentNotFoundError       no such A/B experiment in this tenant
     ├── InvalidLinkError              a page link is malformed, tampered or expired
     ├── JunyiNotFoundError            no Junyi exercise table at that path
     ├── GraphCycleError               a graph that must be a DAG has a cycle
@@ -216,6 +217,10 @@ class PkConflictError(LevelwiseError):
 
 class PkUnavailableError(LevelwiseError):
     """Raised when the server was built without a PK store."""
+
+
+class ExperimentNotFoundError(LevelwiseError):
+    """Raised when an A/B experiment does not exist in the tenant."""
 
 
 class MetricError(LevelwiseError, ValueError):

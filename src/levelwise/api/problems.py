@@ -43,6 +43,7 @@ from levelwise.errors import (
     DetailedError,
     EventConflictError,
     EventRejectedError,
+    ExperimentNotFoundError,
     FileLineError,
     FitError,
     GraphCycleError,
@@ -110,7 +111,7 @@ PROBLEMS: tuple[ProblemType, ...] = (
         404,
         "not-found",
         "Not Found",
-        errors=(WebhookNotFoundError,),
+        errors=(WebhookNotFoundError, ExperimentNotFoundError),
     ),
     ProblemType(
         404,

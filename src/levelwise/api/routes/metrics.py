@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
@@ -22,6 +21,7 @@ from levelwise.app.metrics.experiments import experiment_from_dict
 from levelwise.app.metrics.service import MetricFilter
 from levelwise.errors import (
     AuthenticationError,
+    ExperimentNotFoundError,
     MetricError,
     ProgramNotFoundError,
     StoreError,
@@ -149,8 +149,9 @@ def delete_experiment(
     """Forget an experiment.
 
     Raises:
-        HTTPException: 404 when there is no such experiment.
+        ExperimentNotFoundError: There is no such experiment.
     """
     if not engine.metrics.delete_experiment(tenant, experiment_id):
-        raise HTTPException(404, f"no experiment {experiment_id!r} in this school")
+        msg = f"no experiment {experiment_id!r} in this school"
+        raise ExperimentNotFoundError(msg)
     return Response(status_code=204)
