@@ -106,8 +106,11 @@ def engine_over(
 ) -> Levelwise:
     """The engine over ``stores``, complete (wall time unless ``clock``)."""
     from levelwise.adapters.clock import SystemClock
+    from levelwise.app.links import PageLinks
 
     settings = settings if settings is not None else Settings()
+    secret = settings.page_secret  # None: links die with the process
+    page_secret = None if secret is None else secret.get_secret_value()
     return Levelwise(
         stores.log,
         clock if clock is not None else SystemClock(),
@@ -116,6 +119,7 @@ def engine_over(
         credentials=stores.credentials,
         pk=stores.pk,
         public_url=settings.public_url,
+        links=PageLinks.from_secret(page_secret),
     )
 
 
@@ -147,7 +151,7 @@ def create_api(
     settings = settings if settings is not None else Settings()
     engine = engine if engine is not None else build(settings=settings)
     app = create_app(engine)
-    mount_pages(app, engine)
+    mount_pages(app, engine, settings.page_frame_ancestors)
     return app
 
 

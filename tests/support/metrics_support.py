@@ -23,6 +23,7 @@ from levelwise.adapters.memory.metrics import InMemoryMetricStore
 from levelwise.adapters.sql.event_log import SqlEventLog
 from levelwise.adapters.sql.metrics import SqlMetricStore
 from levelwise.app.engine import Levelwise
+from levelwise.app.links import PageLinks
 from levelwise.app.metrics.ports import MetricStore
 from levelwise.app.ports import EventLog
 from tests.conftest import FixedClock
@@ -76,7 +77,9 @@ def scenario() -> list[dict[str, Any]]:
     ]
 
 
-def metrics_engine(log: EventLog, tenant: str) -> Levelwise:
+def metrics_engine(
+    log: EventLog, tenant: str, links: PageLinks | None = None
+) -> Levelwise:
     """An engine over ``log`` with metrics beside it and SMALL_PROGRAM set."""
     store: MetricStore
     if isinstance(log, SqlEventLog):
@@ -84,6 +87,7 @@ def metrics_engine(log: EventLog, tenant: str) -> Levelwise:
     else:
         assert isinstance(log, InMemoryEventLog)
         store = InMemoryMetricStore(log)
-    engine = Levelwise(log, FixedClock("2026-03-31T00:00:00+00:00"), metrics=store)
+    clock = FixedClock("2026-03-31T00:00:00+00:00")
+    engine = Levelwise(log, clock, metrics=store, links=links)
     engine.put_program(tenant, SMALL_PROGRAM)
     return engine

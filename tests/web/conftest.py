@@ -17,7 +17,7 @@ from levelwise.adapters.memory.boards import InMemoryBoardStore
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.api import create_app
 from levelwise.app.engine import Levelwise
-from levelwise.app.links import PageGrant, PageLinks, PageSettings
+from levelwise.app.links import PageGrant, PageLinks
 from levelwise.web import mount_pages
 from tests.conftest import FixedClock
 from tests.support.factories import (
@@ -41,7 +41,10 @@ def anyio_backend() -> str:
 def engine() -> Levelwise:
     """School ``s`` with ana (85 XP, unit u1) and bo (10 XP)."""
     engine = Levelwise(
-        InMemoryEventLog(), FixedClock(NOW.isoformat()), InMemoryBoardStore()
+        InMemoryEventLog(),
+        FixedClock(NOW.isoformat()),
+        InMemoryBoardStore(),
+        links=PageLinks(SECRET.encode()),
     )
     engine.put_program("s", SMALL_PROGRAM)
     engine.ingest(
@@ -57,15 +60,13 @@ def engine() -> Levelwise:
     return engine
 
 
-@pytest.fixture
-def settings() -> PageSettings:
-    return PageSettings(page_secret=SECRET, page_frame_ancestors="https://school.test")
+FRAME_ANCESTORS = "https://school.test"
 
 
 @pytest.fixture
-def app(engine: Levelwise, settings: PageSettings) -> FastAPI:
+def app(engine: Levelwise) -> FastAPI:
     app = create_app(engine)
-    mount_pages(app, engine, settings)
+    mount_pages(app, engine, FRAME_ANCESTORS)
     return app
 
 

@@ -329,9 +329,8 @@ async def test_an_error_no_page_expects_goes_to_the_apps_handler(client, engine)
 
 
 async def test_the_real_metrics_service_renders(app, client, engine):
-    real = metrics_engine(InMemoryEventLog(), "s")
+    real = metrics_engine(InMemoryEventLog(), "s", links=engine.links)
     real.ingest("s", scenario())
-    engine.metrics = real.metrics
     app.state.engine = real
 
     later = token(page="dashboard", learner="", hours=24 * 120)

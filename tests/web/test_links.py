@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from levelwise.api import create_app
-from levelwise.app.links import PageGrant, PageLinks, PageSettings, link_path
+from levelwise.app.links import PageGrant, PageLinks, link_path
 from levelwise.errors import InvalidLinkError
 from tests.web.conftest import NOW, SECRET, token
 
@@ -83,8 +83,8 @@ def test_a_token_opens_only_its_own_page(page, learner):
 
 
 def test_without_a_secret_the_process_key_is_used():
-    first = PageLinks.from_settings(PageSettings(page_secret=None))
-    second = PageLinks.from_settings(PageSettings(page_secret=None))
+    first = PageLinks.from_secret(None)
+    second = PageLinks.from_secret(None)
     grant = PageGrant("s", "dashboard", "", NOW + timedelta(hours=1))
 
     assert second.verify(first.sign(grant), NOW) == grant

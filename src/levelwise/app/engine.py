@@ -22,6 +22,7 @@ from levelwise.app.credentials.service import Credentials
 from levelwise.app.guidance.service import Guidance
 from levelwise.app.ingest.service import MAX_BATCH, Ingest
 from levelwise.app.ingest.wire import from_body
+from levelwise.app.links import PageLinks
 from levelwise.app.metrics.ports import MetricStore
 from levelwise.app.metrics.service import Metrics
 from levelwise.app.modelling.fitting import (
@@ -64,6 +65,7 @@ class Levelwise:
         credentials: Where verifiable credentials live; None: unavailable.
         pk: Where group PK definitions live; None: PK is unavailable.
         public_url: The public base URL of hosted credentials.
+        links: Signs and checks page links (default: the process's own key).
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class Levelwise:
         credentials: CredentialStore | None = None,
         pk: PkStore | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
+        links: PageLinks | None = None,
     ) -> None:
         """Build every service over the given stores; programs compile on use."""
         self.log = log
@@ -90,6 +93,7 @@ class Levelwise:
         self.credentials = Credentials(credentials, log, clock, public_url)
         self.metrics = Metrics(log, metrics, clock, self.catalog.program_and_model)
         self.pk = Pk(self, pk)
+        self.links = links if links is not None else PageLinks.from_secret(None)
 
     # -- programs ---------------------------------------------------------------
 

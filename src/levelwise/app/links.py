@@ -1,4 +1,4 @@
-"""Signed page links: their settings (``LEVELWISE_PAGE_*``) and their tokens.
+"""Signed page links: tokens that open one page of one school until they expire.
 
 A page link carries a token that names the school (tenant), the page kind
 (``learner`` with its learner id, or ``dashboard``) and an expiry, signed with
@@ -27,30 +27,10 @@ from functools import cache
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from levelwise.errors import InvalidLinkError
 
 PageKind = Literal["learner", "dashboard"]
 _CONTEXT = b"levelwise-page-link-v1."
-
-
-class PageSettings(BaseSettings):
-    """How page links are signed and where pages may be embedded.
-
-    Attributes:
-        page_secret: The signing key (``LEVELWISE_PAGE_SECRET``); None: a random
-            key per process, so links stop working when the server restarts.
-        page_frame_ancestors: The CSP ``frame-ancestors`` sources of embedded
-            learner widgets (``LEVELWISE_PAGE_FRAME_ANCESTORS``), e.g.
-            ``'self' https://school.example``. Other pages are never framed.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="LEVELWISE_")
-
-    page_secret: SecretStr | None = None
-    page_frame_ancestors: str = "'self'"
 
 
 @cache
@@ -96,12 +76,9 @@ class PageLinks:
         self._secret = secret
 
     @classmethod
-    def from_settings(cls, settings: PageSettings | None = None) -> PageLinks:
-        """Links signed with ``LEVELWISE_PAGE_SECRET``, or the process's own key."""
-        settings = settings or PageSettings()
-        if settings.page_secret is None:
-            return cls(_process_secret())
-        return cls(settings.page_secret.get_secret_value().encode())
+    def from_secret(cls, secret: str | None) -> PageLinks:
+        """Links signed with ``secret``, or with the process's own key if None."""
+        return cls(_process_secret() if secret is None else secret.encode())
 
     def _mac(self, payload: str) -> str:
         digest = hmac.new(self._secret, _CONTEXT + payload.encode(), hashlib.sha256)

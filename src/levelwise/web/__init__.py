@@ -16,7 +16,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from levelwise.app.engine import Levelwise
-from levelwise.app.links import PageLinks, PageSettings
 from levelwise.web.render import STATIC, asset_version
 from levelwise.web.routes import router
 
@@ -41,19 +40,19 @@ class _VersionedStatic(StaticFiles):
 
 
 def mount_pages(
-    app: FastAPI, engine: Levelwise, settings: PageSettings | None = None
+    app: FastAPI, engine: Levelwise, frame_ancestors: str = "'self'"
 ) -> None:
     """Serve the pages and their static files from ``app``.
 
     Args:
         app: The HTTP app (its ``state.engine`` must be ``engine``).
         engine: The use cases the pages read.
-        settings: Link signing and framing (default: from the environment).
+        frame_ancestors: The CSP ``frame-ancestors`` of embedded learner widgets
+            (``LEVELWISE_PAGE_FRAME_ANCESTORS``); other pages are never framed.
+            Links are checked with ``engine.links``.
     """
-    settings = settings or PageSettings()
     app.state.engine = engine
-    app.state.page_settings = settings
-    app.state.page_links = PageLinks.from_settings(settings)
+    app.state.page_frame_ancestors = frame_ancestors
     app.include_router(router)
     app.mount(
         STATIC,

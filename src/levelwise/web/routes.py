@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from levelwise.app.engine import Levelwise
-from levelwise.app.links import PageGrant, PageKind, PageLinks, PageSettings
+from levelwise.app.links import PageGrant, PageKind
 from levelwise.app.metrics.service import TABLES, MetricFilter
 from levelwise.errors import (
     InvalidLinkError,
@@ -77,9 +77,9 @@ def _error(request: Request, lang: Lang, exc: LevelwiseError) -> HTMLResponse:
 def _grant(
     request: Request, token: str, page: PageKind, learner: str = ""
 ) -> PageGrant:
-    links: PageLinks = request.app.state.page_links
-    now = datetime.fromisoformat(_engine(request).clock.now_iso())
-    return links.check(token, now, page, learner)
+    engine = _engine(request)
+    now = datetime.fromisoformat(engine.clock.now_iso())
+    return engine.links.check(token, now, page, learner)
 
 
 @router.get("/learner/{learner_id}", response_class=HTMLResponse)
@@ -97,8 +97,8 @@ def learner(
         page = learner_page(_engine(request), grant.tenant, learner_id, language)
     except LevelwiseError as exc:
         return _error(request, language, exc)
-    settings: PageSettings = request.app.state.page_settings
-    frame = settings.page_frame_ancestors if embed else "'none'"
+    ancestors: str = request.app.state.page_frame_ancestors
+    frame = ancestors if embed else "'none'"
     context = {"page": page, "embed": embed, "token": t}
     return render(request, language, "learner.html", context, frame_ancestors=frame)
 

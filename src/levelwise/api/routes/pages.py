@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
 from levelwise.api.schemas.pages import PageLinkCreate, PageLinkPublic
-from levelwise.app.links import PageGrant, PageLinks, link_path
+from levelwise.app.links import PageGrant, link_path
 from levelwise.errors import (
     AuthenticationError,
     LearnerNotFoundError,
@@ -34,15 +34,6 @@ _ERRORS = problem_responses(
 )
 
 
-def page_links(request: Request) -> PageLinks:
-    """The app's link signer (the one its pages check with), made once."""
-    state = request.app.state
-    links: PageLinks | None = getattr(state, "page_links", None)
-    if links is None:
-        links = state.page_links = PageLinks.from_settings()
-    return links
-
-
 @router.post("/links", status_code=201, responses=_ERRORS)
 def create_link(
     body: PageLinkCreate, request: Request, engine: EngineDep, tenant: TenantDep
@@ -59,6 +50,6 @@ def create_link(
     now = datetime.fromisoformat(engine.clock.now_iso())
     expires = (now + timedelta(hours=body.hours)).replace(microsecond=0)
     grant = PageGrant(tenant, body.page, learner, expires)
-    token = page_links(request).sign(grant)
+    token = engine.links.sign(grant)
     base = str(request.base_url).rstrip("/")
     return PageLinkPublic(url=base + link_path(grant, token), expires_at=expires)
