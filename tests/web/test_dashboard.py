@@ -244,8 +244,9 @@ async def test_empty_fields_are_left_out_and_unreadable_dates_refused(client, me
         "/pages/dashboard/weeks.csv", params={"t": DASH, "start": "soon"}
     )
 
-    assert page.status_code == csv.status_code == 400  # as the API's 422: refused
-    assert 'data-status="400"' in page.text
+    # The status of the API's one problem table (invalid-request).
+    assert page.status_code == csv.status_code == 422
+    assert 'data-status="422"' in page.text
     assert len(metrics.filters) == 1  # the service was not asked
 
 
@@ -296,7 +297,7 @@ async def test_an_unknown_csv_table_is_not_found(client, metrics):
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [(MetricError("end before start"), 400), (StoreError("down"), 503)],
+    [(MetricError("end before start"), 422), (StoreError("down"), 503)],
     ids=["filter", "store"],
 )
 async def test_service_errors_are_pages(client, engine, error, status):

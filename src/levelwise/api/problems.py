@@ -114,6 +114,12 @@ PROBLEMS: tuple[ProblemType, ...] = (
         errors=(WebhookNotFoundError, ExperimentNotFoundError),
     ),
     ProblemType(
+        403,
+        "invalid-link",
+        "The page link is not valid",
+        errors=(InvalidLinkError,),
+    ),
+    ProblemType(
         404,
         "learner-not-found",
         "Learner not found",
@@ -253,7 +259,6 @@ PROBLEMS: tuple[ProblemType, ...] = (
             NotFittedError,
             ModelNotAvailableError,
             CatError,
-            InvalidLinkError,
         ),
     ),
     ProblemType(

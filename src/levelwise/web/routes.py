@@ -14,16 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from levelwise.api.problems import problem_type
 from levelwise.app.engine import Levelwise
 from levelwise.app.links import PageGrant, PageKind
 from levelwise.app.metrics.service import TABLES, MetricFilter
 from levelwise.errors import (
-    InvalidLinkError,
-    LearnerNotFoundError,
     LevelwiseError,
-    MetricError,
-    ProgramNotFoundError,
-    StoreError,
 )
 from levelwise.web import dashboard_page
 from levelwise.web.i18n import N_, Lang, choose_language
@@ -35,13 +31,17 @@ router = APIRouter(prefix="/pages", include_in_schema=False)
 Token = Annotated[str, Query(alias="t", max_length=2000)]
 LangParam = Annotated[str | None, Query(alias="lang", max_length=20)]
 Filter = Annotated[str | None, Query(max_length=200)]
-_ERRORS = {
-    400: N_("These filters do not fit together: check the dates."),
-    403: N_("This link is not valid or has expired. Ask for a new link."),
-    404: N_("There is nothing to show for this learner yet."),
-    409: N_("This school has no program yet."),
-    503: N_("The figures are not available right now. Try again later."),
+_MESSAGES = {
+    "invalid-request": N_("These filters do not fit together: check the dates."),
+    "invalid-link": N_("This link is not valid or has expired. Ask for a new link."),
+    "learner-not-found": N_("There is nothing to show for this learner yet."),
+    "program-required": N_("This school has no program yet."),
+    "store-unavailable": N_(
+        "The figures are not available right now. Try again later."
+    ),
 }
+"""What a page says for each problem type a page expects (the status and type
+come from the API's one table, ``levelwise.api.problems``)."""
 
 
 def _engine(request: Request) -> Levelwise:
@@ -53,25 +53,14 @@ def _lang(request: Request, param: str | None) -> Lang:
     return Lang(choose_language(param, request.headers.get("accept-language")))
 
 
-# The page each failure gets, most specific first (a learner page and the
-# dashboard share them).
-_STATUS: tuple[tuple[type[LevelwiseError], int], ...] = (
-    (InvalidLinkError, 403),
-    (LearnerNotFoundError, 404),
-    (ProgramNotFoundError, 409),
-    (MetricError, 400),
-    (StoreError, 503),
-)
-
-
 def _error(request: Request, lang: Lang, exc: LevelwiseError) -> HTMLResponse:
     """The error page for ``exc``; an error no page expects is raised again."""
-    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), None)
-    if status is None:
+    kind = problem_type(type(exc))
+    text = _MESSAGES.get(kind.slug)
+    if text is None:
         raise exc
-    message = lang.gettext(_ERRORS[status])
-    context = {"status": status, "message": message, "embed": False}
-    return render(request, lang, "error.html", context, status=status)
+    context = {"status": kind.status, "message": lang.gettext(text), "embed": False}
+    return render(request, lang, "error.html", context, status=kind.status)
 
 
 def _grant(
