@@ -22,7 +22,7 @@ from levelwise.adapters.sql.driver import (
     upsert,
 )
 from levelwise.adapters.sql.engine import reader
-from levelwise.adapters.sql.event_log import _SqlSession
+from levelwise.adapters.sql.event_log import DeferredWriter, joined
 from levelwise.adapters.sql.tables.boards import board_members, board_scores
 from levelwise.app.ports import LogSession
 from levelwise.app.recognition.ports import BoardReader, BoardWriter, Entry, Standing
@@ -53,7 +53,7 @@ class _SqlBoards:
     """One tenant's boards over one connection (a ``BoardWriter``)."""
 
     def __init__(
-        self, connection: Connection, tenant: str, log: _SqlSession | None = None
+        self, connection: Connection, tenant: str, log: DeferredWriter | None = None
     ) -> None:
         self._conn = connection
         self._tenant = tenant
@@ -318,11 +318,9 @@ class SqlBoardStore:
             StoreError: The database failed.
         """
         if session is not None:
-            if not isinstance(session, _SqlSession):
-                msg = "a SQL board store joins only a SQL event log session"
-                raise TypeError(msg)
             # The session's own connection: same transaction, same lock.
-            yield _SqlBoards(session._conn, tenant, session)
+            connection, log = joined(session)
+            yield _SqlBoards(connection, tenant, log)
             return
         with store_errors(), self._engine.begin() as connection:
             yield _SqlBoards(connection, tenant)

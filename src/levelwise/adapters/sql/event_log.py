@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
@@ -104,6 +104,31 @@ _PLACEMENT = (
     "created_at",
     "updated_at",
 )
+
+
+class DeferredWriter(Protocol):
+    """A transaction that writes rows nobody reads when it is ready to."""
+
+    def defer(
+        self, statement: UpdateBase | str, rows: Sequence[Any], conflict: str = ""
+    ) -> None:
+        """Write ``rows`` with ``statement`` in the transaction."""
+        ...
+
+
+def joined(session: object) -> tuple[Connection, DeferredWriter]:
+    """The connection and writer of a SQL log session, for a store joining it.
+
+    A store on the log's database (boards) writes in the session's own
+    connection, so its rows commit or roll back with the events.
+
+    Raises:
+        TypeError: ``session`` is not a session of a ``SqlEventLog``.
+    """
+    if not isinstance(session, _SqlSession):
+        msg = "a SQL board store joins only a SQL event log session"
+        raise TypeError(msg)
+    return session._conn, session
 
 
 class _SqlSession:
