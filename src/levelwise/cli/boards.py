@@ -5,16 +5,33 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from levelwise.app.recognition import leagues
-from levelwise.app.recognition.boards import Standing, WindowKind
-from levelwise.cli.options import DbOpt, EngineFor, JsonOpt, TenantOpt, err, out
+from levelwise.cli.options import (
+    DbOpt,
+    JsonOpt,
+    TenantOpt,
+    escape,
+    fail,
+    open_engine,
+    out,
+)
 from levelwise.errors import LevelwiseError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from levelwise.app.recognition.boards import WindowKind
+    from levelwise.app.recognition.ports import Standing
+
+boards_app = typer.Typer(name="boards", no_args_is_help=True, help="Leaderboards.")
+leagues_app = typer.Typer(name="leagues", no_args_is_help=True, help="Weekly leagues.")
+app = typer.Typer()
+"""Nameless: mounts ``levelwise boards`` and ``levelwise leagues``."""
+app.add_typer(boards_app)
+app.add_typer(leagues_app)
 
 ScopeOpt = Annotated[
     str, typer.Option("--scope", help="all, cohort:<id> or team:<id>.")
@@ -26,22 +43,17 @@ AtOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(1)
-
-
 _KINDS: dict[str, WindowKind] = {"all": "all", "week": "week", "month": "month"}
 
 
 def _window(window: str, at: str | None) -> tuple[WindowKind, date | None]:
     kind = _KINDS.get(window)
     if kind is None:
-        raise _fail(f"window '{window}' is not all, week or month")
+        raise fail(f"window '{window}' is not all, week or month")
     try:
         day = None if at is None else date.fromisoformat(at)
     except ValueError:
-        raise _fail(f"'{at}' is not a date (YYYY-MM-DD)") from None
+        raise fail(f"'{at}' is not a date (YYYY-MM-DD)") from None
     return kind, day
 
 
@@ -51,6 +63,8 @@ def _table(
     mark: str = "",
     zones: dict[str, str] | None = None,
 ) -> Table:
+    from rich.table import Table
+
     table = Table(title=escape(title))
     for name in ("rank", "learner", "xp", "reached"):
         table.add_column(name, justify="right" if name in ("rank", "xp") else "left")
@@ -65,102 +79,97 @@ def _table(
     return table
 
 
-def add_board_commands(app: typer.Typer, engine_for: EngineFor) -> None:
-    """Register ``levelwise boards top|rank`` and ``levelwise leagues show|close``.
+@boards_app.command("top")
+def top(
+    scope: ScopeOpt = "all",
+    window: WindowOpt = "all",
+    at: AtOpt = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 100,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the top of a board."""
+    kind, day = _window(window, at)
+    try:
+        page = open_engine(db).boards.top(tenant, scope, kind, day, limit)
+    except (LevelwiseError, ValueError) as exc:
+        raise fail(exc) from exc
+    if as_json:
+        out().print_json(json.dumps(asdict(page)))
+        return
+    title = f"{page.board} ({page.count} learners)"
+    out().print(_table(page.standings, title))
 
-    Args:
-        app: The root command.
-        engine_for: Builds the engine over a store URL (None: from settings).
-    """
-    boards_app = typer.Typer(no_args_is_help=True, help="Leaderboards.")
-    leagues_app = typer.Typer(no_args_is_help=True, help="Weekly leagues.")
-    app.add_typer(boards_app, name="boards")
-    app.add_typer(leagues_app, name="leagues")
 
-    @boards_app.command("top")
-    def top(
-        scope: ScopeOpt = "all",
-        window: WindowOpt = "all",
-        at: AtOpt = None,
-        limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 100,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Show the top of a board."""
-        kind, day = _window(window, at)
-        try:
-            page = engine_for(db).boards.top(tenant, scope, kind, day, limit)
-        except (LevelwiseError, ValueError) as exc:
-            raise _fail(str(exc)) from exc
-        if as_json:
-            out.print_json(json.dumps(asdict(page)))
-            return
-        title = f"{page.board} ({page.count} learners)"
-        out.print(_table(page.standings, title))
+@boards_app.command("rank")
+def rank(
+    learner: str,
+    scope: ScopeOpt = "all",
+    window: WindowOpt = "all",
+    at: AtOpt = None,
+    k: Annotated[int, typer.Option("--k", min=0, max=50)] = 5,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a learner's rank and the learners around it."""
+    kind, day = _window(window, at)
+    try:
+        view = open_engine(db).boards.rank(tenant, learner, scope, kind, day, k)
+    except (LevelwiseError, ValueError) as exc:
+        raise fail(exc) from exc
+    if as_json:
+        out().print_json(json.dumps(asdict(view)))
+        return
+    shown = "—" if view.rank is None else f"#{view.rank} of {view.count}"
+    private = "" if view.public else " (private: off public boards)"
+    out().print(f"{escape(learner)}: {shown}, {view.xp} XP{private}")
+    if view.neighbours:
+        out().print(_table(view.neighbours, view.board, mark=learner))
 
-    @boards_app.command("rank")
-    def rank(
-        learner: str,
-        scope: ScopeOpt = "all",
-        window: WindowOpt = "all",
-        at: AtOpt = None,
-        k: Annotated[int, typer.Option("--k", min=0, max=50)] = 5,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Show a learner's rank and the learners around it."""
-        kind, day = _window(window, at)
-        try:
-            view = engine_for(db).boards.rank(tenant, learner, scope, kind, day, k)
-        except (LevelwiseError, ValueError) as exc:
-            raise _fail(str(exc)) from exc
-        if as_json:
-            out.print_json(json.dumps(asdict(view)))
-            return
-        shown = "—" if view.rank is None else f"#{view.rank} of {view.count}"
-        private = "" if view.public else " (private: off public boards)"
-        out.print(f"{escape(learner)}: {shown}, {view.xp} XP{private}")
-        if view.neighbours:
-            out.print(_table(view.neighbours, view.board, mark=learner))
 
-    @leagues_app.command("show")
-    def show(
-        week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W48.")],
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-    ) -> None:
-        """Show a week's league groups and zones."""
-        try:
-            result = engine_for(db).boards.league(tenant, week)
-        except (LevelwiseError, ValueError) as exc:
-            raise _fail(str(exc)) from exc
-        state = "closed" if result.closed else "live"
-        out.print(f"week {week} ({state}): {len(result.groups)} groups")
-        for g in result.groups:
-            zones: dict[str, str] = {m.learner: m.zone for m in leagues.close_group(g)}
-            title = f"{g.tier_name} #{g.number}"
-            out.print(_table(g.standings, title, zones=zones))
+@leagues_app.command("show")
+def show(
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W48.")],
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Show a week's league groups and zones."""
+    from levelwise.app.recognition import leagues
 
-    @leagues_app.command("close")
-    def close(
-        week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W48.")],
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Close a week: promote and demote (closing again changes nothing)."""
-        try:
-            result = engine_for(db).boards.close_week(tenant, week)
-        except (LevelwiseError, ValueError) as exc:
-            raise _fail(str(exc)) from exc
-        if as_json:
-            out.print_json(json.dumps(asdict(result)))
-            return
-        done = "closed" if result.closed_now else "was already closed"
-        out.print(f"week {week} {done}: {len(result.moves)} learners")
-        for m in result.moves:
-            if m.zone != "stay":
-                was, now = leagues.TIERS[m.from_tier], leagues.TIERS[m.to_tier]
-                out.print(f"  {escape(m.learner)}: {was} → {now} ({m.zone})")
+    try:
+        result = open_engine(db).boards.league(tenant, week)
+    except (LevelwiseError, ValueError) as exc:
+        raise fail(exc) from exc
+    state = "closed" if result.closed else "live"
+    out().print(f"week {week} ({state}): {len(result.groups)} groups")
+    for g in result.groups:
+        zones: dict[str, str] = {m.learner: m.zone for m in leagues.close_group(g)}
+        title = f"{g.tier_name} #{g.number}"
+        out().print(_table(g.standings, title, zones=zones))
+
+
+@leagues_app.command("close")
+def close(
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W48.")],
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a week: promote and demote (closing again changes nothing)."""
+    try:
+        result = open_engine(db).boards.close_week(tenant, week)
+    except (LevelwiseError, ValueError) as exc:
+        raise fail(exc) from exc
+    if as_json:
+        out().print_json(json.dumps(asdict(result)))
+        return
+    from levelwise.app.recognition import leagues
+
+    done = "closed" if result.closed_now else "was already closed"
+    out().print(f"week {week} {done}: {len(result.moves)} learners")
+    for m in result.moves:
+        if m.zone != "stay":
+            was, now = leagues.TIERS[m.from_tier], leagues.TIERS[m.to_tier]
+            out().print(f"  {escape(m.learner)}: {was} → {now} ({m.zone})")

@@ -13,77 +13,68 @@ import gc
 import os
 import time
 import webbrowser
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
 
-from levelwise.app.engine import MAX_BATCH, Levelwise
-from levelwise.app.links import PageGrant, PageLinks, link_path
-from levelwise.app.metrics.analytics import level_summary
-from levelwise.app.simulate.school import START, simulate, start_demo_experiment
-from levelwise.app.views import ProgramSummary
-from levelwise.cli.options import EngineFor, err, out, receipt_line
+from levelwise.cli.options import err, fail, open_engine, out, receipt_line
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from levelwise.app.engine import Levelwise
+    from levelwise.app.views import ProgramSummary
 
 TENANT = "demo"
-ApiFor = Callable[[Levelwise], "FastAPI"]
-"""Builds the HTTP app (API and pages) over an engine."""
+
+app = typer.Typer()
+"""Nameless: ``demo`` is a command of ``levelwise`` itself."""
 
 
-def add_demo_command(app: typer.Typer, engine_for: EngineFor, api_for: ApiFor) -> None:
-    """Register ``levelwise demo``.
+@app.command()
+def demo(
+    learners: Annotated[int, typer.Option(min=1)] = 2000,
+    weeks: Annotated[int, typer.Option(min=1, max=52)] = 12,
+    seed: int = 7,
+    program: Path = Path("examples/programs/english.yaml"),
+    db: Annotated[str, typer.Option("--db")] = "sqlite:///levelwise-demo.db",
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open")] = True,
+    port: int = 8000,
+) -> None:
+    """Simulate an online school, ingest it, summarise, serve API and pages."""
+    from levelwise.app.simulate.school import START, start_demo_experiment
 
-    Args:
-        app: The root command.
-        engine_for: Builds the engine over a store URL.
-        api_for: Builds the HTTP app with its pages.
-    """
-
-    @app.command()
-    def demo(
-        learners: Annotated[int, typer.Option(min=1)] = 2000,
-        weeks: Annotated[int, typer.Option(min=1, max=52)] = 12,
-        seed: int = 7,
-        program: Path = Path("examples/programs/english.yaml"),
-        db: Annotated[str, typer.Option("--db")] = "sqlite:///levelwise-demo.db",
-        serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
-        open_browser: Annotated[bool, typer.Option("--open/--no-open")] = True,
-        port: int = 8000,
-    ) -> None:
-        """Simulate an online school, ingest it, summarise, serve API and pages."""
-        if db.startswith("sqlite:///"):
-            for suffix in ("", "-wal", "-shm"):
-                path = db.removeprefix("sqlite:///") + suffix
-                if os.path.exists(path):
-                    os.remove(path)
-        engine = engine_for(db)
-        try:
-            compiled = engine.put_program(TENANT, program.read_text(), str(program))
-        except LevelwiseError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
-        key = engine.create_key(TENANT, "demo")
-        out.print(f"program: {compiled.title} ({compiled.units} units); simulating…")
-        _ingest(engine, learners, weeks, seed)
-        start_demo_experiment(engine, TENANT, learners)
-        started = time.perf_counter()
-        engine.metrics.catch_up(TENANT)
-        took = time.perf_counter() - started
-        out.print(f"metrics projection built in {took:.1f} s")
-        best = _summary(engine, compiled, START + timedelta(weeks=weeks))
-        if serve_api:
-            _serve(api_for(engine), best, key, port, open_browser)
+    if db.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            path = db.removeprefix("sqlite:///") + suffix
+            if os.path.exists(path):
+                os.remove(path)
+    engine = open_engine(db)
+    try:
+        compiled = engine.put_program(TENANT, program.read_text(), str(program))
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    key = engine.create_key(TENANT, "demo")
+    out().print(f"program: {compiled.title} ({compiled.units} units); simulating…")
+    _ingest(engine, learners, weeks, seed)
+    start_demo_experiment(engine, TENANT, learners)
+    started = time.perf_counter()
+    engine.metrics.catch_up(TENANT)
+    took = time.perf_counter() - started
+    out().print(f"metrics projection built in {took:.1f} s")
+    best = _summary(engine, compiled, START + timedelta(weeks=weeks))
+    if serve_api:
+        _serve(engine, best, key, port, open_browser)
 
 
 def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
+    from rich.progress import Progress
+
+    from levelwise.app.engine import MAX_BATCH
+    from levelwise.app.simulate.school import simulate
+
     program = engine.program(TENANT)
     events = list(simulate(program, learners=learners, weeks=weeks, seed=seed))
     events.sort(key=lambda e: str(e["occurred_at"]))
@@ -92,13 +83,13 @@ def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
     gc.collect()
     gc.freeze()
     started = time.perf_counter()
-    with Progress(console=err, transient=True) as progress:
+    with Progress(console=err(), transient=True) as progress:
         task = progress.add_task("ingesting", total=len(events))
         for start in range(0, len(events), MAX_BATCH):
             engine.ingest(TENANT, events[start : start + MAX_BATCH])
             progress.advance(task, min(MAX_BATCH, len(events) - start))
     elapsed = time.perf_counter() - started
-    out.print(
+    out().print(
         f"ingested {len(events):,} events of {learners:,} learners in {elapsed:.1f} s "
         f"({len(events) / elapsed:,.0f} events/s)"
     )
@@ -106,19 +97,23 @@ def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
 
 def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> str:
     """Print the summary; return the best placed learner (for the page link)."""
+    from rich.table import Table
+
+    from levelwise.app.metrics.analytics import level_summary
+
     states = engine.snapshots(TENANT)
     summary = level_summary(states, engine.program(TENANT), now)
     table = Table("level", "learners")
     for level, count in summary.distribution.items():
         table.add_row(level, str(count))
-    out.print(table)
-    out.print(
+    out().print(table)
+    out().print(
         f"level-ups: {summary.level_ups}; median weeks per level-up: "
         f"{summary.median_weeks_per_level_up}; levelled up in the last week: "
         f"{summary.levelled_up_this_week}"
     )
     best = max(states, key=lambda s: (s.level, s.xp, s.learner))
-    out.print(f"\nexample receipts of {best.learner} ({compiled.title}):")
+    out().print(f"\nexample receipts of {best.learner} ({compiled.title}):")
     levels = engine.receipts(TENANT, best.learner, limit=3, kinds=["level_reached"])
     seen: set[str] = set()
     varied = []
@@ -127,14 +122,17 @@ def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> str:
             seen.add(row["receipt"]["rule"])
             varied.append(row)
     for row in [*levels, *varied[:6]]:
-        out.print("  " + receipt_line(row), highlight=False, markup=False)
+        out().print("  " + receipt_line(row), highlight=False, markup=False)
     return best.learner
 
 
-def _serve(api: FastAPI, best: str, key: str, port: int, open_browser: bool) -> None:
+def _serve(engine: Levelwise, best: str, key: str, port: int, browse: bool) -> None:
     import uvicorn
 
-    links: PageLinks = api.state.page_links
+    from levelwise import bootstrap
+    from levelwise.app.links import PageGrant, link_path
+
+    api = bootstrap.create_api(engine)
     expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
     base = f"http://127.0.0.1:{port}"
     urls = []
@@ -142,8 +140,8 @@ def _serve(api: FastAPI, best: str, key: str, port: int, open_browser: bool) -> 
         PageGrant(TENANT, "dashboard", "", expires),
         PageGrant(TENANT, "learner", best, expires),
     ):
-        urls.append(base + link_path(grant, links.sign(grant)))
-    out.print(
+        urls.append(base + link_path(grant, engine.links.sign(grant)))
+    out().print(
         f"\nAPI on {base} (docs: /docs). Try:\n"
         f'  curl -H "Authorization: Bearer {key}" {base}/v1/learners/{best}\n'
         f"\nDashboard:      {urls[0]}\nA learner page: {urls[1]}\n"
@@ -151,6 +149,6 @@ def _serve(api: FastAPI, best: str, key: str, port: int, open_browser: bool) -> 
         highlight=False,
         soft_wrap=True,
     )
-    if open_browser:
+    if browse:
         webbrowser.open(urls[0])  # a no-op on a machine without a browser
     uvicorn.run(api, host="127.0.0.1", port=port)

@@ -1,4 +1,8 @@
-"""The ``levelwise eval`` commands: cross-validate knowledge-tracing models."""
+"""The ``levelwise eval`` commands: cross-validate knowledge-tracing models.
+
+``eval kt`` and ``eval forecast`` live here; ``eval graph`` lives in
+:mod:`levelwise.cli.graph`, mounted on this group.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,23 @@ import json
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Column, Table
 
+from levelwise.cli import graph
+from levelwise.cli.options import JsonOpt, fail, out
 from levelwise.errors import LevelwiseError
-from levelwise.learners.datasets import Dataset, load
-from levelwise.learners.evaluate import (
-    PROTOCOLS,
-    Evaluation,
-    Protocol,
-    evaluate_protocols,
-)
-from levelwise.learners.mastery_forecast import HorizonScore, evaluate_forecasts
-from levelwise.learners.registry import factory
 
-eval_app = typer.Typer(no_args_is_help=True, help="Evaluate learner models.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from levelwise.learners.datasets import Dataset
+    from levelwise.learners.evaluate import Evaluation, Protocol
+    from levelwise.learners.mastery_forecast import HorizonScore
+
+app = typer.Typer(name="eval", no_args_is_help=True, help="Evaluate learner models.")
+app.add_typer(graph.app)  # eval graph
 
 LABELS: dict[Protocol, str] = {
     "row": "row level: every row, as most papers report",
@@ -33,7 +34,7 @@ LABELS: dict[Protocol, str] = {
 }
 
 
-@eval_app.command("kt")
+@app.command("kt")
 def kt(
     data: Annotated[
         Path, typer.Option("--data", help="Dataset file or folder (../shared/data/…).")
@@ -49,9 +50,13 @@ def kt(
         int | None,
         typer.Option("--folds", min=1, help="Evaluate only the first N folds."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Cross-validate a knowledge-tracing model on a dataset, by learner folds."""
+    from levelwise.learners.datasets import load
+    from levelwise.learners.evaluate import PROTOCOLS, evaluate_protocols
+    from levelwise.learners.registry import factory
+
     protocols: tuple[Protocol, ...] = PROTOCOLS if protocol == "both" else (protocol,)
     try:
         make = factory(model)
@@ -60,13 +65,12 @@ def kt(
             make, dataset, protocols=protocols, max_folds=folds
         )
     except LevelwiseError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
     if as_json:
-        out.print_json(json.dumps(_as_json(model, dataset, results)))
+        out().print_json(json.dumps(_as_json(model, dataset, results)))
         return
     r = dataset.responses
-    out.print(
+    out().print(
         f"[bold]{model}[/] on {dataset.source} ({dataset.format}): {len(r):,} rows, "
         f"{dataset.n_learners:,} learners, {r.n_skills:,} skills, "
         f"{r.n_items:,} items; folds {', '.join(dataset.fold_names)}",
@@ -76,10 +80,12 @@ def kt(
         table = _table(name, evaluation)
         if name == "question" and evaluation.n_predictions == len(r):
             table.caption = "every attempt is a single row here: same as row level"
-        out.print(table)
+        out().print(table)
 
 
 def _table(protocol: Protocol, evaluation: Evaluation) -> Table:
+    from rich.table import Table
+
     table = Table(
         "fold",
         "learners train/test",
@@ -158,7 +164,7 @@ FORECAST_LABELS = {
 }
 
 
-@eval_app.command("forecast")
+@app.command("forecast")
 def forecast(
     data: Annotated[
         Path, typer.Option("--data", help="Dataset file or folder (../shared/data/…).")
@@ -167,19 +173,23 @@ def forecast(
         int | None,
         typer.Option("--folds", min=1, help="Evaluate only the first N folds."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Score forecasts of the attempts to 3 right in a row, by learner folds."""
+    from rich.table import Column, Table
+
+    from levelwise.learners.datasets import load
+    from levelwise.learners.mastery_forecast import evaluate_forecasts
+
     try:
         dataset = load(data)
         result = evaluate_forecasts(dataset, max_folds=folds)
     except (LevelwiseError, ValueError) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
     if as_json:
-        out.print_json(json.dumps(_clean(asdict(result))))
+        out().print_json(json.dumps(_clean(asdict(result))))
         return
-    out.print(
+    out().print(
         f"[bold]attempts to {result.run} right in a row[/] on {result.source} "
         f"({result.format}), folds {', '.join(result.folds)}; BKT forgetting "
         f"{'on' if result.forgetting else 'off'}; {result.seconds:.1f} s. MAPE of "
@@ -208,7 +218,7 @@ def forecast(
             table.add_row(*_forecast_row(str(score.h), score))
         table.add_section()
         table.add_row(*_forecast_row("all", method.overall), style="bold")
-        out.print(table)
+        out().print(table)
 
 
 def _forecast_row(label: str, s: HorizonScore) -> list[str]:

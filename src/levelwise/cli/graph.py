@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from levelwise.app.modelling.junyi import JunyiProgram, load_junyi
+from levelwise.cli.options import JsonOpt, fail, out
 from levelwise.errors import LevelwiseError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    from levelwise.app.modelling.junyi import JunyiProgram
+
+app = typer.Typer()
+"""Nameless: :mod:`levelwise.cli.eval` mounts ``graph`` on ``levelwise eval``."""
 
 
+@app.command("graph")
 def graph(
     junyi: Annotated[
         Path,
@@ -28,21 +31,22 @@ def graph(
         Path | None,
         typer.Option("--write", help="Also write the generated program file here."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Load the Junyi prerequisite graph as a program and report the repair."""
+    from levelwise.app.modelling.junyi import load_junyi
+
     try:
         loaded = load_junyi(junyi)
     except LevelwiseError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
     if write is not None:
         write.write_text(loaded.text, encoding="utf-8")
     if as_json:
-        out.print_json(json.dumps(graph_summary(loaded)))
+        out().print_json(json.dumps(graph_summary(loaded)))
         return
     for line in graph_lines(loaded):
-        out.print(line, highlight=False, markup=False)
+        out().print(line, highlight=False, markup=False)
 
 
 def graph_summary(loaded: JunyiProgram) -> dict[str, Any]:

@@ -6,25 +6,32 @@ import json
 import math
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from levelwise.app.guidance.plan import Plan
-from levelwise.cli.options import DbOpt, EngineFor, TenantOpt, err, out
+from levelwise.cli.options import (
+    DbOpt,
+    EngineFor,
+    JsonOpt,
+    TenantOpt,
+    escape,
+    fail,
+    open_engine,
+    out,
+)
 from levelwise.errors import LevelwiseError
+
+if TYPE_CHECKING:
+    from levelwise.app.guidance.plan import Plan
+
+app = typer.Typer()
+"""Nameless: ``levelwise.cli.main`` mounts these commands on ``levelwise learner``."""
 
 TargetOpt = Annotated[
     str | None,
     typer.Option("--target", help="A level above the learner's (default: the next)."),
 ]
-
-
-def _fail(exc: LevelwiseError) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
-    return typer.Exit(1)
 
 
 def _percent(value: float) -> str:
@@ -43,8 +50,10 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 def print_plan(plan: Plan) -> None:
     """Print a plan: its steps, then the requirements now and after it."""
+    from rich.table import Table
+
     done = "complete" if plan.complete else "incomplete: some requirements stay unmet"
-    out.print(
+    out().print(
         f"[bold]{escape(plan.learner)}[/]: {plan.level} → {plan.target}, "
         f"{len(plan.steps)} steps, {plan.minutes:g} min ({done})",
         highlight=False,
@@ -62,16 +71,16 @@ def print_plan(plan: Plan) -> None:
             escape(step.reason),
         )
     if plan.steps:
-        out.print(steps)
+        out().print(steps)
     reqs = Table("level", "requirement", "now", "after plan")
     for now, expected in zip(plan.now, plan.expected, strict=True):
         after = "[green]✓[/]" if expected.met else _percent(expected.progress)
         before = "[green]✓[/]" if now.met else _percent(now.progress)
         reqs.add_row(now.level, escape(now.source), before, after)
-    out.print(reqs)
+    out().print(reqs)
     if plan.binding is not None:
-        out.print(f"binding: {plan.binding}", highlight=False, markup=False)
-    out.print(f"gains: {plan.gains}", highlight=False, markup=False)
+        out().print(f"binding: {plan.binding}", highlight=False, markup=False)
+    out().print(f"gains: {plan.gains}", highlight=False, markup=False)
 
 
 def learner_plan(
@@ -86,9 +95,9 @@ def learner_plan(
     try:
         plan = engine_for(db).guidance.plan(tenant, learner, target)
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if as_json:
-        out.print_json(json.dumps(plan_json(plan)))
+        out().print_json(json.dumps(plan_json(plan)))
         return
     print_plan(plan)
 
@@ -97,29 +106,31 @@ def learner_next(
     engine_for: EngineFor, learner: str, tenant: str, db: str | None
 ) -> None:
     """Print the learner's next best activity (exit 1 on an error)."""
+    from rich.table import Table
+
     try:
         nxt = engine_for(db).guidance.next_activity(tenant, learner)
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if nxt.step is None:
-        out.print(
+        out().print(
             f"[bold]{escape(learner)}[/] ({nxt.level}): {nxt.status}: "
             f"{escape(nxt.reason)}",
             highlight=False,
         )
         return
     step = nxt.step
-    out.print(
+    out().print(
         f"[bold]{escape(learner)}[/] ({nxt.level} → {nxt.target}): next "
         f"{escape(step.unit)} ({step.kind}, {step.minutes:g} min)",
         highlight=False,
     )
-    out.print(f"why: {step.reason}", highlight=False, markup=False)
+    out().print(f"why: {step.reason}", highlight=False, markup=False)
     table = Table("requirement", "before", "after")
     for source, before, after in step.serves:
         table.add_row(escape(source), _percent(before), _percent(after))
     if step.serves:
-        out.print(table)
+        out().print(table)
 
 
 def learner_forecast(
@@ -131,11 +142,13 @@ def learner_forecast(
     db: str | None,
 ) -> None:
     """Print when the learner likely reaches ``target`` (exit 1 on an error)."""
+    from rich.table import Table
+
     engine = engine_for(db)
     try:
         fc = engine.guidance.forecast(tenant, learner, target, weeks)
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     now = engine.guidance.now()
 
     def when(value: float | None) -> str:
@@ -143,7 +156,7 @@ def learner_forecast(
             return "-"
         return f"{value:g} wk ({(now + timedelta(weeks=value)).date().isoformat()})"
 
-    out.print(
+    out().print(
         f"[bold]{escape(learner)}[/] → {fc.target}: plan {fc.plan_minutes:g} min at "
         f"{fc.pace:g} min/week ({fc.history_weeks} weeks of history)",
         highlight=False,
@@ -154,7 +167,7 @@ def learner_forecast(
     never = fc.current_weeks is None and fc.current_binding is not None
     current = "never at the recent rate" if never else when(fc.current_weeks)
     table.add_row("at the current mix", current)
-    out.print(table)
+    out().print(table)
     lines = [
         f"binding: {fc.binding or '-'}",
         f"current bottleneck: {fc.current_binding or '-'}",
@@ -167,42 +180,36 @@ def learner_forecast(
     if flags:
         lines.append("flags: " + ", ".join(flags))
     for line in lines:
-        out.print(line, highlight=False, markup=False)
+        out().print(line, highlight=False, markup=False)
 
 
-def add_guidance_commands(learner_app: typer.Typer, engine_for: EngineFor) -> None:
-    """Register ``plan``, ``next`` and ``forecast`` under ``levelwise learner``.
+@app.command("plan")
+def plan(
+    learner: str,
+    target: TargetOpt = None,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the quickest expected plan to the next (or a target) level."""
+    learner_plan(open_engine, learner, target, tenant, db, as_json)
 
-    Args:
-        learner_app: The ``learner`` command group.
-        engine_for: Builds the engine over a store URL (None: from settings).
-    """
 
-    @learner_app.command("plan")
-    def plan(
-        learner: str,
-        target: TargetOpt = None,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    ) -> None:
-        """Show the quickest expected plan to the next (or a target) level."""
-        learner_plan(engine_for, learner, target, tenant, db, as_json)
+@app.command("next")
+def next_(learner: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Show the learner's next best activity and why."""
+    learner_next(open_engine, learner, tenant, db)
 
-    @learner_app.command("next")
-    def next_(learner: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-        """Show the learner's next best activity and why."""
-        learner_next(engine_for, learner, tenant, db)
 
-    @learner_app.command("forecast")
-    def forecast(
-        learner: str,
-        target: TargetOpt = None,
-        weeks: Annotated[
-            int, typer.Option(min=1, max=52, help="Recent weeks to learn pace from.")
-        ] = 8,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-    ) -> None:
-        """Forecast when the learner reaches the next (or a target) level."""
-        learner_forecast(engine_for, learner, target, weeks, tenant, db)
+@app.command("forecast")
+def forecast(
+    learner: str,
+    target: TargetOpt = None,
+    weeks: Annotated[
+        int, typer.Option(min=1, max=52, help="Recent weeks to learn pace from.")
+    ] = 8,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Forecast when the learner reaches the next (or a target) level."""
+    learner_forecast(open_engine, learner, target, weeks, tenant, db)

@@ -6,23 +6,18 @@ import csv
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
-import numpy.typing as npt
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from levelwise.learners.calibrate import MSQ_BAND, calibrate
+from levelwise.cli.options import fail, out
+from levelwise.errors import InvalidDatasetError
 
-items_app = typer.Typer(no_args_is_help=True, help="Placement item banks.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-
-class ResponsesFileError(ValueError):
-    """Raised when a responses file is malformed (the message names file:line)."""
+app = typer.Typer(name="items", no_args_is_help=True, help="Placement item banks.")
 
 
 def read_responses(path: Path) -> tuple[list[str], npt.NDArray[np.float64]]:
@@ -33,26 +28,29 @@ def read_responses(path: Path) -> tuple[list[str], npt.NDArray[np.float64]]:
         an item was not administered.
 
     Raises:
-        ResponsesFileError: A cell is not 1, 0 or blank, or a row has the wrong
+        InvalidDatasetError: A cell is not 1, 0 or blank, or a row has the wrong
             number of cells; the message names ``file:line``.
     """
+    import numpy as np
+
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     if not rows or len(rows[0]) < 2:
-        raise ResponsesFileError(f"{path}:1: need a header 'examinee,<item id>,…'")
+        msg = "need a header 'examinee,<item id>,…'"
+        raise InvalidDatasetError(str(path), 1, msg)
     items = rows[0][1:]
     matrix = np.full((len(rows) - 1, len(items)), np.nan)
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(items) + 1:
-            msg = f"{path}:{number}: {len(row)} cells, the header has {len(items) + 1}"
-            raise ResponsesFileError(msg)
+            msg = f"{len(row)} cells, the header has {len(items) + 1}"
+            raise InvalidDatasetError(str(path), number, msg)
         for j, cell in enumerate(row[1:]):
             value = cell.strip()
             if value in ("1", "0"):
                 matrix[number - 2, j] = float(value)
             elif value:
-                msg = f"{path}:{number}: item {items[j]!r}: {value!r} is not 1/0/blank"
-                raise ResponsesFileError(msg)
+                msg = f"item {items[j]!r}: {value!r} is not 1/0/blank"
+                raise InvalidDatasetError(str(path), number, msg)
     return items, matrix
 
 
@@ -64,7 +62,7 @@ def _fmt(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.3f}"
 
 
-@items_app.command("calibrate")
+@app.command("calibrate")
 def calibrate_command(
     responses: Annotated[
         Path, typer.Option("--responses", help="CSV: examinee,<item ids>; 1/0/blank.")
@@ -75,12 +73,16 @@ def calibrate_command(
     ] = None,
 ) -> None:
     """Estimate 2PL/3PL item parameters with standard errors and a misfit report."""
+    import numpy as np
+    from rich.table import Table
+
+    from levelwise.learners.calibrate import MSQ_BAND, calibrate
+
     try:
         items, matrix = read_responses(responses)
         result = calibrate(matrix, model=model)
-    except (OSError, ValueError) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+    except (OSError, ValueError) as exc:  # InvalidDatasetError is a ValueError
+        raise fail(exc) from exc
     table = Table("item", "a", "se a", "b", "se b", "c", "infit", "outfit", "flag")
     flagged = set(np.flatnonzero(result.flagged).tolist())
     for j, item in enumerate(items):
@@ -95,9 +97,9 @@ def calibrate_command(
             _fmt(result.outfit[j]),
             "misfit" if j in flagged else "",
         )
-    out.print(table)
+    out().print(table)
     state = "converged" if result.converged else "did NOT converge"
-    out.print(
+    out().print(
         f"{len(items)} items, {matrix.shape[0]} examinees, {model.upper()}: {state} "
         f"after {result.n_iter} EM cycles; log-likelihood {result.log_likelihood:.1f}; "
         f"{len(flagged)} flagged (mean squares outside {MSQ_BAND}, tiny slope, "
@@ -124,4 +126,4 @@ def calibrate_command(
             ],
         }
         output.write_text(json.dumps(bank, indent=2) + "\n", encoding="utf-8")
-        out.print(f"item bank written to {output}")
+        out().print(f"item bank written to {output}")

@@ -1,4 +1,10 @@
-"""The ``levelwise`` command: thin wrappers over the use cases."""
+"""The root ``levelwise`` app, the core commands and ``main()``.
+
+The core commands are ``program check|set``, ``ingest``, ``learner show``,
+``placement try``, ``replay``, ``fit``, ``keys create`` and ``serve``; every
+other command lives in its group's module, mounted below with ``add_typer``
+(see :mod:`levelwise.cli` for the one registration style).
+"""
 
 from __future__ import annotations
 
@@ -7,79 +13,92 @@ import time
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.progress import Progress
-from rich.table import Table
 
-from levelwise import bootstrap
-from levelwise.app.engine import MAX_BATCH, Levelwise
-from levelwise.app.modelling.answers import read_answers
-from levelwise.app.modelling.fitting import Fit
-from levelwise.app.programs.loader import load_program_file
-from levelwise.app.views import ProgramSummary, summarize
-from levelwise.cli.boards import add_board_commands
-from levelwise.cli.credentials import add_credential_commands
-from levelwise.cli.demo import add_demo_command
-from levelwise.cli.eval import eval_app
-from levelwise.cli.graph import graph as eval_graph
-from levelwise.cli.guide import add_guidance_commands
-from levelwise.cli.items import items_app
-from levelwise.cli.metrics import add_metric_commands
-from levelwise.cli.options import DbOpt, TenantOpt, err, out, receipt_line
-from levelwise.cli.pages import add_page_commands
-from levelwise.cli.pk import pk_app
-from levelwise.cli.simulate import simulate as simulate_command
-from levelwise.cli.webhooks import start_delivery, webhooks_app
-from levelwise.config import Settings
+from levelwise.cli import (
+    boards,
+    credentials,
+    demo,
+    guide,
+    items,
+    metrics,
+    pages,
+    pk,
+    simulate,
+    webhooks,
+)
+from levelwise.cli import eval as evaluate
+from levelwise.cli.options import (
+    DbOpt,
+    TenantOpt,
+    err,
+    escape,
+    fail,
+    open_engine,
+    out,
+    receipt_line,
+)
 from levelwise.errors import LevelwiseError, ProgramError
 
-app = typer.Typer(no_args_is_help=True, help="Levelwise: exact levels with receipts.")
-program_app = typer.Typer(no_args_is_help=True, help="Check and set program files.")
-learner_app = typer.Typer(no_args_is_help=True, help="Look at learners.")
-keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
-placement_app = typer.Typer(no_args_is_help=True, help="Adaptive placement tests.")
-app.add_typer(program_app, name="program")
-app.add_typer(learner_app, name="learner")
-app.add_typer(keys_app, name="keys")
-app.add_typer(placement_app, name="placement")
-app.add_typer(eval_app, name="eval")
-app.add_typer(items_app, name="items")
-app.add_typer(webhooks_app(bootstrap.build, bootstrap.webhook_worker), name="webhooks")
-app.add_typer(pk_app(bootstrap.build, bootstrap.pk_service), name="pk")
-eval_app.command("graph")(eval_graph)
-app.command("simulate")(simulate_command)
+if TYPE_CHECKING:
+    from levelwise.app.views import ProgramSummary
 
+MAX_BATCH = 5_000
+"""The engine's ``MAX_BATCH``, repeated here so that ``--batch``'s range costs no
+import of the engine at start-up (``tests/integration/test_cli_startup.py`` keeps
+the two equal)."""
 
-def _engine(db: str | None) -> Levelwise:
-    return bootstrap.build(db)
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Levelwise: exact levels with receipts.",
+    # Plain help and usage errors: typer's rich help first imports rich,
+    # markdown-it and pygments, which alone makes a two-command app's --help more
+    # than twice as slow as importing typer (benchmarks/startup.py). The
+    # commands' own output stays rich.
+    rich_markup_mode=None,
+)
+program_app = typer.Typer(
+    name="program", no_args_is_help=True, help="Check and set program files."
+)
+learner_app = typer.Typer(
+    name="learner", no_args_is_help=True, help="Look at learners."
+)
+keys_app = typer.Typer(name="keys", no_args_is_help=True, help="Manage API keys.")
+placement_app = typer.Typer(
+    name="placement", no_args_is_help=True, help="Adaptive placement tests."
+)
 
-
-add_guidance_commands(learner_app, _engine)
-add_board_commands(app, _engine)
-add_credential_commands(app, _engine)
-add_metric_commands(app, _engine)
-add_page_commands(app, _engine)
-add_demo_command(app, _engine, bootstrap.create_api)
-
-
-def _fail(exc: LevelwiseError) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", highlight=False)
-    return typer.Exit(1)
+learner_app.add_typer(guide.app)  # learner plan | next | forecast
+app.add_typer(simulate.app)
+app.add_typer(demo.app)
+app.add_typer(program_app)
+app.add_typer(learner_app)
+app.add_typer(keys_app)
+app.add_typer(placement_app)
+app.add_typer(evaluate.app)
+app.add_typer(items.app)
+app.add_typer(webhooks.app)
+app.add_typer(pk.app)
+app.add_typer(boards.app)  # boards and leagues
+app.add_typer(credentials.app)
+app.add_typer(metrics.app)  # metrics and experiments
+app.add_typer(pages.app)
 
 
 def _print_summary(summary: ProgramSummary) -> None:
-    out.print(
+    from rich.table import Table
+
+    out().print(
         f"[bold]{summary.title}[/] ({summary.id}, label {summary.label}): "
         f"{len(summary.dimensions)} dimensions, {summary.knowledge_points} knowledge "
         f"points, {summary.units} units, {len(summary.levels)} levels, "
         f"{len(summary.xp_rules)} XP rules",
         highlight=False,
     )
-    out.print("dimensions: " + ", ".join(summary.dimensions), highlight=False)
-    out.print(
+    out().print("dimensions: " + ", ".join(summary.dimensions), highlight=False)
+    out().print(
         "units: "
         + ", ".join(f"{k} {v}" for k, v in sorted(summary.unit_kinds.items())),
         highlight=False,
@@ -89,34 +108,37 @@ def _print_summary(summary: ProgramSummary) -> None:
         table.add_row(
             level["id"], level["title"], escape("\n".join(level["gates"])) or "-"
         )
-    out.print(table)
+    out().print(table)
 
 
 @program_app.command("check")
 def program_check(file: Path) -> None:
     """Validate a program file; print a summary, or every problem as file:line."""
+    from levelwise.app.programs.loader import load_program_file
+    from levelwise.app.views import summarize
+
     try:
         program = load_program_file(str(file))
     except ProgramError as exc:
         for issue in exc.issues:
-            err.print(str(issue), highlight=False, markup=False)
-        err.print(f"[red]{len(exc.issues)} problem(s)[/]: the program is invalid")
+            err().print(str(issue), highlight=False, markup=False)
+        err().print(f"[red]{len(exc.issues)} problem(s)[/]: the program is invalid")
         raise typer.Exit(1) from exc
     _print_summary(summarize(program))
-    out.print("[green]valid[/]")
+    out().print("[green]valid[/]")
 
 
 @program_app.command("set")
 def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
     """Store a new program version for a school and replay its learners."""
     try:
-        summary = _engine(db).put_program(tenant, file.read_text(), str(file))
+        summary = open_engine(db).put_program(tenant, file.read_text(), str(file))
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     _print_summary(summary)
     if summary.replay is not None:
         r = summary.replay
-        out.print(
+        out().print(
             f"stored as version {summary.version}; replayed {r.learners} learners "
             f"({r.events} events), {r.levels_changed} changed level"
         )
@@ -130,7 +152,9 @@ def ingest(
     batch: Annotated[int, typer.Option(min=1, max=MAX_BATCH)] = MAX_BATCH,
 ) -> None:
     """Ingest events from a JSON Lines file (one event per line)."""
-    engine = _engine(db)
+    from rich.progress import Progress
+
+    engine = open_engine(db)
     lines = file.read_text().splitlines()
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
     problems: list[str] = []
@@ -144,29 +168,29 @@ def ingest(
             counts["rejected"] += 1
             problems.append(f"{file}:{number}: invalid JSON: {exc.msg}")
     started = time.perf_counter()
-    with Progress(console=err, transient=True) as progress:
+    with Progress(console=err(), transient=True) as progress:
         task = progress.add_task("ingesting", total=len(items))
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             try:
                 report = engine.ingest(tenant, [item for _, item in chunk])
             except LevelwiseError as exc:
-                raise _fail(exc) from exc
+                raise fail(exc) from exc
             for result in report.results:
                 counts[result.status] += 1
                 if result.reason:
                     problems.append(f"{file}:{chunk[result.index][0]}: {result.reason}")
             progress.advance(task, len(chunk))
     elapsed = time.perf_counter() - started
-    out.print(
+    out().print(
         f"accepted {counts['accepted']}, duplicates {counts['duplicate']}, "
         f"conflicts {counts['conflict']}, rejected {counts['rejected']} "
         f"in {elapsed:.1f} s"
     )
     for problem in problems[:50]:
-        err.print(problem, highlight=False, markup=False)
+        err().print(problem, highlight=False, markup=False)
     if len(problems) > 50:
-        err.print(f"… and {len(problems) - 50} more")
+        err().print(f"… and {len(problems) - 50} more")
     if counts["conflict"] or counts["rejected"]:
         raise typer.Exit(1)
 
@@ -179,17 +203,19 @@ def learner_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a learner's level, XP, next-level gates and recent receipts."""
-    engine = _engine(db)
+    from rich.table import Table
+
+    engine = open_engine(db)
     try:
         view = engine.learner(tenant, learner)
         receipts = engine.receipts(tenant, learner, limit=10)
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if as_json:
-        out.print_json(json.dumps({**asdict(view), "receipts": receipts}))
+        out().print_json(json.dumps({**asdict(view), "receipts": receipts}))
         return
     nxt = f" → next: {view.next_level.title}" if view.next_level else " (top level)"
-    out.print(
+    out().print(
         f"[bold]{view.learner}[/]: {view.level.title} ({view.level.id}), "
         f"{view.xp} XP{nxt}",
         highlight=False,
@@ -199,9 +225,9 @@ def learner_show(
         mark = "[green]✓[/]" if gate.met else f"{gate.progress:.0%}"
         table.add_row(escape(gate.gate), f"{gate.current:g}", f"{gate.target:g}", mark)
     if view.gates:
-        out.print(table)
+        out().print(table)
     dims = ", ".join(f"{k} {v[0]:.2f}±{v[1]:.2f}" for k, v in view.dimensions.items())
-    out.print(f"dimensions: {dims}", highlight=False)
+    out().print(f"dimensions: {dims}", highlight=False)
     if view.placement is not None:
         placed = view.placement
         start = placed.level.title if placed.level is not None else "no level's cuts"
@@ -209,14 +235,14 @@ def learner_show(
             f"{dim} θ {a.theta:.2f} ± {a.se:.2f} [{a.low:.2f}, {a.high:.2f}]"
             for dim, a in placed.abilities.items()
         )
-        out.print(
+        out().print(
             f"placement: {start} after {placed.items} items; {abilities}",
             highlight=False,
         )
     rec = view.recognition
     if rec is not None and (rec.streak or rec.badges or rec.title):
         held = ", ".join(f"{b.title} ({b.tier})" for b in rec.badges if b.tier)
-        out.print(
+        out().print(
             f"title: {rec.title_name or '-'}; streak {rec.streak} day(s) "
             f"(best {rec.best_streak}, {rec.freezes} freeze(s)); badges: {held or '-'}",
             highlight=False,
@@ -227,9 +253,9 @@ def learner_show(
             f"{kp} {v:.2f}±{sd:.2f} ({n})" for kp, (v, sd, n) in practised[:8]
         )
         more = f" … {len(practised) - 8} more" if len(practised) > 8 else ""
-        out.print(f"mastery (answers): {shown}{more}", highlight=False)
+        out().print(f"mastery (answers): {shown}{more}", highlight=False)
     for receipt in receipts:
-        out.print("  " + receipt_line(receipt), highlight=False, markup=False)
+        out().print("  " + receipt_line(receipt), highlight=False, markup=False)
 
 
 @placement_app.command("try")
@@ -239,12 +265,12 @@ def placement_try(
     db: DbOpt = None,
 ) -> None:
     """Take the placement test in the terminal: answer each item right or wrong."""
-    engine = _engine(db)
+    engine = open_engine(db)
     try:
         step = engine.placements.start(tenant, learner)
-        out.print(f"placement session {step.session}", highlight=False)
+        out().print(f"placement session {step.session}", highlight=False)
         while (item := step.item) is not None:
-            out.print(
+            out().print(
                 f"item {item.id} (knowledge point {item.knowledge_point}, "
                 f"dimension {item.dimension})",
                 highlight=False,
@@ -255,16 +281,16 @@ def placement_try(
             step = engine.placements.next(tenant, step.session)
         result = engine.placements.finish(tenant, step.session)
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
-    out.print(f"stopped: {step.stop}, {result.items} items", highlight=False)
+        raise fail(exc) from exc
+    out().print(f"stopped: {step.stop}, {result.items} items", highlight=False)
     for ability in result.abilities:
-        out.print(
+        out().print(
             f"{ability.dimension}: θ {ability.theta:+.2f} ± {ability.se:.2f}",
             highlight=False,
         )
-    out.print(f"starting level: {result.level or '(none)'}", highlight=False)
+    out().print(f"starting level: {result.level or '(none)'}", highlight=False)
     reason = f" ({result.event_reason})" if result.event_reason else ""
-    out.print(
+    out().print(
         f"event {result.event_id}: {result.event_status}{reason}",
         highlight=False,
         markup=False,
@@ -276,10 +302,10 @@ def replay(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
     """Rebuild every learner's state and receipts from the log."""
     started = time.perf_counter()
     try:
-        report = _engine(db).replay(tenant)
+        report = open_engine(db).replay(tenant)
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
-    out.print(
+        raise fail(exc) from exc
+    out().print(
         f"replayed {report.learners} learners ({report.events} events) with "
         f"program v{report.program_version} in {time.perf_counter() - started:.1f} s; "
         f"{report.levels_changed} changed level"
@@ -314,14 +340,19 @@ def fit(
     ] = False,
 ) -> None:
     """Fit mastery parameters (logistic or BKT) and store them as a new version."""
-    engine = _engine(db)
+    from rich.table import Table
+
+    from levelwise.app.modelling.answers import read_answers
+    from levelwise.app.modelling.fitting import Fit
+
+    engine = open_engine(db)
     try:
         answers = read_answers(data) if data is not None else None
         summary, result = engine.fit_mastery(
             tenant, answers, model=model.value, forgetting=forgetting
         )
     except LevelwiseError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if isinstance(result, Fit):
         points = len(result.params)
         table = Table("knowledge point", "prior", "learn", "guess", "slip", "forget")
@@ -337,17 +368,17 @@ def fit(
             values = (w.rate, w.intercept, w.successes, w.failures, w.ability)
             table.add_row(kp, *(f"{v:.3f}" for v in values))
     name = "BKT" if isinstance(result, Fit) else "logistic"
-    out.print(
+    out().print(
         f"fitted {name} on {result.answers:,} answers of {result.learners:,} learners "
         f"({points} knowledge points; {result.skipped:,} answers on "
         "points the program lacks were skipped)"
     )
-    out.print(table)
+    out().print(table)
     done = f"stored as program version {summary.version}"
     if summary.replay is not None:
         r = summary.replay
         done += f"; replayed {r.learners} learners, {r.levels_changed} changed level"
-    out.print(done)
+    out().print(done)
 
 
 @keys_app.command("create")
@@ -355,7 +386,7 @@ def keys_create(
     tenant: TenantOpt = "default", label: str = "", db: DbOpt = None
 ) -> None:
     """Create an API key for a school (shown once)."""
-    out.print(_engine(db).create_key(tenant, label), highlight=False)
+    out().print(open_engine(db).create_key(tenant, label), highlight=False)
 
 
 @app.command()
@@ -367,10 +398,13 @@ def serve(
     """Serve the HTTP API."""
     import uvicorn
 
+    from levelwise import bootstrap
+    from levelwise.config import Settings
+
     settings = Settings()
-    engine = _engine(db or settings.db)
-    api = bootstrap.create_api(engine)
-    stop = start_delivery(bootstrap.webhook_worker(engine))  # webhooks meanwhile
+    engine = bootstrap.build(db, settings=settings)
+    api = bootstrap.create_api(engine, settings)
+    stop = webhooks.start_delivery(bootstrap.webhook_worker(engine))  # meanwhile
     uvicorn.run(api, host=host or settings.host, port=port or settings.port)
     stop.set()
 

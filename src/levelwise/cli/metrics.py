@@ -6,17 +6,39 @@ import json
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.markup import escape
-from rich.table import Table
 
-from levelwise.app.metrics.experiments import experiment_from_dict
-from levelwise.app.metrics.service import TABLES, Figure, MetricFilter, MetricRow
-from levelwise.cli.options import DbOpt, EngineFor, JsonOpt, TenantOpt, err, out
+from levelwise.cli.options import (
+    DbOpt,
+    JsonOpt,
+    TenantOpt,
+    escape,
+    fail,
+    open_engine,
+    out,
+)
 from levelwise.errors import LevelwiseError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from levelwise.app.metrics.service import Figure, MetricFilter, MetricRow
+
+metrics_app = typer.Typer(name="metrics", no_args_is_help=True, help="Outcome metrics.")
+experiments_app = typer.Typer(
+    name="experiments", no_args_is_help=True, help="A/B experiments."
+)
+app = typer.Typer()
+"""Nameless: mounts ``levelwise metrics`` and ``levelwise experiments``."""
+app.add_typer(metrics_app)
+app.add_typer(experiments_app)
+
+TABLES = ("cohorts", "classes", "weeks", "levels", "experiments")
+"""The tables ``metrics export`` writes: the metrics service's ``TABLES``, repeated
+here for the argument's help so that start-up imports no service
+(``tests/integration/test_cli_startup.py`` keeps the two equal)."""
 
 CohortOpt = Annotated[
     str | None, typer.Option("--cohort", help="Enrolment month, e.g. 2026-09.")
@@ -34,21 +56,18 @@ TermOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(1)
-
-
 def _day(value: str | None) -> date | None:
     try:
         return None if value is None else date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"'{value}' is not a date (YYYY-MM-DD)") from None
+        raise fail(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def _filter(
     cohort: str | None, klass: str | None, start: str | None, end: str | None, term: int
 ) -> MetricFilter:
+    from levelwise.app.metrics.service import MetricFilter
+
     return MetricFilter(cohort, klass, _day(start), _day(end), term)
 
 
@@ -61,6 +80,8 @@ def _num(f: Figure) -> str:
 
 
 def _rows(title: str, rows: tuple[MetricRow, ...]) -> Table:
+    from rich.table import Table
+
     table = Table(title=escape(title))
     for name in ("key", "learners", "active", "completion", "renewal"):
         table.add_column(name)
@@ -81,166 +102,165 @@ def _rows(title: str, rows: tuple[MetricRow, ...]) -> Table:
 
 
 def _experiment_docs(path: Path) -> list[dict[str, Any]]:
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
-        raise _fail(f"{path}: {exc}") from exc
+        raise fail(f"{path}: {exc}") from exc
     docs = data if isinstance(data, list) else [data]
     if not docs or not all(isinstance(d, dict) and d.get("id") for d in docs):
         msg = f"{path}: give an experiment (a mapping with an id) or a list of them"
-        raise _fail(msg)
+        raise fail(msg)
     return docs
 
 
-def add_metric_commands(app: typer.Typer, engine_for: EngineFor) -> None:
-    """Register ``levelwise metrics`` and ``levelwise experiments``.
+@metrics_app.command("show")
+def show(
+    cohort: CohortOpt = None,
+    klass: ClassOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    term_weeks: TermOpt = 8,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the outcome metrics (catching up with the log first)."""
+    from rich.table import Table
 
-    Args:
-        app: The root command.
-        engine_for: Builds the engine over a store URL (None: from settings).
-    """
-    metrics_app = typer.Typer(no_args_is_help=True, help="Outcome metrics.")
-    experiments_app = typer.Typer(no_args_is_help=True, help="A/B experiments.")
-    app.add_typer(metrics_app, name="metrics")
-    app.add_typer(experiments_app, name="experiments")
-
-    @metrics_app.command("show")
-    def show(
-        cohort: CohortOpt = None,
-        klass: ClassOpt = None,
-        start: StartOpt = None,
-        end: EndOpt = None,
-        term_weeks: TermOpt = 8,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Show the outcome metrics (catching up with the log first)."""
-        f = _filter(cohort, klass, start, end, term_weeks)
-        try:
-            board = engine_for(db).metrics.dashboard(tenant, f)
-        except LevelwiseError as exc:
-            raise _fail(str(exc)) from exc
-        if as_json:
-            out.print_json(json.dumps(asdict(board), default=str))
-            return
-        out.print(f"metrics of {escape(tenant)} as of {board.as_of}", highlight=False)
-        out.print(_rows("overall", (board.overall,)))
-        out.print(_rows("per cohort", board.by_cohort))
-        out.print(_rows("per class", board.by_class))
-        out.print(_rows("per week", board.by_week))
-        levels = Table("level", "now", "reached", "stuck on", title="levels")
-        for lvl in board.levels:
-            stuck = "; ".join(f"{g} ({n})" for g, n in lvl.stuck[:3])
-            levels.add_row(
-                escape(lvl.name), str(lvl.current), str(lvl.reached), escape(stuck)
-            )
-        out.print(levels)
-        for e in board.experiments:
-            table = Table(
-                "variant",
-                "metric",
-                "control",
-                "variant",
-                "difference",
-                "95 % CI",
-                title=escape(f"{e.id}: {e.description} (control {e.control})"),
-            )
-            for name, comparisons in e.comparisons:
-                for c in comparisons:
-                    ci = f"{c.low:+.3f} … {c.high:+.3f}" if c.enough else c.reason
-                    diff = "—" if c.difference is None else f"{c.difference:+.3f}"
-                    table.add_row(
-                        escape(name),
-                        c.metric,
-                        _num(c.control),
-                        _num(c.variant),
-                        diff,
-                        escape(ci or ""),
-                    )
-            out.print(table)
-
-    @metrics_app.command("export")
-    def export(
-        table: Annotated[str, typer.Argument(help=", ".join(TABLES))],
-        output: Annotated[
-            Path | None, typer.Option("--out", help="Write to this file.")
-        ] = None,
-        cohort: CohortOpt = None,
-        klass: ClassOpt = None,
-        start: StartOpt = None,
-        end: EndOpt = None,
-        term_weeks: TermOpt = 8,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-    ) -> None:
-        """Export one dashboard table as CSV."""
-        f = _filter(cohort, klass, start, end, term_weeks)
-        try:
-            text = engine_for(db).metrics.csv(tenant, f, table)
-        except LevelwiseError as exc:
-            raise _fail(str(exc)) from exc
-        if output is None:
-            out.file.write(text)
-            return
-        output.write_text(text)
-        out.print(f"wrote {len(text.splitlines()) - 1} rows to {output}")
-
-    @metrics_app.command("rebuild")
-    def rebuild(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-        """Recompute the metrics projection from the start of the log."""
-        try:
-            report = engine_for(db).metrics.rebuild(tenant)
-        except LevelwiseError as exc:
-            raise _fail(str(exc)) from exc
-        out.print(
-            f"rebuilt from {report.events} events of {report.learners} learners "
-            f"(log position {report.position})"
+    f = _filter(cohort, klass, start, end, term_weeks)
+    try:
+        board = open_engine(db).metrics.dashboard(tenant, f)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        out().print_json(json.dumps(asdict(board), default=str))
+        return
+    out().print(f"metrics of {escape(tenant)} as of {board.as_of}", highlight=False)
+    out().print(_rows("overall", (board.overall,)))
+    out().print(_rows("per cohort", board.by_cohort))
+    out().print(_rows("per class", board.by_class))
+    out().print(_rows("per week", board.by_week))
+    levels = Table("level", "now", "reached", "stuck on", title="levels")
+    for lvl in board.levels:
+        stuck = "; ".join(f"{g} ({n})" for g, n in lvl.stuck[:3])
+        levels.add_row(
+            escape(lvl.name), str(lvl.current), str(lvl.reached), escape(stuck)
         )
+    out().print(levels)
+    for e in board.experiments:
+        table = Table(
+            "variant",
+            "metric",
+            "control",
+            "variant",
+            "difference",
+            "95 % CI",
+            title=escape(f"{e.id}: {e.description} (control {e.control})"),
+        )
+        for name, comparisons in e.comparisons:
+            for c in comparisons:
+                ci = f"{c.low:+.3f} … {c.high:+.3f}" if c.enough else c.reason
+                diff = "—" if c.difference is None else f"{c.difference:+.3f}"
+                table.add_row(
+                    escape(name),
+                    c.metric,
+                    _num(c.control),
+                    _num(c.variant),
+                    diff,
+                    escape(ci or ""),
+                )
+        out().print(table)
 
-    @experiments_app.command("set")
-    def set_(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-        """Create or replace experiments from a YAML file (one, or a list)."""
-        docs = _experiment_docs(file)
-        try:
-            found = [experiment_from_dict(str(d["id"]), d) for d in docs]
-            engine = engine_for(db)
-            for experiment in found:
-                engine.metrics.put_experiment(tenant, experiment)
-        except LevelwiseError as exc:
-            raise _fail(str(exc)) from exc
+
+@metrics_app.command("export")
+def export(
+    table: Annotated[str, typer.Argument(help=", ".join(TABLES))],
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file.")
+    ] = None,
+    cohort: CohortOpt = None,
+    klass: ClassOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    term_weeks: TermOpt = 8,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Export one dashboard table as CSV."""
+    f = _filter(cohort, klass, start, end, term_weeks)
+    try:
+        text = open_engine(db).metrics.csv(tenant, f, table)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    if output is None:
+        out().file.write(text)
+        return
+    output.write_text(text)
+    out().print(f"wrote {len(text.splitlines()) - 1} rows to {output}")
+
+
+@metrics_app.command("rebuild")
+def rebuild(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Recompute the metrics projection from the start of the log."""
+    try:
+        report = open_engine(db).metrics.rebuild(tenant)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    out().print(
+        f"rebuilt from {report.events} events of {report.learners} learners "
+        f"(log position {report.position})"
+    )
+
+
+@experiments_app.command("set")
+def set_(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Create or replace experiments from a YAML file (one, or a list)."""
+    from levelwise.app.metrics.experiments import experiment_from_dict
+
+    docs = _experiment_docs(file)
+    try:
+        found = [experiment_from_dict(str(d["id"]), d) for d in docs]
+        engine = open_engine(db)
         for experiment in found:
-            out.print(f"stored {experiment.id}", highlight=False)
+            engine.metrics.put_experiment(tenant, experiment)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    for experiment in found:
+        out().print(f"stored {experiment.id}", highlight=False)
 
-    @experiments_app.command("list")
-    def list_(
-        tenant: TenantOpt = "default", db: DbOpt = None, as_json: JsonOpt = False
-    ) -> None:
-        """List the experiments."""
-        try:
-            found = engine_for(db).metrics.experiments(tenant)
-        except LevelwiseError as exc:
-            raise _fail(str(exc)) from exc
-        if as_json:
-            out.print_json(json.dumps([asdict(e) for e in found]))
-            return
-        table = Table("id", "control", "variants", "description")
-        for e in found:
-            names = ", ".join(v.name for v in e.variants)
-            table.add_row(
-                escape(e.id), escape(e.control), escape(names), escape(e.description)
-            )
-        out.print(table)
 
-    @experiments_app.command("delete")
-    def delete(
-        experiment_id: str, tenant: TenantOpt = "default", db: DbOpt = None
-    ) -> None:
-        """Delete an experiment."""
-        try:
-            gone = engine_for(db).metrics.delete_experiment(tenant, experiment_id)
-        except LevelwiseError as exc:
-            raise _fail(str(exc)) from exc
-        if not gone:
-            raise _fail(f"no experiment {experiment_id!r}")
-        out.print(f"deleted {experiment_id}", highlight=False)
+@experiments_app.command("list")
+def list_(
+    tenant: TenantOpt = "default", db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """List the experiments."""
+    from rich.table import Table
+
+    try:
+        found = open_engine(db).metrics.experiments(tenant)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        out().print_json(json.dumps([asdict(e) for e in found]))
+        return
+    table = Table("id", "control", "variants", "description")
+    for e in found:
+        names = ", ".join(v.name for v in e.variants)
+        table.add_row(
+            escape(e.id), escape(e.control), escape(names), escape(e.description)
+        )
+    out().print(table)
+
+
+@experiments_app.command("delete")
+def delete(experiment_id: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Delete an experiment."""
+    try:
+        gone = open_engine(db).metrics.delete_experiment(tenant, experiment_id)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    if not gone:
+        raise fail(f"no experiment {experiment_id!r}")
+    out().print(f"deleted {experiment_id}", highlight=False)

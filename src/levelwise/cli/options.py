@@ -1,18 +1,23 @@
-"""What every command module shares: consoles and the common options."""
+"""What every command module shares: consoles, common options, fail() and the engine.
+
+Importing this module costs typer only. rich is imported when a command first
+prints (:func:`out`, :func:`err`, :func:`escape`), and the engine, with numpy,
+scipy, SQLAlchemy and the adapters, by :func:`open_engine`, which only the
+commands that run call: ``levelwise --help`` needs neither.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:
-    from levelwise.app.engine import Levelwise
+    from rich.console import Console
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+    from levelwise.app.engine import Levelwise
 
 DbOpt = Annotated[
     str | None,
@@ -24,7 +29,64 @@ TenantOpt = Annotated[str, typer.Option("--tenant", help="The school (tenant) id
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 EngineFor = Callable[[str | None], "Levelwise"]
-"""Builds the engine for a ``--db`` URL (the entry point passes its own)."""
+"""Builds the engine for a ``--db`` URL (:func:`open_engine`, or a test's fake)."""
+
+
+@cache
+def out() -> Console:
+    """The console on stdout (made on first use)."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+@cache
+def err() -> Console:
+    """The console on stderr (made on first use)."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def escape(text: str) -> str:
+    """``text`` with its rich markup escaped, so that ``[u1]`` prints as itself."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
+
+
+def open_engine(db: str | None) -> Levelwise:
+    """The engine over the store at ``db``, built by ``levelwise.bootstrap``.
+
+    Args:
+        db: A store URL (``sqlite:///file.db``, ``memory``, …); None: from the
+            settings (``LEVELWISE_DB``).
+    """
+    from levelwise import bootstrap  # heavy: only for a command that runs
+
+    return bootstrap.build(db)
+
+
+def fail(error: BaseException | str, code: int = 1) -> typer.Exit:
+    """Print ``error: <message>`` on stderr; return the exit for the caller to raise.
+
+    The message is printed as plain text: brackets in it (``[u1]``, a path) are
+    shown as they are, never read as rich markup. Raise the result, chained to
+    the error it reports::
+
+        except LevelwiseError as exc:
+            raise fail(exc) from exc
+
+    Args:
+        error: The error, or the message itself.
+        code: The exit status: 1 for a failed command (the default), 2 for
+            unusable input, as click uses for bad parameters.
+
+    Returns:
+        The ``typer.Exit`` to raise.
+    """
+    err().print(f"[red]error:[/] {escape(str(error))}", highlight=False)
+    return typer.Exit(code)
 
 
 def receipt_line(row: dict[str, Any]) -> str:

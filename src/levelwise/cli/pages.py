@@ -11,76 +11,73 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from levelwise.app.links import PageGrant, PageLinks, PageSettings, link_path
-from levelwise.cli.options import DbOpt, EngineFor, JsonOpt, TenantOpt, err, out
-from levelwise.config_credentials import CredentialSettings
+from levelwise.cli.options import (
+    DbOpt,
+    JsonOpt,
+    TenantOpt,
+    err,
+    fail,
+    open_engine,
+    out,
+)
 from levelwise.errors import LevelwiseError
 
+app = typer.Typer(
+    name="pages", no_args_is_help=True, help="Learner pages and dashboard."
+)
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(1)
 
+@app.command("link")
+def link(
+    learner: Annotated[
+        str | None, typer.Option("--learner", help="A learner's page.")
+    ] = None,
+    dashboard: Annotated[
+        bool, typer.Option("--dashboard", help="The school's dashboard.")
+    ] = False,
+    tenant: TenantOpt = "default",
+    hours: Annotated[
+        int, typer.Option("--hours", min=1, max=720, help="How long it works.")
+    ] = 24,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The server's address (default: LEVELWISE_PUBLIC_URL).",
+        ),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a signed link to a learner's page or the dashboard."""
+    from levelwise.app.links import PageGrant, link_path
+    from levelwise.config import Settings
 
-def add_page_commands(app: typer.Typer, engine_for: EngineFor) -> None:
-    """Register ``levelwise pages link``.
-
-    Args:
-        app: The root command.
-        engine_for: Builds the engine over a store URL (None: from settings).
-    """
-    pages_app = typer.Typer(no_args_is_help=True, help="Learner pages and dashboard.")
-    app.add_typer(pages_app, name="pages")
-
-    @pages_app.command("link")
-    def link(
-        learner: Annotated[
-            str | None, typer.Option("--learner", help="A learner's page.")
-        ] = None,
-        dashboard: Annotated[
-            bool, typer.Option("--dashboard", help="The school's dashboard.")
-        ] = False,
-        tenant: TenantOpt = "default",
-        hours: Annotated[
-            int, typer.Option("--hours", min=1, max=720, help="How long it works.")
-        ] = 24,
-        base_url: Annotated[
-            str | None,
-            typer.Option(
-                "--base-url",
-                help="The server's address (default: LEVELWISE_PUBLIC_URL).",
-            ),
-        ] = None,
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Print a signed link to a learner's page or the dashboard."""
-        if (learner is None) == (not dashboard):
-            raise _fail("give exactly one of --learner ID or --dashboard")
-        settings = PageSettings()
-        if settings.page_secret is None:
-            raise _fail(
-                "set LEVELWISE_PAGE_SECRET to the server's value: links signed "
-                "with any other key do not open"
-            )
-        engine = engine_for(db)
-        try:
-            if learner is not None:
-                engine.learner(tenant, learner)
-        except LevelwiseError as exc:
-            raise _fail(str(exc)) from exc
-        now = datetime.fromisoformat(engine.clock.now_iso())
-        expires = (now + timedelta(hours=hours)).replace(microsecond=0)
-        grant = PageGrant(
-            tenant, "learner" if learner else "dashboard", learner or "", expires
+    if (learner is None) == (not dashboard):
+        raise fail("give exactly one of --learner ID or --dashboard")
+    settings = Settings()
+    if settings.page_secret is None:
+        raise fail(
+            "set LEVELWISE_PAGE_SECRET to the server's value: links signed "
+            "with any other key do not open"
         )
-        token = PageLinks.from_settings(settings).sign(grant)
-        base = (base_url or CredentialSettings().public_url).rstrip("/")
-        url = base + link_path(grant, token)
-        if as_json:
-            out.print_json(data={"url": url, "expires_at": expires.isoformat()})
-            return
-        out.print(url, highlight=False, markup=False, soft_wrap=True)
-        err.print(f"expires {expires.isoformat()}", highlight=False)
+    engine = open_engine(db)
+    try:
+        if learner is not None:
+            engine.learner(tenant, learner)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    now = datetime.fromisoformat(engine.clock.now_iso())
+    expires = (now + timedelta(hours=hours)).replace(microsecond=0)
+    grant = PageGrant(
+        tenant, "learner" if learner else "dashboard", learner or "", expires
+    )
+    token = engine.links.sign(grant)  # with LEVELWISE_PAGE_SECRET, as checked
+    base = (base_url or settings.public_url).rstrip("/")
+    url = base + link_path(grant, token)
+    if as_json:
+        out().print_json(data={"url": url, "expires_at": expires.isoformat()})
+        return
+    out().print(url, highlight=False, markup=False, soft_wrap=True)
+    err().print(f"expires {expires.isoformat()}", highlight=False)

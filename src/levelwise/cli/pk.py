@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from levelwise.api.schemas.pk import PkFinishPublic, ScoreboardPublic
-from levelwise.app.engine import Levelwise
-from levelwise.app.recognition.pk import Pk, Scoreboard
-from levelwise.cli.options import DbOpt, EngineFor, JsonOpt, TenantOpt, err, out
+from levelwise.cli.options import (
+    DbOpt,
+    JsonOpt,
+    TenantOpt,
+    escape,
+    fail,
+    open_engine,
+    out,
+)
 from levelwise.errors import LevelwiseError
 
-PkFor = Callable[[Levelwise], Pk]
+if TYPE_CHECKING:
+    from levelwise.app.recognition.pk import Pk, Scoreboard
 
-
-def _fail(exc: LevelwiseError) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
-    return typer.Exit(1)
+app = typer.Typer(name="pk", no_args_is_help=True, help="Group PK competitions.")
 
 
 def parse_teams(specs: list[str]) -> dict[str, list[str]]:
@@ -44,14 +44,18 @@ def parse_teams(specs: list[str]) -> dict[str, list[str]]:
 def _render(board: Scoreboard, as_json: bool) -> None:
     """Print a scoreboard as JSON or as a table."""
     if as_json:
+        from levelwise.api.schemas.pk import ScoreboardPublic
+
         _print_json(ScoreboardPublic.of(board).model_dump())
     else:
         _show(board)
 
 
 def _show(board: Scoreboard) -> None:
+    from rich.table import Table
+
     state = "finished" if board.finished else "running"
-    out.print(
+    out().print(
         f"PK {escape(board.pk)} ({state}): {board.answers} answers, "
         f"{board.rounds} rounds",
         highlight=False,
@@ -68,79 +72,78 @@ def _show(board: Scoreboard) -> None:
             rounds,
             f"{escape(best.learner)} ({best.points})",
         )
-    out.print(table)
+    out().print(table)
     for i in board.ignored:
-        out.print(
+        out().print(
             f"ignored {escape(i.event_id)} of {escape(i.learner)}: {escape(i.reason)}",
             highlight=False,
         )
 
 
 def _print_json(data: object) -> None:
-    out.print_json(json.dumps(data))
+    out().print_json(json.dumps(data))
 
 
-def pk_app(engine_for: EngineFor, pk_for: PkFor) -> typer.Typer:
-    """The ``pk`` command group over engines built by ``engine_for``."""
-    group = typer.Typer(no_args_is_help=True, help="Group PK competitions.")
+def _service(db: str | None) -> Pk:
+    return open_engine(db).pk
 
-    def service(db: str | None) -> Pk:
-        return pk_for(engine_for(db))
 
-    @group.command("start")
-    def start(
-        pk_id: Annotated[str, typer.Argument(metavar="ID")],
-        team: Annotated[
-            list[str],
-            typer.Option("--team", help="team=learner,learner (repeat per team)."),
-        ],
-        rounds: Annotated[int, typer.Option(min=1)] = 1,
-        cohort: Annotated[str | None, typer.Option(help="The class.")] = None,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Start a PK; answers committed from now on count."""
-        teams = parse_teams(team)
-        try:
-            board = service(db).start(tenant, pk_id, teams, rounds, cohort)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        _render(board, as_json)
+@app.command("start")
+def start(
+    pk_id: Annotated[str, typer.Argument(metavar="ID")],
+    team: Annotated[
+        list[str],
+        typer.Option("--team", help="team=learner,learner (repeat per team)."),
+    ],
+    rounds: Annotated[int, typer.Option(min=1)] = 1,
+    cohort: Annotated[str | None, typer.Option(help="The class.")] = None,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start a PK; answers committed from now on count."""
+    teams = parse_teams(team)
+    try:
+        board = _service(db).start(tenant, pk_id, teams, rounds, cohort)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    _render(board, as_json)
 
-    @group.command("board")
-    def board(
-        pk_id: Annotated[str, typer.Argument(metavar="ID")],
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Show a PK's scoreboard."""
-        try:
-            found = service(db).scoreboard(tenant, pk_id)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        _render(found, as_json)
 
-    @group.command("finish")
-    def finish(
-        pk_id: Annotated[str, typer.Argument(metavar="ID")],
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Finish a PK: freeze its board and log each participant's result."""
-        try:
-            done = service(db).finish(tenant, pk_id)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        if as_json:
-            _print_json(PkFinishPublic.of(done).model_dump())
-            return
-        _show(done.scoreboard)
-        statuses = [r.status for r in done.report.results]
-        counts = {s: statuses.count(s) for s in dict.fromkeys(statuses)}
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        out.print(f"pk.finished events: {summary}", highlight=False)
+@app.command("board")
+def board(
+    pk_id: Annotated[str, typer.Argument(metavar="ID")],
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a PK's scoreboard."""
+    try:
+        found = _service(db).scoreboard(tenant, pk_id)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    _render(found, as_json)
 
-    return group
+
+@app.command("finish")
+def finish(
+    pk_id: Annotated[str, typer.Argument(metavar="ID")],
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Finish a PK: freeze its board and log each participant's result."""
+    try:
+        done = _service(db).finish(tenant, pk_id)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        from levelwise.api.schemas.pk import PkFinishPublic
+
+        _print_json(PkFinishPublic.of(done).model_dump())
+        return
+    _show(done.scoreboard)
+    statuses = [r.status for r in done.report.results]
+    counts = {s: statuses.count(s) for s in dict.fromkeys(statuses)}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    out().print(f"pk.finished events: {summary}", highlight=False)

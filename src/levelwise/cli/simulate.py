@@ -5,35 +5,25 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from levelwise.app.programs.loader import load_program_file
-from levelwise.app.simulate.forecast import accuracies, diagnostics, points_of, watcher
-from levelwise.app.simulate.forecast import as_json as forecast_json
-from levelwise.app.simulate.forecast import markdown as forecast_markdown
-from levelwise.app.simulate.forecast import verdict as forecast_verdict
-from levelwise.app.simulate.report import (
-    Summary,
-    as_json,
-    markdown,
-    reduction_text,
-    summarize,
-    svg,
-    verdict,
-)
-from levelwise.app.simulate.simulator import calibrate
-from levelwise.app.simulate.simulator import simulate as run_simulation
+from levelwise.cli.options import fail, out
 from levelwise.errors import LevelwiseError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from levelwise.app.simulate.report import Summary
+
+app = typer.Typer()
+"""Nameless: ``simulate`` is a command of ``levelwise`` itself."""
+
 DEFAULT_PROGRAM = Path("examples/programs/english.yaml")
 
 
+@app.command("simulate")
 def simulate(
     program: Annotated[
         Path, typer.Option("--program", help="The program file to simulate.")
@@ -82,12 +72,25 @@ def simulate(
     ] = True,
 ) -> None:
     """Simulate learners under the fixed syllabus, the planner and random choice."""
+    from levelwise.app.programs.loader import load_program_file
+    from levelwise.app.simulate.forecast import (
+        accuracies,
+        diagnostics,
+        points_of,
+        watcher,
+    )
+    from levelwise.app.simulate.forecast import as_json as forecast_json
+    from levelwise.app.simulate.forecast import markdown as forecast_markdown
+    from levelwise.app.simulate.forecast import verdict as forecast_verdict
+    from levelwise.app.simulate.report import as_json, markdown, summarize, svg, verdict
+    from levelwise.app.simulate.simulator import calibrate
+    from levelwise.app.simulate.simulator import simulate as run_simulation
+
     try:
         compiled = load_program_file(str(program))
         calibration = calibrate(data, compiled, seed)
     except LevelwiseError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
     sim = run_simulation(
         calibration,
         learners=learners,
@@ -101,16 +104,16 @@ def simulate(
     )
     summary = summarize(sim)
     results = as_json(sim, summary)
-    out.print(_table(summary, compiled.title))
-    out.print(f"Goal (planner at least 37.5 % shorter): {verdict(summary)}.")
+    out().print(_table(summary, compiled.title))
+    out().print(f"Goal (planner at least 37.5 % shorter): {verdict(summary)}.")
     forecast_md = None
     if with_forecast:
         points = points_of(sim)
         rows = accuracies(points)
         forecast_md = forecast_markdown(rows, diagnostics(points))
         results["forecast"] = forecast_json(points)
-        out.print(f"Forecast goal: {forecast_verdict(rows)}.")
-    out.print(
+        out().print(f"Forecast goal: {forecast_verdict(rows)}.")
+    out().print(
         f"{len(sim.learners)} learners x {len(sim.runs)} policies "
         f"in {sim.seconds:.1f} s"
     )
@@ -124,10 +127,14 @@ def simulate(
         )
         if forecast_md is not None:
             (out_dir / "forecast.md").write_text(forecast_md, encoding="utf-8")
-        out.print(f"wrote {out_dir / 'table.md'}, plot.svg and results.json")
+        out().print(f"wrote {out_dir / 'table.md'}, plot.svg and results.json")
 
 
 def _table(summary: Summary, title: str) -> Table:
+    from rich.table import Table
+
+    from levelwise.app.simulate.report import reduction_text
+
     table = Table(title=f"{title}: median weeks per level-up (95 % bootstrap CI)")
     for name in (
         "policy",

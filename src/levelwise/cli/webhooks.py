@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from levelwise.app.engine import Levelwise
-from levelwise.app.notify.webhooks import WebhookWorker
-from levelwise.cli.options import DbOpt, EngineFor, TenantOpt, err, out
+from levelwise.cli.options import DbOpt, TenantOpt, fail, open_engine, out
 from levelwise.errors import LevelwiseError
 
-WorkerFor = Callable[[Levelwise], WebhookWorker]
+if TYPE_CHECKING:
+    from levelwise.app.notify.webhooks import WebhookWorker
 
-
-def _fail(exc: LevelwiseError) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", highlight=False)
-    return typer.Exit(1)
+app = typer.Typer(
+    name="webhooks", no_args_is_help=True, help="Webhook endpoints and deliveries."
+)
 
 
 def start_delivery(worker: WebhookWorker, idle_seconds: float = 1.0) -> threading.Event:
@@ -31,116 +28,113 @@ def start_delivery(worker: WebhookWorker, idle_seconds: float = 1.0) -> threadin
     return stop
 
 
-def webhooks_app(engine_for: EngineFor, worker_for: WorkerFor) -> typer.Typer:
-    """The ``webhooks`` command group over engines built by ``engine_for``."""
-    group = typer.Typer(no_args_is_help=True, help="Webhook endpoints and deliveries.")
+@app.command("add")
+def add(
+    url: str,
+    kinds: Annotated[
+        str, typer.Option(help="Comma-separated kinds (default: every kind).")
+    ] = "",
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Add an endpoint; prints its id and signing secret (shown once)."""
+    wanted = [k.strip() for k in kinds.split(",") if k.strip()]
+    try:
+        endpoint = open_engine(db).webhooks.add(tenant, url, wanted)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    out().print(f"{endpoint.id} {endpoint.secret}", highlight=False)
 
-    @group.command("add")
-    def add(
-        url: str,
-        kinds: Annotated[
-            str, typer.Option(help="Comma-separated kinds (default: every kind).")
-        ] = "",
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-    ) -> None:
-        """Add an endpoint; prints its id and signing secret (shown once)."""
-        wanted = [k.strip() for k in kinds.split(",") if k.strip()]
-        try:
-            endpoint = engine_for(db).webhooks.add(tenant, url, wanted)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        out.print(f"{endpoint.id} {endpoint.secret}", highlight=False)
 
-    @group.command("list")
-    def list_(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-        """List the school's endpoints."""
-        try:
-            endpoints = engine_for(db).webhooks.endpoints(tenant)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        for e in endpoints:
-            kinds = ",".join(e.kinds) or "all"
-            out.print(f"{e.id} {e.url} {kinds} {e.created_at}", highlight=False)
+@app.command("list")
+def list_(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """List the school's endpoints."""
+    try:
+        endpoints = open_engine(db).webhooks.endpoints(tenant)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    for e in endpoints:
+        kinds = ",".join(e.kinds) or "all"
+        out().print(f"{e.id} {e.url} {kinds} {e.created_at}", highlight=False)
 
-    @group.command("remove")
-    def remove(endpoint: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-        """Remove an endpoint (its queued deliveries go too)."""
-        try:
-            engine_for(db).webhooks.remove(tenant, endpoint)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        out.print(f"removed {endpoint}", highlight=False)
 
-    @group.command("log")
-    def log(
-        endpoint: str,
-        limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-    ) -> None:
-        """Show an endpoint's delivery log, newest first."""
-        try:
-            attempts = engine_for(db).webhooks.attempts(tenant, endpoint, limit)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        for a in attempts:
-            status = "-" if a.status_code is None else str(a.status_code)
-            out.print(
-                f"{a.at} {a.notification_id} attempt {a.attempt} status {status} "
-                f"{a.duration_ms} ms {a.error}",
-                highlight=False,
-                markup=False,
-            )
+@app.command("remove")
+def remove(endpoint: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+    """Remove an endpoint (its queued deliveries go too)."""
+    try:
+        open_engine(db).webhooks.remove(tenant, endpoint)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    out().print(f"removed {endpoint}", highlight=False)
 
-    @group.command("deliver")
-    def deliver(
-        once: Annotated[
-            bool, typer.Option("--once", help="One pass over what is due, then exit.")
-        ] = False,
-        idle: Annotated[
-            float, typer.Option(min=0.1, help="Seconds to wait when nothing is due.")
-        ] = 1.0,
-        db: DbOpt = None,
-    ) -> None:
-        """Send due webhooks of every school, retrying failures with backoff."""
-        worker = worker_for(engine_for(db))
-        try:
-            if once:
-                report = worker.deliver_due()
-                out.print(
-                    f"{report.delivered} delivered, {report.retrying} to retry, "
-                    f"{report.failed} failed for good"
-                )
-                return
-            worker.run(threading.Event(), idle)
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
 
-    @group.command("replay")
-    def replay(
-        since: Annotated[
-            str | None, typer.Option(help="Notifications committed from (ISO).")
-        ] = None,
-        until: Annotated[str | None, typer.Option(help="... until (ISO).")] = None,
-        ids: Annotated[
-            list[str] | None, typer.Option("--id", help="A notification id.")
-        ] = None,
-        endpoint: Annotated[
-            str | None, typer.Option(help="Only to this endpoint.")
-        ] = None,
-        tenant: TenantOpt = "default",
-        db: DbOpt = None,
-    ) -> None:
-        """Queue notifications again with their original webhook-id."""
-        try:
-            queued = engine_for(db).webhooks.replay(
-                tenant, ids=ids or (), since=since, until=until, endpoint_id=endpoint
-            )
-        except LevelwiseError as exc:
-            raise _fail(exc) from exc
-        out.print(
-            f"queued {queued} deliveries; `levelwise webhooks deliver` sends them"
+@app.command("log")
+def log(
+    endpoint: str,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Show an endpoint's delivery log, newest first."""
+    try:
+        attempts = open_engine(db).webhooks.attempts(tenant, endpoint, limit)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    for a in attempts:
+        status = "-" if a.status_code is None else str(a.status_code)
+        out().print(
+            f"{a.at} {a.notification_id} attempt {a.attempt} status {status} "
+            f"{a.duration_ms} ms {a.error}",
+            highlight=False,
+            markup=False,
         )
 
-    return group
+
+@app.command("deliver")
+def deliver(
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass over what is due, then exit.")
+    ] = False,
+    idle: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait when nothing is due.")
+    ] = 1.0,
+    db: DbOpt = None,
+) -> None:
+    """Send due webhooks of every school, retrying failures with backoff."""
+    from levelwise import bootstrap
+
+    worker = bootstrap.webhook_worker(open_engine(db))
+    try:
+        if once:
+            report = worker.deliver_due()
+            out().print(
+                f"{report.delivered} delivered, {report.retrying} to retry, "
+                f"{report.failed} failed for good"
+            )
+            return
+        worker.run(threading.Event(), idle)
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+
+
+@app.command("replay")
+def replay(
+    since: Annotated[
+        str | None, typer.Option(help="Notifications committed from (ISO).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="... until (ISO).")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Option("--id", help="A notification id.")
+    ] = None,
+    endpoint: Annotated[str | None, typer.Option(help="Only to this endpoint.")] = None,
+    tenant: TenantOpt = "default",
+    db: DbOpt = None,
+) -> None:
+    """Queue notifications again with their original webhook-id."""
+    try:
+        queued = open_engine(db).webhooks.replay(
+            tenant, ids=ids or (), since=since, until=until, endpoint_id=endpoint
+        )
+    except LevelwiseError as exc:
+        raise fail(exc) from exc
+    out().print(f"queued {queued} deliveries; `levelwise webhooks deliver` sends them")
