@@ -199,3 +199,42 @@ def test_fold_is_deterministic_and_pure(program):
     event_ = dom(raws[0])
     assert fold(state, event_, program) == fold(state, event_, program)
     assert state == initial_state("ana", program)  # the input is untouched
+
+
+def test_state_changes_name_exactly_the_state_fields_with_their_types():
+    from typing import get_type_hints
+
+    from levelwise.domain.state import LearnerState, StateChanges
+
+    assert get_type_hints(StateChanges) == get_type_hints(LearnerState)
+    assert StateChanges.__required_keys__ == frozenset()
+
+
+def test_evolve_rejects_a_misspelt_field():
+    from levelwise.domain.state import LearnerState, evolve
+
+    state = LearnerState(learner="ana")
+    misspelt: dict[str, object] = {"xp": 5, "xpp": 5}
+    with pytest.raises(TypeError, match="xpp"):
+        evolve(state, misspelt)  # type: ignore[arg-type]
+    assert evolve(state, {"xp": 5}).xp == 5
+
+
+def test_frozen_equals_the_constructor_and_takes_fields_by_name():
+    from levelwise.domain.state import KpMastery, frozen
+
+    made = frozen(KpMastery, value=0.5, sd=0.1, attempts=2, params=(1.0, 0.0))
+    assert made == KpMastery(0.5, 0.1, 2, (1.0, 0.0))
+    with pytest.raises(TypeError):
+        frozen(KpMastery, 0.5, 0.1, 2)
+
+
+def test_every_event_type_that_changes_state_has_its_own_handler():
+    from levelwise.domain.events import EVENT_TYPES
+    from levelwise.domain.fold import _track
+
+    fallback = _track.dispatch(object)
+    only_count = {
+        t for t, cls in EVENT_TYPES.items() if _track.dispatch(cls) is fallback
+    }
+    assert only_count == {"subscription.renewed", "pk.finished"}

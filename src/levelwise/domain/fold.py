@@ -7,15 +7,15 @@ always give the same state and the same outcomes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from functools import singledispatch
 from types import MappingProxyType
-from typing import Any
 
 from levelwise.domain import recognition
 from levelwise.domain.events import (
+    EnrolmentStarted,
     Event,
     HomeworkSubmitted,
     LessonWatched,
@@ -54,11 +54,10 @@ from levelwise.domain.state import (
     LearnerState,
     LevelStamp,
     PlacementRecord,
+    StateChanges,
     evolve,
 )
 from levelwise.domain.xp import award_xp
-
-Changes = dict[str, Any]
 
 
 def default_model(program: Program) -> MasteryModel:
@@ -94,18 +93,15 @@ def fold(
     """
     model = model or default_model(program)
     at = event.sort_key[0]
-    changes: Changes = {"events": state.events + 1, "last_key": (at, event.id)}
+    changes: StateChanges = {"events": state.events + 1, "last_key": (at, event.id)}
     day = event.local_day
     if day != state.day:
-        changes.update(
-            day=day, xp_today=MappingProxyType({}), active_days=state.active_days + 1
-        )
+        changes["day"] = day
+        changes["xp_today"] = MappingProxyType({})
+        changes["active_days"] = state.active_days + 1
     outcomes: list[Outcome] = []
     flags = recognition.flags_for(event, state, changes, program)
-    track = _TRACKS.get(type(event))
-    if track is None:
-        track = _TRACKS[type(event)] = _track.dispatch(type(event))
-    track(event, state, changes, program, model, outcomes, at)
+    _track(event, state, changes, program, model, outcomes, at)
     award_xp(event, state, changes, program, outcomes, at, flags)
     recognition.clean_changes(event, state, changes, flags, at)
     day = recognition.study_day(
@@ -138,7 +134,7 @@ def fold(
     return new, tuple(outcomes)
 
 
-def _may_open(changes: Changes, program: Program, state: LearnerState) -> bool:
+def _may_open(changes: StateChanges, program: Program, state: LearnerState) -> bool:
     """Whether the change touched anything the next level's gates read."""
     nxt = state.level + 1
     if nxt >= len(program.levels):
@@ -163,31 +159,60 @@ def fold_all(
     return state, outcomes
 
 
-_TRACKS: dict[type[Event], Callable[..., None]] = {}
-"""``_track``'s implementation per event class (its dispatch, looked up once)."""
-
-
 @singledispatch
-def _track(event: Event, state: LearnerState, changes: Changes, *_: Any) -> None:
-    """Update counters for event types that only count (enrolment, renewal)."""
-    if event.TYPE == "enrolment.started" and not state.enrolled_at:
-        changes["enrolled_at"] = changes["last_key"][0]
-    elif isinstance(event, ProfileUpdated):
-        recognition.profile_changes(event, state, changes)
+def _track(
+    event: Event,
+    state: LearnerState,
+    changes: StateChanges,
+    program: Program,
+    model: MasteryModel,
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    """Record what ``event`` changes beyond XP and recognition (one per type).
+
+    This fallback serves the event types that change nothing here (such as
+    ``subscription.renewed``); the rest of the fold (the event count, XP rules,
+    badges) still applies to them.
+    """
 
 
 @_track.register
-def _(event: LessonWatched, state: LearnerState, changes: Changes, *_: Any) -> None:
+def _(
+    event: EnrolmentStarted,  # noqa: ARG001 - the dispatch signature
+    state: LearnerState,
+    changes: StateChanges,
+    *_: object,
+) -> None:
+    if not state.enrolled_at:
+        changes["enrolled_at"] = changes["last_key"][0]
+
+
+@_track.register
+def _(
+    event: ProfileUpdated, state: LearnerState, changes: StateChanges, *_: object
+) -> None:
+    recognition.profile_changes(event, state, changes)
+
+
+@_track.register
+def _(
+    event: LessonWatched, state: LearnerState, changes: StateChanges, *_: object
+) -> None:
     changes["watch_seconds"] = state.watch_seconds + event.seconds
 
 
 @_track.register
-def _(event: LiveAttended, state: LearnerState, changes: Changes, *_: Any) -> None:
+def _(
+    event: LiveAttended, state: LearnerState, changes: StateChanges, *_: object
+) -> None:
     changes["live_seconds"] = state.live_seconds + event.seconds
 
 
 @_track.register
-def _(event: PracticeCompleted, state: LearnerState, changes: Changes, *_: Any) -> None:
+def _(
+    event: PracticeCompleted, state: LearnerState, changes: StateChanges, *_: object
+) -> None:
     changes["practice_seconds"] = state.practice_seconds + event.seconds
 
 
@@ -195,7 +220,7 @@ def _(event: PracticeCompleted, state: LearnerState, changes: Changes, *_: Any) 
 def _(
     event: LiveInteracted,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     model: MasteryModel,
     outcomes: list[Outcome],
@@ -214,10 +239,10 @@ def _(
 def _(
     event: HomeworkSubmitted,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     model: MasteryModel,
-    *_: Any,
+    *_: object,
 ) -> None:
     ratio = min(max(event.score / event.max_score, 0.0), 1.0)
     changes["homework_submitted"] = state.homework_submitted + 1
@@ -231,10 +256,10 @@ def _(
 def _(
     event: QuestionAnswered,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     model: MasteryModel,
-    *_: Any,
+    *_: object,
 ) -> None:
     changes["questions_answered"] = state.questions_answered + 1
     if event.correct:
@@ -249,7 +274,7 @@ def _(
 def _(
     event: UnitFinished,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,  # noqa: ARG001 - the dispatch signature
     model: MasteryModel,  # noqa: ARG001 - the dispatch signature
     outcomes: list[Outcome],
@@ -264,7 +289,7 @@ def _(
 def _(
     event: PlacementCompleted,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     model: MasteryModel,  # noqa: ARG001 - the dispatch signature
     outcomes: list[Outcome],
@@ -327,7 +352,7 @@ def prior_for(state: LearnerState, model: MasteryModel) -> Prior:
 
 def _evidence(
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     model: MasteryModel,
     scores: list[tuple[str, float]],

@@ -32,7 +32,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from levelwise.domain.events import Event, ProfileUpdated, QuestionAnswered
@@ -45,9 +45,14 @@ from levelwise.domain.outcomes import (
     TitleChanged,
 )
 from levelwise.domain.program import Badge, Program
-from levelwise.domain.state import BadgeHold, LearnerState, Profile, Streak, evolve
-
-Changes = dict[str, Any]
+from levelwise.domain.state import (
+    BadgeHold,
+    LearnerState,
+    Profile,
+    StateChanges,
+    Streak,
+    evolve,
+)
 
 NOT_STUDY = frozenset({"enrolment.started", "subscription.renewed", "profile.updated"})
 """Event types that are not study: they neither extend nor break a streak."""
@@ -90,7 +95,11 @@ def board_windows(day: date) -> tuple[str, str, str]:
 
 
 def clean_changes(
-    event: Event, state: LearnerState, changes: Changes, flags: tuple[str, ...], at: str
+    event: Event,
+    state: LearnerState,
+    changes: StateChanges,
+    flags: tuple[str, ...],
+    at: str,
 ) -> None:
     """Add the event's unflagged XP to its board windows (``state.clean``).
 
@@ -118,7 +127,7 @@ KEPT_WINDOWS = 2
 
 
 def profile_changes(
-    event: ProfileUpdated, state: LearnerState, changes: Changes
+    event: ProfileUpdated, state: LearnerState, changes: StateChanges
 ) -> None:
     """Apply the fields the event carries to the learner's profile."""
     p = state.profile
@@ -134,7 +143,7 @@ def profile_changes(
 
 
 def flags_for(
-    event: Event, state: LearnerState, changes: Changes, program: Program
+    event: Event, state: LearnerState, changes: StateChanges, program: Program
 ) -> tuple[str, ...]:
     """The integrity flags of ``event``; records what later checks need.
 
@@ -163,7 +172,7 @@ def flags_for(
 def streak_changes(
     event: Event,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     outcomes: list[Outcome],
     at: str,
@@ -235,7 +244,7 @@ def _missed(last: str, day: str, event: Event, streak: Streak, day_start: int) -
 def count_badges(
     event: Event,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     outcomes: list[Outcome],
     at: str,

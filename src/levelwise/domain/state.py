@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypedDict, TypeVar, cast
 
+_P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
@@ -172,25 +174,92 @@ class LearnerState:
     clean: MappingProxyType[str, tuple[int, str]] = field(default_factory=_empty)
 
 
-def evolve(state: LearnerState, changes: dict[str, Any]) -> LearnerState:
+class StateChanges(TypedDict, total=False):
+    """What one step changes in a :class:`LearnerState`: any of its fields.
+
+    The keys are exactly the state's fields with their types, so a misspelt
+    field or a value of the wrong type is a type error (a unit test keeps the
+    two in step).
+    """
+
+    learner: str
+    level: int
+    xp: int
+    watch_seconds: float
+    live_seconds: float
+    practice_seconds: float
+    live_interactions: int
+    homework_submitted: int
+    homework_score_sum: float
+    questions_answered: int
+    questions_correct: int
+    units_completed: frozenset[str]
+    mastery: MappingProxyType[str, KpMastery]
+    abilities: MappingProxyType[str, tuple[float, float]]
+    day: str
+    xp_today: MappingProxyType[str, int]
+    repeats: MappingProxyType[str, int]
+    active_days: int
+    events: int
+    last_key: tuple[str, str]
+    enrolled_at: str
+    history: tuple[LevelStamp, ...]
+    model_state: tuple[float, ...]
+    placement: PlacementRecord | None
+    profile: Profile
+    streak: Streak
+    badges: MappingProxyType[str, BadgeHold]
+    title: str
+    recent: tuple[float, ...]
+    correct_items: MappingProxyType[str, float]
+    clean: MappingProxyType[str, tuple[int, str]]
+
+
+_FIELDS = frozenset(LearnerState.__dataclass_fields__)
+_FIELD_COUNT = len(_FIELDS)
+
+
+def evolve(state: LearnerState, changes: StateChanges) -> LearnerState:
     """A copy of ``state`` with ``changes`` applied.
 
     Same result as ``dataclasses.replace`` for this plain frozen dataclass (no
     ``__post_init__``, no validation), several times faster on the fold's path.
+    A key that is not a field (only possible past the type checker) raises
+    ``TypeError``, as ``replace`` would.
     """
     new = object.__new__(LearnerState)
-    new.__dict__.update(state.__dict__)
-    new.__dict__.update(changes)
+    values = new.__dict__
+    values.update(state.__dict__)
+    values.update(changes)
+    if len(values) != _FIELD_COUNT:
+        unknown = ", ".join(sorted(values.keys() - _FIELDS))
+        msg = f"LearnerState has no field(s) {unknown}"
+        raise TypeError(msg)
     return new
 
 
-def frozen(cls: type[_T], **fields: object) -> _T:
+def as_changes(values: Mapping[str, object]) -> StateChanges:
+    """``values`` as :class:`StateChanges`, for changes built at run time.
+
+    Keys that start with ``_`` are the caller's own notes (the planner's drafts
+    carry some) and are left out. The values are not type-checked, but
+    :func:`evolve` rejects any key that is not a field.
+    """
+    return cast("StateChanges", {k: v for k, v in values.items() if k[:1] != "_"})
+
+
+def frozen(cls: Callable[_P, _T], /, *args: _P.args, **fields: _P.kwargs) -> _T:
     """An instance of the plain frozen dataclass ``cls`` with every field given.
 
     The same object as ``cls(**fields)`` when ``cls`` has no ``__post_init__``
     and ``fields`` names every field, without the frozen ``__init__``'s
-    ``__setattr__`` per field, which the fold's path pays for every award.
+    ``__setattr__`` per field, which the fold's path pays for every award. The
+    fields are checked against ``cls``'s constructor by the type checker; give
+    them by name (positional ``args`` raise ``TypeError``).
     """
-    made: _T = object.__new__(cls)
+    if args:
+        msg = "frozen() takes the fields by name"
+        raise TypeError(msg)
+    made: _T = object.__new__(cls)  # type: ignore[arg-type]
     made.__dict__.update(fields)
     return made

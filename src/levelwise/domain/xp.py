@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, cast
+from typing import cast
 
 from levelwise.domain.events import Event
 from levelwise.domain.outcomes import Outcome, Receipt, XpAwarded
 from levelwise.domain.program import Program, XpRule
-from levelwise.domain.state import LearnerState, frozen
+from levelwise.domain.state import LearnerState, StateChanges, frozen
 
-Changes = dict[str, Any]
 _NUMBERS = (int, float)
 
 
 def award_xp(
     event: Event,
     state: LearnerState,
-    changes: Changes,
+    changes: StateChanges,
     program: Program,
     outcomes: list[Outcome],
     at: str,
@@ -37,7 +37,7 @@ def award_xp(
     env["unit_minutes"] = unit.minutes if unit else 0.0
     xp = state.xp
     # Read-only until the first award: copied then.
-    tally = changes.get("xp_today", state.xp_today)
+    tally: Mapping[str, int] = changes.get("xp_today", state.xp_today)
     today: dict[str, int] | None = None
     repeats: dict[str, int] | None = None
     inputs = _input_names(program)

@@ -26,7 +26,7 @@ from levelwise.domain.fold import default_model, prior_for
 from levelwise.domain.gates import STATE_VARIABLES
 from levelwise.domain.mastery import LogisticMastery, MasteryModel, dimension_abilities
 from levelwise.domain.program import BktParams, Program, Unit
-from levelwise.domain.state import KpMastery, LearnerState, evolve
+from levelwise.domain.state import KpMastery, LearnerState, as_changes, evolve
 
 
 class Gains:
@@ -230,7 +230,7 @@ class Draft:
         assert isinstance(mastery, dict) and isinstance(abilities, dict)  # noqa: S101
         self.mastery.update(mastery)
         self.abilities.update(abilities)
-        self.state = evolve(self.state, changes)
+        self.state = evolve(self.state, as_changes(changes))
         for rule in self.program.xp_rules:
             if rule.repeat_decay != 1.0:
                 key = f"{rule.id}|{unit.id}"

@@ -7,11 +7,12 @@ least study time the planner can find:
 * **Requirements** are the parts of the gates (``xp >= 1800``,
   ``dimension.speaking_fluency >= 0.3``, ``units_completed includes [...]``),
   effort and ability alike; each has a progress fraction (the gate's own
-  progress measure).
+  progress measure). :mod:`levelwise.app.guidance.requirements` lists and
+  measures them.
 * **Expected effect of a unit** comes from the study model
   (:mod:`levelwise.app.guidance.study`: what one study yields), the XP rules applied as
   the fold applies them, and the learner model's expected mastery gain on the
-  unit's knowledge points (:mod:`levelwise.app.plan_gains`).
+  unit's knowledge points (:mod:`levelwise.app.guidance.draft`).
 * **Ready to learn**: a unit is a candidate only when every prerequisite of
   its knowledge points (outside the unit) is learned: expected mastery at
   least the program's ``planning.ready_mastery``, resting on evidence (answers
@@ -38,18 +39,18 @@ from dataclasses import dataclass
 
 from levelwise.app.guidance.draft import Draft
 from levelwise.app.guidance.requirements import (
-    Floor,
     Part,
     Requirement,
     measure,
     requirements_of,
+    sub_goal,
 )
 from levelwise.domain.expr import Comparison
 from levelwise.domain.fold import default_model
 from levelwise.domain.gates import STATE_VARIABLES
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program, Unit
-from levelwise.domain.state import LearnerState, evolve
+from levelwise.domain.state import LearnerState, as_changes, evolve
 from levelwise.errors import PlanError
 
 _EPS = 1e-9
@@ -256,7 +257,7 @@ class _Planner:
         trial = {n: v for n, v in env.items() if n in names}
         plain = self.plain
         if plain:
-            state = evolve(self.draft.state, changes)
+            state = evolve(self.draft.state, as_changes(changes))
             for n in plain:
                 value = STATE_VARIABLES[n][1](state)
                 if value != self.env[n]:
@@ -356,16 +357,15 @@ class _Planner:
         return []
 
     def _add_goal(self, kp: str) -> Part:
-        name = f"ready.{kp}"  # mastery that rests on evidence (Draft.value)
-        source = f"mastery.{kp} >= {self.ready}"
-        part = Part("", source, frozenset({name}), Floor(name, self.ready))
+        part = sub_goal(kp, self.ready)
         self.goals.add(kp)
         self._recount((kp,))
         self.parts.append(part)
-        self.by_name.setdefault(name, []).append(part)
+        for name in part.names:
+            self.by_name.setdefault(name, []).append(part)
+            self.env[name] = self.draft.value(name)
         self.names = self.names | part.names
-        self.env[name] = self.draft.value(name)
-        self.reqs[source] = measure(part, self.env)
+        self.reqs[part.source] = measure(part, self.env)
         return part
 
     def _open(self, kp: str) -> bool:
