@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import orjson
 
@@ -99,9 +99,11 @@ class StoredOutcome:
     body: str
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """One outcome the fold decided, with the event that caused it.
+
+    A named tuple, not a frozen dataclass: one is made per outcome on the
+    ingest path, and a tuple is built in a quarter of the time.
 
     Attributes:
         learner: The learner.
