@@ -57,6 +57,7 @@ check: test
 
 bench: install
 	$(RUN) python benchmarks/ingest.py
+	$(RUN) python benchmarks/startup.py
 
 screenshots: install browser
 	LEVELWISE_SCREENSHOTS=docs/screenshots $(RUN) pytest tests/browser -q
