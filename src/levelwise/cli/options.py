@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from levelwise.app.engine import Levelwise
+    from levelwise.config import Settings
 
 DbOpt = Annotated[
     str | None,
@@ -55,16 +56,17 @@ def escape(text: str) -> str:
     return escape_markup(text)
 
 
-def open_engine(db: str | None) -> Levelwise:
+def open_engine(db: str | None, settings: Settings | None = None) -> Levelwise:
     """The engine over the store at ``db``, built by ``levelwise.bootstrap``.
 
     Args:
         db: A store URL (``sqlite:///file.db``, ``memory``, …); None: from the
             settings (``LEVELWISE_DB``).
+        settings: The settings the command already read (default: read them).
     """
     from levelwise import bootstrap  # heavy: only for a command that runs
 
-    return bootstrap.build(db)
+    return bootstrap.build(db, settings=settings)
 
 
 def fail(error: BaseException | str, code: int = 1) -> typer.Exit:

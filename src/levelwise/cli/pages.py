@@ -62,7 +62,7 @@ def link(
             "set LEVELWISE_PAGE_SECRET to the server's value: links signed "
             "with any other key do not open"
         )
-    engine = open_engine(db)
+    engine = open_engine(db, settings)
     try:
         if learner is not None:
             engine.learner(tenant, learner)
