@@ -30,6 +30,9 @@ from levelwise.domain.state import (
     Streak,
 )
 
+JsonObject = dict[str, Any]
+"""A JSON object as the codec reads and writes it (stored bodies, API views)."""
+
 OUTCOME_KINDS: dict[type, str] = {
     XpAwarded: "xp",
     LevelReached: "level_reached",
@@ -61,14 +64,14 @@ _PLAIN_TYPES = (
 )
 
 
-def state_to_dict(state: LearnerState) -> dict[str, Any]:
+def state_to_dict(state: LearnerState) -> JsonObject:
     """A plain, JSON-ready dict of ``state``.
 
     ``model_state`` is written only when the mastery model keeps learner-level
     numbers, and ``placement`` only for placed learners, so the snapshots of
     other learners are as before.
     """
-    data: dict[str, Any] = {
+    data: JsonObject = {
         "learner": state.learner,
         "level": state.level,
         "xp": state.xp,
@@ -119,7 +122,7 @@ def state_to_dict(state: LearnerState) -> dict[str, Any]:
     return data
 
 
-def _placement_to_dict(record: PlacementRecord) -> dict[str, Any]:
+def _placement_to_dict(record: PlacementRecord) -> JsonObject:
     return {
         "level": record.level,
         "event_id": record.event_id,
@@ -131,7 +134,7 @@ def _placement_to_dict(record: PlacementRecord) -> dict[str, Any]:
     }
 
 
-def _placement_from_dict(data: dict[str, Any] | None) -> PlacementRecord | None:
+def _placement_from_dict(data: JsonObject | None) -> PlacementRecord | None:
     if data is None:
         return None
     return PlacementRecord(
@@ -145,7 +148,7 @@ def _placement_from_dict(data: dict[str, Any] | None) -> PlacementRecord | None:
     )
 
 
-def state_from_dict(data: dict[str, Any]) -> LearnerState:
+def state_from_dict(data: JsonObject) -> LearnerState:
     """Rebuild a state from :func:`state_to_dict` output."""
     return LearnerState(
         learner=data["learner"],
@@ -195,7 +198,7 @@ def state_from_dict(data: dict[str, Any]) -> LearnerState:
     )
 
 
-def _gates(gates: tuple[GateValue, ...]) -> list[dict[str, Any]]:
+def _gates(gates: tuple[GateValue, ...]) -> list[JsonObject]:
     return [
         {
             "gate": g.gate,
@@ -208,9 +211,9 @@ def _gates(gates: tuple[GateValue, ...]) -> list[dict[str, Any]]:
     ]
 
 
-def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
+def outcome_to_dict(outcome: Outcome) -> JsonObject:
     """A JSON-ready dict of an outcome, with its ``kind``."""
-    data: dict[str, Any] = {
+    data: JsonObject = {
         "kind": OUTCOME_KINDS[type(outcome)],
         "event_id": outcome.event_id,
         "learner": outcome.learner,
@@ -241,7 +244,7 @@ def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
     return data
 
 
-def _xp_fields(outcome: XpAwarded, data: dict[str, Any], *, text: bool) -> None:
+def _xp_fields(outcome: XpAwarded, data: JsonObject, *, text: bool) -> None:
     """Add an award's fields to ``data``; the receipt's text only if ``text``."""
     r = outcome.receipt
     data["xp"] = outcome.xp
@@ -265,7 +268,7 @@ def _xp_fields(outcome: XpAwarded, data: dict[str, Any], *, text: bool) -> None:
         data["flags"] = list(outcome.flags)
 
 
-def outcome_from_dict(data: dict[str, Any]) -> Outcome:
+def outcome_from_dict(data: JsonObject) -> Outcome:
     """Rebuild an outcome from :func:`outcome_to_dict` output."""
     kind = data["kind"]
     fields = {k: v for k, v in data.items() if k != "kind"}
@@ -290,14 +293,14 @@ ENVELOPE = ("kind", "event_id", "learner", "at")
 """Outcome fields a store keeps in columns, so the stored body leaves them out."""
 
 
-def outcome_body(outcome: Outcome) -> dict[str, Any]:
+def outcome_body(outcome: Outcome) -> JsonObject:
     """The part of an outcome a store keeps as its body.
 
     The envelope (:data:`ENVELOPE`) lives in the store's columns and a receipt's
     text follows from its other fields, so neither is stored twice.
     """
     if isinstance(outcome, XpAwarded):  # the common case, built directly
-        data: dict[str, Any] = {}
+        data: JsonObject = {}
         _xp_fields(outcome, data, text=False)
         return data
     data = outcome_to_dict(outcome)
@@ -307,8 +310,8 @@ def outcome_body(outcome: Outcome) -> dict[str, Any]:
 
 
 def outcome_view(
-    body: dict[str, Any], *, kind: str, event_id: str, learner: str, at: str
-) -> dict[str, Any]:
+    body: JsonObject, *, kind: str, event_id: str, learner: str, at: str
+) -> JsonObject:
     """The full outcome dict (as :func:`outcome_to_dict` gives) from a stored body."""
     data = {**body, "kind": kind, "event_id": event_id, "learner": learner, "at": at}
     if kind == "xp":
@@ -317,7 +320,7 @@ def outcome_view(
     return data
 
 
-def _receipt(data: dict[str, Any]) -> Receipt:
+def _receipt(data: JsonObject) -> Receipt:
     fields = {k: v for k, v in data.items() if k != "text"}
     fields["inputs"] = tuple(sorted(fields["inputs"].items()))
     return Receipt(**fields)
