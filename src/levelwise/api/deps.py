@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from levelwise.api.schemas import EventBatchCreate, ProgramCreate
+from levelwise.api.schemas.events import EventBatchCreate
+from levelwise.api.schemas.programs import ProgramCreate
 from levelwise.app.engine import Levelwise
 from levelwise.errors import (
     AuthenticationError,

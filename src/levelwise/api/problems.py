@@ -24,12 +24,12 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from levelwise.api.schemas import (
-    BatchProblem,
+from levelwise.api.schemas.common import (
     InvalidProgramProblem,
     InvalidRequestProblem,
     Problem,
 )
+from levelwise.api.schemas.events import BatchProblem
 from levelwise.errors import (
     AuthenticationError,
     BatchTooLargeError,

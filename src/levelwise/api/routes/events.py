@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, EventBatchDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas import EventBatchCreate, IngestResultPublic
+from levelwise.api.schemas.events import EventBatchCreate, IngestResultPublic
 from levelwise.app.engine import MAX_BATCH
 from levelwise.errors import (
     AuthenticationError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from levelwise.api.schemas import HealthPublic
+from levelwise.api.schemas.programs import HealthPublic
 
 router = APIRouter(tags=["health"])
 

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas import LearnerPublic, OutcomeKind, ReceiptListPublic
+from levelwise.api.schemas.learners import LearnerPublic, OutcomeKind, ReceiptListPublic
 from levelwise.errors import (
     AuthenticationError,
     LearnerNotFoundError,

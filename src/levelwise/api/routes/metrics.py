@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas import Problem
+from levelwise.api.schemas.common import Problem
 from levelwise.api.schemas.metrics import (
     DashboardPublic,
     ExperimentCreate,

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas import (
+from levelwise.api.schemas.placements import (
     PlacementAnswerCreate,
     PlacementCreate,
     PlacementResultPublic,

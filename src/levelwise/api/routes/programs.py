@@ -7,7 +7,11 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import YAML_TYPES, EngineDep, ProgramSourceDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas import ProgramCreate, ProgramPublic, ProgramUpdatePublic
+from levelwise.api.schemas.programs import (
+    ProgramCreate,
+    ProgramPublic,
+    ProgramUpdatePublic,
+)
 from levelwise.errors import (
     AuthenticationError,
     BodyTooLargeError,
