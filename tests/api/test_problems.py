@@ -15,6 +15,7 @@ from levelwise.app.ports import Clock, EventLog
 from levelwise.app.views import LearnerView
 from levelwise.errors import (
     BatchConflictError,
+    ConcurrencyError,
     DetailedError,
     LearnerNotFoundError,
     LevelwiseError,
@@ -85,6 +86,36 @@ async def test_a_store_failure_is_503_without_driver_details(broken, caplog):
     assert_problem(response, 503, "store-unavailable")
     assert "10.0.0.5" not in response.text
     assert len(caplog.records) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "slug", "retry_after"),
+    [
+        (ConcurrencyError("another writer first"), "concurrent-write", "1"),
+        (StoreError("database is locked"), "store-unavailable", "5"),
+    ],
+    ids=["concurrent-write", "store-busy"],
+)
+async def test_a_transient_failure_is_503_with_retry_after(
+    broken, error, slug, retry_after
+):
+    client, headers = broken(error)
+
+    async with client:
+        response = await client.get("/v1/learners/ana", headers=headers)
+
+    assert_problem(response, 503, slug)
+    assert response.headers["retry-after"] == retry_after
+
+
+async def test_a_lasting_failure_sends_no_retry_after(broken):
+    client, headers = broken(LearnerNotFoundError("no such learner"))
+
+    async with client:
+        response = await client.get("/v1/learners/ana", headers=headers)
+
+    assert_problem(response, 404, "learner-not-found")
+    assert "retry-after" not in response.headers
 
 
 async def test_an_unmapped_levelwise_error_is_a_generic_500(broken, caplog):

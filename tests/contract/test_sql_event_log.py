@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -219,3 +220,33 @@ def test_postgres_deadlocks_become_concurrency_errors(pg_engine, tenant):
         errors = [f.exception(timeout=30) for f in futures]
 
     assert sorted(type(e).__name__ for e in errors) == ["ConcurrencyError", "NoneType"]
+
+
+def test_sqlite_writers_of_one_process_queue_instead_of_timing_out(tmp_path, tenant):
+    # A busy timeout far shorter than the first writer's transaction: without
+    # the in-process queue the second writer fails with "database is locked".
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'q.db'}", busy_timeout_ms=50)
+    migrate(engine)
+    log = SqlEventLog(engine)
+    holding = threading.Event()
+
+    def first() -> None:
+        with log.session(tenant) as s:
+            s.append([stored_event("e1")])
+            holding.set()
+            time.sleep(0.5)
+
+    def second() -> None:
+        assert holding.wait(10)
+        with log.session(tenant) as s:
+            s.append([stored_event("e2")])
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = [pool.submit(first), pool.submit(second)]
+            errors = [f.exception(timeout=20) for f in done]
+        assert errors == [None, None]
+        with log.read(tenant) as s:
+            assert [e.event_id for e in s.history("ana")] == ["e1", "e2"]
+    finally:
+        engine.dispose()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -225,3 +227,45 @@ def test_two_workers_on_one_store_agree_with_a_fold_of_the_log(
     assert codec.state_to_dict(first.snapshots(school)[0]) == codec.state_to_dict(
         expected
     )
+
+
+@pytest.mark.parametrize(
+    "order",
+    [("changed", "original"), ("original", "changed")],
+    ids=["changed-first", "original-first"],
+)
+def test_a_batch_answers_as_its_events_sent_one_by_one(lw, school, order):
+    original = homework(5)
+    lw.ingest(school, [original])
+    bodies = {"original": original, "changed": dict(original, score=10)}
+    batch = [bodies[name] for name in order]
+
+    together = [r.status for r in lw.ingest(school, batch).results]
+    one_by_one = [lw.ingest(school, [e]).results[0].status for e in batch]
+
+    expected = ["duplicate" if name == "original" else "conflict" for name in order]
+    assert together == one_by_one == expected
+
+
+def test_a_new_id_twice_in_a_batch_is_judged_by_its_first_body(lw, school):
+    first = homework(5)
+    report = lw.ingest(school, [first, dict(first, score=9), first])
+    assert [r.status for r in report.results] == ["accepted", "conflict", "duplicate"]
+    assert lw.learner(school, "ana").xp == 25
+
+
+def test_concurrent_redeliveries_of_one_event_are_duplicates(lw, school):
+    event = homework(5)
+    start = threading.Barrier(8)
+
+    def deliver() -> str:
+        start.wait(10)
+        return lw.ingest(school, [event]).results[0].status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = [
+            f.result(timeout=60) for f in [pool.submit(deliver) for _ in range(8)]
+        ]
+
+    assert sorted(statuses) == ["accepted"] + ["duplicate"] * 7
+    assert lw.learner(school, "ana").xp == 25

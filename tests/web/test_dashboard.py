@@ -325,8 +325,9 @@ async def test_an_error_no_page_expects_goes_to_the_apps_handler(client, engine)
 
     page = await client.get("/pages/dashboard", params={"t": DASH})
 
-    assert page.status_code == 409  # the API's mapping, not a page's
+    assert page.status_code == 503  # the API's mapping, not a page's
     assert page.headers["content-type"] == "application/problem+json"
+    assert page.headers["retry-after"] == "1"
 
 
 async def test_the_real_metrics_service_renders(app, client, engine):

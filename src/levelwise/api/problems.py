@@ -90,6 +90,8 @@ class ProblemType:
             not, the error is logged and the client gets a generic detail.
         errors: The error classes answered with this type (their subclasses
             too, unless listed under another type).
+        retry_after: Seconds after which the same request may succeed, sent
+            as ``Retry-After`` (RFC 9110 §10.2.3); None: retrying will not help.
     """
 
     status: int
@@ -98,6 +100,7 @@ class ProblemType:
     model: type[Problem] = Problem
     expose: bool = True
     errors: tuple[type[BaseException], ...] = ()
+    retry_after: int | None = None
 
 
 PROBLEMS: tuple[ProblemType, ...] = (
@@ -168,11 +171,14 @@ PROBLEMS: tuple[ProblemType, ...] = (
         "The placement step is not possible now",
         errors=(PlacementError,),
     ),
+    # Transient: the same request succeeds once the other writer is done
+    # (a redelivered event is a duplicate, never this; see Ingest.ingest).
     ProblemType(
-        409,
+        503,
         "concurrent-write",
         "A concurrent request changed the same learner",
         errors=(ConcurrencyError,),
+        retry_after=1,
     ),
     ProblemType(
         409,
@@ -267,6 +273,7 @@ PROBLEMS: tuple[ProblemType, ...] = (
         "The store is unavailable",
         expose=False,
         errors=(StoreError,),
+        retry_after=5,
     ),
     ProblemType(
         503,
@@ -322,6 +329,8 @@ def problem_response(
     }
     for key, value in (extensions or {}).items():
         body.setdefault(key, value)
+    if kind.retry_after is not None:
+        headers = {**(headers or {}), "Retry-After": str(kind.retry_after)}
     return JSONResponse(
         body, status_code=kind.status, headers=headers, media_type=PROBLEM_JSON
     )

@@ -21,7 +21,7 @@ from levelwise.adapters.sql.driver import (
     store_errors,
     upsert,
 )
-from levelwise.adapters.sql.engine import reader
+from levelwise.adapters.sql.engine import reader, writing
 from levelwise.adapters.sql.event_log import DeferredWriter, joined
 from levelwise.adapters.sql.tables.boards import board_members, board_scores
 from levelwise.app.ports import LogSession
@@ -322,5 +322,5 @@ class SqlBoardStore:
             connection, log = joined(session)
             yield _SqlBoards(connection, tenant, log)
             return
-        with store_errors(), self._engine.begin() as connection:
+        with store_errors(), writing(self._engine) as connection:
             yield _SqlBoards(connection, tenant)

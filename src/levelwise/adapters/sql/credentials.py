@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from levelwise.adapters.sql.driver import store_errors
-from levelwise.adapters.sql.engine import reader
+from levelwise.adapters.sql.engine import reader, writing
 from levelwise.adapters.sql.tables.credentials import (
     credential_issuers,
     credential_keys,
@@ -208,7 +208,7 @@ class SqlCredentialStore:
             ConcurrencyError: A concurrent writer took the same award first.
             StoreError: The database failed.
         """
-        with store_errors(), self._engine.begin() as connection:
+        with store_errors(), writing(self._engine) as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(_TENANT_LOCK), {"t": tenant})
             yield _SqlCredentialSession(connection, tenant)

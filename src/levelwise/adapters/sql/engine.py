@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -21,16 +24,20 @@ _READ_ONLY = "levelwise_read_only"
 # Whether ``PRAGMA query_only`` is on, per DBAPI connection (in its pool record).
 _QUERY_ONLY = "levelwise_query_only"
 
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite writer waits for another process's write lock."""
+
 
 def create_engine_for(
     url: str,
     *,
     checkpoint_interval: float = INTERVAL_SECONDS,
     max_wal_bytes: int = MAX_WAL_BYTES,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> Engine:
     """Build an engine for ``url`` with the settings the event log relies on.
 
-    SQLite connections get ``synchronous=NORMAL``, ``busy_timeout=5000``,
+    SQLite connections get ``synchronous=NORMAL``, ``busy_timeout``,
     ``foreign_keys=ON`` and, for files, ``journal_mode=WAL`` with checkpoints
     on a background thread instead of inside commits; every transaction
     starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the
@@ -46,6 +53,9 @@ def create_engine_for(
             checkpoints.
         max_wal_bytes: A SQLite file's write-ahead log size past which the
             next write transaction empties it first.
+        busy_timeout_ms: How long a SQLite writer of another process waits for
+            the write lock before it fails (writers of this process queue in
+            memory first: ``writer_queue``).
 
     Returns:
         A new engine; the caller owns it and should ``dispose()`` it.
@@ -68,8 +78,39 @@ def create_engine_for(
         checkpointer = checkpoint_in_background(
             engine, parsed.database, checkpoint_interval, max_wal_bytes
         )
-    _configure_sqlite(engine, wal=not memory, checkpointer=checkpointer)
+    _configure_sqlite(
+        engine, wal=not memory, checkpointer=checkpointer, busy_ms=busy_timeout_ms
+    )
     return engine
+
+
+def writer_queue(engine: Engine) -> AbstractContextManager[object]:
+    """What a write transaction on ``engine`` holds first, within this process.
+
+    SQLite takes one writer at a time, and a writer that waits for the lock
+    gives up after ``busy_timeout``: under load two writers of one process
+    could fail each other. So this process's writers queue on one lock per
+    database file (shared by every engine on it), and only writers of other
+    processes meet ``busy_timeout``. PostgreSQL locks rows and learners itself:
+    nothing to queue.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    database = engine.url.database or ""
+    key = f"memory:{id(engine)}" if _is_memory(engine.url) else database
+    with _QUEUES_GUARD:
+        return _QUEUES.setdefault(key, threading.RLock())
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction on ``engine``, queued behind this process's others."""
+    with writer_queue(engine), engine.begin() as connection:
+        yield connection
+
+
+_QUEUES: dict[str, threading.RLock] = {}
+_QUEUES_GUARD = threading.Lock()
 
 
 def reader(engine: Engine) -> Engine:
@@ -101,7 +142,7 @@ def _is_memory(url: URL) -> bool:
 
 
 def _configure_sqlite(
-    engine: Engine, *, wal: bool, checkpointer: WalCheckpointer | None
+    engine: Engine, *, wal: bool, checkpointer: WalCheckpointer | None, busy_ms: int
 ) -> None:
     # The recipe for taking over transactions from pysqlite:
     # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
@@ -119,7 +160,7 @@ def _configure_sqlite(
             # 64 MiB of page cache (the default is 2 MiB): the learner-keyed
             # indexes take inserts all over the tree once the log grows.
             cursor.execute("PRAGMA cache_size=-65536")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()

@@ -24,7 +24,7 @@ from levelwise.adapters.sql.driver import (
     store_errors,
     upsert,
 )
-from levelwise.adapters.sql.engine import reader
+from levelwise.adapters.sql.engine import reader, writing
 from levelwise.adapters.sql.outbox import SqlOutbox, SqlOutboxSession
 from levelwise.adapters.sql.tables.core import (
     api_keys,
@@ -436,7 +436,7 @@ class SqlEventLog:
             ConcurrencyError: A concurrent writer stored the same event first.
             StoreError: The database failed (at commit too).
         """
-        with store_errors(), self._engine.begin() as connection:
+        with store_errors(), writing(self._engine) as connection:
             session = _SqlSession(connection, tenant, self._sources)
             yield session
             session.flush()
@@ -474,6 +474,6 @@ class SqlEventLog:
             StoreError: The database failed.
         """
         row = {"digest": key_digest, "tenant": tenant, "label": label}
-        with store_errors(), self._engine.begin() as connection:
+        with store_errors(), writing(self._engine) as connection:
             statement = upsert(connection.dialect.name, api_keys, ("tenant", "label"))
             connection.execute(statement, row)

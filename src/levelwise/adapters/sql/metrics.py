@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from levelwise.adapters.sql.driver import chunks, store_errors, upsert
-from levelwise.adapters.sql.engine import reader
+from levelwise.adapters.sql.engine import reader, writing
 from levelwise.adapters.sql.tables.core import events
 from levelwise.adapters.sql.tables.metrics import (
     metric_attendance,
@@ -172,7 +172,7 @@ class SqlMetricStore:
         """PostgreSQL: the highest position no writer in flight can undercut."""
         if self._dialect != "postgresql":
             return None
-        with store_errors(), self._engine.begin() as conn:
+        with store_errors(), writing(self._engine) as conn:
             conn.execute(text("LOCK TABLE events IN SHARE MODE"))
             top = conn.execute(select(func.max(events.c.position))).scalar()
         return int(top or 0)
@@ -211,7 +211,7 @@ class SqlMetricStore:
             ConcurrencyError: The cursor is no longer at ``change.since``.
             StoreError: The database failed.
         """
-        with store_errors(conflict=CURSOR_MOVED), self._engine.begin() as conn:
+        with store_errors(conflict=CURSOR_MOVED), writing(self._engine) as conn:
             self._check_cursor(conn, tenant, change.since)
             if change.reset:
                 for table in (
@@ -456,7 +456,7 @@ class SqlMetricStore:
     def put_experiment(self, tenant: str, experiment: StoredExperiment) -> None:
         """Insert or replace an experiment."""
         row = {"tenant": tenant, "id": experiment.id, "body": experiment.body}
-        with store_errors(), self._engine.begin() as conn:
+        with store_errors(), writing(self._engine) as conn:
             conn.execute(upsert(self._dialect, metric_experiments, ("body",)), row)
 
     def experiments(self, tenant: str) -> list[StoredExperiment]:
@@ -472,7 +472,7 @@ class SqlMetricStore:
         statement = delete(metric_experiments).where(
             c.tenant == tenant, c.id == experiment_id
         )
-        with store_errors(), self._engine.begin() as conn:
+        with store_errors(), writing(self._engine) as conn:
             return bool(conn.execute(statement).rowcount)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from levelwise.adapters.sql.driver import store_errors
-from levelwise.adapters.sql.engine import reader
+from levelwise.adapters.sql.engine import reader, writing
 from levelwise.adapters.sql.tables.pk import pks
 from levelwise.app.recognition.ports import PkSpec
 from levelwise.errors import PkNotFoundError
@@ -58,7 +58,7 @@ class SqlPkStore:
             .values(**values)
             .on_conflict_do_nothing(index_elements=["tenant", "pk"])
         )
-        with store_errors(), self._engine.begin() as c:
+        with store_errors(), writing(self._engine) as c:
             c.execute(statement)
             row = c.execute(self._select(tenant, spec.pk)).one()
         return _spec(row)
@@ -84,7 +84,7 @@ class SqlPkStore:
             .where(pks.c.tenant == tenant, pks.c.pk == pk, pks.c.finished_at.is_(None))
             .values(finished_at=finished_at, final_position=position)
         )
-        with store_errors(), self._engine.begin() as c:
+        with store_errors(), writing(self._engine) as c:
             c.execute(statement)
             row = c.execute(self._select(tenant, pk)).one_or_none()
         if row is None:

@@ -163,14 +163,12 @@ class Ingest:
         def work(s: LogSession) -> tuple[int, AfterCommit]:
             program, model = self.catalog.program_and_model(s)
             pending = _validate(raw, program, results)
-            stored = s.digests([p.stored.event_id for p in pending])
-            fresh = []
-            for p in pending:
-                known = stored.get(p.stored.event_id)
-                if known is None:
-                    fresh.append(p)
-                else:
-                    results[p.index] = _dup(p, known)
+            # The learners' locks come before the digests: a concurrent writer
+            # of the same event has then committed, so its event reads as a
+            # duplicate here instead of failing at insert.
+            s.lock_learners(sorted({p.event.learner for p in pending}))
+            stored = s.digests(sorted({p.stored.event_id for p in pending}))
+            fresh = _fresh(pending, stored, results)
             if not fresh:
                 return 0, _nothing
             refolded, states = self._apply(s, fresh, program, model, results)
@@ -193,8 +191,7 @@ class Ingest:
         by_learner: dict[str, list[_Pending]] = {}
         for p in fresh:
             by_learner.setdefault(p.event.learner, []).append(p)
-        learners = sorted(by_learner)
-        s.lock_learners(learners)
+        learners = sorted(by_learner)  # locked by the caller
         snaps = s.snapshots(learners)
         writes = Writes(program.version)
         states: dict[str, LearnerState] = {}
@@ -275,7 +272,6 @@ def _validate(
     results: list[views.EventResult | None],
 ) -> list[_Pending]:
     pending: list[_Pending] = []
-    seen: dict[str, str] = {}
     for index, item in enumerate(raw):
         event_id = item.get("id") if isinstance(item, dict) else None
         ident = event_id if isinstance(event_id, str) else None
@@ -292,14 +288,6 @@ def _validate(
         event = to_domain(model)
         body = canonical_body(model)
         digest = digest_of(body)
-        if event.id in seen:
-            status: views.Status = (
-                "duplicate" if seen[event.id] == digest else "conflict"
-            )
-            reason = "" if status == "duplicate" else _CONFLICT
-            results[index] = views.EventResult(index, event.id, status, reason)
-            continue
-        seen[event.id] = digest
         row = StoredEvent(
             event.id,
             event.learner,
@@ -311,6 +299,31 @@ def _validate(
         )
         pending.append(_Pending(index, model, event, row))
     return pending
+
+
+def _fresh(
+    pending: Sequence[_Pending],
+    stored: dict[str, str],
+    results: list[views.EventResult | None],
+) -> list[_Pending]:
+    """The events to store; the others are reported as duplicates or conflicts.
+
+    An id is judged against the body the log holds for it, or, when the log
+    does not know it, against its first occurrence in the batch. So a batch
+    answers as its events sent one by one in the same order would, whatever
+    the batching: a changed body then the original of a stored event is one
+    conflict and one duplicate.
+    """
+    bodies = dict(stored)  # id -> the digest that id stands for
+    fresh = []
+    for p in pending:
+        known = bodies.get(p.stored.event_id)
+        if known is None:
+            bodies[p.stored.event_id] = p.stored.digest
+            fresh.append(p)
+        else:
+            results[p.index] = _dup(p, known)
+    return fresh
 
 
 def _accepted(
