@@ -23,7 +23,7 @@ from tests.support.postgres import postgres_engine
 class FixedClock:
     """A clock that always says the same time (``now``, ISO 8601)."""
 
-    def __init__(self, now: str = "2026-01-01T00:00:00+00:00") -> None:
+    def __init__(self, now: str = "2027-01-01T00:00:00+00:00") -> None:
         self.now = now
 
     def now_iso(self) -> str:

@@ -10,6 +10,7 @@ picks an adapter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from levelwise.app.engine import Levelwise
@@ -107,6 +108,7 @@ def engine_over(
     """The engine over ``stores``, complete (wall time unless ``clock``)."""
     from levelwise.adapters.clock import SystemClock
     from levelwise.app.links import PageLinks
+    from levelwise.app.notify.guard import UrlGuard
 
     settings = settings if settings is not None else Settings()
     secret = settings.page_secret  # None: links die with the process
@@ -120,6 +122,9 @@ def engine_over(
         pk=stores.pk,
         public_url=settings.public_url,
         links=PageLinks.from_secret(page_secret),
+        webhook_guard=UrlGuard(settings.webhook_allow_hosts.split(",")),
+        event_max_skew=timedelta(seconds=settings.event_max_skew_seconds),
+        event_earliest=settings.event_earliest,
     )
 
 
@@ -156,8 +161,17 @@ def create_api(
 
 
 def webhook_worker(engine: Levelwise) -> WebhookWorker:
-    """The webhook delivery worker over ``engine``'s store, sending with httpx."""
+    """The webhook delivery worker over ``engine``'s store, sending with httpx.
+
+    It checks targets with the guard that checked them at registration (the
+    same operator allow-list).
+    """
     from levelwise.adapters.http.webhooks import HttpxWebhookSender
     from levelwise.app.notify.webhooks import WebhookWorker
 
-    return WebhookWorker(engine.log.outbox, HttpxWebhookSender(), engine.clock)
+    return WebhookWorker(
+        engine.log.outbox,
+        HttpxWebhookSender(),
+        engine.clock,
+        guard=engine.webhooks.guard,
+    )

@@ -7,11 +7,15 @@ the object that needs it.
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from datetime import date
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///levelwise.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_EVENT_MAX_SKEW_SECONDS = 600
+DEFAULT_EVENT_EARLIEST = date(2000, 1, 1)
 
 
 class Settings(BaseSettings):
@@ -33,6 +37,17 @@ class Settings(BaseSettings):
         page_frame_ancestors: The CSP ``frame-ancestors`` sources of embedded
             learner widgets (``LEVELWISE_PAGE_FRAME_ANCESTORS``), e.g.
             ``'self' https://school.example``. Other pages are never framed.
+        webhook_allow_hosts: Comma-separated hosts webhooks may reach although
+            they are not public (``LEVELWISE_WEBHOOK_ALLOW_HOSTS``), e.g.
+            ``127.0.0.1,receiver``; matched against the URL's host as written
+            (allowing an address does not allow the names that resolve to
+            it). Empty: webhooks reach public addresses only.
+        event_max_skew_seconds: How far ahead of the server's clock an event's
+            ``occurred_at`` may be (``LEVELWISE_EVENT_MAX_SKEW_SECONDS``,
+            default 600); later ones are rejected.
+        event_earliest: The first day events are accepted for
+            (``LEVELWISE_EVENT_EARLIEST``, default 2000-01-01), the same for
+            every school for now; earlier ones are rejected.
     """
 
     model_config = SettingsConfigDict(env_prefix="LEVELWISE_")
@@ -44,3 +59,6 @@ class Settings(BaseSettings):
     public_url: str = DEFAULT_PUBLIC_URL
     page_secret: SecretStr | None = None
     page_frame_ancestors: str = "'self'"
+    webhook_allow_hosts: str = ""
+    event_max_skew_seconds: int = Field(default=DEFAULT_EVENT_MAX_SKEW_SECONDS, ge=0)
+    event_earliest: date = DEFAULT_EVENT_EARLIEST

@@ -23,7 +23,7 @@ class FixedClock:
     """A clock that always says the same time."""
 
     def now_iso(self) -> str:
-        return "2026-01-01T00:00:00Z"
+        return "2027-01-01T00:00:00Z"
 
 
 @pytest.fixture

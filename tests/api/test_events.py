@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from levelwise.api.deps import MAX_EVENTS_BYTES
 from tests.api.conftest import assert_problem
-from tests.support.factories import completed, event, homework, watched
+from tests.support.factories import SMALL_PROGRAM, completed, event, homework, watched
 
 pytestmark = pytest.mark.anyio
 
@@ -203,3 +204,96 @@ async def test_events_before_any_program_are_409_program_required(client, school
 
     body = assert_problem(response, 409, "program-required")
     assert "upload one first" in body["detail"]
+
+
+# -- the edge of the log (issue 13) ----------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+async def test_a_non_finite_number_is_422_naming_its_field(client, school_a, number):
+    # JSON has no NaN or Infinity, but lenient parsers read them, and 1e999
+    # overflows to infinity: the log stored null and could not read it back.
+    practice = event("practice.completed", seconds=600, metrics={"fluency": 0.5})
+    text = json.dumps([completed(minutes=1), practice])
+    content = text.replace('"fluency": 0.5', f'"fluency": {number}').encode()
+    headers = {**school_a, "content-type": "application/json"}
+
+    response = await client.post("/v1/events", content=content, headers=headers)
+
+    body = assert_problem(response, 422, "events-rejected")
+    assert (body["accepted"], body["rejected"]) == (1, 1)
+    assert body["results"][1]["reason"] == (
+        "metrics.fluency: Input should be a finite number"
+    )
+    late = watched(60, minutes=-60)
+    assert (await client.post("/v1/events", json=[late], headers=school_a)).is_success
+    program = SMALL_PROGRAM.replace("xp >= 100", "xp >= 90")
+    headers = {**school_a, "content-type": "application/yaml"}
+    replayed = await client.put("/v1/programs", content=program, headers=headers)
+    assert replayed.status_code == 200, replayed.text
+
+
+async def test_an_event_from_the_future_is_422_and_the_others_are_stored(
+    client, school_a
+):
+    future = completed(minutes=1) | {"occurred_at": "2030-01-01T00:00:00Z"}
+
+    response = await client.post(
+        "/v1/events", json=[completed(minutes=1), future], headers=school_a
+    )
+
+    body = assert_problem(response, 422, "events-rejected")
+    assert (body["accepted"], body["rejected"]) == (1, 1)
+    assert "ahead of the server's clock" in body["results"][1]["reason"]
+    assert await xp_of(client, school_a) == 20
+
+
+async def test_an_id_outside_the_grammar_is_422_not_503(client, school_a):
+    response = await client.post(
+        "/v1/events",
+        json=[completed(minutes=1), watched(learner="ana\x00"), watched(learner="a/")],
+        headers=school_a,
+    )
+
+    body = assert_problem(response, 422, "events-rejected")
+    assert (body["accepted"], body["rejected"]) == (1, 2)
+    assert all(r["reason"].startswith("learner: ") for r in body["results"][1:])
+
+
+async def test_a_learner_path_with_a_trailing_slash_is_404_not_a_redirect(
+    client, school_a
+):
+    await client.post("/v1/events", json=[completed(learner="abc")], headers=school_a)
+
+    for path in ("/v1/learners/abc%2F", "/v1/learners/abc/"):
+        response = await client.get(path, headers=school_a)
+
+        assert "location" not in response.headers
+        assert_problem(response, 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        watched(learner="x" * 1_000_000),
+        watched(id_="x" * 1_000_000),
+        event("x" * 1_000_000),
+        watched() | {"x" * 1_000_000: 1},
+        event("practice.completed", seconds=60, metrics={"x" * 1_000_000: 1.0}),
+    ],
+    ids=["learner", "event-id", "type", "field-name", "metric-name"],
+)
+async def test_a_rejected_event_never_echoes_a_huge_value(client, school_a, bad):
+    response = await client.post("/v1/events", json=[bad], headers=school_a)
+
+    assert_problem(response, 422, "events-rejected")
+    assert len(response.content) < 2_000, response.text[:2_000]
+
+
+async def test_an_invalid_batch_never_echoes_a_huge_value(client, school_a):
+    batch = {"events": [completed()], "x" * 1_000_000: 1}
+
+    response = await client.post("/v1/events", json=batch, headers=school_a)
+
+    assert_problem(response, 422, "invalid-request")
+    assert len(response.content) < 2_000, response.text[:2_000]

@@ -6,12 +6,24 @@ import base64
 
 import pytest
 
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import Levelwise
+from levelwise.app.notify.guard import UrlGuard
 from levelwise.app.notify.ports import Attempt
 from levelwise.app.notify.webhooks import RetryPolicy
-from tests.api.conftest import assert_problem
-from tests.support.notifications import level_up
+from tests.api.conftest import FixedClock, assert_problem
+from tests.support.notifications import PUBLIC_V4, FakeDns, level_up
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def engine() -> Levelwise:
+    """The engine of these tests: names resolve without the network, and the
+    operator allows the loopback receiver 127.0.0.1 (and nothing else)."""
+    resolver = FakeDns(example_test=[PUBLIC_V4], internal_example_test=["10.20.30.40"])
+    guard = UrlGuard(allow_hosts=["127.0.0.1"], resolve=resolver)
+    return Levelwise(InMemoryEventLog(), FixedClock(), webhook_guard=guard)
 
 
 async def test_add_list_and_remove_an_endpoint(client, school_a, school_b):
@@ -49,6 +61,42 @@ async def test_a_bad_endpoint_is_refused_and_nothing_is_stored(
     assert (await client.get("/v1/webhooks", headers=school_a)).json() == []
 
 
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://127.0.0.2:8080/admin", "127.0.0.2 is a loopback address"),
+        ("http://[::1]/h", "::1 is a loopback address"),
+        ("http://10.0.0.5/h", "10.0.0.5 is a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("http://[::ffff:192.168.0.1]/h", "IPv4-mapped private address"),
+        ("http://localhost:6379/", "'localhost' is a local name"),
+        ("https://internal.example.test/h", "resolves to a private address"),
+        ("https://user:pw@example.test/h", "user name or password"),
+    ],
+    ids=[
+        "loopback",
+        "loopback-v6",
+        "private",
+        "metadata",
+        "mapped",
+        "localhost",
+        "name-to-private",
+        "userinfo",
+    ],
+)
+async def test_a_target_that_is_not_public_is_refused(client, school_a, url, words):
+    response = await client.post("/v1/webhooks", json={"url": url}, headers=school_a)
+    detail = assert_problem(response, 422, "invalid-request")["detail"]
+    assert "refused" in detail and words in detail
+    assert (await client.get("/v1/webhooks", headers=school_a)).json() == []
+
+
+async def test_a_public_and_an_allowed_target_are_accepted(client, school_a):
+    for url in (f"https://{PUBLIC_V4}/h", "http://127.0.0.1:9/h"):
+        created = await client.post("/v1/webhooks", json={"url": url}, headers=school_a)
+        assert created.status_code == 201, created.text
+
+
 async def test_webhooks_need_a_key(client):
     assert_problem(await client.get("/v1/webhooks"), 401, "unauthenticated")
 
@@ -62,7 +110,14 @@ async def test_the_delivery_log_and_replay(client, engine, school_a):
     store = engine.log.outbox
     (delivery,) = store.claim_due("9999", "9999", 10, "school-a")
     attempt = Attempt(
-        "school-a", delivery.notification_id, endpoint, 1, "2026-01-01", 500, "no", 7
+        "school-a",
+        delivery.notification_id,
+        endpoint,
+        1,
+        "2026-01-01",
+        500,
+        "http_status",
+        7,
     )
     store.record(attempt, None)
     log = await client.get(f"/v1/webhooks/{endpoint}/attempts", headers=school_a)
@@ -72,7 +127,7 @@ async def test_the_delivery_log_and_replay(client, engine, school_a):
             "attempt": 1,
             "at": "2026-01-01",
             "status_code": 500,
-            "error": "no",
+            "error": "http_status",
             "duration_ms": 7,
         }
     ]

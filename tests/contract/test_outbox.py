@@ -7,6 +7,7 @@ from contextlib import contextmanager
 import pytest
 
 from levelwise.app.engine import Levelwise
+from levelwise.app.notify.guard import UrlGuard
 from levelwise.app.notify.ports import Attempt
 from levelwise.errors import LearnerNotFoundError
 from tests.support.factories import SMALL_PROGRAM, homework
@@ -20,7 +21,9 @@ def clock():
 
 @pytest.fixture
 def lw(event_log, clock, tenant):
-    engine = Levelwise(event_log, clock)
+    # The endpoints below are never sent to; the operator allows their host.
+    guard = UrlGuard(allow_hosts=["127.0.0.1"])
+    engine = Levelwise(event_log, clock, webhook_guard=guard)
     engine.put_program(tenant, SMALL_PROGRAM)
     return engine
 
@@ -121,7 +124,7 @@ def test_deliveries_are_claimed_retried_settled_and_requeued(lw, tenant, clock):
     assert claimed.attempts == 0
     # Claimed: hidden until the lease ends.
     assert store.claim_due(now, lease, 10, tenant) == []
-    fail = Attempt(tenant, row.id, endpoint.id, 1, now, 500, "HTTP 500", 3)
+    fail = Attempt(tenant, row.id, endpoint.id, 1, now, 500, "http_status", 3)
     retry_at = "2026-01-05T12:00:05.000000Z"
     store.record(fail, retry_at)
     assert store.claim_due("2026-01-05T12:00:04.000000Z", lease, 10, tenant) == []
@@ -143,7 +146,7 @@ def test_a_delivery_that_runs_out_of_retries_fails(lw, tenant):
     lw.ingest(tenant, level_up())
     (row,) = _outbox(lw, tenant)
     store.claim_due("9999", "9999", 10, tenant)
-    gave_up = Attempt(tenant, row.id, endpoint.id, 7, "x", None, "refused", 1)
+    gave_up = Attempt(tenant, row.id, endpoint.id, 7, "x", None, "connect", 1)
     store.record(gave_up, None)
     assert store.claim_due("9999", "9999", 10, tenant) == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,13 @@ import pytest
 
 from levelwise.app.engine import Levelwise
 from levelwise.app.ingest.projection import dumps
-from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.ingest.wire import (
+    EVENT_ADAPTER,
+    SCHEMA_VERSION,
+    digest_of,
+    to_domain,
+)
+from levelwise.app.ports import StoredEvent
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
 from levelwise.errors import LearnerNotFoundError, ProgramError, ProgramNotFoundError
@@ -269,3 +276,54 @@ def test_concurrent_redeliveries_of_one_event_are_duplicates(lw, school):
 
     assert sorted(statuses) == ["accepted"] + ["duplicate"] * 7
     assert lw.learner(school, "ana").xp == 25
+
+
+def test_a_stored_version_that_a_later_check_refuses_still_compiles_and_replays(
+    event_log, school
+):
+    # A counting badge with a ``when`` was accepted (the ``when`` ignored)
+    # before the check that refuses it: the stored version must still load.
+    text = SMALL_PROGRAM + (
+        "badges:\n  - id: b\n    on: lesson.watched\n    when: streak >= 7\n"
+    )
+    with pytest.raises(ProgramError, match="'when' does not apply"):
+        Levelwise(event_log, FixedClock()).put_program(school, text)
+    with event_log.session(school) as s:
+        s.save_program(text, "0" * 64, "2026-01-01T00:00:00+00:00")
+
+    lw = Levelwise(event_log, FixedClock())
+    report = lw.ingest(school, [watched(600, minutes=1)])
+    assert report.count("accepted") == 1
+    assert [b.id for b in lw.program(school).badges] == ["b"]
+    assert lw.replay(school).learners == 1
+
+
+def test_an_event_stored_under_older_rules_still_replays(lw, school):
+    # Accepted before today's edge rules: a space in the learner id and more
+    # seconds than one day. The log is the truth: it must still fold.
+    body = json.dumps(
+        {
+            "type": "lesson.watched",
+            "id": "old-1",
+            "learner": "ana b",
+            "occurred_at": "2026-01-05T09:00:00+08:00",
+            "seconds": 100_000.0,
+        },
+        separators=(",", ":"),
+    )
+    row = StoredEvent(
+        "old-1",
+        "ana b",
+        "lesson.watched",
+        SCHEMA_VERSION,
+        "2026-01-05T01:00:00.000000Z",
+        body,
+        digest_of(body),
+    )
+    with lw.log.session(school) as s:
+        s.append([row])
+
+    report = lw.replay(school)
+
+    assert (report.learners, report.events) == (1, 1)
+    assert lw.learner(school, "ana b").xp > 0

@@ -1,7 +1,8 @@
-"""Helpers for notification tests: a clock that can move, and a level-up batch."""
+"""Helpers for notification tests: a clock that can move, a level-up batch, DNS."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,3 +33,30 @@ def level_up(learner: str = "ana", minutes: float = 0) -> list[dict[str, Any]]:
         homework(10, learner=learner, minutes=minutes + 1),
         homework(10, learner=learner, minutes=minutes + 2),
     ]
+
+
+PUBLIC_V4 = "93.184.215.14"
+PUBLIC_V6 = "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
+
+
+class FakeDns:
+    """A resolver that answers from a table, without the network.
+
+    Keyword names spell host names with ``_`` for ``.``. An answer is a list of
+    addresses, or a list of such lists to answer differently on each lookup
+    (the last one repeats). Unknown names fail as ``getaddrinfo`` does.
+    """
+
+    def __init__(self, **answers: list[str] | list[list[str]]) -> None:
+        self.answers: dict[str, list[list[str]]] = {}
+        for name, answer in answers.items():
+            turns = answer if answer and isinstance(answer[0], list) else [answer]
+            self.answers[name.replace("_", ".")] = turns  # type: ignore[assignment]
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append((host, port))
+        turns = self.answers.get(host)
+        if turns is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return list(turns.pop(0) if len(turns) > 1 else turns[0])

@@ -94,14 +94,15 @@ def test_a_learner_link(secret, tmp_path):
     db = f"sqlite:///{tmp_path / 'pages.db'}"
     engine = bootstrap.build(db)
     engine.put_program("s", SMALL_PROGRAM)
-    engine.ingest("s", [watched(600, learner="ana b")])
+    learner = "ana@school.example"  # "@" is quoted in a path segment
+    engine.ingest("s", [watched(600, learner=learner)])
 
     result = runner.invoke(
-        app, ["pages", "link", "--learner", "ana b", "--tenant", "s", "--db", db]
+        app, ["pages", "link", "--learner", learner, "--tenant", "s", "--db", db]
     )
 
     assert result.exit_code == 0, result.output
     url = result.stdout.strip()
-    assert "/pages/learner/ana%20b?t=" in url
+    assert "/pages/learner/ana%40school.example?t=" in url
     grant = secret.verify(url.split("t=")[1], datetime.now().astimezone())
-    assert (grant.page, grant.learner) == ("learner", "ana b")
+    assert (grant.page, grant.learner) == ("learner", learner)

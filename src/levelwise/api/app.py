@@ -71,6 +71,10 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
         version=_version(),
         description=_DESCRIPTION,
         responses=problem_responses(Exception),
+        # A trailing slash is never redirected away: /v1/learners/abc%2F is
+        # not learner abc, and a redirect between learners would show one
+        # learner's data at another's address.
+        redirect_slashes=False,
     )
     app.state.engine = engine
     install_problem_handlers(app)

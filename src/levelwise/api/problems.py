@@ -370,14 +370,37 @@ def _input_part(request: Request) -> str:
     return "query"
 
 
+MAX_ERRORS = 20
+"""The most validation errors one problem lists."""
+
+
+def _clip(value: Any, limit: int = 60) -> Any:
+    """A string cut to ``limit`` characters: a problem never echoes a megabyte."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
 def _request_problem(
     request: Request, errors: Sequence[Mapping[str, Any]]
 ) -> JSONResponse:
-    """The ``invalid-request`` problem of ``errors`` (``loc``, ``msg``, ``type``)."""
+    """The ``invalid-request`` problem of ``errors`` (``loc``, ``msg``, ``type``).
+
+    Names in ``loc`` (a client's own keys) and messages are clipped, and at
+    most ``MAX_ERRORS`` errors are listed; input values are never sent back.
+    """
+    shown = [
+        {
+            "loc": [_clip(p) for p in e["loc"]],
+            "msg": _clip(e["msg"], 1000),
+            "type": e["type"],
+        }
+        for e in errors[:MAX_ERRORS]
+    ]
     detail = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:3]
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in shown[:3]
     )
-    return problem_response(request, INVALID_REQUEST, detail, {"errors": errors})
+    return problem_response(request, INVALID_REQUEST, detail, {"errors": shown})
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from levelwise.app.credentials.ports import CredentialStore
 from levelwise.app.credentials.service import Credentials
 from levelwise.app.guidance.service import Guidance
 from levelwise.app.ingest.service import MAX_BATCH, Ingest
-from levelwise.app.ingest.wire import from_body
+from levelwise.app.ingest.wire import TimeWindow, from_body
 from levelwise.app.links import PageLinks
 from levelwise.app.metrics.ports import MetricStore
 from levelwise.app.metrics.service import Metrics
@@ -35,6 +36,7 @@ from levelwise.app.modelling.fitting import (
     mastery_section,
     with_mastery,
 )
+from levelwise.app.notify.guard import UrlGuard
 from levelwise.app.notify.outbox import Notifications
 from levelwise.app.notify.webhooks import Webhooks
 from levelwise.app.placement.service import Placements
@@ -44,7 +46,11 @@ from levelwise.app.recognition.pk import NOTIFIED_KINDS, Pk
 from levelwise.app.recognition.ports import BoardStore, PkStore
 from levelwise.app.recognition.service import Boards
 from levelwise.app.views import learner_view, summarize
-from levelwise.config import DEFAULT_PUBLIC_URL
+from levelwise.config import (
+    DEFAULT_EVENT_EARLIEST,
+    DEFAULT_EVENT_MAX_SKEW_SECONDS,
+    DEFAULT_PUBLIC_URL,
+)
 from levelwise.domain import codec
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
@@ -66,6 +72,10 @@ class Levelwise:
         pk: Where group PK definitions live; None: PK is unavailable.
         public_url: The public base URL of hosted credentials.
         links: Signs and checks page links (default: the process's own key).
+        webhook_guard: Where webhooks may go (default: public addresses only).
+        event_max_skew: How far ahead of ``clock`` an ingested event may be.
+        event_earliest: The first day ingested events may fall on (every
+            school's, for now).
     """
 
     def __init__(
@@ -79,6 +89,9 @@ class Levelwise:
         pk: PkStore | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
         links: PageLinks | None = None,
+        webhook_guard: UrlGuard | None = None,
+        event_max_skew: timedelta = timedelta(seconds=DEFAULT_EVENT_MAX_SKEW_SECONDS),
+        event_earliest: date = DEFAULT_EVENT_EARLIEST,
     ) -> None:
         """Build every service over the given stores; programs compile on use."""
         self.log = log
@@ -86,8 +99,11 @@ class Levelwise:
         self.catalog = Catalog()
         self.boards = Boards(log, boards, clock)
         self.notifications = Notifications(log.outbox, clock, NOTIFIED_KINDS)
-        self.webhooks = Webhooks(log.outbox, clock)
-        self._ingest = Ingest(log, clock, self.catalog, self.boards, self.notifications)
+        self.webhooks = Webhooks(log.outbox, clock, guard=webhook_guard)
+        window = TimeWindow(event_earliest, event_max_skew)
+        self._ingest = Ingest(
+            log, clock, self.catalog, self.boards, self.notifications, window
+        )
         self.placements = Placements(log, clock, self.catalog.program, self.ingest)
         self.guidance = Guidance(log, clock, self.catalog.program_and_model)
         self.credentials = Credentials(credentials, log, clock, public_url)

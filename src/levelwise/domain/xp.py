@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import cast
@@ -88,6 +89,8 @@ def _receipt(
 ) -> Receipt | None:
     value = rule.xp.evaluate(env)
     base = float(value) if isinstance(value, _NUMBERS) else 0.0
+    if not math.isfinite(base):
+        base = 0.0  # beyond float range (10 / 1e-310): no whole XP to give
     factor = max(rule.repeat_floor, rule.repeat_decay**repeat) if repeat else 1.0
     amount = max(0, round(base * factor))
     capped = rule.daily_cap is not None and earned + amount > rule.daily_cap

@@ -6,10 +6,24 @@ the same on every attempt and replay, so receivers deduplicate by it),
 (``v1,`` + base64 HMAC-SHA256 of ``{id}.{timestamp}.{body}`` keyed with the
 base64-decoded part of the ``whsec_`` secret), computed with the reference
 ``standardwebhooks`` library.
+
+The request goes to an address the guard checked (``Target.addresses``), never
+to a fresh lookup of the name: the URL's host is replaced by that address, the
+``Host`` header keeps the name, and for https the TLS server name (SNI) and the
+certificate check use the name too (httpcore's ``sni_hostname`` extension), so
+a certificate must still be valid for the name. Connections are not kept alive:
+a pooled connection is keyed by address, and one verified for a name must not
+carry a request for another name on the same address. Redirects are answers,
+never followed. The answer's body is never read: a failure is its status and an
+``ErrorKind``. The environment's proxy settings (``HTTPS_PROXY``, ...) and
+``.netrc`` are ignored: through a proxy tunnel httpcore would check the
+certificate against the address, and the connection would not be the one the
+guard checked.
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,11 +32,12 @@ from math import floor
 import httpx
 from standardwebhooks import Webhook
 
-from levelwise.app.notify.ports import Delivery, SendResult
+from levelwise.app.notify.ports import Delivery, ErrorKind, SendResult, Target
 
 USER_AGENT = "levelwise-webhooks/1"
-MAX_ERROR = 500
-"""Characters of an error message or response body kept in the delivery log."""
+MAX_ADDRESSES = 3
+"""Addresses of a name tried in turn when connecting fails: with the default
+timeout, three attempts stay well inside the worker's 60 s claim lease."""
 
 
 def signed_headers(delivery: Delivery, now: datetime) -> dict[str, str]:
@@ -41,13 +56,15 @@ def signed_headers(delivery: Delivery, now: datetime) -> dict[str, str]:
 
 
 class HttpxWebhookSender:
-    """POSTs deliveries with one pooled ``httpx.Client``.
+    """POSTs deliveries with one ``httpx.Client``, to the checked addresses only.
 
     Args:
         timeout: Seconds for connecting and for the whole answer.
         now: Wall time for ``webhook-timestamp`` (receivers check it against
             their own clock, so it is the real time, not the worker's clock).
         transport: An httpx transport (tests); default: the network.
+        verify: How to verify TLS certificates: an ``ssl.SSLContext`` (tests
+            trust their own authority), or True for the system's.
     """
 
     def __init__(
@@ -55,34 +72,71 @@ class HttpxWebhookSender:
         timeout: float = 10.0,
         now: Callable[[], datetime] | None = None,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         """Open the client (no connection is made yet)."""
         self._client = httpx.Client(
-            timeout=timeout, transport=transport, follow_redirects=False
+            timeout=timeout,
+            transport=transport,
+            verify=verify,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            trust_env=False,  # no proxy or .netrc from the environment
         )
         self._now = now or (lambda: datetime.now(UTC))
 
-    def send(self, delivery: Delivery) -> SendResult:
-        """POST one delivery; any 2xx is a success, anything else a failure."""
+    def send(self, delivery: Delivery, target: Target) -> SendResult:
+        """POST one delivery to the target's first reachable address.
+
+        Any 2xx is a success; any other status is ``http_status`` (a redirect
+        too). Without an answer the kind says why: ``connect``, ``tls``,
+        ``timeout`` or ``invalid_response``.
+        """
+        url = httpx.URL(target.url)
         headers = signed_headers(delivery, self._now())
+        headers["host"] = url.netloc.decode("ascii")
+        extensions = {"sni_hostname": target.host} if url.scheme == "https" else {}
         started = time.perf_counter()
-        try:
-            response = self._client.post(
-                delivery.url, content=delivery.body.encode(), headers=headers
-            )
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
-            return SendResult(None, error, _ms(started))
-        if 200 <= response.status_code < 300:
-            return SendResult(response.status_code, "", _ms(started))
-        text = response.text[:MAX_ERROR]
-        return SendResult(
-            response.status_code, f"HTTP {response.status_code}: {text}", _ms(started)
-        )
+        error: ErrorKind = "connect"
+        for address in target.addresses[:MAX_ADDRESSES]:
+            try:
+                with self._client.stream(
+                    "POST",
+                    url.copy_with(host=address),
+                    content=delivery.body.encode(),
+                    headers=headers,
+                    extensions=extensions,
+                ) as response:
+                    status = response.status_code  # the body is never read
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                error = _connect_kind(exc)
+                if error == "tls":
+                    break  # the name's certificate: no other address helps
+                continue
+            except httpx.TimeoutException:
+                return SendResult(None, "timeout", _ms(started))
+            except httpx.HTTPError:
+                return SendResult(None, "invalid_response", _ms(started))
+            kind: ErrorKind | None = None if 200 <= status < 300 else "http_status"
+            return SendResult(status, kind, _ms(started))
+        return SendResult(None, error, _ms(started))
 
     def close(self) -> None:
         """Close the client's connections."""
         self._client.close()
+
+
+def _connect_kind(exc: httpx.HTTPError) -> ErrorKind:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timeout"
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLError):
+            return "tls"
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return "connect"
 
 
 def _ms(started: float) -> int:

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from levelwise.app.ingest.wire import Id
 from levelwise.app.recognition.pk import MAX_ROUNDS, Finished, Scoreboard, TeamScore
-
-Id = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class PkCreate(BaseModel):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from levelwise.api.schemas.common import PublicModel
+from levelwise.app.ingest.wire import Id
 from levelwise.app.placement import service as placement
-
-Id = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class PlacementCreate(BaseModel):

@@ -64,7 +64,14 @@ class WebhookAttemptPublic(PublicModel):
     attempt: int = Field(description="1 for the first attempt, 2 for a retry, ...")
     at: str
     status_code: int | None = Field(description="The receiver's status, if any")
-    error: str
+    error: str = Field(
+        description=(
+            "Why it failed, in one word: blocked (not a public address; nothing "
+            "was sent), dns, connect, tls, timeout, http_status or "
+            "invalid_response; empty on success. The receiver's answer is "
+            "never kept"
+        )
+    )
     duration_ms: int
 
     @classmethod

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -33,10 +34,12 @@ from levelwise.app.ingest.projection import (
 from levelwise.app.ingest.wire import (
     EVENT_ADAPTER,
     SCHEMA_VERSION,
+    TimeWindow,
     canonical_body,
     check_references,
     describe_errors,
     digest_of,
+    event_id_of,
     to_domain,
 )
 from levelwise.app.notify.outbox import Notifications
@@ -48,7 +51,7 @@ from levelwise.app.ports import (
     StoredEvent,
 )
 from levelwise.app.programs.catalog import Catalog
-from levelwise.app.programs.loader import load_program
+from levelwise.app.programs.loader import check_program
 from levelwise.app.recognition.service import Boards
 from levelwise.app.views import summarize
 from levelwise.domain.events import Event
@@ -82,10 +85,11 @@ class Ingest:
 
     Args:
         log: Where events, projections and programs live.
-        clock: Stamps program uploads.
+        clock: Stamps program uploads; events ahead of it are refused.
         catalog: The compiled programs.
         boards: Kept in step with every batch and replay.
         notifications: Filled in the transaction, woken after it.
+        window: When an accepted event may have happened.
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class Ingest:
         catalog: Catalog,
         boards: Boards,
         notifications: Notifications,
+        window: TimeWindow | None = None,
     ) -> None:
         """Keep the collaborators."""
         self.log = log
@@ -102,6 +107,7 @@ class Ingest:
         self.catalog = catalog
         self.boards = boards
         self.notifications = notifications
+        self.window = window if window is not None else TimeWindow()
 
     def _committed(
         self, tenant: str, work: Callable[[LogSession], tuple[_T, AfterCommit]]
@@ -124,21 +130,26 @@ class Ingest:
     ) -> views.ProgramSummary:
         """Validate and store a new program version, then replay every learner.
 
+        Returns:
+            The stored version's summary, with the file's warnings.
+
         Raises:
             ProgramError: The file is invalid; nothing is stored.
         """
-        program = load_program(source, filename)
+        program, warnings = check_program(source, filename)
         digest = hashlib.sha256(source.encode()).hexdigest()
 
         def work(s: LogSession) -> tuple[views.ProgramSummary, AfterCommit]:
             current = s.program(None)
             if current is not None and current.digest == digest:
-                return summarize(self.catalog.program(s)), _nothing
+                same = summarize(self.catalog.program(s))
+                return replace(same, warnings=warnings), _nothing
             version = s.save_program(source, digest, self.clock.now_iso())
             compiled, model = self.catalog.remember(digest, version, program)
             report, profiles = self._replay(s, compiled, model)
             after = self.boards.after_replay(tenant, s, version, profiles)
-            return replace(summarize(compiled), replay=report), after
+            summary = summarize(compiled)
+            return replace(summary, replay=report, warnings=warnings), after
 
         return self._committed(tenant, work)
 
@@ -159,10 +170,11 @@ class Ingest:
             msg = f"a batch holds at most {MAX_BATCH} events; this one has {len(raw)}"
             raise EventRejectedError(msg)
         results: list[views.EventResult | None] = [None] * len(raw)
+        now = _now(self.clock)
 
         def work(s: LogSession) -> tuple[int, AfterCommit]:
             program, model = self.catalog.program_and_model(s)
-            pending = _validate(raw, program, results)
+            pending = _validate(raw, program, results, self.window, now)
             # The learners' locks come before the digests: a concurrent writer
             # of the same event has then committed, so its event reads as a
             # duplicate here instead of failing at insert.
@@ -266,22 +278,29 @@ class Ingest:
         return report, profiles
 
 
+def _now(clock: Clock) -> datetime:
+    """The clock's time, aware (a clock without an offset speaks UTC)."""
+    now = datetime.fromisoformat(clock.now_iso())
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+
 def _validate(
     raw: Sequence[object],
     program: Program,
     results: list[views.EventResult | None],
+    window: TimeWindow,
+    now: datetime,
 ) -> list[_Pending]:
     pending: list[_Pending] = []
     for index, item in enumerate(raw):
-        event_id = item.get("id") if isinstance(item, dict) else None
-        ident = event_id if isinstance(event_id, str) else None
+        ident = event_id_of(item)
         try:
             model = EVENT_ADAPTER.validate_python(item)
         except ValidationError as exc:
             reason = describe_errors(exc)
             results[index] = views.EventResult(index, ident, "rejected", reason)
             continue
-        problem = check_references(model, program)
+        problem = check_references(model, program) or window.check(model, now)
         if problem is not None:
             results[index] = views.EventResult(index, ident, "rejected", problem)
             continue

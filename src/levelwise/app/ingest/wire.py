@@ -1,11 +1,19 @@
-"""Events on the wire: pydantic validation, canonical bodies and domain mapping."""
+"""Events on the wire: pydantic validation, canonical bodies and domain mapping.
+
+The models are the edge of the log: whatever they accept, the fold can fold
+and :func:`from_body` can read back. Ids follow one grammar (``ID_PATTERN``),
+numbers are finite and bounded (``MAX_SECONDS``, ``MAX_SCORE``, ``MAX_COUNT``,
+``MAX_METRIC``) and times are real times of this era. When an event may have
+happened is a school's policy, checked at ingest only (:class:`TimeWindow`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,12 +28,46 @@ from pydantic import (
     model_validator,
 )
 
+from levelwise.config import DEFAULT_EVENT_EARLIEST, DEFAULT_EVENT_MAX_SKEW_SECONDS
 from levelwise.domain import events as ev
 from levelwise.domain.program import Program
 from levelwise.domain.recognition import zone
 
-Id = Annotated[str, Field(min_length=1, max_length=200)]
-Seconds = Annotated[float, Field(ge=0, le=86_400)]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
+"""Every platform-chosen id (event, learner, unit, item, PK, team, cohort, ...).
+
+1 to 200 ASCII letters, digits and ``. _ : @ -``, starting with a letter or
+digit: no NUL, space, ``/``, ``?``, ``#`` or ``%``, so an id is safe in a URL
+path segment, in every store and in a log line, and never ``.`` or ``..``.
+"""
+ID_RULE = (
+    "must be 1 to 200 characters: letters, digits and . _ : @ -, "
+    "starting with a letter or digit"
+)
+MAX_ID_LENGTH = 200
+Id = Annotated[str, Field(max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
+Name = Annotated[str, Field(max_length=100, pattern=ID_PATTERN)]
+"""A name the platform chooses (a practice metric): an id of at most 100."""
+
+MAX_SECONDS = 86_400
+"""The longest duration an event reports: a day."""
+MAX_SCORE = 1_000_000
+"""The largest ``score`` and ``max_score`` of a homework."""
+MAX_COUNT = 1_000_000
+"""The largest PK points and team points."""
+MAX_STEPS = 10_000
+"""The most turns, items, rounds or teams' ranks an event counts."""
+MAX_METRIC = 1e9
+"""The largest magnitude of a practice metric."""
+FIRST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+END_OF_TIME = datetime(3000, 1, 1, tzinfo=UTC)
+"""Events happen in ``[FIRST_TIME, END_OF_TIME)`` (UTC), wherever they come from."""
+
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=0, le=MAX_SCORE, allow_inf_nan=False)]
+Steps = Annotated[int, Field(ge=0, le=MAX_STEPS)]
+Points = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Metric = Annotated[float, Field(ge=-MAX_METRIC, le=MAX_METRIC, allow_inf_nan=False)]
 SCHEMA_VERSION = 1
 
 
@@ -36,6 +78,23 @@ class _Envelope(BaseModel):
     learner: Id
     occurred_at: AwareDatetime
     unit: Id | None = None
+
+    @field_validator("occurred_at", mode="after")
+    @classmethod
+    def _a_real_time(cls, value: datetime) -> datetime:
+        offset = value.utcoffset()
+        if offset is not None and offset % timedelta(minutes=1):
+            # RFC 3339 offsets are hours and minutes; JSON could not say more.
+            msg = "the UTC offset must be whole minutes, as in +05:30"
+            raise ValueError(msg)
+        try:
+            inside = FIRST_TIME <= value.astimezone(UTC) < END_OF_TIME
+        except OverflowError:  # year 1 east of UTC, year 9999 west of it
+            inside = False
+        if not inside:
+            msg = "must be a time from 1900 to 2999"
+            raise ValueError(msg)
+        return value
 
 
 class LessonWatchedIn(_Envelope):
@@ -60,7 +119,7 @@ class LiveInteractionIn(_Envelope):
     correct: StrictBool | None = None
     pk: Id | None = None
     team: Id | None = None
-    round: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    round: Annotated[int, Field(ge=1, le=MAX_STEPS)] | None = None
     response_ms: Annotated[int, Field(ge=0, le=3_600_000)] | None = None
 
     @model_validator(mode="after")
@@ -75,8 +134,8 @@ class HomeworkSubmittedIn(_Envelope):
     """``homework.submitted``: a scored homework."""
 
     type: Literal["homework.submitted"]
-    score: Annotated[float, Field(ge=0)]
-    max_score: Annotated[float, Field(gt=0)]
+    score: Score
+    max_score: Annotated[float, Field(gt=0, le=MAX_SCORE, allow_inf_nan=False)]
 
     @model_validator(mode="after")
     def _score_within_max(self) -> HomeworkSubmittedIn:
@@ -108,10 +167,8 @@ class PracticeCompletedIn(_Envelope):
 
     type: Literal["practice.completed"]
     seconds: Seconds
-    turns: Annotated[int, Field(ge=0, le=10_000)] = 0
-    metrics: dict[Annotated[str, Field(max_length=100)], float] = Field(
-        default_factory=dict, max_length=50
-    )
+    turns: Steps = 0
+    metrics: dict[Name, Metric] = Field(default_factory=dict, max_length=50)
 
 
 class EnrolmentStartedIn(_Envelope):
@@ -142,7 +199,7 @@ class PlacementCompletedIn(_Envelope):
     abilities: dict[Annotated[str, Field(min_length=1, max_length=100)], AbilityIn] = (
         Field(min_length=1, max_length=50)
     )
-    items: Annotated[int, Field(ge=0, le=10_000)]
+    items: Steps
     session: Id | None = None
 
     @field_validator("abilities", mode="after")
@@ -158,9 +215,9 @@ class PkFinishedIn(_Envelope):
     type: Literal["pk.finished"]
     pk: Id
     team: Id
-    points: Annotated[int, Field(ge=0)]
-    team_points: Annotated[int, Field(ge=0)]
-    rank: Annotated[int, Field(ge=1)]
+    points: Points
+    team_points: Points
+    rank: Annotated[int, Field(ge=1, le=MAX_STEPS)]
     won: StrictBool
 
 
@@ -204,23 +261,94 @@ UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 """``(type, version) -> function`` turning a stored body into the next version."""
 
 
+MAX_REASONS = 5
+"""The most problems one event's reason lists."""
+_CLIP = 60
+
+
+def clip(text: str, limit: int = _CLIP) -> str:
+    """``text``, cut to ``limit`` characters with an ellipsis: never echo a megabyte."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_errors(exc: ValidationError) -> str:
-    """Render pydantic errors as ``field: problem; field: problem``."""
+    """Render pydantic errors as ``field: problem; field: problem``.
+
+    Field names and values are clipped (a client's 1 MB key is not sent back)
+    and at most ``MAX_REASONS`` problems are listed.
+    """
     parts = []
-    for err in exc.errors(include_url=False):
-        loc = [str(p) for p in err["loc"]]
+    errors = exc.errors(include_url=False)
+    for err in errors[:MAX_REASONS]:
+        loc = [clip(str(p)) for p in err["loc"]]
         if loc and "." in loc[0]:
             loc = loc[1:]  # drop the union tag, e.g. 'lesson.watched'
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
             got = err.get("input", {})
-            kind = got.get("type") if isinstance(got, dict) else None
-            msg = f"unknown event type {kind!r}; known: {', '.join(ev.EVENT_TYPES)}"
+            kind = clip(repr(got.get("type") if isinstance(got, dict) else None))
+            msg = f"unknown event type {kind}; known: {', '.join(ev.EVENT_TYPES)}"
             loc = ["type"]
         elif err["type"] == "union_tag_not_found":
             msg, loc = "missing 'type'", ["type"]
+        elif err["type"] == "string_pattern_mismatch":
+            msg = ID_RULE if err.get("ctx", {}).get("pattern") == ID_PATTERN else msg
+        msg = clip(msg, 400)
         parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    if len(errors) > MAX_REASONS:
+        parts.append(f"and {len(errors) - MAX_REASONS} more")
     return "; ".join(parts)
+
+
+def event_id_of(item: object) -> str | None:
+    """The id a raw event gives itself, if it is one the result may repeat."""
+    ident = item.get("id") if isinstance(item, dict) else None
+    return ident if isinstance(ident, str) and len(ident) <= MAX_ID_LENGTH else None
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """When an event may have happened, as a school sees it at ingest.
+
+    Not part of the models: stored events are read back whatever the window
+    was when they came in.
+
+    Attributes:
+        earliest: The first local day (in the event's own offset) accepted.
+            One setting for every school for now.
+        max_skew: How far ahead of the server's clock an event may be (clocks
+            of platforms drift).
+    """
+
+    earliest: date = DEFAULT_EVENT_EARLIEST
+    max_skew: timedelta = timedelta(seconds=DEFAULT_EVENT_MAX_SKEW_SECONDS)
+
+    def check(self, model: BaseModel, now: datetime) -> str | None:
+        """Why the event's ``occurred_at`` is outside the window, or None."""
+        at: datetime = model.__dict__["occurred_at"]
+        if at > now + self.max_skew:
+            clock = now.astimezone(UTC).isoformat(timespec="seconds")
+            return (
+                f"occurred_at: {at.isoformat()} is more than {_span(self.max_skew)} "
+                f"ahead of the server's clock ({clock}); send an event once it "
+                "has happened"
+            )
+        if at.date() < self.earliest:
+            return (
+                f"occurred_at: {at.isoformat()} is before {self.earliest}, the "
+                "earliest date this school accepts"
+            )
+        return None
+
+
+def _span(delta: timedelta) -> str:
+    """``10 minutes``, ``1 hour``, ``90 seconds``."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def check_references(model: BaseModel, program: Program) -> str | None:
@@ -272,12 +400,28 @@ def to_domain(model: BaseModel) -> ev.Event:
 
 
 def from_body(body: str, version: int = SCHEMA_VERSION) -> ev.Event:
-    """Rebuild a domain event from a stored body, upcasting older versions."""
+    """Rebuild a domain event from a stored body, upcasting older versions.
+
+    A stored body was validated when it was accepted, under the rules of its
+    day, and written in canonical form (:func:`canonical_body`). It is read back
+    as it is, not validated again: a rule added at the edge later (a range, the
+    id grammar, the time window) never makes an accepted event unreadable, so
+    the log always replays (ARCHITECTURE.md, "the event log is the truth").
+    """
     data = json.loads(body)
     while version < SCHEMA_VERSION:
         data = UPCASTERS[(data["type"], version)](data)
         version += 1
-    return to_domain(EVENT_ADAPTER.validate_python(data))
+    cls = ev.EVENT_TYPES[data.pop("type")]
+    data["occurred_at"] = datetime.fromisoformat(data["occurred_at"])
+    if "metrics" in data:
+        data["metrics"] = tuple(sorted(data["metrics"].items()))
+    if "abilities" in data:
+        data["abilities"] = tuple(
+            (dim, a["theta"], a["se"]) for dim, a in sorted(data["abilities"].items())
+        )
+    event: ev.Event = cls(**data)
+    return event
 
 
 def parse_time(value: str) -> datetime:

@@ -275,15 +275,14 @@ class Metrics:
         store = self._store()
         program = self._program(tenant)[0]
         cursor = store.cursor(tenant)
-        as_of = (
-            filter.end
-            or _last_day(cursor)
-            or date.fromisoformat(self.clock.now_iso()[:10])
-        )
+        # Figures never run past today, whatever the filter or the log say
+        # (an event a few minutes ahead of the clock may fall on tomorrow).
+        today = date.fromisoformat(self.clock.now_iso()[:10])
+        as_of = min(filter.end or _last_day(cursor) or today, today)
         if filter.start is not None and as_of < filter.start:
             msg = (
                 f"start {filter.start} is after the end {as_of} (the day of the "
-                "last event when no end is given)"
+                "last event when no end is given; never after today)"
             )
             raise MetricError(msg)
         everyone = store.learners(tenant)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 
 @dataclass(frozen=True)
@@ -126,12 +126,53 @@ class Delivery:
     attempts: int
 
 
+ErrorKind = Literal[
+    "blocked", "dns", "connect", "tls", "timeout", "http_status", "invalid_response"
+]
+"""Why an attempt failed, in one word; the delivery log keeps nothing else.
+
+``blocked``: the target is not a public address (nothing was sent); ``dns``: the
+name did not resolve; ``connect``: no connection; ``tls``: the TLS handshake or
+the certificate check failed; ``timeout``: no answer in time; ``http_status``:
+the receiver answered, but not 2xx (its status is kept, its body never);
+``invalid_response``: the answer was not HTTP, or anything else went wrong.
+"""
+
+ERROR_KINDS: frozenset[str] = frozenset(get_args(ErrorKind))
+"""Every ``ErrorKind``."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one delivery goes, as the guard checked it just before sending.
+
+    Attributes:
+        url: The endpoint's URL (its path and query are sent as they are).
+        host: The URL's host name, lower case (the ``Host`` header and, for
+            https, the TLS server name and the name the certificate must bear).
+        port: The port to connect to.
+        addresses: The IP addresses checked for this delivery, in the
+            resolver's order; the sender connects to these and to nothing else.
+    """
+
+    url: str
+    host: str
+    port: int
+    addresses: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class SendResult:
-    """What one HTTP attempt gave: a status code, or an error without one."""
+    """What one HTTP attempt gave: a status code, and a kind when it failed.
+
+    Attributes:
+        status_code: The receiver's status, or None (no answer).
+        error: Why it failed (None on a 2xx answer); never the answer's text.
+        duration_ms: How long it took.
+    """
 
     status_code: int | None
-    error: str
+    error: ErrorKind | None
     duration_ms: int
 
     @property
@@ -151,7 +192,8 @@ class Attempt:
         attempt: 1 for the first attempt, 2 for the first retry, ...
         at: When it was made (UTC sort key).
         status_code: The receiver's HTTP status, or None (no answer).
-        error: What went wrong ('' on success).
+        error: An ``ErrorKind`` ('' on success). Rows logged before kinds
+            existed may hold free text.
         duration_ms: How long it took.
     """
 
@@ -237,8 +279,12 @@ class Outbox(OutboxReader, WebhookStore, Protocol):
 class WebhookSender(Protocol):
     """Sends one signed webhook request."""
 
-    def send(self, delivery: Delivery) -> SendResult:
-        """POST the delivery's body, signed with its endpoint's secret."""
+    def send(self, delivery: Delivery, target: Target) -> SendResult:
+        """POST the delivery's body, signed with its endpoint's secret.
+
+        The request goes to one of ``target.addresses`` (never to another
+        lookup of the name), and a redirect is an answer, not followed.
+        """
         ...
 
 

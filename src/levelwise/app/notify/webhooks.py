@@ -7,6 +7,12 @@ delivery is sent again with the same ``webhook-id``, so receivers must
 deduplicate by that id (as the Standard Webhooks convention asks). Failures are
 retried after the policy's delays (with jitter); after the last one the
 delivery is marked ``failed`` and only a replay sends it again.
+
+Targets must be public (:mod:`levelwise.app.notify.guard`): a URL is checked
+when an endpoint is added and again before each attempt, after resolving its
+name; a refused attempt sends nothing and is logged as ``blocked``. The log
+keeps a failure's status code and its ``ErrorKind``, never what the receiver
+answered, so a school cannot read another server through it.
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from levelwise.app.notify.guard import Refusal, UrlGuard
 from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, utc_key
 from levelwise.app.notify.ports import (
+    ERROR_KINDS,
     Attempt,
     Endpoint,
     Outbox,
+    SendResult,
     WebhookSender,
     WebhookStore,
 )
@@ -92,6 +101,8 @@ class WebhookWorker:
         policy: Retry delays and the claim lease.
         draw: Random numbers in ``[0, 1)`` for jitter.
         tenant: Deliver only this tenant's notifications (default: all).
+        guard: Checks each target before sending (default: public addresses
+            only, names looked up with ``socket.getaddrinfo``).
     """
 
     def __init__(
@@ -102,6 +113,7 @@ class WebhookWorker:
         policy: RetryPolicy | None = None,
         draw: Callable[[], float] | None = None,
         tenant: str | None = None,
+        guard: UrlGuard | None = None,
     ) -> None:
         """Keep the collaborators."""
         self.tenant = tenant
@@ -110,14 +122,23 @@ class WebhookWorker:
         self.clock = clock
         self.policy = policy or RetryPolicy()
         self.draw = draw or random.SystemRandom().random
+        self.guard = guard if guard is not None else UrlGuard()
 
     def deliver_due(self, limit: int = 100) -> DeliveryReport:
-        """Claim up to ``limit`` due deliveries, send each once, record results."""
+        """Claim up to ``limit`` due deliveries, send each once, record results.
+
+        Each target is checked (its name resolved) just before its attempt; a
+        refused one is not sent and counts as a failed attempt.
+        """
         now = utc_key(self.clock.now_iso())
         lease = _later(now, self.policy.lease_seconds)
         report = DeliveryReport()
         for delivery in self.store.claim_due(now, lease, limit, self.tenant):
-            result = self.sender.send(delivery)
+            target = self.guard.target(delivery.url)
+            if isinstance(target, Refusal):
+                result = SendResult(None, target.kind, 0)
+            else:
+                result = self.sender.send(delivery, target)
             number = delivery.attempts + 1
             at = utc_key(self.clock.now_iso())
             attempt = Attempt(
@@ -127,7 +148,7 @@ class WebhookWorker:
                 number,
                 at,
                 result.status_code,
-                result.error,
+                _error_kind(result),
                 result.duration_ms,
             )
             report.ids.append(delivery.notification_id)
@@ -151,6 +172,19 @@ class WebhookWorker:
                 stop.wait(idle_seconds)
 
 
+def _error_kind(result: SendResult) -> str:
+    """The kind to log: '' on success, else an ``ErrorKind`` and nothing more.
+
+    A sender that reports anything else (say, the receiver's text) is not
+    believed: its word never reaches the log.
+    """
+    if result.ok:
+        return ""
+    if result.error in ERROR_KINDS:
+        return result.error
+    return "http_status" if result.status_code is not None else "invalid_response"
+
+
 def new_secret() -> str:
     """A fresh signing secret: ``whsec_`` + base64 of 32 random bytes."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
@@ -163,21 +197,31 @@ class Webhooks:
         store: Endpoints and deliveries.
         clock: Stamps new endpoints and replays.
         kinds: The kinds endpoints may ask for.
+        guard: Refuses URLs that are not public (default: no host allowed
+            beyond that, names looked up with ``socket.getaddrinfo``); the
+            delivery worker checks with the same guard.
     """
 
     def __init__(
-        self, store: Outbox, clock: Clock, kinds: Collection[str] = NOTIFIABLE_KINDS
+        self,
+        store: Outbox,
+        clock: Clock,
+        kinds: Collection[str] = NOTIFIABLE_KINDS,
+        guard: UrlGuard | None = None,
     ) -> None:
         """Keep the collaborators."""
         self.store = store
         self.clock = clock
         self.kinds = frozenset(kinds)
+        self.guard = guard if guard is not None else UrlGuard()
 
     def add(self, tenant: str, url: str, kinds: Sequence[str] = ()) -> Endpoint:
         """Add an endpoint with a fresh secret; it gets notifications from now on.
 
         Raises:
-            NotificationRequestError: The URL is not http(s) or a kind is unknown.
+            NotificationRequestError: The URL is not http(s), its target is not
+                public (see :mod:`levelwise.app.notify.guard`), or a kind is
+                unknown.
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -193,6 +237,7 @@ class Webhooks:
                 f"use {', '.join(sorted(self.kinds))}"
             )
             raise NotificationRequestError(msg)
+        self.guard.check(url)  # last: it may look the name up
         endpoint = Endpoint(
             id=f"ep_{secrets.token_hex(8)}",
             url=url,
