@@ -131,6 +131,43 @@ async def test_close_needs_a_valid_week(client, key):
     assert r.status_code == 422
 
 
+# Weeks that match YYYY-Www but are no league week.
+NO_LEAGUE_WEEKS = pytest.mark.parametrize(
+    "week",
+    [
+        "2021-W53",  # 2021 has 52 ISO weeks
+        "0000-W01",  # there is no year 0
+        "0001-W01",  # the first ISO week: no week before it to pace groups by
+    ],
+    ids=["week-53-of-a-52-week-year", "year-0", "first-week"],
+)
+
+
+@NO_LEAGUE_WEEKS
+async def test_a_week_that_does_not_exist_has_no_league(client, key, week):
+    r = await client.get(f"/v1/leagues/{week}", headers=key)
+
+    body = assert_problem(r, 422, "invalid-request")
+    assert [e["loc"] for e in body["errors"]] == [["path", "week"]]
+    assert week in body["detail"]
+
+
+@NO_LEAGUE_WEEKS
+async def test_a_week_that_does_not_exist_cannot_be_closed(client, key, week):
+    r = await client.post("/v1/leagues/close", params={"week": week}, headers=key)
+
+    body = assert_problem(r, 422, "invalid-request")
+    assert [e["loc"] for e in body["errors"]] == [["query", "week"]]
+    assert week in body["detail"]
+
+
+async def test_week_53_of_a_53_week_year_has_a_league(client, key):
+    r = await client.get("/v1/leagues/2020-W53", headers=key)
+
+    assert r.status_code == 200, r.text
+    assert r.json()["groups"] == []
+
+
 async def test_boards_need_a_key(client, key):
     r = await client.get("/v1/boards", headers={"X-API-Key": "nope"})
 

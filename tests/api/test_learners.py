@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from typing import Any, get_args
 
 import httpx
+import jsonschema
 import pytest
 
+from levelwise.api.schemas.learners import OutcomeKind, OutcomePublic
+from levelwise.app.engine import Levelwise
+from levelwise.domain.codec import OUTCOME_KINDS
 from tests.api.conftest import assert_problem
-from tests.support.factories import answered, completed, homework, watched
+from tests.support import every_outcome
+from tests.support.factories import (
+    SMALL_PROGRAM,
+    answered,
+    completed,
+    homework,
+    watched,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -52,6 +64,82 @@ async def test_learner_shows_next_level_gates_with_progress(client, school_a):
     assert body["counters"]["watch_minutes"] == 10.0
     assert body["events"] == 2
     assert body["history"] == []
+
+
+AND_GATES = {
+    "      - xp >= 100\n      - units_completed includes [u1]\n": (
+        "      - xp >= 100 and units_completed includes [u1]\n"
+    ),
+    "      - xp >= 300\n      - dimension.vocabulary >= 0.5\n": (
+        "      - xp >= 300 and dimension.vocabulary >= 0.5\n"
+    ),
+}
+
+
+async def test_and_gates_show_each_parts_own_values(client, engine):
+    program = SMALL_PROGRAM
+    for both, joined in AND_GATES.items():
+        assert both in program
+        program = program.replace(both, joined)
+    engine.put_program("school-and", program)
+    headers = {"Authorization": f"Bearer {engine.create_key('school-and', 'test')}"}
+    raws = [homework(10, minutes=m) for m in (1, 2, 3)] + [completed("u1", minutes=4)]
+    await ingest(client, headers, *raws)
+
+    learner = (await client.get("/v1/learners/ana", headers=headers)).json()
+    receipts = await client.get(
+        "/v1/learners/ana/receipts", params={"kind": "level_reached"}, headers=headers
+    )
+    openapi = (await client.get("/openapi.json")).json()
+
+    (gate,) = learner["gates"]
+    assert gate["gate"] == "xp >= 300 and dimension.vocabulary >= 0.5"
+    xp, vocabulary = gate["parts"]
+    assert xp == {
+        "gate": "xp >= 300",
+        "current": 170.0,
+        "target": 300.0,
+        "progress": 0.566667,
+        "met": False,
+    }
+    assert (vocabulary["gate"], vocabulary["target"]) == (
+        "dimension.vocabulary >= 0.5",
+        0.5,
+    )
+    furthest = min((xp, vocabulary), key=lambda part: part["progress"])
+    assert (gate["current"], gate["target"], gate["progress"]) == (
+        furthest["current"],
+        furthest["target"],
+        furthest["progress"],
+    )
+    (reached,) = receipts.json()["receipts"]
+    assert reached["gates"] == [
+        {
+            "gate": "xp >= 100 and units_completed includes [u1]",
+            "current": 170.0,
+            "target": 100.0,
+            "progress": 1.0,
+            "met": True,
+            "parts": [
+                {
+                    "gate": "xp >= 100",
+                    "current": 170.0,
+                    "target": 100.0,
+                    "progress": 1.0,
+                    "met": True,
+                },
+                {
+                    "gate": "units_completed includes [u1]",
+                    "current": 1.0,
+                    "target": 1.0,
+                    "progress": 1.0,
+                    "met": True,
+                },
+            ],
+        }
+    ]
+    schemas = openapi["components"]["schemas"]
+    assert "parts" in schemas["GatePublic"]["properties"]
 
 
 async def test_mastery_is_reported_per_knowledge_point(client, school_a):
@@ -174,3 +262,64 @@ async def test_an_unknown_learner_is_404(client, school_a):
 
     body = assert_problem(response, 404, "learner-not-found")
     assert "nobody" in body["detail"]
+
+
+def _public_models() -> dict[str, Any]:
+    """The members of the ``OutcomePublic`` union by the kind each declares."""
+    union = get_args(OutcomePublic)[0]
+    return {get_args(m.model_fields["kind"].annotation)[0]: m for m in get_args(union)}
+
+
+def test_every_outcome_kind_has_a_public_model_with_its_fields():
+    models = _public_models()
+
+    assert set(get_args(OutcomeKind)) == set(OUTCOME_KINDS.values())
+    assert set(models) == set(OUTCOME_KINDS.values())
+    for outcome, kind in OUTCOME_KINDS.items():
+        wanted = {f.name for f in fields(outcome)} | {"kind", "program_version"}
+        assert set(models[kind].model_fields) == wanted, kind
+
+
+@pytest.fixture
+def every_kind_school(engine: Levelwise) -> dict[str, str]:
+    """A school whose learner ana has every kind of outcome (every_outcome)."""
+    engine.put_program("school-k", every_outcome.PROGRAM)
+    return {"Authorization": f"Bearer {engine.create_key('school-k', 'test')}"}
+
+
+def _validator(openapi: dict[str, Any], path: str) -> jsonschema.Draft202012Validator:
+    """A validator of ``path``'s 200 body against the app's OpenAPI document."""
+    content = openapi["paths"][path]["get"]["responses"]["200"]["content"]
+    schema = {**content["application/json"]["schema"], **openapi}
+    return jsonschema.Draft202012Validator(schema)
+
+
+async def test_receipts_show_every_outcome_kind_as_the_schema_says(
+    client, every_kind_school
+):
+    await ingest(client, every_kind_school, *every_outcome.events())
+
+    response = await client.get(
+        "/v1/learners/ana/receipts", params={"limit": 1000}, headers=every_kind_school
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {r["kind"] for r in body["receipts"]} == set(OUTCOME_KINDS.values())
+    openapi = (await client.get("/openapi.json")).json()
+    _validator(openapi, "/v1/learners/{learner_id}/receipts").validate(body)
+    flagged = [r for r in body["receipts"] if r["kind"] == "xp" and r["flags"]]
+    assert [r["flags"] for r in flagged] == [["repeat"]]
+
+
+@pytest.mark.parametrize("kind", sorted(OUTCOME_KINDS.values()))
+async def test_receipts_filter_by_every_kind(client, every_kind_school, kind):
+    await ingest(client, every_kind_school, *every_outcome.events())
+
+    response = await client.get(
+        "/v1/learners/ana/receipts", params={"kind": kind}, headers=every_kind_school
+    )
+
+    assert response.status_code == 200, response.text
+    kinds = [r["kind"] for r in response.json()["receipts"]]
+    assert kinds and set(kinds) == {kind}

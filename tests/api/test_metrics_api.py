@@ -83,6 +83,27 @@ async def test_an_end_before_the_start_is_refused(client, auth):
     assert "before start" in body["detail"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/metrics",
+        "/v1/metrics/cohorts.csv",
+        "/v1/metrics/classes.csv",
+        "/v1/metrics/weeks.csv",
+        "/v1/metrics/levels.csv",
+        "/v1/metrics/experiments.csv",
+    ],
+)
+async def test_a_start_after_the_last_event_is_refused(client, auth, path):
+    # No end given: the end is the last event's day (2026-03-09), so the
+    # start is after it (issue 13, defect 13).
+    r = await client.get(path, params={"start": "2030-01-01"}, headers=auth)
+
+    body = assert_problem(r, 422, "invalid-request")
+    assert "is after the end" in body["detail"]
+    assert [e["loc"] for e in body["errors"]] == [["query"]]
+
+
 async def test_a_table_as_csv(client, auth):
     r = await client.get("/v1/metrics/cohorts.csv", headers=auth)
 

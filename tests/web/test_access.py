@@ -8,7 +8,7 @@ import pytest
 from levelwise import bootstrap
 from levelwise.app.engine import Levelwise
 from tests.web.conftest import SECRET, token
-from tests.web.test_links import tampered
+from tests.web.test_links import signed, tampered
 
 pytestmark = pytest.mark.anyio
 
@@ -33,6 +33,38 @@ async def test_a_bad_token_gets_a_403_page(client, bad):
     assert 'data-status="403"' in r.text
     assert "not valid or has expired" in r.text
     assert "ana" not in r.text.split("<main")[1].split("</main>")[0]
+
+
+FORGED_EXPIRY = signed('{"e":100000000000000000000,"l":"ana","p":"learner","t":"s"}')
+FORGED_DASHBOARD = signed('{"e":100000000000000000000,"l":"","p":"dashboard","t":"s"}')
+
+
+@pytest.mark.parametrize(
+    ("path", "bad"),
+    [
+        ("/pages/learner/ana", FORGED_EXPIRY),
+        ("/pages/dashboard", FORGED_DASHBOARD),
+        ("/pages/dashboard/weeks.csv", FORGED_DASHBOARD),
+        ("/pages/learner/ana", "x" * 2001),
+        ("/pages/dashboard", "x" * 2001),
+        ("/pages/dashboard/weeks.csv", "x" * 2001),
+    ],
+    ids=[
+        "expiry-10^20-learner",
+        "expiry-10^20-dashboard",
+        "expiry-10^20-csv",
+        "2001-chars-learner",
+        "2001-chars-dashboard",
+        "2001-chars-csv",
+    ],
+)
+async def test_an_impossible_token_gets_the_403_page(client, path, bad):
+    r = await client.get(path, params={"t": bad})
+
+    assert r.status_code == 403, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert 'data-status="403"' in r.text
+    assert "not valid or has expired" in r.text
 
 
 async def test_the_403_page_speaks_the_readers_language(client):

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from levelwise.api import create_app
-from levelwise.app.links import PageGrant, PageLinks, link_path
+from levelwise.app.links import MAX_TOKEN_LENGTH, PageGrant, PageLinks, link_path
 from levelwise.errors import InvalidLinkError
 from tests.web.conftest import NOW, SECRET, token
 
@@ -72,6 +72,34 @@ def test_a_signed_but_unreadable_payload_is_refused():
 
     with pytest.raises(InvalidLinkError, match="not valid"):
         LINKS.verify(forged, NOW)
+
+
+def signed(raw: str) -> str:
+    """A token whose payload is ``raw``, signed with the test key (a forgery)."""
+    payload = base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
+    return payload + "." + LINKS._mac(payload)
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    ["100000000000000000000", "-100000000000000000000", "1e400"],
+    ids=["10^20", "-10^20", "infinite"],
+)
+def test_a_signed_expiry_no_clock_can_show_is_refused(expiry):
+    forged = signed(f'{{"e":{expiry},"l":"ana","p":"learner","t":"s"}}')
+
+    with pytest.raises(InvalidLinkError, match="not valid"):
+        LINKS.verify(forged, NOW)
+
+
+def test_a_token_longer_than_any_link_is_refused_even_if_signed():
+    longest_id = PageGrant("s" * 200, "learner", "a" * 200, NOW + timedelta(hours=1))
+    too_long = PageGrant("s", "learner", "a" * 2000, NOW + timedelta(hours=1))
+
+    assert LINKS.verify(LINKS.sign(longest_id), NOW) == longest_id
+    assert len(LINKS.sign(too_long)) > MAX_TOKEN_LENGTH
+    with pytest.raises(InvalidLinkError, match="not valid"):
+        LINKS.verify(LINKS.sign(too_long), NOW)
 
 
 @pytest.mark.parametrize(

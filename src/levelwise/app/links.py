@@ -30,6 +30,9 @@ from urllib.parse import quote
 from levelwise.errors import InvalidLinkError
 
 PageKind = Literal["learner", "dashboard"]
+MAX_TOKEN_LENGTH = 2000
+"""The longest token :meth:`PageLinks.verify` reads; the links we sign (learner
+ids of up to 200 characters) are well under it."""
 _CONTEXT = b"levelwise-page-link-v1."
 
 
@@ -100,9 +103,12 @@ class PageLinks:
         """The grant a token carries, once its signature and expiry are checked.
 
         Raises:
-            InvalidLinkError: The token is malformed, its signature does not
-                match, or it expired.
+            InvalidLinkError: The token is malformed or too long, its signature
+                does not match, or it expired.
         """
+        if len(token) > MAX_TOKEN_LENGTH:  # refused unread, like a bad signature
+            msg = "the link is not valid"
+            raise InvalidLinkError(msg)
         payload, _, mac = token.partition(".")
         # Bytes: compare_digest refuses a str with non-ASCII characters.
         expected = self._mac(payload).encode()
@@ -118,7 +124,14 @@ class PageLinks:
                 str(body["l"]),
                 datetime.fromtimestamp(int(body["e"]), UTC),
             )
-        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            OverflowError,  # an expiry no datetime can hold (1e20, inf)
+            OSError,  # the same, as some platforms' localtime says it
+            binascii.Error,
+        ) as exc:
             msg = "the link is not valid"
             raise InvalidLinkError(msg) from exc
         if grant.expires_at <= now:

@@ -28,7 +28,9 @@ from levelwise.web.render import render, security_headers
 
 router = APIRouter(prefix="/pages", include_in_schema=False)
 
-Token = Annotated[str, Query(alias="t", max_length=2000)]
+# No max_length: a query error would be a JSON 422; ``PageLinks.verify`` refuses
+# a token over MAX_TOKEN_LENGTH, so it gets the 403 page like any bad link.
+Token = Annotated[str, Query(alias="t")]
 LangParam = Annotated[str | None, Query(alias="lang", max_length=20)]
 Filter = Annotated[str | None, Query(max_length=200)]
 _MESSAGES = {

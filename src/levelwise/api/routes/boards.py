@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
@@ -16,6 +17,7 @@ from levelwise.api.schemas.boards import (
     RankPublic,
     WeekClosePublic,
 )
+from levelwise.app.recognition.boards import previous_week
 from levelwise.app.recognition.service import MAX_LIMIT
 from levelwise.errors import AuthenticationError, LearnerNotFoundError, StoreError
 
@@ -43,7 +45,24 @@ At = Annotated[
     date | None,
     Query(description="A date in the wanted week or month (default: today)"),
 ]
-Week = Annotated[str, Path(pattern=_WEEK, description="An ISO week such as 2026-W48")]
+
+
+def _league_week(week: str) -> str:
+    """``week`` if it can hold a league: an ISO week that exists, with one before.
+
+    The pattern lets through weeks no calendar has (2021-W53, 0000-W01); a
+    league also reads the week before it (its groups are formed by last week's
+    pace). Raising ``ValueError`` here makes them a 422 like any bad input.
+    """
+    previous_week(week)  # parses ``week`` too
+    return week
+
+
+Week = Annotated[
+    str,
+    Path(pattern=_WEEK, description="An ISO week such as 2026-W48"),
+    AfterValidator(_league_week),
+]
 
 
 @router.get("/v1/boards", responses=_ERRORS)
@@ -95,7 +114,11 @@ def get_league(week: Week, engine: EngineDep, tenant: TenantDep) -> LeagueWeekPu
 def close_league(
     engine: EngineDep,
     tenant: TenantDep,
-    week: Annotated[str, Query(pattern=_WEEK, description="The ISO week to close")],
+    week: Annotated[
+        str,
+        Query(pattern=_WEEK, description="The ISO week to close"),
+        AfterValidator(_league_week),
+    ],
 ) -> WeekClosePublic:
     """Close a week: promote the top, demote the bottom of every group.
 

@@ -56,7 +56,11 @@ def get_receipts(
         int | None, Query(ge=1, description="Program version (default: current)")
     ] = None,
 ) -> ReceiptListPublic:
-    """The learner's decisions, newest first: XP with receipts, levels, units."""
+    """The learner's decisions, newest first.
+
+    Every kind the fold decides: XP with receipts, levels reached, placed or
+    lost, units completed, badges, titles, streaks broken or frozen, PK points.
+    """
     rows = engine.receipts(
         tenant, learner_id, limit=limit, kinds=kind or (), version=version
     )

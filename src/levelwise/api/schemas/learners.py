@@ -10,8 +10,19 @@ from levelwise.api.schemas.common import PublicModel
 from levelwise.app import views
 
 OutcomeKind = Literal[
-    "xp", "level_reached", "level_placed", "level_lost", "unit_completed"
+    "xp",
+    "level_reached",
+    "level_placed",
+    "level_lost",
+    "unit_completed",
+    "badge_earned",
+    "title_changed",
+    "streak_broken",
+    "streak_frozen",
+    "pk_scored",
 ]
+"""Every kind of outcome the fold decides (``codec.OUTCOME_KINDS``; a test keeps
+them equal)."""
 
 
 class LevelPublic(PublicModel):
@@ -23,13 +34,23 @@ class LevelPublic(PublicModel):
 
 
 class GatePublic(PublicModel):
-    """A gate of a level with the learner's progress towards it."""
+    """A gate of a level with the learner's progress towards it.
+
+    A gate of several parts joined by ``and`` lists each part's own values in
+    ``parts`` and shows as its own those of the part furthest from its target;
+    a gate of one part has no ``parts`` member.
+    """
 
     gate: str = Field(description="The gate as written, e.g. 'xp >= 1200'")
     current: float
     target: float
     progress: float = Field(ge=0, le=1)
     met: bool
+    parts: list[GatePublic] = Field(
+        default_factory=list,
+        exclude_if=lambda parts: not parts,  # one-part gates: JSON as before
+        description="Each part of an 'and' gate with its own values",
+    )
 
 
 class DimensionPublic(PublicModel):
@@ -197,6 +218,11 @@ class XpAwardedPublic(_OutcomeBase):
     xp: int
     total: int
     receipt: ReceiptPublic
+    flags: list[str] = Field(
+        default_factory=list,
+        description="Integrity checks the event failed (rate, repeat): the XP "
+        "counts for the learner's progress but stays off boards",
+    )
 
 
 class LevelReachedPublic(_OutcomeBase):
@@ -244,12 +270,64 @@ class UnitCompletedPublic(_OutcomeBase):
     unit: str
 
 
+class BadgeEarnedPublic(_OutcomeBase):
+    """The learner earned a badge (or its next tier); ``reason`` says why."""
+
+    kind: Literal["badge_earned"]
+    badge: str
+    title: str
+    tier: str = Field(description="The tier reached, e.g. bronze")
+    times: int = Field(description="Times earned (repeatable badges)")
+    reason: str
+
+
+class TitleChangedPublic(_OutcomeBase):
+    """The title the learner displays changed."""
+
+    kind: Literal["title_changed"]
+    title: str = Field(description="The title's id ('' for none)")
+    name: str = Field(description="The title as shown")
+    previous: str
+
+
+class StreakBrokenPublic(_OutcomeBase):
+    """A streak ended; ``reason`` says which days were missed and why."""
+
+    kind: Literal["streak_broken"]
+    length: int = Field(description="Study days the streak had lasted")
+    reason: str
+
+
+class StreakFrozenPublic(_OutcomeBase):
+    """Freezes covered missed days, so the streak goes on."""
+
+    kind: Literal["streak_frozen"]
+    days: int = Field(description="Missed days covered")
+    freezes_left: int
+    reason: str
+
+
+class PkScoredPublic(_OutcomeBase):
+    """The learner's answer in a group PK scored points for their team."""
+
+    kind: Literal["pk_scored"]
+    pk: str
+    team: str
+    round: int
+    points: int = Field(description="10 for a right answer plus a speed bonus")
+
+
 OutcomePublic = Annotated[
     XpAwardedPublic
     | LevelReachedPublic
     | LevelPlacedPublic
     | LevelLostPublic
-    | UnitCompletedPublic,
+    | UnitCompletedPublic
+    | BadgeEarnedPublic
+    | TitleChangedPublic
+    | StreakBrokenPublic
+    | StreakFrozenPublic
+    | PkScoredPublic,
     Field(discriminator="kind"),
 ]
 

@@ -77,13 +77,22 @@ def parse_week(week: str) -> date:
     try:
         return date.fromisocalendar(year, number, 1)
     except ValueError as exc:
-        msg = f"'{week}' is not a week of {year}"
+        msg = f"'{week}' does not exist: year {year:04d} has no ISO week {number}"
         raise ValueError(msg) from exc
 
 
 def previous_week(week: str) -> str:
-    """The ISO week before ``week``."""
-    return week_of(date.fromordinal(parse_week(week).toordinal() - 7))
+    """The ISO week before ``week``.
+
+    Raises:
+        ValueError: ``week`` is not an ISO week that exists, or it is the
+            first one (0001-W01), which has no week before it.
+    """
+    ordinal = parse_week(week).toordinal() - 7
+    if ordinal < 1:
+        msg = f"'{week}' is the first ISO week: there is no week before it"
+        raise ValueError(msg)
+    return week_of(date.fromordinal(ordinal))
 
 
 def windows_of(day: date) -> tuple[str, str, str]:
