@@ -77,6 +77,56 @@ async def test_an_invalid_program_is_422_with_line_numbers(client, school_a):
     assert current.json()["version"] == 1
 
 
+async def test_an_impossible_date_is_422_with_its_line(client, school_b):
+    text = SMALL_PROGRAM + (
+        "badges:\n  - id: winter\n    on: lesson.watched\n    end: 2025-02-30\n"
+    )
+
+    response = await client.put(
+        "/v1/programs", content=text, headers={**school_b, **YAML}
+    )
+
+    body = assert_problem(response, 422, "invalid-program")
+    assert body["errors"] == [
+        {
+            "file": "program.yaml",
+            "line": len(SMALL_PROGRAM.splitlines()) + 4,
+            "message": "badges.0.end: input should be a valid date or datetime, "
+            "day value is outside expected range",
+            "hint": "write dates as YYYY-MM-DD",
+        }
+    ]
+
+
+async def test_warnings_come_back_with_the_stored_program(client, school_b):
+    text = SMALL_PROGRAM.replace(
+        "    prerequisites: [greetings]\n",
+        "    prerequisites: [greetings]\n"
+        "  - id: colours\n    dimensions: [vocabulary]\n",
+    )
+
+    response = await client.put(
+        "/v1/programs", content=text, headers={**school_b, **YAML}
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["version"] == 1
+    assert body["warnings"] == [
+        {
+            "file": "program.yaml",
+            "line": text.splitlines().index("  - id: colours") + 1,
+            "message": "no scored unit measures knowledge point 'colours', so "
+            "plans cannot raise its mastery",
+            "hint": "add it to the knowledge_points of an exercise, quiz, practice, "
+            "homework or live_class unit",
+        }
+    ]
+    again = await client.put("/v1/programs", content=text, headers={**school_b, **YAML})
+    assert again.json()["replay"] is None
+    assert again.json()["warnings"] == body["warnings"]
+
+
 async def test_a_changed_program_replays_learners_into_new_levels(client, school_a):
     events = [watched(600, minutes=1), completed("u1", minutes=2)]
     await client.post("/v1/events", json=events, headers=school_a)

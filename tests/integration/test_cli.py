@@ -53,6 +53,75 @@ def test_program_check_lists_problems_with_file_and_line(tmp_path):
     assert "1 problem(s)" in result.output
 
 
+IMPOSSIBLE_DATE = SMALL_PROGRAM + (
+    "badges:\n  - id: winter\n    on: lesson.watched\n    end: 2025-02-30\n"
+)
+DATE_LINE = len(SMALL_PROGRAM.splitlines()) + 4
+DATE_ERROR = (
+    "badges.0.end: input should be a valid date or datetime, day value is outside "
+    "expected range (write dates as YYYY-MM-DD)"
+)
+UNMEASURED = SMALL_PROGRAM.replace(
+    "    prerequisites: [greetings]\n",
+    "    prerequisites: [greetings]\n  - id: colours\n    dimensions: [vocabulary]\n",
+)
+COLOURS_LINE = UNMEASURED.splitlines().index("  - id: colours") + 1
+COLOURS_WARNING = (
+    "warning: no scored unit measures knowledge point 'colours', so plans cannot "
+    "raise its mastery"
+)
+
+
+def test_program_check_reports_an_impossible_date_at_its_line(tmp_path):
+    path = tmp_path / "winter.yaml"
+    path.write_text(IMPOSSIBLE_DATE)
+    result = invoke("program", "check", path)
+    assert isinstance(result.exception, SystemExit), result.exception  # no crash
+    assert result.exit_code == 1
+    assert f"{path}:{DATE_LINE}: {DATE_ERROR}" in result.output
+    assert "1 problem(s)" in result.output
+
+
+def test_program_set_reports_an_impossible_date_at_its_line(db, tmp_path):
+    path = tmp_path / "winter.yaml"
+    path.write_text(IMPOSSIBLE_DATE)
+    result = invoke("program", "set", path, "--db", db)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert f"{path}:{DATE_LINE}: {DATE_ERROR}" in result.output
+
+
+def test_program_commands_report_files_they_cannot_read(db, tmp_path):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(
+        SMALL_PROGRAM.replace("Tiny English", "Caf\xe9").encode("latin-1")
+    )
+    missing = tmp_path / "missing.yaml"
+    for command, path, expected in [
+        ("check", latin, f"{latin}:3: the file is not UTF-8 text"),
+        ("set", latin, f"{latin}:3: the file is not UTF-8 text"),
+        ("set", missing, f"{missing}: cannot read the file"),
+    ]:
+        args = ("--db", db) if command == "set" else ()
+        result = invoke("program", command, path, *args)
+        assert isinstance(result.exception, SystemExit), (command, result.exception)
+        assert result.exit_code == 1 and expected in result.output, result.output
+
+
+def test_program_check_and_set_print_warnings_and_succeed(db, tmp_path):
+    path = tmp_path / "colours.yaml"
+    path.write_text(UNMEASURED)
+    checked = invoke("program", "check", path)
+    assert checked.exit_code == 0, checked.output
+    assert f"{path}:{COLOURS_LINE}: {COLOURS_WARNING}" in checked.output
+    assert "1 warning(s)" in checked.output
+    assert checked.output.rstrip().endswith("valid")
+    stored = invoke("program", "set", path, "--db", db)
+    assert stored.exit_code == 0, stored.output
+    assert f"{path}:{COLOURS_LINE}: {COLOURS_WARNING}" in stored.output
+    assert "stored as version 1" in stored.output
+
+
 def test_ingest_reports_counts_and_reasons_by_line(db, program_file, tmp_path):
     assert invoke("program", "set", program_file, "--db", db).exit_code == 0
     good = [watched(600, minutes=1), homework(8, minutes=2), completed("u1", minutes=3)]

@@ -13,6 +13,7 @@ from levelwise.domain.outcomes import GateValue
 from levelwise.domain.program import Program
 from levelwise.domain.recognition import unlocked_titles
 from levelwise.domain.state import LearnerState
+from levelwise.errors import Issue
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 
@@ -208,6 +209,7 @@ class ProgramSummary:
     levels: tuple[dict[str, Any], ...]
     xp_rules: tuple[str, ...]
     replay: ReplayReport | None = field(default=None)
+    warnings: tuple[Issue, ...] = ()
 
 
 def learner_view(

@@ -66,7 +66,8 @@ def put_program(
     ``text/plain``) or JSON ``{"source": ..., "filename": ...}``. An invalid
     program is answered 422 with each problem's file and line; nothing is
     stored. Uploading the current source again changes nothing (``replay``
-    is null).
+    is null). Problems that do not stop the program come back as
+    ``warnings``, each with its file and line.
     """
     summary = engine.put_program(tenant, program.source, program.filename)
     return ProgramUpdatePublic.from_summary(summary)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from levelwise.api.schemas.common import PublicModel
+from levelwise.api.schemas.common import ProgramIssuePublic, PublicModel
 from levelwise.app import views
 
 
@@ -81,6 +81,10 @@ class ProgramUpdatePublic(ProgramSummaryPublic):
     replay: ReplayPublic | None = Field(
         description="null when the same source was uploaded again (nothing changed)"
     )
+    warnings: list[ProgramIssuePublic] = Field(
+        description="Problems that do not stop the program (a knowledge point no "
+        "scored unit measures), each at its line"
+    )
 
     @classmethod
     def from_summary(cls, summary: views.ProgramSummary) -> ProgramUpdatePublic:
@@ -96,7 +100,11 @@ class ProgramUpdatePublic(ProgramSummaryPublic):
             if r is not None
             else None
         )
-        return cls(**cls.fields_of(summary), replay=replay)
+        warnings = [
+            ProgramIssuePublic(file=w.file, line=w.line, message=w.message, hint=w.hint)
+            for w in summary.warnings
+        ]
+        return cls(**cls.fields_of(summary), replay=replay, warnings=warnings)
 
 
 class HealthPublic(PublicModel):

@@ -14,6 +14,9 @@ class Checker(Protocol):
     def issue(self, path: Path, message: str, hint: str = "") -> None:
         """Report a problem at ``path``."""
 
+    def newer_rule(self, path: Path, message: str, hint: str = "") -> bool:
+        """Report what a later check finds; whether it fails (else it warns)."""
+
     def known(self, path: Path, kind: str, ident: str, known: dict[str, Any]) -> bool:
         """Whether ``ident`` is known, reporting it (with a suggestion) when not."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from levelwise.app.ports import LogSession
-from levelwise.app.programs.loader import load_program
+from levelwise.app.programs.loader import check_program
 from levelwise.domain.fold import default_model
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program
@@ -42,7 +42,8 @@ class Catalog:
         key = (stored.digest, stored.version)
         cached = self._compiled.get(key)
         if cached is None:
-            program = load_program(stored.source, f"program v{stored.version}")
+            name = f"program v{stored.version}"
+            program = check_program(stored.source, name, stored=True)[0]
             cached = self.remember(stored.digest, stored.version, program)
         return cached
 

@@ -22,8 +22,12 @@ from levelwise.app.programs.schema import (
     hint_for,
     is_union_tag,
 )
-from levelwise.app.programs.yaml_lines import Path, read_yaml
-from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
+from levelwise.app.programs.yaml_lines import Path, read_yaml, shorten
+from levelwise.domain.events import (
+    EVENT_TYPES,
+    RULE_FIELD_TYPES,
+    RULE_FIELDS_OPTIONAL,
+)
 from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
 from levelwise.domain.gates import gate_schema
 from levelwise.domain.program import (
@@ -51,14 +55,7 @@ def load_program_file(path: str) -> Program:
     Raises:
         ProgramError: With every problem found, each naming ``file:line``.
     """
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise ProgramError(
-            [Issue(path, 0, f"cannot read the file: {exc.strerror}")]
-        ) from exc
-    return load_program(text, path)
+    return check_program_file(path)[0]
 
 
 def load_program(text: str, filename: str = "<program>") -> Program:
@@ -67,7 +64,62 @@ def load_program(text: str, filename: str = "<program>") -> Program:
     Raises:
         ProgramError: With every problem found, each naming ``file:line``.
     """
-    return _Loader(text, filename).load()
+    return check_program(text, filename)[0]
+
+
+def check_program_file(path: str) -> tuple[Program, tuple[Issue, ...]]:
+    """Read and compile the program file at ``path``, with its warnings.
+
+    Raises:
+        ProgramError: With every problem found, each naming ``file:line``.
+    """
+    return check_program(read_program_file(path), path)
+
+
+def read_program_file(path: str) -> str:
+    """The text of the program file at ``path``.
+
+    Raises:
+        ProgramError: The file cannot be read, or is not UTF-8 text.
+    """
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        issue = Issue(path, 0, f"cannot read the file: {exc.strerror}")
+        raise ProgramError([issue]) from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise ProgramError([Issue(path, line, message, "save it as UTF-8")]) from exc
+
+
+def check_program(
+    text: str, filename: str = "<program>", *, stored: bool = False
+) -> tuple[Program, tuple[Issue, ...]]:
+    """Compile a program from YAML ``text``, with its warnings.
+
+    A warning is a problem that does not stop the program from working but
+    makes some of it useless (a knowledge point no plan can raise); it names
+    ``file:line`` like an error.
+
+    Args:
+        text: The program file's text.
+        filename: Its name, used in messages.
+        stored: The text is a version the school already stored: checks added
+            after such a version could have been accepted (fields that do not
+            apply, duplicate badge or title ids) warn instead of failing, so
+            every stored version still compiles and replays as it did.
+
+    Returns:
+        ``(program, warnings)``, the warnings in line order.
+
+    Raises:
+        ProgramError: With every problem found, each naming ``file:line``.
+    """
+    return _Loader(text, filename, stored=stored).load()
 
 
 class _Loader:
@@ -77,14 +129,31 @@ class _Loader:
     :class:`~levelwise.app.programs._checker.Checker`.
     """
 
-    def __init__(self, text: str, filename: str) -> None:
+    def __init__(self, text: str, filename: str, *, stored: bool = False) -> None:
         self.text = text
         self.file = filename
+        self.stored = stored
         self.lines: dict[Path, int] = {}
         self.issues: list[Issue] = []
+        self.warnings: list[Issue] = []
 
     def issue(self, path: Path, message: str, hint: str = "") -> None:
         self.issues.append(Issue(self.file, self.line(path), message, hint))
+
+    def warn(self, path: Path, message: str, hint: str = "") -> None:
+        self.warnings.append(Issue(self.file, self.line(path), message, hint))
+
+    def newer_rule(self, path: Path, message: str, hint: str = "") -> bool:
+        """Report a problem that a check added later finds; whether it fails.
+
+        An error for a new upload; a warning for a stored version, which must
+        keep compiling as it did when it was accepted.
+        """
+        if self.stored:
+            self.warn(path, message, hint)
+            return False
+        self.issue(path, message, hint)
+        return True
 
     def line(self, path: Path) -> int:
         while path and path not in self.lines:
@@ -95,20 +164,38 @@ class _Loader:
         self.issues.sort(key=lambda i: i.line)
         return ProgramError(self.issues)
 
-    def load(self) -> Program:
+    def load(self) -> tuple[Program, tuple[Issue, ...]]:
         data = self._parse()
         try:
             spec = ProgramIn.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(p for p in err["loc"] if not is_union_tag(p))
-                where = ".".join(str(p) for p in loc) or "the file"
-                self.issue(loc, f"{where}: {err['msg'].lower()}", hint_for(err))
+                where = ".".join(shorten(str(p), 40) for p in loc) or "the file"
+                msg = err["msg"]  # lower its first letter only: a pattern keeps case
+                self.issue(loc, f"{where}: {msg[:1].lower()}{msg[1:]}", hint_for(err))
             raise self.fail() from exc
         program = self._build(spec)
         if self.issues:
             raise self.fail()
-        return program
+        self._warn_unmeasured(program)
+        return program, tuple(sorted(self.warnings, key=lambda i: i.line))
+
+    def _warn_unmeasured(self, program: Program) -> None:
+        """Warn of knowledge points whose mastery no plan can raise.
+
+        A plan through such a point never completes and its forecast says 0 %.
+        """
+        measured = {kp for unit in program.units for kp in _scored_points(unit)}
+        for i, kp in enumerate(program.knowledge_points):
+            if kp.id not in measured:
+                self.warn(
+                    ("knowledge_points", i, "id"),
+                    f"no scored unit measures knowledge point '{kp.id}', "
+                    "so plans cannot raise its mastery",
+                    "add it to the knowledge_points of an exercise, quiz, "
+                    "practice, homework or live_class unit",
+                )
 
     def _parse(self) -> Any:
         data, self.lines, problems = read_yaml(self.text, self.file)
@@ -119,11 +206,12 @@ class _Loader:
 
     # -- semantic checks -------------------------------------------------------
 
-    def _unique(self, section: str, ids: list[str]) -> None:
+    def _unique(self, section: str, ids: list[str], *, newer: bool = False) -> None:
+        report = self.newer_rule if newer else self.issue
         first: dict[str, int] = {}
         for i, ident in enumerate(ids):
             if ident in first:
-                self.issue(
+                report(
                     (section, i, "id"),
                     f"duplicate {section} id '{ident}'",
                     "ids must be unique; first used at line "
@@ -137,7 +225,7 @@ class _Loader:
             return True
         close = difflib.get_close_matches(ident, list(known), n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"declare it under {kind}s"
-        self.issue(path, f"unknown {kind} '{ident}'", hint)
+        self.issue(path, f"unknown {kind} '{shorten(ident)}'", hint)
         return False
 
     def _build(self, spec: ProgramIn) -> Program:
@@ -147,6 +235,8 @@ class _Loader:
         self._unique("units", [u.id for u in spec.units])
         self._unique("levels", [lvl.id for lvl in spec.levels])
         self._unique("xp_rules", [r.id for r in spec.xp_rules])
+        self._unique("badges", [b.id for b in spec.badges], newer=True)
+        self._unique("titles", [t.id for t in spec.titles], newer=True)
         kps_in = {k.id: k for k in spec.knowledge_points}
         kps: list[KnowledgePoint] = []
         for i, kp in enumerate(spec.knowledge_points):
@@ -322,7 +412,8 @@ class _Loader:
         except ExprError as exc:
             self.issue(
                 path,
-                f"bad expression '{source}': {exc.message} at column {exc.column}",
+                f"bad expression '{shorten(str(source))}': {exc.message} "
+                f"at column {exc.column}",
                 exc.hint,
             )
             return None
@@ -431,12 +522,13 @@ class _Loader:
                     if close
                     else "known: " + ", ".join(EVENT_TYPES)
                 )
-                self.issue(("xp_rules", i, "on"), f"unknown event type '{r.on}'", hint)
+                message = f"unknown event type '{shorten(r.on)}'"
+                self.issue(("xp_rules", i, "on"), message, hint)
                 continue
             fields = dict(
                 RULE_FIELD_TYPES[r.on], unit_kind="string", unit_minutes="number"
             )
-            schema = Schema(variables=fields)
+            schema = Schema(variables=fields, optional=RULE_FIELDS_OPTIONAL[r.on])
             xp = self.compile(("xp_rules", i, "xp"), r.xp, schema, "number")
             when = (
                 self.compile(("xp_rules", i, "when"), r.when, schema, "bool")
@@ -462,6 +554,18 @@ class _Loader:
                     )
                 )
         return tuple(rules)
+
+
+def _scored_points(unit: Unit) -> tuple[str, ...]:
+    """The knowledge points one study of ``unit`` gives scored answers on.
+
+    As plans see a study (``guidance/study.py``, ``yield_of``): a homework or a
+    live class scores all its points; the answers of an exercise, quiz or
+    practice go round its points in turn, so they reach the first ``answers``.
+    """
+    if unit.kind in ("homework", "live_class"):
+        return unit.knowledge_points
+    return unit.knowledge_points[: unit.answers]
 
 
 def _dims(kp: KnowledgePointIn) -> list[str]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import BadgeIn, ProgramIn
-from levelwise.app.programs.yaml_lines import Path
-from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
+from levelwise.app.programs.yaml_lines import Path, shorten
+from levelwise.domain.events import (
+    EVENT_TYPES,
+    RULE_FIELD_TYPES,
+    RULE_FIELDS_OPTIONAL,
+)
 from levelwise.domain.expr import Expr, Schema
 from levelwise.domain.gates import gate_schema
 from levelwise.domain.program import Badge, BadgeTier, Program, Recognition, Title
@@ -28,7 +32,9 @@ def compile_recognition(
         for i, raw in enumerate(spec.badges)
         if (b := _badge(check, ("badges", i), raw, program)) is not None
     )
-    by_id = {b.id: b for b in badges}
+    # Titles are checked against the badges declared, not those that compiled:
+    # a badge with a bad expression is reported once, not again as unknown.
+    declared = {b.id: b for b in spec.badges}
     levels = {lvl.id: lvl for lvl in program.levels}
     titles = []
     for i, t in enumerate(spec.titles):
@@ -40,8 +46,8 @@ def compile_recognition(
             continue
         ok = t.level is None or check.known((*path, "level"), "level", t.level, levels)
         if t.badge is not None:
-            ok = check.known((*path, "badge"), "badge", t.badge, by_id) and ok
-            tiers = [x.tier for x in by_id[t.badge].tiers] if t.badge in by_id else []
+            ok = check.known((*path, "badge"), "badge", t.badge, declared) and ok
+            tiers = _tier_names(declared[t.badge]) if t.badge in declared else []
             if t.tier is not None and tiers and t.tier not in tiers:
                 check.issue(
                     (*path, "tier"),
@@ -58,19 +64,18 @@ def compile_recognition(
     return badges, tuple(titles), settings
 
 
+def _tier_names(b: BadgeIn) -> list[str]:
+    return [t.tier for t in b.tiers] or [TIERS[0]]
+
+
 def _badge(check: Checker, path: Path, b: BadgeIn, program: Program) -> Badge | None:
     if b.start is not None and b.end is not None and b.end < b.start:
         check.issue((*path, "end"), "end is before start", "swap the dates")
         return None
+    if not _fields_apply(check, path, b):
+        return None
     if b.on is not None:
         return _counting(check, path, b)
-    if b.where is not None or b.count is not None or b.repeatable:
-        check.issue(
-            path,
-            f"badge '{b.id}' uses where/count/repeatable without 'on'",
-            "a counting badge names the event type it counts in 'on'",
-        )
-        return None
     schema = gate_schema(program)
     raw = [(t.tier, t.when) for t in b.tiers] or [(TIERS[0], b.when)]
     tiers = []
@@ -86,18 +91,62 @@ def _badge(check: Checker, path: Path, b: BadgeIn, program: Program) -> Badge | 
     return _made(b, tuple(tiers))
 
 
+def _fields_apply(check: Checker, path: Path, b: BadgeIn) -> bool:
+    """Whether every field given applies to the badge's kind (else reported).
+
+    A field of the other kind of badge, or a badge-wide ``count`` (``when``)
+    beside ``tiers``, would otherwise be silently ignored.
+    """
+    own = "count" if b.on is not None else "when"
+    wrong: list[tuple[Path, str, str]] = []
+    if b.tiers and getattr(b, own) is not None:
+        what = "count" if own == "count" else "condition"
+        hint = f"give the {what} of each tier in 'tiers'"
+        wrong.append(
+            ((*path, own), f"badge '{b.id}' has both '{own}' and 'tiers'", hint)
+        )
+    if b.on is not None:
+        message = (
+            f"badge '{b.id}' counts {shorten(b.on)} events, so 'when' does not apply"
+        )
+        hint = "choose the events with 'where', or drop 'on' for a state badge"
+        places = [(*path, "when")] if b.when is not None else []
+        places += [
+            (*path, "tiers", j, "when")
+            for j, t in enumerate(b.tiers)
+            if t.when is not None
+        ]
+    else:
+        message = f"badge '{b.id}' uses where/count/repeatable without 'on'"
+        hint = "a counting badge names the event type it counts in 'on'"
+        extra = b.where is not None or b.count is not None or b.repeatable
+        places = [path] if extra else []
+        places += [
+            (*path, "tiers", j, "count")
+            for j, t in enumerate(b.tiers)
+            if t.count is not None
+        ]
+    wrong += [(where, message, hint) for where in places]
+    # Later checks: a stored version with such fields compiles as it did (the
+    # fields ignored), with a warning.
+    failed = [check.newer_rule(where, text, fix) for where, text, fix in wrong]
+    return not any(failed)
+
+
 def _counting(check: Checker, path: Path, b: BadgeIn) -> Badge | None:
     on = b.on or ""
     if on not in EVENT_TYPES:
         check.issue(
             (*path, "on"),
-            f"unknown event type '{on}'",
+            f"unknown event type '{shorten(on)}'",
             "known: " + ", ".join(EVENT_TYPES),
         )
         return None
     where = None
     if b.where is not None:
-        schema = Schema(variables=dict(RULE_FIELD_TYPES[on]))
+        schema = Schema(
+            variables=dict(RULE_FIELD_TYPES[on]), optional=RULE_FIELDS_OPTIONAL[on]
+        )
         where = check.compile((*path, "where"), b.where, schema, "bool")
         if where is None:
             return None

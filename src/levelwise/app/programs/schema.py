@@ -12,7 +12,8 @@ Text = Annotated[str, Field(max_length=500)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan (.inf, .nan, 1.0e+999) are no setting anyone means to write
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DimensionIn(_In):
@@ -251,4 +252,6 @@ def hint_for(err: Any) -> str:
         return "use one of the listed values"
     if kind == "string_pattern_mismatch":
         return "ids use letters, digits and _ . : - and start with a letter or digit"
+    if kind.startswith("date_"):
+        return "write dates as YYYY-MM-DD"
     return ""
