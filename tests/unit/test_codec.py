@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+
+import pytest
 
 from levelwise.app.ingest.projection import dumps
 from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
+from levelwise.app.programs.loader import load_program
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all
-from tests.support.factories import answered, completed, event, homework, watched
+from levelwise.domain.outcomes import LevelReached
+from tests.support.factories import (
+    SMALL_PROGRAM,
+    answered,
+    completed,
+    event,
+    homework,
+    watched,
+)
 
 
 def test_state_and_outcomes_round_trip(program):
@@ -41,8 +53,6 @@ def test_state_and_outcomes_round_trip(program):
 
 
 def test_evolve_matches_dataclasses_replace(program):
-    from dataclasses import replace
-
     from levelwise.domain.fold import initial_state
     from levelwise.domain.state import evolve
 
@@ -69,3 +79,74 @@ def test_stored_bodies_leave_out_the_envelope_and_views_restore_it(program):
         assert codec.outcome_view(body, **envelope) == full
         kinds.add(full["kind"])
     assert kinds == {"xp", "unit_completed", "level_reached"}
+
+
+AND_GATE = "xp >= 100 and units_completed includes [u1]"
+ONE_PART_KEYS = {"gate", "current", "target", "progress", "met"}
+BOTH = "      - xp >= 100\n      - units_completed includes [u1]\n"
+
+GATE_JSON = [
+    # (id, the a1 gates in the program, the stored gates: (gate, keys, parts))
+    ("one-part-gates", BOTH,  # written as before: no `parts` key
+     [("xp >= 100", ONE_PART_KEYS, None),
+      ("units_completed includes [u1]", ONE_PART_KEYS, None)]),
+    ("and-gate", f"      - {AND_GATE}\n",  # each part's own values, no nesting
+     [(AND_GATE, ONE_PART_KEYS | {"parts"},
+       [{"gate": "xp >= 100", "current": 170.0, "target": 100.0, "progress": 1.0,
+         "met": True},
+        {"gate": "units_completed includes [u1]", "current": 1.0, "target": 1.0,
+         "progress": 1.0, "met": True}])]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("gates", "stored"), [c[1:] for c in GATE_JSON], ids=[c[0] for c in GATE_JSON]
+)
+def test_level_receipts_store_gate_parts_and_round_trip(gates, stored):
+    program = load_program(SMALL_PROGRAM.replace(BOTH, gates))
+    raws = [homework(10, minutes=i) for i in range(3)] + [completed("u1", minutes=9)]
+    events = [to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws]
+    _, outcomes = fold_all(sorted(events, key=lambda e: e.sort_key), program)
+    (reached,) = [o for o in outcomes if isinstance(o, LevelReached)]
+    data = json.loads(dumps(codec.outcome_to_dict(reached)))
+    got = [(g["gate"], set(g), g.get("parts")) for g in data["gates"]]
+    assert got == stored
+    assert codec.outcome_from_dict(data) == reached
+
+
+def test_receipts_stored_before_gate_parts_still_decode():
+    body = {
+        "kind": "level_reached",
+        "event_id": "e-1",
+        "learner": "ana",
+        "at": "2026-01-05T09:10:00.000000Z",
+        "level": "a1",
+        "title": "Breakthrough",
+        "previous": "starter",
+        "gates": [
+            {"gate": AND_GATE, "current": 2.0, "target": 2.0, "progress": 1.0,
+             "met": True},
+        ],
+    }  # fmt: skip
+    reached = codec.outcome_from_dict(body)
+    (gate,) = reached.gates  # type: ignore[union-attr]
+    assert (gate.gate, gate.current, gate.target, gate.parts) == (
+        AND_GATE,
+        2.0,
+        2.0,
+        (),
+    )
+    assert codec.outcome_to_dict(reached) == body
+
+
+def test_flagged_awards_keep_their_flags_and_others_write_none(program):
+    raws = [watched(600, minutes=0)]
+    events = [to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws]
+    _, outcomes = fold_all(events, program)
+    (award,) = outcomes
+    assert "flags" not in codec.outcome_body(award)  # bodies as before flags
+    flagged = replace(award, flags=("rate",))
+    body = json.loads(dumps(codec.outcome_body(flagged)))
+    assert body["flags"] == ["rate"]
+    envelope = {"kind": "xp", "event_id": award.event_id, "learner": "ana"}
+    assert codec.outcome_from_dict({**body, **envelope, "at": award.at}) == flagged

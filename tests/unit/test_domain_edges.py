@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from levelwise.app.ingest.projection import dumps
 from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
 from levelwise.app.programs.loader import load_program
 from levelwise.domain import codec
 from levelwise.domain.fold import fold_all, initial_state
-from levelwise.domain.gates import gate_env, gate_values
+from levelwise.domain.gates import gate_values
 from levelwise.domain.outcomes import LevelLost, XpAwarded
 from tests.support.factories import (
     SMALL_PROGRAM,
@@ -81,23 +83,59 @@ def test_string_inputs_show_in_receipts():
     assert outcomes[0].receipt.text.endswith("with kind=mic)")
 
 
-def test_compound_gates_report_the_share_of_parts_met():
-    program = load_program(
-        SMALL_PROGRAM.replace(
-            "      - xp >= 300\n",
-            "      - xp >= 300 and (accuracy >= 0.5 or questions_answered >= 50)\n",
-        )
-    )
-    state, _ = run(program, [answered(True, minutes=i) for i in range(3)])
+GATES = [
+    # (id, gate, env, (current, target, progress, met), parts as the same 5-tuples)
+    ("one-comparison", "xp >= 300", {"xp": 150}, (150, 300, 0.5, False), []),
+    ("one-other", "accuracy >= 0.5 or questions_answered >= 50",  # met or not
+     {"accuracy": 0.4, "questions_answered": 3}, (0, 1, 0, False), []),
+    ("one-just-short", "xp > 300", {"xp": 300}, (300, 300, 0.999999, False), []),
+    # each part of an `and` keeps its own values; the gate shows its furthest part
+    ("and-one-short", "xp >= 300 and accuracy >= 0.5",
+     {"xp": 420, "accuracy": 0.4}, (0.4, 0.5, 0.8, False),
+     [("xp >= 300", 420, 300, 1.0, True), ("accuracy >= 0.5", 0.4, 0.5, 0.8, False)]),
+    ("and-met", "xp >= 300 and units_completed includes [u1, u2]",
+     {"xp": 420, "units_completed": frozenset({"u1", "u2", "u3"})}, (420, 300, 1, True),
+     [("xp >= 300", 420, 300, 1.0, True),
+      ("units_completed includes [u1, u2]", 2, 2, 1.0, True)]),
+    ("and-tie-first", "xp >= 300 and units_completed includes [u1, u2]",
+     {"xp": 150, "units_completed": frozenset({"u1"})}, (150, 300, 0.5, False),
+     [("xp >= 300", 150, 300, 0.5, False),
+      ("units_completed includes [u1, u2]", 1, 2, 0.5, False)]),
+    ("and-other-part", "xp >= 300 and (accuracy >= 0.5 or questions_answered >= 50)",
+     {"xp": 360, "accuracy": 0.4, "questions_answered": 3}, (0, 1, 0, False),
+     [("xp >= 300", 360, 300, 1.0, True),
+      ("(accuracy >= 0.5 or questions_answered >= 50)", 0, 1, 0.0, False)]),
+    ("and-just-short", "xp > 300 and accuracy >= 0.5",
+     {"xp": 300, "accuracy": 0.9}, (300, 300, 0.999999, False),
+     [("xp > 300", 300, 300, 0.999999, False), ("accuracy >= 0.5", 0.9, 0.5, 1, True)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "env", "value", "parts"),
+    [c[1:] for c in GATES],
+    ids=[c[0] for c in GATES],
+)
+def test_gate_values_keep_each_comparisons_own_values(source, env, value, parts):
+    program = load_program(SMALL_PROGRAM.replace("xp >= 300\n", f"{source}\n"))
     gate = program.levels[2].gates[0]
-    env = gate_env(state, gate.expr.names, lambda kp: 0.2)
-    (value,) = gate_values([gate], env)
-    assert (value.current, value.target, value.progress, value.met) == (
-        1,
-        2,
-        0.5,
-        False,
+    (got,) = gate_values([gate], env)
+    assert (got.gate, got.current, got.target, got.progress, got.met) == (
+        source,
+        *value,
     )
+    assert [(p.gate, p.current, p.target, p.progress, p.met) for p in got.parts] == (
+        parts
+    )
+    assert all(p.parts == () for p in got.parts)
+
+
+def test_optional_rule_fields_are_those_an_event_may_leave_out():
+    from levelwise.domain.events import RULE_FIELDS_OPTIONAL
+
+    assert {k: v for k, v in RULE_FIELDS_OPTIONAL.items() if v} == {
+        "live.interaction": {"correct", "round", "response_ms"}
+    }
 
 
 def test_level_lost_round_trips_through_json():

@@ -194,6 +194,93 @@ def test_missing_variables_read_defaults(source: str) -> None:
     assert run(source, BOOL, {}) is True
 
 
+# An event's optional fields: a missing one is unknown, not its type's default.
+OPTIONAL = Schema(
+    variables={"correct": BOOL, "ms": NUMBER, "kind": STRING, "tags": SET},
+    optional=frozenset({"correct", "ms", "tags"}),
+)
+TWO_VALUED = Schema(variables=OPTIONAL.variables)
+
+UNKNOWN = [
+    # (id, source, expect, value when correct, ms and tags are missing; kind "mic")
+    ("bool", "correct", BOOL, False),  # unknown is not true ...
+    ("eq-false", "correct == false", BOOL, False),  # ... nor false
+    ("eq-true", "correct == true", BOOL, False),  # no comparison holds
+    ("ne-true", "correct != true", BOOL, False),  # not even !=
+    ("not", "not correct", BOOL, False),  # not unknown is unknown
+    ("not-eq", "not (correct == false)", BOOL, False),  # through a comparison too
+    ("not-not", "not not correct", BOOL, False),  # and through any number of nots
+    ("and-false", "not (correct and kind == 'chat')", BOOL, True),  # false decides
+    ("and-unknown", "not (correct and kind == 'mic')", BOOL, False),  # unknown stays
+    ("or-true", "correct or kind == 'mic'", BOOL, True),  # true decides
+    ("or-unknown", "not (correct or kind == 'chat')", BOOL, False),  # unknown stays
+    ("or-3", "kind == 'chat' or correct or kind == 'mic'", BOOL, True),  # goes on
+    ("and-3", "not (kind == 'mic' and correct and ms > 1)", BOOL, False),  # all read
+    ("number-cmp", "ms < 1000", BOOL, False),  # a missing number compares false
+    ("number-not", "not (ms >= 1000)", BOOL, False),  # both ways
+    ("arith", "ms * 0 + 1 > 0", BOOL, False),  # arithmetic on unknown is unknown
+    ("function", "max(ms, 0) >= 0", BOOL, False),  # so are functions of it
+    ("if-cond", "if(correct, 1, 2) == 2", BOOL, True),  # an unknown condition: else
+    ("if-not-cond", "if(not correct, 1, 2) == 2", BOOL, True),  # also negated
+    ("if-taken", "not (if(kind == 'mic', ms, 0) >= 0)", BOOL, False),  # taken: unknown
+    ("if-untaken", "if(kind == 'chat', ms, 0) == 0", BOOL, True),  # never read
+    ("set", "not (tags includes [a])", BOOL, False),  # sets too
+    ("in", "not ('a' in tags)", BOOL, False),  # membership in an unknown set
+    ("count", "count(tags) >= 0", BOOL, False),  # its size is unknown
+    ("number", "ms * 2", NUMBER, None),  # an unknown number gives None
+    ("number-if", "if(correct, 5, 1)", NUMBER, 1),  # a condition decides: else
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "expect", "value"),
+    [c[1:] for c in UNKNOWN],
+    ids=[c[0] for c in UNKNOWN],
+)
+def test_missing_optional_variables_are_unknown(
+    source: str, expect: str, value: object
+) -> None:
+    expr = compile_expr(source, OPTIONAL, expect=expect)
+    assert expr.evaluate({"kind": "mic"}) is value
+    assert expr.evaluate({"kind": "mic", "correct": None}) is value  # None: missing
+
+
+KNOWN_ENVS = [
+    {"kind": "mic", "correct": True, "ms": 500, "tags": frozenset({"a"})},
+    {"kind": "mic", "correct": False, "ms": 1500, "tags": frozenset()},
+    {"kind": "chat", "correct": False, "ms": 0, "tags": frozenset({"b"})},
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "expect"), [c[1:3] for c in UNKNOWN], ids=[c[0] for c in UNKNOWN]
+)
+def test_optional_variables_with_a_value_read_it_as_before(
+    source: str, expect: str
+) -> None:
+    three = compile_expr(source, OPTIONAL, expect=expect)
+    two = compile_expr(source, TWO_VALUED, expect=expect)
+    for env in KNOWN_ENVS:
+        assert three.evaluate(env) == two.evaluate(env), env
+
+
+def test_an_unknown_comparison_part_neither_holds_nor_progresses() -> None:
+    parts = compile_expr(
+        "ms >= 100 and tags includes [a, b]", OPTIONAL, expect=BOOL
+    ).conjuncts()
+    assert all(isinstance(p, Comparison) for p in parts)
+    assert [p.holds({}) for p in parts] == [False, False]  # type: ignore[union-attr]
+    assert [p.progress({}) for p in parts] == [  # type: ignore[union-attr]
+        (0.0, 100.0, 0.0),
+        (0.0, 2.0, 0.0),
+    ]
+
+
+def test_optional_names_must_be_variables() -> None:
+    with pytest.raises(ValueError, match="'nope'"):
+        Schema(variables={"xp": NUMBER}, optional=frozenset({"nope"}))
+
+
 LAZY = [
     ("if-then", "if(ok, xp, streak)", {"ok", "xp"}),  # else branch never read
     ("if-else", "if(not ok, xp, streak)", {"ok", "streak"}),  # then branch never read

@@ -76,6 +76,55 @@ def test_xp_rules(program, raws, expected):
     assert xp_of(outcomes) == expected
 
 
+RATED = [
+    # (id, rule (`when` or `xp:`), XP for correct true / false / left out)
+    ("when-correct", "when: correct", [1, 0, 0]),
+    ("when-eq-true", "when: correct == true", [1, 0, 0]),
+    ("when-eq-false", "when: correct == false", [0, 1, 0]),  # not rated is not poor
+    ("when-not", "when: not correct", [0, 1, 0]),  # not of unknown is unknown
+    ("when-ne-true", "when: correct != true", [0, 1, 0]),
+    ("when-not-eq", "when: not (correct == false)", [1, 0, 0]),  # three-valued
+    ("when-or", "when: correct or kind == 'chat'", [1, 0, 1]),  # true decides `or`
+    ("when-and", "when: not (correct and kind == 'chat')", [1, 1, 0]),  # unknown
+    ("xp-if", "xp: if(correct, 3, 1)", [3, 1, 1]),  # an unknown condition: else
+    ("xp-if-not", "xp: if(not correct, 3, 1)", [1, 3, 1]),
+    ("xp-number", "xp: 10 - response_ms / 1000", [8, 8, 0]),  # unknown number: no XP
+    ("xp-default", "xp: if(response_ms >= 0, 10 - response_ms / 1000, 5)", [8, 8, 5]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "awards"), [c[1:] for c in RATED], ids=[c[0] for c in RATED]
+)
+def test_a_missing_optional_field_is_unknown_to_xp_rules(rule, awards):
+    key = rule.split(":")[0]
+    rule_yaml = f"  - id: rated\n    on: live.interaction\n    {rule}\n"
+    rule_yaml += "    xp: 1\n" if key == "when" else ""
+    prog = load_program(SMALL_PROGRAM + rule_yaml)
+    got = []
+    for i, correct in enumerate([True, False, None]):
+        fields = (
+            {"correct": correct, "response_ms": 2000} if correct is not None else {}
+        )
+        kind = "chat" if correct is None else "mic"
+        raw = event("live.interaction", kind=kind, minutes=i, **fields)
+        got.append(sum(xp_of(run(prog, [raw])[1])))
+    assert got == awards
+
+
+def test_a_missing_optional_field_is_unknown_to_badge_conditions():
+    badge = """\
+badges:
+  - {id: poor, title: Poor, on: live.interaction, where: correct == false, count: 2}
+  - {id: quiet, title: Quiet, on: live.interaction, where: not correct, count: 2}
+"""
+    prog = load_program(SMALL_PROGRAM + badge)
+    raws = [event("live.interaction", kind="chat", minutes=i) for i in range(3)]
+    raws.append(event("live.interaction", kind="mic", correct=False, minutes=5))
+    state, _ = run(prog, raws)
+    assert {k: h.count for k, h in state.badges.items()} == {"poor": 1, "quiet": 1}
+
+
 def test_daily_cap_resets_on_the_learners_next_local_day(program):
     day1 = [watched(1800, unit="u3", minutes=i) for i in range(2)]  # 09:00Z
     same_day = watched(1800, unit="u1")
@@ -114,6 +163,25 @@ def test_level_needs_every_gate_and_records_the_values(program):
     assert gates["xp >= 100"].current == 170 and gates["xp >= 100"].met
     assert gates["units_completed includes [u1]"].progress == 1.0
     assert state.history[0].level == "a1"
+
+
+def test_a_level_reached_through_an_and_gate_keeps_each_parts_values():
+    both = "      - xp >= 100\n      - units_completed includes [u1]\n"
+    assert both in SMALL_PROGRAM
+    prog = load_program(
+        SMALL_PROGRAM.replace(
+            both, "      - xp >= 100 and units_completed includes [u1]\n"
+        )
+    )
+    raws = [homework(10, minutes=i) for i in range(3)] + [completed("u1", minutes=10)]
+    _, outcomes = run(prog, raws)
+    (reached,) = [o for o in outcomes if isinstance(o, LevelReached)]
+    (gate,) = reached.gates
+    assert (gate.current, gate.target, gate.progress, gate.met) == (170, 100, 1, True)
+    assert [(p.gate, p.current, p.target, p.progress, p.met) for p in gate.parts] == [
+        ("xp >= 100", 170, 100, 1.0, True),
+        ("units_completed includes [u1]", 1, 1, 1.0, True),
+    ]
 
 
 def test_one_event_can_climb_several_levels(program):

@@ -56,6 +56,39 @@ async def test_the_page_shows_the_apis_numbers(client, key):
     assert "85%" in xp_gate.text
 
 
+AND_PROGRAM = SMALL_PROGRAM.replace(
+    "      - xp >= 100\n      - units_completed includes [u1]\n",
+    "      - xp >= 100 and units_completed includes [u1]\n",
+)
+
+
+async def test_each_part_of_an_and_gate_is_a_requirement_of_its_own(
+    client, key, engine
+):
+    engine.put_program("s", AND_PROGRAM)
+    api = (await client.get("/v1/learners/ana", headers=key)).json()
+    html = await page(client)
+
+    (gate,) = api["gates"]
+    shown = {
+        g.attrs["data-gate"]: (
+            float(g.attrs["data-current"]),
+            float(g.attrs["data-target"]),
+            float(g.attrs["data-progress"]),
+            g.attrs["data-met"] == "true",
+        )
+        for g in find(html, class_="gate") + find(html, class_="gate met")
+    }
+    assert shown == {
+        p["gate"]: (p["current"], p["target"], p["progress"], p["met"])
+        for p in gate["parts"]
+    }
+    assert "85 of 100" in one(html, data_group="effort").text  # xp >= 100
+    assert "1 of 1" in one(html, data_group="ability").text  # units_completed
+    assert one(html, data_field="met").attrs["data-met"] == "1"
+    assert one(html, data_field="met").attrs["data-total"] == "2"
+
+
 async def test_the_page_shows_the_forecast_and_next_step_of_the_api(client, key):
     fc = (await client.get("/v1/learners/ana/forecast", headers=key)).json()
     nxt = (await client.get("/v1/learners/ana/next", headers=key)).json()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -40,7 +40,7 @@ from levelwise.cli.options import (
     out,
     receipt_line,
 )
-from levelwise.errors import LevelwiseError, ProgramError
+from levelwise.errors import Issue, LevelwiseError, ProgramError
 
 if TYPE_CHECKING:
     from levelwise.app.views import ProgramSummary
@@ -111,19 +111,29 @@ def _print_summary(summary: ProgramSummary) -> None:
     out().print(table)
 
 
+def _print_warnings(warnings: tuple[Issue, ...]) -> None:
+    """Each warning as ``file:line: warning: message (hint)``, then their count."""
+    for warning in warnings:
+        shown = replace(warning, message=f"warning: {warning.message}")
+        err().print(str(shown), highlight=False, markup=False)
+    if warnings:
+        err().print(f"[yellow]{len(warnings)} warning(s)[/]")
+
+
 @program_app.command("check")
 def program_check(file: Path) -> None:
     """Validate a program file; print a summary, or every problem as file:line."""
-    from levelwise.app.programs.loader import load_program_file
+    from levelwise.app.programs.loader import check_program_file
     from levelwise.app.views import summarize
 
     try:
-        program = load_program_file(str(file))
+        program, warnings = check_program_file(str(file))
     except ProgramError as exc:
         for issue in exc.issues:
             err().print(str(issue), highlight=False, markup=False)
         err().print(f"[red]{len(exc.issues)} problem(s)[/]: the program is invalid")
         raise typer.Exit(1) from exc
+    _print_warnings(warnings)
     _print_summary(summarize(program))
     out().print("[green]valid[/]")
 
@@ -131,10 +141,14 @@ def program_check(file: Path) -> None:
 @program_app.command("set")
 def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
     """Store a new program version for a school and replay its learners."""
+    from levelwise.app.programs.loader import read_program_file
+
     try:
-        summary = open_engine(db).put_program(tenant, file.read_text(), str(file))
+        source = read_program_file(str(file))
+        summary = open_engine(db).put_program(tenant, source, str(file))
     except LevelwiseError as exc:
         raise fail(exc) from exc
+    _print_warnings(summary.warnings)
     _print_summary(summary)
     if summary.replay is not None:
         r = summary.replay
@@ -212,7 +226,11 @@ def learner_show(
     except LevelwiseError as exc:
         raise fail(exc) from exc
     if as_json:
-        out().print_json(json.dumps({**asdict(view), "receipts": receipts}))
+        from levelwise.domain.codec import gate_to_dict
+
+        gates = [gate_to_dict(g) for g in view.gates]  # `parts` only for `and` gates
+        data = {**asdict(view), "gates": gates, "receipts": receipts}
+        out().print_json(json.dumps(data))
         return
     nxt = f" → next: {view.next_level.title}" if view.next_level else " (top level)"
     out().print(
@@ -222,8 +240,11 @@ def learner_show(
     )
     table = Table("gate", "current", "target", "progress")
     for gate in view.gates:
-        mark = "[green]✓[/]" if gate.met else f"{gate.progress:.0%}"
-        table.add_row(escape(gate.gate), f"{gate.current:g}", f"{gate.target:g}", mark)
+        # an `and` gate shows its furthest part, then each part on its own row
+        rows = [(gate.gate, gate)] + [(f"  · {p.gate}", p) for p in gate.parts]
+        for shown, g in rows:
+            mark = "[green]✓[/]" if g.met else f"{g.progress:.0%}"
+            table.add_row(escape(shown), f"{g.current:g}", f"{g.target:g}", mark)
     if view.gates:
         out().print(table)
     dims = ", ".join(f"{k} {v[0]:.2f}±{v[1]:.2f}" for k, v in view.dimensions.items())

@@ -97,7 +97,8 @@ def receipt_line(row: dict[str, Any]) -> str:
     if row["kind"] == "xp":
         return f"{at} {row['receipt']['text']}"
     if row["kind"] == "level_reached":
-        gates = "; ".join(f"{g['gate']} ({g['current']:g})" for g in row["gates"])
+        parts = [p for g in row["gates"] for p in g.get("parts") or [g]]
+        gates = "; ".join(f"{p['gate']} ({p['current']:g})" for p in parts)
         return f"{at} reached {row['title']} ({row['level']}): {gates}"
     if row["kind"] == "unit_completed":
         return f"{at} completed {row['unit']}"

@@ -198,17 +198,28 @@ def state_from_dict(data: JsonObject) -> LearnerState:
     )
 
 
+def gate_to_dict(gate: GateValue) -> JsonObject:
+    """A JSON-ready dict of a gate value; ``parts`` only when it has some."""
+    data: JsonObject = {
+        "gate": gate.gate,
+        "current": gate.current,
+        "target": gate.target,
+        "progress": gate.progress,
+        "met": gate.met,
+    }
+    if gate.parts:  # a gate of one part is written as before parts existed
+        data["parts"] = [gate_to_dict(part) for part in gate.parts]
+    return data
+
+
+def _gate_from_dict(data: JsonObject) -> GateValue:
+    # Receipts stored before gates had parts have no "parts".
+    parts = tuple(_gate_from_dict(part) for part in data.get("parts", ()))
+    return GateValue(**{**data, "parts": parts})
+
+
 def _gates(gates: tuple[GateValue, ...]) -> list[JsonObject]:
-    return [
-        {
-            "gate": g.gate,
-            "current": g.current,
-            "target": g.target,
-            "progress": g.progress,
-            "met": g.met,
-        }
-        for g in gates
-    ]
+    return [gate_to_dict(g) for g in gates]
 
 
 def outcome_to_dict(outcome: Outcome) -> JsonObject:
@@ -285,7 +296,7 @@ def outcome_from_dict(data: JsonObject) -> Outcome:
             (e["dimension"], e["theta"], e["se"], e["cut"]) for e in fields["evidence"]
         )
         return LevelPlaced(**fields)
-    fields["gates"] = tuple(GateValue(**g) for g in fields["gates"])
+    fields["gates"] = tuple(_gate_from_dict(g) for g in fields["gates"])
     return LevelReached(**fields) if kind == "level_reached" else LevelLost(**fields)
 
 

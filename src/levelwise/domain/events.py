@@ -54,7 +54,8 @@ class Event:
                 if f.name not in _ENVELOPE and f.name != "metrics"
             )
             _RULE_FIELDS[type(self)] = names
-        # An optional field left out reads as missing (0, False, "").
+        # An optional field left out is left out: rules read it as unknown
+        # (see RULE_FIELDS_OPTIONAL).
         return {n: v for n in names if (v := getattr(self, n)) is not None}
 
 
@@ -259,3 +260,15 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
     },
 }
 """The fields each event type offers to XP rule expressions, with their types."""
+
+RULE_FIELDS_OPTIONAL: dict[str, frozenset[str]] = {
+    name: frozenset(
+        f.name
+        for f in fields(EVENT_TYPES[name])
+        if f.name in types and f.default is None
+    )
+    for name, types in RULE_FIELD_TYPES.items()
+}
+"""The rule fields each event type may leave out (``live.interaction``'s
+``correct``, ``round`` and ``response_ms``): rules read a missing one as unknown,
+so ``correct == false`` holds only for a rated answer."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from levelwise.domain.expr import Comparison, Schema
+from levelwise.domain.expr import Comparison, Expr, Schema
 from levelwise.domain.outcomes import GateValue
 from levelwise.domain.program import Gate, Program
 from levelwise.domain.state import LearnerState
@@ -165,29 +165,41 @@ def gates_hold(
 
 
 def gate_values(gates: Iterable[Gate], env: dict[str, object]) -> tuple[GateValue, ...]:
-    """Evaluate each gate with its current value, target and progress."""
+    """Evaluate each gate with its current value, target and progress.
+
+    A gate of several parts joined by ``and`` gets each part's value (see
+    :class:`GateValue`), so the values that open a level are kept part by part.
+    """
     values = []
     for gate in gates:
         met = bool(gate.expr.evaluate(env))
-        parts = gate.expr.conjuncts()
-        if len(parts) == 1 and isinstance(parts[0], Comparison):
-            current, target, progress = parts[0].progress(env)
-        else:
-            done = sum(
-                bool(p.holds(env))
-                if isinstance(p, Comparison)
-                else bool(p.evaluate(env))
-                for p in parts
-            )
-            current, target = float(done), float(len(parts))
-            progress = current / target
+        parts = tuple(_part_value(part, env) for part in gate.expr.conjuncts())
+        # The least progress; on a tie the first part (a gate of one part: itself).
+        furthest = min(parts, key=lambda part: part.progress)
         values.append(
             GateValue(
                 gate=gate.source,
-                current=round(current, 6),
-                target=round(target, 6),
-                progress=round(1.0 if met else min(progress, 0.999999), 6),
+                current=furthest.current,
+                target=furthest.target,
+                progress=1.0 if met else min(furthest.progress, 0.999999),
                 met=met,
+                parts=parts if len(parts) > 1 else (),
             )
         )
     return tuple(values)
+
+
+def _part_value(part: Comparison | Expr, env: dict[str, object]) -> GateValue:
+    if isinstance(part, Comparison):
+        met = part.holds(env)
+        current, target, progress = part.progress(env)
+    else:
+        met = bool(part.evaluate(env))
+        current, target, progress = float(met), 1.0, float(met)
+    return GateValue(
+        gate=part.source,
+        current=round(current, 6),
+        target=round(target, 6),
+        progress=round(1.0 if met else min(progress, 0.999999), 6),
+        met=met,
+    )

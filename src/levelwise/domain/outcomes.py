@@ -9,12 +9,20 @@ from dataclasses import dataclass
 class GateValue:
     """A gate of a level with the learner's current value, target and progress.
 
+    A gate of several parts joined by ``and`` keeps each part's own value in
+    ``parts`` and shows as its own the values of its part furthest from its
+    target (the least progress; the first such part on a tie). A part that is
+    no comparison with a constant (``a or b``, ``xp < 5``) counts as 1 of 1
+    when it holds, else 0 of 1.
+
     Attributes:
         gate: The gate's source text, e.g. ``xp >= 1200``.
         current: The learner's value (a count for ``includes`` gates).
         target: What the gate asks for.
-        progress: ``current / target`` clamped to [0, 1].
+        progress: ``current / target`` clamped to [0, 1]; below 1 until met.
         met: Whether the gate holds.
+        parts: The value of each part of an ``and`` gate, each without parts
+            of its own; empty for a gate of one part.
     """
 
     gate: str
@@ -22,6 +30,7 @@ class GateValue:
     target: float
     progress: float
     met: bool
+    parts: tuple[GateValue, ...] = ()
 
 
 @dataclass(frozen=True)

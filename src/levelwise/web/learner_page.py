@@ -122,8 +122,9 @@ class LearnerPage:
 
 
 def _gates(view: LearnerView, program: Program, lang: Lang) -> list[GateRow]:
+    """A row per requirement: each part of an ``and`` gate is a row of its own."""
     rows = []
-    for gate in view.gates:
+    for gate in (part for g in view.gates for part in g.parts or (g,)):
         name = labels.gate_label(gate.gate, program, lang)
         rows.append(
             GateRow(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from levelwise.domain.expr._builtins import CMP
-from levelwise.domain.expr._types import FALLBACK
+from levelwise.domain.expr._types import BOOL, FALLBACK, Unknown
 
 Fn = Callable[[Mapping[str, Any]], Any]
 
@@ -62,6 +62,14 @@ class Expr:
     def evaluate(self, env: Mapping[str, object]) -> object:
         """The value for ``env`` (flat keys; a missing one reads 0/False/""/empty).
 
+        A variable the schema declares optional is *unknown* when ``env`` has no
+        value for it (or None): a comparison, arithmetic or function of an unknown
+        value is unknown, ``not`` of unknown is unknown, ``and`` is false when a
+        part is false (else unknown), ``or`` is true when a part is true (else
+        unknown), and ``if`` with an unknown condition takes its else branch.
+        An unknown result gives False for a bool (a condition holds only when it
+        is known to be true) and None for any other type.
+
         Never raises for well-typed input: division or modulo by zero gives 0, and
         an arithmetic overflow (beyond float range) gives nan, or False for a bool.
         """
@@ -69,6 +77,8 @@ class Expr:
             return self._fn(env)
         except ArithmeticError:
             return FALLBACK[self.type]
+        except Unknown:
+            return False if self.type == BOOL else None
 
     def conjuncts(self) -> tuple[Comparison | Expr, ...]:
         """The parts of a top-level ``and`` (a 1-tuple otherwise).
@@ -116,8 +126,9 @@ class Comparison:
     target: float | frozenset[str]
 
     def holds(self, env: Mapping[str, object]) -> bool:
-        """Whether this part is true for ``env``."""
-        return self._check(self.left.evaluate(env))
+        """Whether this part is true for ``env`` (never when its value is unknown)."""
+        value = self.left.evaluate(env)
+        return value is not None and self._check(value)
 
     def _check(self, value: Any) -> bool:
         return bool(CMP[self.op](value, self.target))
@@ -127,9 +138,13 @@ class Comparison:
 
         For numbers ``fraction`` is ``current / target`` clamped (a target <= 0
         gives 1.0 when the part holds, else 0.0); for ``includes`` ``current``
-        counts the target items present.
+        counts the target items present. An unknown value makes no progress.
         """
         value: Any = self.left.evaluate(env)
+        if value is None:
+            target = self.target
+            total = len(target) if isinstance(target, frozenset) else target
+            return 0.0, float(total), 0.0
         if isinstance(self.target, frozenset):
             have, total = len(self.target.intersection(value)), len(self.target)
             return float(have), float(total), have / total if total else 1.0

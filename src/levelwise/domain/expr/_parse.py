@@ -17,6 +17,7 @@ from levelwise.domain.expr._types import (
     SET,
     STRING,
     Schema,
+    Unknown,
 )
 
 MAX_LENGTH, MAX_DEPTH = 2000, 50
@@ -87,6 +88,52 @@ def _binary(op: Callable[[Any, Any], Any], a: Node, b: Node) -> Fn:
     return lambda env: op(fa(env), fb(env))
 
 
+def _optional(name: str) -> Fn:
+    """Read an optional variable: no value (or None) is unknown."""
+
+    def read(env: Mapping[str, Any]) -> Any:
+        value = env.get(name)
+        if value is None:
+            raise Unknown
+        return value
+
+    return read
+
+
+def _kleene(fs: tuple[Fn, ...], decisive: bool) -> Fn:
+    """``and`` (``decisive`` False) or ``or`` (True) of parts that may be unknown.
+
+    The first part that gives ``decisive`` decides; otherwise an unknown part
+    makes the whole unknown (three-valued logic, as SQL's ``AND``/``OR``).
+    """
+
+    def fn(env: Mapping[str, Any]) -> bool:
+        unknown = False
+        for f in fs:
+            try:
+                if bool(f(env)) is decisive:
+                    return decisive
+            except Unknown:
+                unknown = True
+        if unknown:
+            raise Unknown
+        return not decisive
+
+    return fn
+
+
+def _false_if_unknown(f: Fn) -> Fn:
+    """A condition that may be unknown, read as false when it is."""
+
+    def fn(env: Mapping[str, Any]) -> Any:
+        try:
+            return f(env)
+        except Unknown:
+            return False
+
+    return fn
+
+
 def _make(
     typ: str, fn: Fn, start: int, end: int, op: str, kids: tuple[Node, ...]
 ) -> Node:
@@ -114,6 +161,7 @@ class _Parser:
     def __init__(self, src: str, schema: Schema) -> None:
         self.toks, self.i, self.depth = tokenize(src), 0, 0
         self.flat, self.namespaces = schema.flat, schema.namespaces
+        self.optional = schema.optional
         # level n is parsed by levels[n](n); no dispatch frames (recursion stays low)
         self.levels: list[Callable[[int], Node]] = [self.chain, self.chain]
         self.levels += [self.prefix, self.cmp, self.chain, self.chain, self.prefix]
@@ -147,6 +195,10 @@ class _Parser:
             msg = f"expected a {' or '.join(types)} {where}, got {node.type}"
             raise error_at(msg, node.start, _HINTS.get((types[0], node.type), ""))
 
+    def may_be_unknown(self, *nodes: Node) -> bool:
+        """Whether some of ``nodes`` read an optional variable."""
+        return any(not self.optional.isdisjoint(node.names) for node in nodes)
+
     def parse(self) -> Node:
         node = self.chain(0)
         tok = self.toks[self.i]
@@ -177,6 +229,8 @@ class _Parser:
             if len(fs) == 2:
                 fn = (lambda env: a(env) and b(env)) if op == "and" else fn
                 fn = (lambda env: a(env) or b(env)) if op == "or" else fn
+            if self.may_be_unknown(*flat):
+                fn = _kleene(fs, op == "or")
             return _make(BOOL, fn, start, end, op, flat)
         fns = [ARITH[name] for name in opers]
         first, rest = kids[0].fn, tuple(zip(fns, [k.fn for k in kids[1:]], strict=True))
@@ -266,6 +320,8 @@ class _Parser:
         if typ is None:
             raise error_at(f"unknown variable '{name}'", tok.pos, self.suggest(name))
         default, end = DEFAULTS[typ], tok.pos + len(name)
+        if name in self.optional:  # no key: `_binary` must not read a default
+            return Node(typ, _optional(name), tok.pos, end, frozenset({name}), "var")
         fn: Fn = lambda env: env.get(name, default)  # noqa: E731
         return Node(
             typ, fn, tok.pos, end, frozenset({name}), "var", value=default, key=name
@@ -317,6 +373,8 @@ class _Parser:
                     msg, args[2].start, "both branches must give the same type"
                 )
             c, a, b = fs
+            if self.may_be_unknown(args[0]):  # an unknown condition takes `else`
+                c = _false_if_unknown(c)
             fn: Fn = lambda env: a(env) if c(env) else b(env)  # noqa: E731
             return _make(typ, fn, tok.pos, end, "call", tuple(args))
         if name == "count":
