@@ -167,3 +167,31 @@ async def test_the_certificate_is_an_svg_with_the_verification_url(client, schoo
     assert r.headers["content-type"].startswith("image/svg+xml")
     assert credential["assertion_url"] in r.text
     assert r.text.count("<svg") == 2  # the page and its QR code
+
+
+async def test_public_routes_show_no_learner_or_event_id(client, school_a):
+    learner = "learner-SECRET-42"
+    events = [
+        completed("u1", learner=learner, minutes=1, id_="evt-SECRET-5"),
+        homework(10, learner=learner, minutes=2, id_="evt-SECRET-6"),
+        homework(10, learner=learner, minutes=3, id_="evt-SECRET-7"),
+    ]
+    r = await client.post("/v1/events", json=events, headers=school_a)
+    assert r.status_code == 200, r.text
+    credential = await issue(client, school_a, learner)
+    cid = credential["id"]
+    for path in (
+        f"/ob/v2/assertions/{cid}",
+        f"/ob/v3/credentials/{cid}",
+        f"/ob/certificates/{cid}.svg",
+    ):
+        r = await client.get(path)
+        assert r.status_code == 200, path
+        assert "SECRET" not in r.text, path
+    # The JWT is base64url: decode its payload to look inside.
+    token = (await client.get(f"/ob/v3/credentials/{cid}")).text
+    jwks = (await client.get("/ob/v3/issuers/school-a/jwks.json")).json()
+    claims = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=[ALG]).claims
+    assert "SECRET" not in str(claims)
+    svg = (await client.get(f"/ob/certificates/{cid}.svg")).text
+    assert "a learner of school-a" in svg

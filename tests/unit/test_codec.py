@@ -139,6 +139,29 @@ def test_receipts_stored_before_gate_parts_still_decode():
     assert codec.outcome_to_dict(reached) == body
 
 
+def test_snapshots_stored_before_display_names_still_decode(program):
+    from levelwise.domain.fold import initial_state
+    from levelwise.domain.state import Profile
+
+    data = codec.state_to_dict(initial_state("ana", program))
+    old = {"timezone": "Asia/Shanghai", "cohort": "c1", "team": None,
+           "public_boards": False, "title": None}  # fmt: skip
+    data["profile"] = dict(old)
+    state = codec.state_from_dict(json.loads(dumps(data)))
+    assert state.profile == Profile(
+        timezone="Asia/Shanghai", cohort="c1", public_boards=False
+    )
+    assert state.profile.display_name is None
+    # Written back as it was: no display_name key while none is set.
+    assert codec.state_to_dict(state)["profile"] == old
+    named = replace(state, profile=replace(state.profile, display_name="Ana"))
+    written = codec.state_to_dict(named)["profile"]
+    assert written == {**old, "display_name": "Ana"}
+    assert codec.state_from_dict(json.loads(dumps(codec.state_to_dict(named)))) == (
+        named
+    )
+
+
 def test_flagged_awards_keep_their_flags_and_others_write_none(program):
     raws = [watched(600, minutes=0)]
     events = [to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws]

@@ -22,7 +22,7 @@ from levelwise.errors import (
     CredentialNotFoundError,
     LearnerNotFoundError,
 )
-from tests.support.factories import SMALL_PROGRAM, completed, homework
+from tests.support.factories import SMALL_PROGRAM, completed, event, homework
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 BASE = "https://badges.example.org"
@@ -105,7 +105,7 @@ def test_an_ob2_assertion_is_valid_json_ld_with_the_required_fields(lw):
     assert recipient["identity"] == ob.identity_hash(identity, recipient["salt"])
     assert "ana" not in json.dumps(doc)
     assert "a1" in doc["evidence"][0]["narrative"]
-    assert event_id in doc["evidence"][0]["narrative"]
+    assert event_id not in doc["evidence"][0]["narrative"]
 
 
 def test_salts_differ_per_assertion(lw):
@@ -314,10 +314,91 @@ def test_the_certificate_has_the_verification_url_and_its_qr_code(lw):
     svg = lw.credentials.certificate(cid)
     url = f"{BASE}/ob/v2/assertions/{cid}"
     assert url in svg
-    assert "ana" in svg and "Breakthrough" in svg
+    assert "Breakthrough" in svg
     expected = segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111")
     path = expected.split(' d="', 1)[1].split('"', 1)[0]
     assert f'd="{path}"' in svg
+
+
+SECRET_LEARNER = "learner-SECRET-42"
+
+
+def reach_a1_with_secret_ids(lw: Levelwise, **profile: str) -> None:
+    """Bring ``SECRET_LEARNER`` to a1 with event ids ``evt-SECRET-<n>``."""
+    events = [
+        completed("u1", learner=SECRET_LEARNER, minutes=1, id_="evt-SECRET-5"),
+        homework(10, learner=SECRET_LEARNER, minutes=2, id_="evt-SECRET-6"),
+        homework(10, learner=SECRET_LEARNER, minutes=3, id_="evt-SECRET-7"),
+    ]
+    if profile:
+        events.insert(
+            0,
+            event(
+                "profile.updated",
+                learner=SECRET_LEARNER,
+                id_="evt-SECRET-1",
+                **profile,
+            ),
+        )
+    report = lw.ingest("school", events)
+    assert any("a1" in r.levels for r in report.results), report
+
+
+def _public_documents(lw: Levelwise, cid: str) -> dict[str, str]:
+    found = lw.credentials.credential(cid)
+    hosted, _ = lw.credentials.hosted_assertion(cid)
+    payload = ob.unverified(found.jwt)
+    assert payload is not None
+    return {
+        "certificate": lw.credentials.certificate(cid),
+        "assertion": json.dumps(hosted),
+        "jwt": found.jwt,
+        "jwt payload": json.dumps(payload[1]),
+        "narrative": hosted["evidence"][0]["narrative"],
+    }
+
+
+@pytest.mark.parametrize("profile", [{}, {"display_name": "Ana Lima"}])
+def test_public_documents_carry_neither_the_learner_nor_the_event_id(lw, profile):
+    reach_a1_with_secret_ids(lw, **profile)
+    [issued] = lw.credentials.issue("school", SECRET_LEARNER)
+    assert issued.credential.award.event_id.startswith("evt-SECRET-")
+    documents = _public_documents(lw, issued.credential.credential_id)
+    for name, text in documents.items():
+        assert "SECRET" not in text, name
+    assert "Breakthrough" in documents["narrative"]
+    assert "2026-01-05" in documents["narrative"]
+
+
+def test_the_certificate_names_the_learner_only_by_the_display_name(lw):
+    reach_a1_with_secret_ids(lw, display_name="Ana <Lima> & Co")
+    [issued] = lw.credentials.issue("school", SECRET_LEARNER)
+    svg = lw.credentials.certificate(issued.credential.credential_id)
+    assert "This certifies that" in svg
+    assert "Ana &lt;Lima&gt; &amp; Co" in svg
+    assert "a learner of" not in svg
+
+
+def test_without_a_display_name_the_certificate_names_no_one(lw):
+    reach_a1_with_secret_ids(lw)
+    lw.credentials.set_issuer("school", "Sunrise School", "https://sunrise.example")
+    [issued] = lw.credentials.issue("school", SECRET_LEARNER)
+    svg = lw.credentials.certificate(issued.credential.credential_id)
+    assert "This certifies that a learner of Sunrise School" in svg
+    assert "has achieved" in svg and "Breakthrough" in svg
+    assert SECRET_LEARNER not in svg
+
+
+def test_a_display_name_set_after_issue_shows_on_the_certificate(lw):
+    reach_a1_with_secret_ids(lw)
+    [issued] = lw.credentials.issue("school", SECRET_LEARNER)
+    lw.ingest(
+        "school",
+        [event("profile.updated", learner=SECRET_LEARNER, minutes=9,
+               display_name="Ana Lima")],
+    )  # fmt: skip
+    svg = lw.credentials.certificate(issued.credential.credential_id)
+    assert "Ana Lima" in svg and "a learner of" not in svg
 
 
 def test_status_bits_are_counted_from_the_left():

@@ -336,6 +336,57 @@ def test_an_unknown_time_zone_is_rejected() -> None:
         EVENT_ADAPTER.validate_python(raw)
 
 
+def test_a_display_name_is_kept_until_the_school_changes_it(program) -> None:  # type: ignore[no-untyped-def]
+    t = datetime(2026, 4, 6, 12, tzinfo=UTC)
+    named = ev("profile.updated", t, display_name="  Ana Lima  ")
+    assert named.display_name == "Ana Lima"  # type: ignore[attr-defined]
+    later = ev("profile.updated", t + timedelta(days=1), cohort="c1")
+    state, _ = run(program, [named, later])
+    assert state is not None
+    assert state.profile.display_name == "Ana Lima"
+    assert state.profile.cohort == "c1"
+    renamed = ev("profile.updated", t + timedelta(days=2), display_name="Ana L.")
+    state, _ = run(program, [named, later, renamed])
+    assert state is not None and state.profile.display_name == "Ana L."
+    assert state_from_dict(state_to_dict(state)) == state
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("", "at least 1 character"),
+        ("   ", "at least 1 character"),
+        ("x" * 101, "at most 100 characters"),
+        ("Ana\nLima", "control character"),
+        ("Ana\x00", "control character"),
+        ("Ana\u202eLima", "control character"),
+        (42, "valid string"),
+    ],
+)
+def test_bad_display_names_are_refused_at_the_edge(name, needle) -> None:  # type: ignore[no-untyped-def]
+    raw = {
+        "id": "p1",
+        "learner": "ana",
+        "type": "profile.updated",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "display_name": name,
+    }
+    with pytest.raises(ValidationError, match=needle):
+        EVENT_ADAPTER.validate_python(raw)
+
+
+def test_a_display_name_of_100_characters_is_accepted() -> None:
+    raw = {
+        "id": "p1",
+        "learner": "ana",
+        "type": "profile.updated",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "display_name": "Zoë " + "x" * 96,
+    }
+    model = EVENT_ADAPTER.validate_python(raw)
+    assert model.display_name == "Zoë " + "x" * 96  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("section", "needle"),
     [

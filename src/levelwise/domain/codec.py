@@ -104,7 +104,10 @@ def state_to_dict(state: LearnerState) -> JsonObject:
         data["placement"] = _placement_to_dict(state.placement)
     # Recognition: written only when set, so other snapshots are as before.
     if state.profile != Profile():
-        data["profile"] = state.profile.__dict__.copy()
+        profile = state.profile.__dict__.copy()
+        if profile["display_name"] is None:
+            del profile["display_name"]  # as snapshots were before it existed
+        data["profile"] = profile
     if state.streak != Streak():
         data["streak"] = state.streak.__dict__.copy()
     if state.badges:

@@ -202,6 +202,8 @@ class ProfileUpdated(Event):
         team: The learner's team (boards, live PK).
         public_boards: False to keep the learner off public boards.
         title: The title the learner chose to display (one they unlocked).
+        display_name: The name the school gives the learner on public
+            documents (certificates); never an id.
     """
 
     TYPE: ClassVar[str] = "profile.updated"
@@ -210,6 +212,7 @@ class ProfileUpdated(Event):
     team: str | None = None
     public_boards: bool | None = None
     title: str | None = None
+    display_name: str | None = None
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

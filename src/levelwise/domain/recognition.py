@@ -139,6 +139,9 @@ def profile_changes(
             event.public_boards if event.public_boards is not None else p.public_boards
         ),
         title=event.title if event.title is not None else p.title,
+        display_name=(
+            event.display_name if event.display_name is not None else p.display_name
+        ),
     )
 
 

@@ -79,6 +79,7 @@ class Profile:
         team: Team.
         public_boards: Whether the learner appears on public boards.
         title: The title the learner chose (shown while it stays unlocked).
+        display_name: The name public documents show; None: they name no one.
     """
 
     timezone: str | None = None
@@ -86,6 +87,7 @@ class Profile:
     team: str | None = None
     public_boards: bool = True
     title: str | None = None
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ HEIGHT = 794
 
 def certificate_svg(
     *,
-    learner: str,
+    name: str | None,
     title: str,
     awarded_on: str,
     issuer: str,
@@ -23,7 +23,8 @@ def certificate_svg(
     """The certificate as a standalone SVG document.
 
     Args:
-        learner: The learner's id, printed as given.
+        name: The learner's display name; None prints "a learner of <issuer>"
+            instead (never an id: the certificate is public).
         title: The award (level or badge) name.
         awarded_on: The award's date (``YYYY-MM-DD``).
         issuer: The issuer's display name.
@@ -40,18 +41,24 @@ def certificate_svg(
     code = code.replace(
         "<svg ", f'<svg x="{WIDTH - size - 80}" y="{HEIGHT - size - 80}" ', 1
     )
+    who = (
+        [(22, "normal", "This certifies that"), (34, "bold", name)]
+        if name
+        else [(22, "normal", f"This certifies that a learner of {issuer}")]
+    )
     lines = [
-        (150, 40, "bold", "Certificate of achievement"),
-        (250, 22, "normal", "This certifies that the learner"),
-        (310, 34, "bold", learner),
-        (370, 22, "normal", "has achieved"),
-        (430, 34, "bold", title),
-        (490, 20, "normal", f"on {awarded_on}, issued by {issuer}"),
+        (40, "bold", "Certificate of achievement"),
+        *who,
+        (22, "normal", "has achieved"),
+        (34, "bold", title),
+        (20, "normal", f"on {awarded_on}, issued by {issuer}"),
     ]
+    # The heading at y=150, then one line every 60 units from y=250.
     texts = "".join(
-        f'<text x="{WIDTH // 2}" y="{y}" font-size="{size_}" font-weight="{weight}" '
+        f'<text x="{WIDTH // 2}" y="{150 if i == 0 else 190 + 60 * i}" '
+        f'font-size="{size_}" font-weight="{weight}" '
         f'text-anchor="middle" font-family="sans-serif">{xml_text(text)}</text>'
-        for y, size_, weight, text in lines
+        for i, (size_, weight, text) in enumerate(lines)
     )
     mark = (
         f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" font-size="120" fill="#dc2626" '

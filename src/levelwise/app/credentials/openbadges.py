@@ -146,8 +146,13 @@ def badge_class(
     }
 
 
-def narrative(kind: str, body: Mapping[str, Any], event_id: str, at: str) -> str:
-    """The evidence in words, from the award's receipt."""
+def narrative(kind: str, body: Mapping[str, Any], at: str) -> str:
+    """The evidence in words, from the award's receipt.
+
+    It names the award, its date and why it was given, never the learner's or
+    the platform's ids: the event id would tie the credential back to the
+    learner that the hashed recipient hides.
+    """
     title = body.get("title") or body.get("level") or body.get("badge") or ""
     if kind == "badge_earned":
         tier = f" ({body['tier']})" if body.get("tier") else ""
@@ -163,7 +168,7 @@ def narrative(kind: str, body: Mapping[str, Any], event_id: str, at: str) -> str
         for item in body.get("evidence") or []:
             why += f"{'; ' if why else ''}{item['dimension']} θ={item['theta']:.2f}"
     tail = f": {why}" if why else ""
-    return f"{head} on {at} (event {event_id}){tail}."
+    return f"{head} on {at}{tail}."
 
 
 def assertion(

@@ -5,7 +5,9 @@ or ``badge_earned`` outcome of the tenant's current program). Issuing writes,
 once per award, an Open Badges 2.0 hosted Assertion and an Open Badges 3.0
 credential signed with the tenant's Ed25519 key (made on first use and kept
 in the credential store); both carry the same evidence narrative from the
-award's receipt. Revoking sets the credential's bit in the tenant's status
+award's receipt. No public document carries the learner's id or the award's
+event id; the printable certificate names the learner only by the display
+name the school set. Revoking sets the credential's bit in the tenant's status
 list and makes its hosted assertion answer 410 Gone. Documents are built by
 :mod:`levelwise.app.credentials.openbadges`.
 """
@@ -226,7 +228,7 @@ class Credentials:
         cid = uuid.uuid4().hex
         salt = secrets.token_hex(16)
         awarded_on = _utc(award.at)
-        evidence = ob.narrative(kind, body, award.event_id, awarded_on)
+        evidence = ob.narrative(kind, body, awarded_on)
         index = s.next_status_index()
         hosted = ob.assertion(
             credential_id=cid,
@@ -363,17 +365,28 @@ class Credentials:
         return ob.sign(doc, key)
 
     def certificate(self, credential_id: str) -> str:
-        """The printable SVG certificate of a credential."""
+        """The printable SVG certificate of a credential.
+
+        Drawn on each request: it names the learner by the display name the
+        school set (``profile.updated``) as it is now, or no one; never by id.
+        """
         found = self.credential(credential_id)
         with self.store.read(found.tenant) as s:
             issuer = self._issuer(s, found.tenant)
         return certificate_svg(
-            learner=found.award.learner,
+            name=self._display_name(found.tenant, found.award.learner),
             title=found.title,
             awarded_on=found.awarded_at[:10],
             issuer=issuer.name,
             verify_url=self.urls.assertion(credential_id),
             revoked=found.revoked,
+        )
+
+    def _display_name(self, tenant: str, learner: str) -> str | None:
+        with self.log.read(tenant) as s:
+            snapshot = s.snapshots([learner]).get(learner)
+        return (
+            None if snapshot is None else snapshot.learner_state().profile.display_name
         )
 
     # -- verify ---------------------------------------------------------------------

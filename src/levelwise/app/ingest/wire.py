@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -48,6 +50,18 @@ MAX_ID_LENGTH = 200
 Id = Annotated[str, Field(max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 Name = Annotated[str, Field(max_length=100, pattern=ID_PATTERN)]
 """A name the platform chooses (a practice metric): an id of at most 100."""
+MAX_DISPLAY_NAME = 100
+DisplayName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DISPLAY_NAME),
+]
+"""A learner's name as the school writes it: free text, stripped, 1 to 100."""
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Unicode categories refused in display names: controls, format characters
+(bidi overrides that reorder a printed name), surrogates, private use,
+unassigned code points and line or paragraph separators."""
+_JOINERS = frozenset({"\u200c", "\u200d"})
+"""Zero-width (non-)joiners: format characters some scripts and emoji need."""
 
 MAX_SECONDS = 86_400
 """The longest duration an event reports: a day."""
@@ -222,7 +236,11 @@ class PkFinishedIn(_Envelope):
 
 
 class ProfileUpdatedIn(_Envelope):
-    """``profile.updated``: time zone, cohort, team, board visibility, title."""
+    """``profile.updated``: time zone, cohort, team, board visibility, title, name.
+
+    ``display_name`` is the only free text: what public documents (the
+    certificate) call the learner. Ids never appear there.
+    """
 
     type: Literal["profile.updated"]
     timezone: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -230,6 +248,16 @@ class ProfileUpdatedIn(_Envelope):
     team: Id | None = None
     public_boards: StrictBool | None = None
     title: Id | None = None
+    display_name: DisplayName | None = None
+
+    @field_validator("display_name", mode="after")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        for char in value or "":
+            if unicodedata.category(char) in _INVISIBLE and char not in _JOINERS:
+                msg = f"must not contain control characters (found U+{ord(char):04X})"
+                raise ValueError(msg)
+        return value
 
     @field_validator("timezone", mode="after")
     @classmethod
