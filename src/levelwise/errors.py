@@ -12,9 +12,9 @@ each class to one problem type in one table (``levelwise.api.problems``)::
     │   └── ProgramVersionNotFoundError  no such program version
     ├── EventRejectedError            events were malformed or unknown (per event)
     │   ├── BatchTooLargeError        more events than one batch may carry
-    │   └── BatchRejectedError        some events were rejected (+ report)
+    │   └── BatchRejectedError        a batch was refused whole (+ report)
     ├── EventConflictError            an event id was reused with a different body
-    │   └── BatchConflictError        ids came back with other bodies (+ report)
+    │   └── BatchConflictError        nothing stored; ids reused (+ report)
     ├── DetailedError                 carries problem extensions (a mixin)
     ├── BodyTooLargeError             a request body is over its route's limit
     ├── UnsupportedMediaTypeError     a request body's content type is not accepted
@@ -164,11 +164,11 @@ class DetailedError(LevelwiseError):
 
 
 class BatchRejectedError(DetailedError, EventRejectedError):
-    """Raised when some events of a batch were rejected; the others were stored."""
+    """Raised when no event of a batch was stored: each was rejected or a conflict."""
 
 
 class BatchConflictError(DetailedError, EventConflictError):
-    """Raised when a batch reused stored event ids with different bodies."""
+    """Raised when nothing of a batch was stored and some ids came with other bodies."""
 
 
 class BatchTooLargeError(EventRejectedError):

@@ -66,9 +66,8 @@ async def test_redelivering_a_batch_ten_times_changes_nothing(client, school_a):
     assert await xp_of(client, school_a) == xp == 80
 
 
-async def test_same_id_with_another_body_is_409_and_the_others_are_stored(
-    client, school_a
-):
+async def test_a_conflict_beside_stored_events_is_200_with_each_fate(client, school_a):
+    # Issue 13: the fresh event is stored, so the batch is no error (was 409).
     stored = watched(600, minutes=1)
     await client.post("/v1/events", json=[stored], headers=school_a)
     changed = {**stored, "seconds": 900}
@@ -76,9 +75,10 @@ async def test_same_id_with_another_body_is_409_and_the_others_are_stored(
 
     response = await client.post("/v1/events", json=[changed, fresh], headers=school_a)
 
-    body = assert_problem(response, 409, "event-conflict")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
     assert (body["accepted"], body["conflicts"], body["rejected"]) == (1, 1, 0)
-    assert "1 valid new event(s) were stored anyway" in body["detail"]
     conflict, accepted = body["results"]
     assert (conflict["id"], conflict["status"]) == (stored["id"], "conflict")
     assert "different body" in conflict["reason"]
@@ -90,15 +90,62 @@ async def test_same_id_with_another_body_is_409_and_the_others_are_stored(
     assert await xp_of(client, school_a) == 30
 
 
-async def test_a_conflict_wins_over_rejections(client, school_a):
+async def test_a_batch_of_conflicts_is_409_and_says_nothing_was_stored(
+    client, school_a
+):
     stored = completed(minutes=1)
     await client.post("/v1/events", json=[stored], headers=school_a)
     batch = [{**stored, "unit": "u2"}, event("lesson.danced")]
 
     response = await client.post("/v1/events", json=batch, headers=school_a)
 
+    # A conflict wins over a rejection when nothing of the batch is stored.
     body = assert_problem(response, 409, "event-conflict")
+    assert (body["accepted"], body["duplicates"]) == (0, 0)
     assert (body["conflicts"], body["rejected"]) == (1, 1)
+    assert body["detail"] == (
+        "1 of 2 event id(s) were already received with another body; "
+        "1 of 2 event(s) were rejected; nothing of the batch was stored"
+    )
+    assert [r["status"] for r in body["results"]] == ["conflict", "rejected"]
+
+
+async def test_a_batch_of_rejected_events_is_422_and_says_nothing_was_stored(
+    client, school_a
+):
+    batch = [event("lesson.danced"), watched(unit="u9")]
+
+    response = await client.post("/v1/events", json=batch, headers=school_a)
+
+    body = assert_problem(response, 422, "events-rejected")
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (0, 0, 2)
+    assert body["detail"] == (
+        "2 of 2 event(s) were rejected; nothing of the batch was stored"
+    )
+    assert [r["status"] for r in body["results"]] == ["rejected", "rejected"]
+
+
+async def test_a_mixed_batch_sent_again_gets_the_same_200(client, school_a):
+    # The redelivery stores nothing new, but its valid event is in the log as a
+    # duplicate: the answer must not turn into an error the second time.
+    batch = [completed(minutes=1), event("lesson.danced")]
+
+    first = await client.post("/v1/events", json=batch, headers=school_a)
+    again = await client.post("/v1/events", json=batch, headers=school_a)
+
+    assert (first.status_code, again.status_code) == (200, 200), again.text
+    assert (first.json()["accepted"], first.json()["rejected"]) == (1, 1)
+    body = again.json()
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (0, 1, 1)
+    assert await xp_of(client, school_a) == 20
+
+
+async def test_openapi_says_when_a_batch_is_answered_with_a_problem(client):
+    schema = (await client.get("/openapi.json")).json()
+
+    post = schema["paths"]["/v1/events"]["post"]
+    assert "nothing of the batch was stored" in post["description"]
+    assert "at least one event" in post["responses"]["200"]["description"]
 
 
 def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -133,16 +180,16 @@ def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
         "not-an-object",
     ],
 )
-async def test_malformed_events_are_422_with_reasons_and_valid_ones_stored(
+async def test_a_malformed_event_is_rejected_with_its_reason_and_the_others_stored(
     client, school_a, bad, reason
 ):
     good = completed(minutes=1)
 
     response = await client.post("/v1/events", json=[good, bad], headers=school_a)
 
-    body = assert_problem(response, 422, "events-rejected")
+    assert response.status_code == 200, response.text
+    body = response.json()
     assert (body["accepted"], body["rejected"]) == (1, 1)
-    assert body["detail"].startswith("1 of 2 event(s) were rejected")
     accepted, rejected = body["results"]
     assert accepted["status"] == "accepted"
     assert rejected["index"] == 1
@@ -210,7 +257,9 @@ async def test_events_before_any_program_are_409_program_required(client, school
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
-async def test_a_non_finite_number_is_422_naming_its_field(client, school_a, number):
+async def test_a_non_finite_number_is_rejected_naming_its_field(
+    client, school_a, number
+):
     # JSON has no NaN or Infinity, but lenient parsers read them, and 1e999
     # overflows to infinity: the log stored null and could not read it back.
     practice = event("practice.completed", seconds=600, metrics={"fluency": 0.5})
@@ -220,7 +269,8 @@ async def test_a_non_finite_number_is_422_naming_its_field(client, school_a, num
 
     response = await client.post("/v1/events", content=content, headers=headers)
 
-    body = assert_problem(response, 422, "events-rejected")
+    assert response.status_code == 200, response.text
+    body = response.json()
     assert (body["accepted"], body["rejected"]) == (1, 1)
     assert body["results"][1]["reason"] == (
         "metrics.fluency: Input should be a finite number"
@@ -233,7 +283,7 @@ async def test_a_non_finite_number_is_422_naming_its_field(client, school_a, num
     assert replayed.status_code == 200, replayed.text
 
 
-async def test_an_event_from_the_future_is_422_and_the_others_are_stored(
+async def test_an_event_from_the_future_is_rejected_and_the_others_are_stored(
     client, school_a
 ):
     future = completed(minutes=1) | {"occurred_at": "2030-01-01T00:00:00Z"}
@@ -242,20 +292,22 @@ async def test_an_event_from_the_future_is_422_and_the_others_are_stored(
         "/v1/events", json=[completed(minutes=1), future], headers=school_a
     )
 
-    body = assert_problem(response, 422, "events-rejected")
+    assert response.status_code == 200, response.text
+    body = response.json()
     assert (body["accepted"], body["rejected"]) == (1, 1)
     assert "ahead of the server's clock" in body["results"][1]["reason"]
     assert await xp_of(client, school_a) == 20
 
 
-async def test_an_id_outside_the_grammar_is_422_not_503(client, school_a):
+async def test_an_id_outside_the_grammar_is_rejected_not_503(client, school_a):
     response = await client.post(
         "/v1/events",
         json=[completed(minutes=1), watched(learner="ana\x00"), watched(learner="a/")],
         headers=school_a,
     )
 
-    body = assert_problem(response, 422, "events-rejected")
+    assert response.status_code == 200, response.text
+    body = response.json()
     assert (body["accepted"], body["rejected"]) == (1, 2)
     assert all(r["reason"].startswith("learner: ") for r in body["results"][1:])
 

@@ -138,7 +138,7 @@ async def test_a_changed_program_replays_learners_into_new_levels(client, school
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["version"] == 2
+    assert (body["version"], body["changed"]) == (2, True)
     assert body["levels"][1]["gates"][0] == "xp >= 25"
     assert body["replay"] == {
         "version": 2,
@@ -156,11 +156,12 @@ async def test_a_changed_program_replays_learners_into_new_levels(client, school
     assert "level_reached" not in {r["kind"] for r in old.json()["receipts"]}
 
 
-async def test_uploading_the_same_program_again_changes_nothing(client, school_a):
+async def test_uploading_the_same_program_again_says_nothing_changed(client, school_a):
     response = await client.put("/v1/programs", content=SMALL_PROGRAM, headers=school_a)
 
     assert response.status_code == 200
-    assert (response.json()["version"], response.json()["replay"]) == (1, None)
+    body = response.json()
+    assert (body["version"], body["changed"], body["replay"]) == (1, False, None)
 
 
 async def test_an_empty_program_is_422_invalid_request(client, school_a):

@@ -130,11 +130,12 @@ def test_ingest_reports_counts_and_reasons_by_line(db, program_file, tmp_path):
     events = tmp_path / "events.jsonl"
     events.write_text("\n".join(lines) + "\n\n")
     result = invoke("ingest", events, "--db", db)
-    assert result.exit_code == 1  # something was rejected or conflicted
+    assert result.exit_code == 3  # stored in part: some lines were refused
     assert "accepted 3, duplicates 1, conflicts 1, rejected 1" in result.output
     assert f"{events}:4: invalid JSON" in result.output
     assert f"{events}:5: " in result.output and "different body" in result.output
     again = invoke("ingest", events, "--db", db)
+    assert again.exit_code == 3  # the stored lines are duplicates now: still part
     assert "accepted 0, duplicates 4, conflicts 1, rejected 1" in again.output
 
     shown = invoke("learner", "show", "ana", "--db", db)
@@ -149,6 +150,33 @@ def test_ingest_reports_counts_and_reasons_by_line(db, program_file, tmp_path):
 
     replayed = invoke("replay", "--db", db)
     assert "replayed 1 learners (3 events)" in replayed.output
+
+
+def test_ingest_exits_0_stored_1_nothing_stored_3_in_part(db, program_file, tmp_path):
+    assert invoke("program", "set", program_file, "--db", db).exit_code == 0
+    good, bad = json.dumps(watched(60, minutes=1)), json.dumps(watched(unit="u9"))
+    files = {"all": [good], "none": [bad, "{not json"], "part": [bad, good]}
+    codes = {}
+    for name, lines in files.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(lines))
+        codes[name] = invoke("ingest", path, "--db", db).exit_code
+    # "part" holds "all"'s event again: a duplicate is in the log, so in part.
+    assert codes == {"all": 0, "none": 1, "part": 3}
+    help_text = " ".join(invoke("ingest", "--help").output.split())
+    assert "Exit 0 when every event is in the log" in help_text
+    assert "1 when nothing of the file was stored" in help_text
+    assert "3 when it was stored in part" in help_text
+
+
+def test_program_set_says_when_the_file_is_already_the_current_version(
+    db, program_file
+):
+    assert invoke("program", "set", program_file, "--db", db).exit_code == 0
+    again = invoke("program", "set", program_file, "--db", db)
+    assert again.exit_code == 0, again.output
+    assert "unchanged: version 1 is already this file" in again.output
+    assert "stored as version" not in again.output
 
 
 def test_program_set_reports_replay_and_rejects_bad_files(db, program_file, tmp_path):

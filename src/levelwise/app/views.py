@@ -196,7 +196,12 @@ class ReplayReport:
 
 @dataclass(frozen=True)
 class ProgramSummary:
-    """A short description of a compiled program."""
+    """A short description of a compiled program.
+
+    ``replay``, ``warnings`` and ``changed`` are filled in by
+    ``Ingest.put_program``: ``changed`` is False when the uploaded file was
+    already the current version, so nothing was stored or replayed.
+    """
 
     id: str
     label: str
@@ -210,6 +215,7 @@ class ProgramSummary:
     xp_rules: tuple[str, ...]
     replay: ReplayReport | None = field(default=None)
     warnings: tuple[Issue, ...] = ()
+    changed: bool = False
 
 
 def learner_view(

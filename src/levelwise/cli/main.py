@@ -140,7 +140,11 @@ def program_check(file: Path) -> None:
 
 @program_app.command("set")
 def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-    """Store a new program version for a school and replay its learners."""
+    """Store a new program version for a school and replay its learners.
+
+    A file that is already the current version is not stored again: the
+    command says so ("unchanged: version N is already this file") and exits 0.
+    """
     from levelwise.app.programs.loader import read_program_file
 
     try:
@@ -150,7 +154,9 @@ def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> 
         raise fail(exc) from exc
     _print_warnings(summary.warnings)
     _print_summary(summary)
-    if summary.replay is not None:
+    if not summary.changed:
+        out().print(f"unchanged: version {summary.version} is already this file")
+    elif summary.replay is not None:
         r = summary.replay
         out().print(
             f"stored as version {summary.version}; replayed {r.learners} learners "
@@ -165,7 +171,16 @@ def ingest(
     db: DbOpt = None,
     batch: Annotated[int, typer.Option(min=1, max=MAX_BATCH)] = MAX_BATCH,
 ) -> None:
-    """Ingest events from a JSON Lines file (one event per line)."""
+    """Ingest events from a JSON Lines file (one event per line).
+
+    Prints the counts, then each refused line with its reason. Exit 0 when
+    every event is in the log (accepted, or a duplicate of a stored one); 1
+    when nothing of the file was stored (every event rejected or conflicted,
+    or an error before the first batch); 3 when it was stored in part: some
+    events are in the log, others were refused or an error stopped a later
+    batch. Running the file again is safe: stored events come back as
+    duplicates.
+    """
     from rich.progress import Progress
 
     engine = open_engine(db)
@@ -182,6 +197,7 @@ def ingest(
             counts["rejected"] += 1
             problems.append(f"{file}:{number}: invalid JSON: {exc.msg}")
     started = time.perf_counter()
+    error: LevelwiseError | None = None
     with Progress(console=err(), transient=True) as progress:
         task = progress.add_task("ingesting", total=len(items))
         for start in range(0, len(items), batch):
@@ -189,7 +205,8 @@ def ingest(
             try:
                 report = engine.ingest(tenant, [item for _, item in chunk])
             except LevelwiseError as exc:
-                raise fail(exc) from exc
+                error = exc
+                break
             for result in report.results:
                 counts[result.status] += 1
                 if result.reason:
@@ -205,8 +222,14 @@ def ingest(
         err().print(problem, highlight=False, markup=False)
     if len(problems) > 50:
         err().print(f"… and {len(problems) - 50} more")
+    # The API's rule (POST /v1/events): refusals beside stored events are no
+    # failure of the whole; the exit code still tells the two cases apart.
+    in_log = counts["accepted"] + counts["duplicate"]
+    code = 3 if in_log else 1
+    if error is not None:
+        raise fail(error, code) from error
     if counts["conflict"] or counts["rejected"]:
-        raise typer.Exit(1)
+        raise typer.Exit(code)
 
 
 @learner_app.command("show")

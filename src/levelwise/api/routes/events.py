@@ -29,9 +29,17 @@ _BODY = {
 }
 
 
+_STORED = (
+    "Every event's fate (`results`) and the counts. Also the answer when some "
+    "events were rejected or conflicted, as long as at least one event of the "
+    "batch is in the log (accepted now, or a duplicate of a stored one)."
+)
+
+
 @router.post(
     "/events",
     openapi_extra={"requestBody": _BODY},
+    response_description=_STORED,
     responses=problem_responses(
         AuthenticationError,
         ProgramNotFoundError,
@@ -50,20 +58,27 @@ def post_events(
 ) -> IngestResultPublic:
     """Validate, deduplicate and store a batch of events, folding each learner.
 
-    Answers 200 when every event was accepted or was a duplicate. Otherwise the
-    valid events are still stored (atomically) and the answer is a problem:
-    409 ``event-conflict`` when an id came back with another body, else 422
-    ``events-rejected``; both carry the counts and per-event ``results``.
+    The valid events of a batch are stored together (one transaction); each
+    event's fate is in ``results``, with the counts. The status says whether
+    anything of the batch is in the log:
+
+    * **200** when at least one event was accepted or was a duplicate, even if
+      others were rejected or conflicted: a partly stored batch is never an
+      error, so resending it changes nothing and gets 200 again.
+    * **409** ``event-conflict`` or **422** ``events-rejected`` only when
+      nothing of the batch was stored: every event was refused, and 409 when
+      one of them reused an id with another body. The problem carries the
+      same counts and ``results``.
     """
     if len(batch.events) > MAX_BATCH:
         msg = f"{len(batch.events)} events; a batch carries at most {MAX_BATCH:,}"
         raise BatchTooLargeError(msg)
     result = IngestResultPublic.from_report(engine.ingest(tenant, batch.events))
-    if not result.conflicts and not result.rejected:
+    if result.accepted or result.duplicates:
         return result
     total = len(batch.events)
-    stored = f"the {result.accepted} valid new event(s) were stored anyway"
     rejected = f"{result.rejected} of {total} event(s) were rejected"
+    nothing = "nothing of the batch was stored"
     report = result.model_dump(mode="json")
     if result.conflicts:
         conflicts = (
@@ -71,5 +86,5 @@ def post_events(
             "with another body"
         )
         also = f"; {rejected}" if result.rejected else ""
-        raise BatchConflictError(f"{conflicts}{also}; {stored}", report)
-    raise BatchRejectedError(f"{rejected}; {stored}", report)
+        raise BatchConflictError(f"{conflicts}{also}; {nothing}", report)
+    raise BatchRejectedError(f"{rejected}; {nothing}", report)

@@ -65,9 +65,10 @@ def put_program(
     The body is the YAML text (``application/yaml``, ``text/yaml``,
     ``text/plain``) or JSON ``{"source": ..., "filename": ...}``. An invalid
     program is answered 422 with each problem's file and line; nothing is
-    stored. Uploading the current source again changes nothing (``replay``
-    is null). Problems that do not stop the program come back as
-    ``warnings``, each with its file and line.
+    stored. Uploading the current source again changes nothing: ``changed``
+    is false and ``replay`` null (still 200, as for a new version). Problems
+    that do not stop the program come back as ``warnings``, each with its file
+    and line.
     """
     summary = engine.put_program(tenant, program.source, program.filename)
     return ProgramUpdatePublic.from_summary(summary)

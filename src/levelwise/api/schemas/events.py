@@ -53,7 +53,10 @@ class _BatchReport(BaseModel):
 
 
 class IngestResultPublic(_BatchReport):
-    """The result of a batch where every event was accepted or a duplicate."""
+    """The result of a batch of which at least one event is in the log.
+
+    Some events may have been rejected or conflicted; ``results`` says which.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -81,4 +84,4 @@ class IngestResultPublic(_BatchReport):
 
 
 class BatchProblem(Problem, _BatchReport):
-    """``event-conflict`` / ``events-rejected``: the valid events were stored."""
+    """``event-conflict`` / ``events-rejected``: nothing of the batch was stored."""

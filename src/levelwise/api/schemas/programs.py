@@ -78,6 +78,10 @@ class ProgramPublic(ProgramSummaryPublic):
 class ProgramUpdatePublic(ProgramSummaryPublic):
     """The stored program version and the replay it caused."""
 
+    changed: bool = Field(
+        description="false when the file was already the current version: "
+        "nothing was stored or replayed"
+    )
     replay: ReplayPublic | None = Field(
         description="null when the same source was uploaded again (nothing changed)"
     )
@@ -104,7 +108,12 @@ class ProgramUpdatePublic(ProgramSummaryPublic):
             ProgramIssuePublic(file=w.file, line=w.line, message=w.message, hint=w.hint)
             for w in summary.warnings
         ]
-        return cls(**cls.fields_of(summary), replay=replay, warnings=warnings)
+        return cls(
+            **cls.fields_of(summary),
+            changed=summary.changed,
+            replay=replay,
+            warnings=warnings,
+        )
 
 
 class HealthPublic(PublicModel):

@@ -131,7 +131,10 @@ class Ingest:
         """Validate and store a new program version, then replay every learner.
 
         Returns:
-            The stored version's summary, with the file's warnings.
+            The stored version's summary, with the file's warnings and
+            ``changed`` True. When the file is already the current version,
+            nothing is stored or replayed: its summary with ``changed`` False
+            and no ``replay``.
 
         Raises:
             ProgramError: The file is invalid; nothing is stored.
@@ -143,13 +146,14 @@ class Ingest:
             current = s.program(None)
             if current is not None and current.digest == digest:
                 same = summarize(self.catalog.program(s))
-                return replace(same, warnings=warnings), _nothing
+                return replace(same, warnings=warnings, changed=False), _nothing
             version = s.save_program(source, digest, self.clock.now_iso())
             compiled, model = self.catalog.remember(digest, version, program)
             report, profiles = self._replay(s, compiled, model)
             after = self.boards.after_replay(tenant, s, version, profiles)
-            summary = summarize(compiled)
-            return replace(summary, replay=report, warnings=warnings), after
+            stored = summarize(compiled)
+            stored = replace(stored, replay=report, warnings=warnings, changed=True)
+            return stored, after
 
         return self._committed(tenant, work)
 
