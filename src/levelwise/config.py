@@ -7,7 +7,9 @@ the object that needs it.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,44 +23,146 @@ DEFAULT_EVENT_EARLIEST = date(2000, 1, 1)
 class Settings(BaseSettings):
     """Where the store is, how the server listens, and how it speaks for itself.
 
-    Attributes:
-        db: SQLAlchemy URL of the store (``sqlite:///file.db``,
-            ``postgresql+psycopg://user@host/db``) or ``memory``.
-        host: Address the API binds to.
-        port: Port the API listens on.
-        redis_url: Redis for leaderboards (``redis://host:6379/0``); unset:
-            boards live in the store's database.
-        public_url: The public base URL of the API (``LEVELWISE_PUBLIC_URL``):
-            every hosted badge, assertion, key set and status list URL starts
-            with it, so it must be the address verifiers reach.
-        page_secret: The key that signs page links (``LEVELWISE_PAGE_SECRET``);
-            None: a random key per process, so links stop working when the
-            server restarts.
-        page_frame_ancestors: The CSP ``frame-ancestors`` sources of embedded
-            learner widgets (``LEVELWISE_PAGE_FRAME_ANCESTORS``), e.g.
-            ``'self' https://school.example``. Other pages are never framed.
-        webhook_allow_hosts: Comma-separated hosts webhooks may reach although
-            they are not public (``LEVELWISE_WEBHOOK_ALLOW_HOSTS``), e.g.
-            ``127.0.0.1,receiver``; matched against the URL's host as written
-            (allowing an address does not allow the names that resolve to
-            it). Empty: webhooks reach public addresses only.
-        event_max_skew_seconds: How far ahead of the server's clock an event's
-            ``occurred_at`` may be (``LEVELWISE_EVENT_MAX_SKEW_SECONDS``,
-            default 600); later ones are rejected.
-        event_earliest: The first day events are accepted for
-            (``LEVELWISE_EVENT_EARLIEST``, default 2000-01-01), the same for
-            every school for now; earlier ones are rejected.
+    Each field's meaning is its ``description``; :func:`settings_table` renders
+    them, with the variables and defaults, as the README's settings table.
     """
 
     model_config = SettingsConfigDict(env_prefix="LEVELWISE_")
 
-    db: str = DEFAULT_DB
-    host: str = "127.0.0.1"
-    port: int = 8000
-    redis_url: str | None = None
-    public_url: str = DEFAULT_PUBLIC_URL
-    page_secret: SecretStr | None = None
-    page_frame_ancestors: str = "'self'"
-    webhook_allow_hosts: str = ""
-    event_max_skew_seconds: int = Field(default=DEFAULT_EVENT_MAX_SKEW_SECONDS, ge=0)
-    event_earliest: date = DEFAULT_EVENT_EARLIEST
+    db: str = Field(
+        default=DEFAULT_DB,
+        description="SQLAlchemy URL of the store (`sqlite:///file.db`, "
+        "`postgresql+psycopg://user@host/db`) or `memory`; `--db` overrides it.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the API binds to.")
+    port: int = Field(default=8000, description="Port the API listens on.")
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for leaderboards (`redis://host:6379/0`); unset: boards "
+        "live in the store's database.",
+    )
+    public_url: str = Field(
+        default=DEFAULT_PUBLIC_URL,
+        description="The public base URL of the API: every hosted badge, "
+        "assertion, key set and status list URL starts with it, so it must be the "
+        "address verifiers reach.",
+    )
+    page_secret: SecretStr | None = Field(
+        default=None,
+        description="The key that signs page links; unset: a random key per "
+        "process, so links stop working when the server restarts.",
+    )
+    page_frame_ancestors: str = Field(
+        default="'self'",
+        description="The CSP `frame-ancestors` sources of embedded learner "
+        "widgets, e.g. `'self' https://school.example`. Other pages are never "
+        "framed.",
+    )
+    webhook_allow_hosts: str = Field(
+        default="",
+        description="Comma-separated hosts webhooks may reach although they are "
+        "not public, e.g. `127.0.0.1,receiver`; matched against the URL's host as "
+        "written (allowing an address does not allow the names that resolve to "
+        "it). Empty: webhooks reach public addresses only.",
+    )
+    event_max_skew_seconds: int = Field(
+        default=DEFAULT_EVENT_MAX_SKEW_SECONDS,
+        ge=0,
+        description="How far ahead of the server's clock an event's `occurred_at` "
+        "may be; later ones are rejected.",
+    )
+    event_earliest: date = Field(
+        default=DEFAULT_EVENT_EARLIEST,
+        description="The first day events are accepted for, the same for every "
+        "school for now; earlier ones are rejected.",
+    )
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``Settings`` field ``field``.
+
+    Args:
+        field: A field name of :class:`Settings`, e.g. ``db``.
+
+    Returns:
+        The variable, e.g. ``LEVELWISE_DB``.
+    """
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "unset"
+    if value == "":
+        return "empty"
+    return f"`{value}`"
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown table: variable, default and meaning.
+
+    The README's settings section is this table (``python -m levelwise.config
+    README.md`` rewrites it; a unit test checks it is current).
+
+    Returns:
+        The table, one row per :class:`Settings` field in declaration order,
+        ending in a newline.
+
+    Examples:
+        >>> print(settings_table().splitlines()[2].split(" | ")[:2])
+        ['| `LEVELWISE_DB`', '`sqlite:///levelwise.db`']
+    """
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        meaning = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{env_name(name)}` | {_shown(field.default)} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+START = "<!-- settings:start -->"
+"""The marker line before the settings table in the README."""
+END = "<!-- settings:end -->"
+"""The marker line after it."""
+
+
+def with_settings_table(text: str) -> str:
+    """``text`` with the lines between the settings markers replaced by the table.
+
+    Args:
+        text: A Markdown document holding :data:`START` and then :data:`END`,
+            each on a line of its own.
+
+    Returns:
+        The document with :func:`settings_table` between the markers.
+
+    Raises:
+        ValueError: A marker is missing, or the end comes before the start.
+    """
+    head, start, rest = text.partition(f"{START}\n")
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        msg = f"the text needs {START} and then {END}, each on its own line"
+        raise ValueError(msg)
+    return f"{head}{START}\n{settings_table()}{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the settings table, or rewrite it in the files named.
+
+    ``python -m levelwise.config`` prints the table; ``python -m
+    levelwise.config README.md`` rewrites the README's settings section.
+
+    Args:
+        argv: The files to rewrite (default: the command line's arguments).
+    """
+    files = sys.argv[1:] if argv is None else argv
+    if not files:
+        sys.stdout.write(settings_table())
+    for name in files:
+        path = Path(name)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(with_settings_table(text), encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
