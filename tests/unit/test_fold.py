@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -125,18 +126,99 @@ badges:
     assert {k: h.count for k, h in state.badges.items()} == {"poor": 1, "quiet": 1}
 
 
-def test_daily_cap_resets_on_the_learners_next_local_day(program):
+def test_daily_cap_resets_on_the_learners_next_study_day(program):
     day1 = [watched(1800, unit="u3", minutes=i) for i in range(2)]  # 09:00Z
     same_day = watched(1800, unit="u1")
     same_day["occurred_at"] = "2026-01-05T23:30:00+00:00"
     state, outcomes = run(program, [*day1, same_day])
     assert xp_of(outcomes) == [30, 0, 0] and state.active_days == 1
-    # 23:30 UTC is already the next local day for a learner at UTC+8
+    # Without a profile zone the event's offset counts: 23:30 UTC is already
+    # the next study day for a learner at UTC+8
     next_day = watched(1800, unit="u1")
     next_day["occurred_at"] = "2026-01-06T07:30:00+08:00"
     state, outcomes = run(program, [*day1, next_day])
     assert xp_of(outcomes) == [30, 0, 30]
     assert state.active_days == 2
+
+
+DAY_START_4 = SMALL_PROGRAM + "recognition:\n  day_start: 4\n"
+
+STUDY_DAYS = [
+    # (id, profile zone, [(occurred_at, XP, study day)], active days)
+    # with day_start 4, 23:00 and 02:00 the next date are one study day: one cap
+    ("day-start", None, [
+        ("2026-01-05T23:00:00+01:00", 30, "2026-01-05"),
+        ("2026-01-06T02:00:00+01:00", 0, "2026-01-05"),
+        ("2026-01-06T05:00:00+01:00", 30, "2026-01-06"),
+    ], 2),
+    # the profile's zone, not the event's UTC offset, says which day it is
+    # (the profile.updated itself, on 31 December, is an active day too)
+    ("profile-zone", "Asia/Shanghai", [
+        ("2026-01-05T10:00:00+00:00", 30, "2026-01-05"),  # 18:00 in Shanghai
+        ("2026-01-05T21:00:00+00:00", 30, "2026-01-06"),  # 05:00 the next day
+        ("2026-01-06T03:00:00+00:00", 0, "2026-01-06"),  # 11:00, same day
+    ], 3),
+    # both: 02:30 in Shanghai is still the day before, 04:30 is the next day
+    ("zone-and-day-start", "Asia/Shanghai", [
+        ("2026-01-05T10:00:00+00:00", 30, "2026-01-05"),
+        ("2026-01-05T18:30:00+00:00", 0, "2026-01-05"),
+        ("2026-01-05T20:30:00+00:00", 30, "2026-01-06"),
+    ], 3),
+    # an offset that puts an event on an earlier day (as when flying west)
+    # restarts nothing: switching offsets cannot reset the cap
+    ("earlier-day", None, [
+        ("2026-01-06T09:00:00+08:00", 30, "2026-01-06"),
+        ("2026-01-05T18:00:00-08:00", 0, "2026-01-06"),
+        ("2026-01-06T11:00:00+08:00", 0, "2026-01-06"),
+    ], 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("zone", "steps", "active"),
+    [c[1:] for c in STUDY_DAYS],
+    ids=[c[0] for c in STUDY_DAYS],
+)
+def test_daily_caps_active_days_and_streaks_share_one_study_day(zone, steps, active):
+    prog = load_program(DAY_START_4)
+    state = initial_state("ana", prog)
+    if zone is not None:
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        state, _ = fold(
+            state, dom(event("profile.updated", at=at, timezone=zone)), prog
+        )
+    for i, (when, xp, day) in enumerate(steps):
+        raw = watched(1800, unit=f"u{i + 1}")  # other units: no repeat decay
+        raw["occurred_at"] = when
+        state, outcomes = fold(state, dom(raw), prog)
+        assert xp_of(outcomes) == [xp]
+        assert (state.day, state.streak.day) == (day, day)
+    assert state.active_days == active
+
+
+def test_a_new_time_zone_applies_from_the_next_event():
+    prog = load_program(DAY_START_4)
+    state = initial_state("ana", prog)
+    # 21:00 UTC is 05:00 the next day in Shanghai; the update itself still
+    # counts in the zone the learner had (here the event's own offset).
+    moved = event("profile.updated", timezone="Asia/Shanghai")
+    moved["occurred_at"] = "2026-01-05T21:00:00+00:00"
+    state, _ = fold(state, dom(moved), prog)
+    assert (state.day, state.active_days) == ("2026-01-05", 1)
+    study = watched(1800)
+    study["occurred_at"] = "2026-01-05T21:30:00+00:00"
+    state, _ = fold(state, dom(study), prog)
+    assert (state.day, state.streak.day) == ("2026-01-06", "2026-01-06")
+    assert state.active_days == 2
+
+
+def test_a_formula_beyond_float_range_gives_no_xp():
+    # Inputs in range can still overflow a formula: 10 / 1e-310 is infinite.
+    prog = load_program(
+        SMALL_PROGRAM.replace("50 * score / max_score", "10 / max_score")
+    )
+    _, outcomes = run(prog, [homework(1e-310, max_score=1e-310)])
+    assert xp_of(outcomes) == []
 
 
 def test_receipt_explains_rule_inputs_and_cap(program):

@@ -39,11 +39,6 @@ class Event:
         """Compute the sort key once (the fold and the log read it often)."""
         object.__setattr__(self, "sort_key", (utc_key(self.occurred_at), self.id))
 
-    @property
-    def local_day(self) -> str:
-        """The calendar day in the event's own UTC offset, as ``YYYY-MM-DD``."""
-        return self.occurred_at.date().isoformat()
-
     def fields_for_rules(self) -> dict[str, object]:
         """The type-specific fields that XP rules may read."""
         names = _RULE_FIELDS.get(type(self))

@@ -94,7 +94,7 @@ def fold(
     model = model or default_model(program)
     at = event.sort_key[0]
     changes: StateChanges = {"events": state.events + 1, "last_key": (at, event.id)}
-    day = event.local_day
+    day = recognition.event_day(event, state, program)
     if day != state.day:
         changes["day"] = day
         changes["xp_today"] = MappingProxyType({})
@@ -104,9 +104,6 @@ def fold(
     _track(event, state, changes, program, model, outcomes, at)
     award_xp(event, state, changes, program, outcomes, at, flags)
     recognition.clean_changes(event, state, changes, flags, at)
-    day = recognition.study_day(
-        event.occurred_at, state.profile.timezone, program.recognition.day_start
-    )
     recognition.streak_changes(event, state, changes, program, outcomes, at, day)
     moved = recognition.count_badges(event, state, changes, program, outcomes, at, day)
     new = evolve(state, changes)

@@ -50,7 +50,7 @@ STATE_VARIABLES: dict[str, tuple[str, Callable[[LearnerState], object], str]] = 
         lambda s: len(s.units_completed),
         "how many units",
     ),
-    "active_days": ("number", lambda s: s.active_days, "local days with events"),
+    "active_days": ("number", lambda s: s.active_days, "study days with events"),
     "streak": ("number", lambda s: s.streak.length, "consecutive study days"),
     "best_streak": ("number", lambda s: s.streak.best, "longest streak"),
     "badges_earned": (

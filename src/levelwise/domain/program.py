@@ -93,7 +93,7 @@ class XpRule:
         on: The event type it applies to.
         xp: Number expression over the event's fields.
         when: Optional bool expression; the rule applies only when it holds.
-        daily_cap: Most XP this rule gives a learner per local day.
+        daily_cap: Most XP this rule gives a learner per study day.
         repeat_decay: Factor applied per earlier application of this rule on the
             same unit (capped ones count too).
         repeat_floor: The repeat factor never goes below this.

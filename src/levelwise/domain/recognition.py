@@ -7,7 +7,9 @@ time zone is state, so a replay gives the same streaks, badges and titles.
   IANA time zone (``profile.updated``; without one, the event's own UTC
   offset), shifted back by the program's ``day_start`` hours (with 4, study at
   1 a.m. counts for the day before). ``zoneinfo`` applies daylight-saving
-  changes, so a 23- or 25-hour day is still one day.
+  changes, so a 23- or 25-hour day is still one day. The fold computes it once
+  per event (:func:`event_day`) and uses it everywhere: daily XP caps, active
+  days, streaks and badge date windows.
 * **Streaks** grow by one on each new study day. Missed days are covered by
   freezes when the learner holds enough (one per day; one is earned every
   ``freeze_every`` streak days, up to ``max_freezes``), else the streak breaks
@@ -67,6 +69,21 @@ def zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def event_day(event: Event, state: LearnerState, program: Program) -> str:
+    """The study day ``event`` counts on: for caps, active days, streaks, badges.
+
+    It is the :func:`study_day` of the event in the zone the learner had before
+    it (a ``profile.updated`` that sets a zone applies from the next event),
+    and never earlier than the learner's last day (``state.day``): a day that
+    comes out earlier, after flying west or from another UTC offset, is still
+    the last one, so it neither restarts the daily caps nor counts again.
+    """
+    day = study_day(
+        event.occurred_at, state.profile.timezone, program.recognition.day_start
+    )
+    return max(day, state.day)
 
 
 def study_day(moment: datetime, tz: str | None, day_start: int) -> str:
@@ -183,7 +200,7 @@ def streak_changes(
 ) -> None:
     """Extend, freeze or break the streak on a study event (module notes).
 
-    ``day`` is the event's study day (:func:`study_day`).
+    ``day`` is the event's study day (:func:`event_day`).
     """
     if event.TYPE in NOT_STUDY:
         return
@@ -191,7 +208,7 @@ def streak_changes(
     tz = state.profile.timezone
     s = state.streak
     if s.day and day <= s.day:
-        return  # the same study day (or an earlier one, after flying west)
+        return  # the same study day (an earlier one counts as the last one)
     length, freezes = 1, s.freezes
     if s.day:
         missed = _missed(s.day, day, event, s, rules.day_start)

@@ -133,7 +133,10 @@ class LearnerState:
     Mappings are read-only views; the fold always builds new ones.
     ``model_state`` holds the mastery model's learner-level numbers (empty for
     models that keep everything per knowledge point). ``placement`` is the
-    latest placement test result, if the learner took one. ``profile``,
+    latest placement test result, if the learner took one. ``day`` is the
+    learner's latest study day (``recognition.event_day``: the one day daily
+    caps, active days, streaks and badges use), ``xp_today`` the XP per rule
+    on it and ``active_days`` how many study days had events. ``profile``,
     ``streak``, ``badges`` and ``title`` are recognition; ``recent`` (POSIX
     times of the latest events) and ``correct_items`` (item -> when last
     answered right, within the repeat window) feed the integrity flags.

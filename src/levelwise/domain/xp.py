@@ -28,6 +28,8 @@ def award_xp(
 
     Records ``xp``, ``xp_today`` and ``repeats`` in ``changes`` when they move
     and appends one ``XpAwarded`` per rule that gives XP (0 when capped).
+    ``xp_today`` is the XP per rule on the learner's study day (``day``, the
+    one streaks use); the fold empties it when a new study day starts.
     """
     rules = program.rules_by_type.get(event.TYPE)
     if not rules:

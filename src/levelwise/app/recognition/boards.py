@@ -140,5 +140,5 @@ def scopes_of(cohort: str | None, team: str | None) -> list[str]:
 
 
 def local_date(occurred_at: str) -> date:
-    """The local date of an ISO time with an offset (its own, as daily caps use)."""
+    """The date of an ISO time in its own offset (board weeks and months use it)."""
     return datetime.fromisoformat(occurred_at).date()
