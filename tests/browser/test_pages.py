@@ -224,3 +224,51 @@ def test_dashboard_csv_export_is_the_apis_csv(school: School, page: Any) -> None
     assert api.status_code == 200
     assert text == api.text
     assert text.splitlines()[0].startswith("level")
+
+
+def _width(page: Any) -> int:
+    """The page's scrolling width: wider than the viewport scrolls sideways."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_both_pages_fit_a_390_px_phone(school: School, browser: Any, lang: str) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB"
+    )
+    try:
+        tab = context.new_page()
+        tab.goto(school.link("dashboard") + f"&lang={lang}")
+        tab.wait_for_selector("body[data-ready]", state="attached")
+        assert _width(tab) <= 390
+        # Every card and chart is on screen; wide tables scroll in their box.
+        for card in tab.locator(".chart-card, .chart, .table-scroll").all():
+            box = card.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+        tab.goto(school.link("learner", school.learners[0]) + f"&lang={lang}")
+        tab.wait_for_load_state("load")
+        assert _width(tab) <= 390
+    finally:
+        context.close()
+
+
+def test_dashboard_marks_the_partial_last_week(school: School, page: Any) -> None:
+    # The school's clock is a Thursday: its last week has four days in range.
+    weeks = school.api.get("/v1/metrics").json()["by_week"]
+    assert weeks[-1]["partial"] is True
+    assert not any(w["partial"] for w in weeks[:-1])
+    page.goto(school.link("dashboard"))
+    page.wait_for_selector("body[data-ready]", state="attached")
+
+    for table in ("weekly-rates", "weekly-activity"):
+        rows = page.locator(f'[data-table="{table}"] tbody tr')
+        assert rows.count() == len(weeks)
+        last = rows.nth(len(weeks) - 1)
+        assert last.get_attribute("data-partial") == "true"
+        assert "partial week" in last.locator("th").inner_text()
+        assert rows.nth(0).get_attribute("data-partial") == "false"
+        # The chart's axis names it too.
+        chart = page.locator(f'[data-chart="{table}"]')
+        assert "partial week" in chart.text_content()
+    assert page.locator('[data-note="partial"]').count() == 2

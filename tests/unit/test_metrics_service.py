@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.api.schemas.metrics import DashboardPublic
 from levelwise.app.engine import Levelwise
 from levelwise.app.metrics.experiments import Experiment, Variant
 from levelwise.app.metrics.service import Figure, MetricFilter, Shortfall
@@ -180,6 +181,52 @@ def test_bad_filters_are_refused(lw):
         lw.metrics.dashboard("s", MetricFilter(term_weeks=0))
     with pytest.raises(MetricError, match="unknown table"):
         lw.metrics.csv("s", MetricFilter(), "people")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "partial"),
+    [
+        # Monday to Sunday: three whole weeks.
+        (date(2026, 1, 5), date(2026, 1, 25), [False, False, False]),
+        # Wednesday to Tuesday: the first and the last week are partial.
+        (date(2026, 1, 7), date(2026, 1, 20), [True, False, True]),
+        # Monday to Wednesday: the last week is partial.
+        (date(2026, 1, 5), date(2026, 1, 21), [False, False, True]),
+        # A range inside one week.
+        (date(2026, 1, 13), date(2026, 1, 14), [True]),
+    ],
+    ids=["whole", "both-ends", "last", "one-week"],
+)
+def test_weeks_the_range_covers_in_part_are_partial(lw, start, end, partial):
+    board = lw.metrics.dashboard("s", MetricFilter(start=start, end=end))
+
+    assert [w.partial for w in board.by_week] == partial
+
+
+def test_without_a_start_the_first_week_is_whole_and_today_partial(lw):
+    # No start: the range is unbounded below, so the first week (bo's
+    # enrolment on Monday 2025-12-01) is whole; the last event is on Monday
+    # 2026-03-09, so its week has one day in the range.
+    board = lw.metrics.dashboard("s", MetricFilter())
+
+    assert board.by_week[0].key == "2025-12-01"
+    assert [w.partial for w in board.by_week] == [False] * 14 + [True]
+
+
+def test_the_weeks_csv_and_json_say_which_weeks_are_partial(lw):
+    f = MetricFilter(start=date(2026, 1, 7), end=date(2026, 1, 20))
+
+    rows = list(csv.DictReader(io.StringIO(lw.metrics.csv("s", f, "weeks"))))
+    public = DashboardPublic.of(lw.metrics.dashboard("s", f)).model_dump()
+
+    assert [(r["key"], r["partial"]) for r in rows] == [
+        ("2026-01-05", "True"),
+        ("2026-01-12", "False"),
+        ("2026-01-19", "True"),
+    ]
+    assert [w["partial"] for w in public["by_week"]] == [True, False, True]
+    assert "partial" not in public["overall"]  # weeks only
+    assert "partial" not in lw.metrics.csv("s", f, "classes").splitlines()[0]
 
 
 def test_csv_tables(lw):

@@ -21,6 +21,7 @@ from levelwise.app.metrics.service import (
     MetricFilter,
     MetricRow,
     Shortfall,
+    WeekRow,
 )
 from levelwise.errors import (
     ConcurrencyError,
@@ -28,6 +29,8 @@ from levelwise.errors import (
     ProgramNotFoundError,
     StoreError,
 )
+from levelwise.web.dashboard_page import format_difference
+from levelwise.web.i18n import Lang
 from tests.conftest import FixedClock
 from tests.support.metrics_support import metrics_engine, scenario
 from tests.web.conftest import token
@@ -52,6 +55,10 @@ def row(key: str, completion: float | None = 0.8, active: int = 3) -> MetricRow:
         level_up_weeks=fig(2.5, 2.5, 3, 3),
         level_ups=3,
     )
+
+
+def week(key: str, active: int = 3, partial: bool = False) -> WeekRow:
+    return WeekRow(**vars(row(key, active=active)), partial=partial)
 
 
 COMPARISONS = (
@@ -86,7 +93,7 @@ BOARD = Dashboard(
     overall=row("all"),
     by_cohort=(row("2025-12"), row("2026-01", completion=None)),
     by_class=(row("blue"), row("red")),
-    by_week=(row("2026-01-05", active=2), row("2026-01-12", active=4)),
+    by_week=(week("2026-01-05", active=2), week("2026-01-12", active=4)),
     levels=(
         LevelRow("starter", "Starter", 3, 4, (("xp >= 100", 2), ("units", 1))),
         LevelRow("a1", "Breakthrough", 1, 1, ()),
@@ -263,6 +270,86 @@ async def test_experiments_show_differences_intervals_and_missing_data(client, m
     assert short.attrs["data-enough"] == "false"
     assert "Not enough data: fewer than 10 level-ups in B" in short.text
     assert one(html, data_arm="B").attrs["data-n"] == "24"
+
+
+@pytest.mark.parametrize(
+    ("metric", "difference", "low", "high", "shown", "interval"),
+    [
+        # A rate's difference below 0.05 points shows as 0, with no sign.
+        ("completion", -0.0004, -0.05, 0.0004, "0 pp", "[−5 pp, 0 pp]"),
+        ("renewal", 0.0004, -0.0004, 0.02, "0 pp", "[0 pp, 2 pp]"),
+        ("completion", -0.0, -0.0, 0.0, "0 pp", "[0 pp, 0 pp]"),
+        # Weeks are shown to 0.1: -0.04 is 0, -0.06 is −0.1.
+        ("level_up_weeks", -0.04, -0.06, 0.04, "0", "[−0.1, 0]"),
+        ("level_up_weeks", 0.06, -1.25, 1.5, "+0.1", "[−1.2, 1.5]"),
+    ],
+    ids=["rate-minus-0", "rate-plus-0", "negative-zero", "weeks-0", "weeks-0.1"],
+)
+def test_differences_that_round_to_zero_have_no_sign(
+    metric, difference, low, high, shown, interval
+):
+    c = Comparison(metric, fig(0.5), fig(0.5), difference, low, high, True, "", None)
+
+    text = format_difference(c, Lang("en"))
+
+    assert text == (shown, interval)
+    # No signed zero, and a real minus sign (U+2212), never a hyphen.
+    assert not re.search(r"[−+-]0(?![.\d])", " ".join(text))
+    assert "-" not in " ".join(text)
+
+
+async def test_partial_weeks_are_marked_in_the_tables(client, metrics):
+    metrics.board = replace(
+        BOARD,
+        by_week=(
+            week("2026-01-05", partial=True),
+            week("2026-01-12"),
+            week("2026-01-19", partial=True),
+        ),
+    )
+
+    html = await dashboard(client)
+
+    for table in ("weekly-rates", "weekly-activity"):
+        body = html.split(f'data-table="{table}"')[1].split("</table>")[0]
+        marks = re.findall(r'data-key="([\d-]+)" data-partial="(\w+)"', body)
+        assert marks == [
+            ("2026-01-05", "true"),
+            ("2026-01-12", "false"),
+            ("2026-01-19", "true"),
+        ]
+    heads = [e.text for e in find(html, class_="partial-tag")]
+    assert heads == ["(partial week)"] * 4
+    assert len(find(html, data_note="partial")) == 2
+    assert "drawn as a hollow point" in visible_text(html)
+
+
+async def test_whole_weeks_carry_no_partial_mark(client, metrics):
+    html = await dashboard(client)
+
+    assert find(html, class_="partial-tag") == []
+    assert find(html, data_note="partial") == []
+    assert len(find(html, data_partial="false")) == 4
+
+
+async def test_the_class_table_lists_every_class_the_chart_the_extremes(
+    client, metrics
+):
+    classes = tuple(row(f"class-{i:02d}", completion=i / 50) for i in range(50))
+    metrics.board = replace(BOARD, by_class=classes)
+
+    html = await dashboard(client)
+    script = html.split('id="chart-data">')[1].split("</script>")[0]
+    chart = {c["id"]: c for c in json.loads(script)["charts"]}["classes"]
+
+    table = html.split('data-table="classes"')[1].split("</table>")[0]
+    assert len(re.findall(r"<tr data-key=", table)) == 50
+    assert len(chart["categories"]) == 10
+    note = one(html, data_note="classes")
+    assert note.text == (
+        "Showing the top 5 and bottom 5 of 50 classes by completion rate; "
+        "the table lists them all."
+    )
 
 
 async def test_the_chinese_dashboard_is_translated(client, metrics):

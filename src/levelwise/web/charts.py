@@ -6,6 +6,12 @@ a symbol. ``dashboard.js`` turns them into ECharts options with ARIA
 descriptions, decal patterns, value labels and distinct line symbols, so no
 chart needs colour to be read. Every chart also has an HTML table with the
 same numbers under it.
+
+Optional parts: ``axes`` (a second value axis; each series names its
+``axis``) for series of different scales; ``partial`` (per category: a week
+the range covers only in part), with each series' values split into ``data``
+(the line, whole weeks only) and ``partial`` (hollow points, not joined);
+``note``, a caption under the chart, e.g. when it shows only some classes.
 """
 
 from __future__ import annotations
@@ -13,11 +19,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from levelwise.app.metrics.service import Figure, LevelRow, MetricRow
+from levelwise.app.metrics.service import Figure, LevelRow, MetricRow, WeekRow
 from levelwise.web.i18n import N_, Lang
 
 SYMBOLS = ("circle", "rect", "triangle", "diamond", "pin", "arrow")
 """Line symbols, one per series in turn."""
+
+EXTREMES = 5
+"""Classes a chart shows at each end when there are too many to read."""
+
+RANKED_BY = {"completion": N_("completion rate"), "renewal": N_("renewal rate")}
+"""The metric classes are ranked by, as the chart's note names it."""
 
 
 def figure_value(figure: Figure, scale: float = 1.0) -> float | None:
@@ -43,17 +55,43 @@ def _chart(
     return spec | extra
 
 
-def weekly(rows: Sequence[MetricRow], lang: Lang) -> list[dict[str, Any]]:
-    """Rates and activity by ISO week: two charts over the same weeks."""
+def _weekly_series(
+    lang: Lang,
+    items: Sequence[tuple[str, list[float | None]]],
+    partial: Sequence[bool],
+    axes: Sequence[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Series whose partial weeks are split off the line (a trend of whole weeks)."""
+    out = _series(lang, items)
+    for i, s in enumerate(out):
+        values = s["data"]
+        s["data"] = [None if p else v for v, p in zip(values, partial, strict=True)]
+        s["partial"] = [v if p else None for v, p in zip(values, partial, strict=True)]
+        if axes is not None:
+            s["axis"] = axes[i]
+    return out
+
+
+def weekly(rows: Sequence[WeekRow], lang: Lang) -> list[dict[str, Any]]:
+    """Rates and activity by ISO week: two charts over the same weeks.
+
+    A partial week (the range covers only part of it) is no point of the
+    lines: its values are drawn apart, hollow, and its label says so. The
+    activity chart has two value axes: learners and level-ups are counts in
+    the hundreds or thousands, interactions per live class a small ratio that
+    would lie flat on their axis.
+    """
     weeks = [r.key for r in rows]
-    rates = _series(
+    partial = [r.partial for r in rows]
+    rates = _weekly_series(
         lang,
         [
             (N_("Completion rate"), [figure_value(r.completion, 100) for r in rows]),
             (N_("Renewal rate"), [figure_value(r.renewal, 100) for r in rows]),
         ],
+        partial,
     )
-    activity = _series(
+    activity = _weekly_series(
         lang,
         [
             (N_("Active learners"), [float(r.active) for r in rows]),
@@ -63,7 +101,10 @@ def weekly(rows: Sequence[MetricRow], lang: Lang) -> list[dict[str, Any]]:
             ),
             (N_("Level-ups"), [float(r.level_ups) for r in rows]),
         ],
+        partial,
+        axes=(0, 1, 0),
     )
+    marks = {"partial": partial, "partialLabel": lang.gettext("partial week")}
     return [
         _chart(
             "weekly-rates",
@@ -72,6 +113,7 @@ def weekly(rows: Sequence[MetricRow], lang: Lang) -> list[dict[str, Any]]:
             weeks,
             series=rates,
             unit="%",
+            **marks,
         ),
         _chart(
             "weekly-activity",
@@ -80,12 +122,51 @@ def weekly(rows: Sequence[MetricRow], lang: Lang) -> list[dict[str, Any]]:
             weeks,
             series=activity,
             unit="",
+            axes=[
+                {"name": lang.gettext("Learners, level-ups"), "unit": ""},
+                {"name": lang.gettext("Per live class"), "unit": ""},
+            ],
+            **marks,
         ),
     ]
 
 
+def extremes(
+    rows: Sequence[MetricRow], count: int = EXTREMES
+) -> tuple[list[MetricRow], str]:
+    """The rows with the ``count`` highest and lowest rates, best first.
+
+    Rows are ranked by completion rate, or by renewal rate when no row has a
+    completion rate; rows without the rate are left out. With at most
+    ``2 * count`` rows, all of them are kept in their order.
+
+    Returns:
+        The rows to chart and the metric they were ranked by ("" when all
+        rows are kept).
+    """
+    if len(rows) <= 2 * count:
+        return list(rows), ""
+    metric = (
+        "completion" if any(r.completion.value is not None for r in rows) else "renewal"
+    )
+    valued = [
+        (value, r.key, r)
+        for r in rows
+        if (value := getattr(r, metric).value) is not None
+    ]
+    ranked = [r for _, _, r in sorted(valued, key=lambda v: (-v[0], v[1]))]
+    if len(ranked) > 2 * count:
+        ranked = ranked[:count] + ranked[-count:]
+    return ranked, metric
+
+
 def groups(
-    chart_id: str, title: str, rows: Sequence[MetricRow], lang: Lang
+    chart_id: str,
+    title: str,
+    rows: Sequence[MetricRow],
+    lang: Lang,
+    *,
+    kind: str = "bar",
 ) -> dict[str, Any]:
     """Completion and renewal rates side by side per cohort or class."""
     series = _series(
@@ -95,9 +176,35 @@ def groups(
             (N_("Renewal rate"), [figure_value(r.renewal, 100) for r in rows]),
         ],
     )
-    return _chart(
-        chart_id, "bar", title, [r.key for r in rows], series=series, unit="%"
-    )
+    return _chart(chart_id, kind, title, [r.key for r in rows], series=series, unit="%")
+
+
+def classes(title: str, rows: Sequence[MetricRow], lang: Lang) -> dict[str, Any]:
+    """Rates per class across: every class, or the top and bottom when many.
+
+    Fifty class names under one axis overlap, so past ``2 * EXTREMES`` classes
+    the chart keeps the highest and lowest (:func:`extremes`) and its note
+    says so; the table under it lists every class.
+    """
+    shown, metric = extremes(rows)
+    spec = groups("classes", title, shown, lang, kind="hbar")
+    if not metric:
+        return spec
+    values = {
+        "total": lang.number(len(rows)),
+        "metric": lang.gettext(RANKED_BY[metric]),
+    }
+    if len(shown) == 2 * EXTREMES:
+        note = lang.gettext(
+            "Showing the top %(count)s and bottom %(count)s of %(total)s classes "
+            "by %(metric)s; the table lists them all."
+        ) % (values | {"count": lang.number(EXTREMES)})
+    else:
+        note = lang.gettext(
+            "Showing the %(shown)s of %(total)s classes with a %(metric)s; "
+            "the table lists them all."
+        ) % (values | {"shown": lang.number(len(shown))})
+    return spec | {"note": note}
 
 
 def levels(rows: Sequence[LevelRow], lang: Lang) -> list[dict[str, Any]]:

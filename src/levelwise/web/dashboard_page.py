@@ -112,13 +112,20 @@ def format_figure(metric: str, figure: Figure, lang: Lang) -> str:
 
 
 def format_difference(comparison: Comparison, lang: Lang) -> tuple[str, str]:
-    """The difference and its 95 % interval as text (rates in points)."""
+    """The difference and its 95 % interval as text (rates in points).
+
+    Negatives take a minus sign (U+2212), a positive difference a ``+``; a
+    value shown as zero takes neither, so "−0" never appears.
+    """
     scale, unit = (100.0, " pp") if comparison.metric in RATES else (1.0, "")
+    zero = lang.number(0.0, 1)
 
     def show(value: float | None, sign: bool = False) -> str:
         if value is None:
             return "–"
         text = lang.number(abs(value * scale), 1)
+        if text == zero:
+            return text + unit
         prefix = "+" if value > 0 and sign else "−" if value < 0 else ""
         return prefix + text + unit
 
@@ -207,7 +214,7 @@ def build(
         charts.groups(
             "cohorts", lang.gettext("By enrolment cohort (%)"), data.by_cohort, lang
         ),
-        charts.groups("classes", lang.gettext("By class (%)"), data.by_class, lang),
+        charts.classes(lang.gettext("By class (%)"), data.by_class, lang),
         *charts.levels(data.levels, lang),
         charts.stuck(data.levels, lang),
     )

@@ -40,6 +40,12 @@ class MetricRowPublic(_FromData):
     study_minutes: float
 
 
+class WeekRowPublic(MetricRowPublic):
+    """A line of the per-week table (``partial``: the range covers part of it)."""
+
+    partial: bool
+
+
 class LevelRowPublic(_FromData):
     """A level: learners there now, ever reached, and stuck by requirement."""
 
@@ -103,7 +109,7 @@ class DashboardPublic(_FromData):
     overall: MetricRowPublic
     by_cohort: list[MetricRowPublic]
     by_class: list[MetricRowPublic]
-    by_week: list[MetricRowPublic]
+    by_week: list[WeekRowPublic]
     levels: list[LevelRowPublic]
     experiments: list[ExperimentViewPublic]
 

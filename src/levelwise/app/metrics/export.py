@@ -53,14 +53,14 @@ def _num(value: float | None) -> object:
 def to_csv(board: Dashboard, table: str) -> str:
     """One table of a dashboard as CSV text."""
     records: list[dict[str, object]]
-    if table in ("cohorts", "classes", "weeks"):
-        rows = {
-            "cohorts": board.by_cohort,
-            "classes": board.by_class,
-            "weeks": board.by_week,
-        }[table]
+    if table in ("cohorts", "classes"):
+        rows = board.by_cohort if table == "cohorts" else board.by_class
         records = [_row_cells(r) for r in rows]
         header = list(_row_cells(board.overall))
+    elif table == "weeks":
+        # ``partial``: the range covers only part of the week (docs/metrics.md).
+        records = [_row_cells(r) | {"partial": r.partial} for r in board.by_week]
+        header = [*_row_cells(board.overall), "partial"]
     elif table == "levels":
         header = ["level", "name", "current", "reached", "stuck"]
         records = [

@@ -29,6 +29,7 @@ from levelwise.app.metrics.views import (
     LevelRow,
     MetricRow,
     Shortfall,
+    WeekRow,
 )
 from levelwise.domain.program import Program
 
@@ -133,8 +134,14 @@ def grouped_rows(
 
 def week_rows(
     pop: Population, weeks: Sequence[Sums], start: date | None
-) -> tuple[MetricRow, ...]:
-    """One row per ISO week from the range's first week to ``as_of``'s."""
+) -> tuple[WeekRow, ...]:
+    """One row per ISO week from the range's first week to ``as_of``'s.
+
+    A week the range covers only in part is marked ``partial``: the first when
+    ``start`` is after its Monday, the last when ``as_of`` is before its
+    Sunday. Without ``start`` the range is unbounded below, so its first week
+    is whole (the learners' data begins there).
+    """
     firsts = sorted(x.first_at[:10] for x in pop.learners if x.first_at)
     if start is None and not firsts:
         return ()
@@ -147,11 +154,12 @@ def week_rows(
     monday = date.fromisoformat(week_of(first.isoformat()))
     while monday <= pop.as_of:
         key = monday.isoformat()
-        end = min(monday + timedelta(days=6), pop.as_of)
+        sunday = monday + timedelta(days=6)
+        end = min(sunday, pop.as_of)
         s = by_week.get(key, _NONE)
         ups = ups_by_week.get(key, [])
         rows.append(
-            MetricRow(
+            WeekRow(
                 key=key,
                 learners=bisect.bisect_right(firsts, end.isoformat()),
                 active=s.active,
@@ -163,6 +171,7 @@ def week_rows(
                 ),
                 level_ups=len(ups),
                 study_minutes=round(s.seconds / 60.0, 2),
+                partial=(start is not None and start > monday) or sunday > pop.as_of,
             )
         )
         monday += timedelta(weeks=1)

@@ -53,6 +53,7 @@ from levelwise.app.metrics.views import (
     MetricFilter,
     MetricRow,
     Shortfall,
+    WeekRow,
 )
 from levelwise.app.ports import Clock, EventLog, LogSession
 from levelwise.domain.mastery import MasteryModel
@@ -71,6 +72,7 @@ __all__ = [
     "Metrics",
     "Shortfall",
     "TABLES",
+    "WeekRow",
 ]
 
 ProgramLoader = Callable[[LogSession], tuple[Program, MasteryModel]]

@@ -77,6 +77,19 @@ class MetricRow:
 
 
 @dataclass(frozen=True)
+class WeekRow(MetricRow):
+    """A line of the per-week table: a :class:`MetricRow` keyed by its Monday.
+
+    Attributes:
+        partial: The range covers only part of the week (it starts after the
+            Monday or ends before the Sunday), so its counts are not a whole
+            week's and it is left out of trends.
+    """
+
+    partial: bool = False
+
+
+@dataclass(frozen=True)
 class LevelRow:
     """A level of the ladder: who is there, who ever got there, who is stuck.
 
@@ -173,7 +186,7 @@ class Dashboard:
         overall: The whole filtered population.
         by_cohort: One row per enrolment month.
         by_class: One row per class.
-        by_week: One row per ISO week of the range.
+        by_week: One row per ISO week of the range, partial weeks marked.
         levels: The ladder with current, reached and stuck learners.
         experiments: Each experiment's comparisons.
     """
@@ -186,6 +199,6 @@ class Dashboard:
     overall: MetricRow
     by_cohort: tuple[MetricRow, ...]
     by_class: tuple[MetricRow, ...]
-    by_week: tuple[MetricRow, ...]
+    by_week: tuple[WeekRow, ...]
     levels: tuple[LevelRow, ...]
     experiments: tuple[ExperimentView, ...]
