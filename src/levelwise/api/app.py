@@ -27,6 +27,7 @@ from levelwise.api.routes import (
 from levelwise.api.routes import metrics as metric_routes
 from levelwise.api.routes import pages as page_routes
 from levelwise.api.routes import pk as pk_routes
+from levelwise.api.schemas.events import event_schemas
 from levelwise.app.engine import Levelwise
 
 _DESCRIPTION = """\
@@ -45,7 +46,9 @@ class _LevelwiseAPI(FastAPI):
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI schema, built once."""
         if self.openapi_schema is None:
-            use_problem_media_type(super().openapi())
+            openapi = super().openapi()
+            use_problem_media_type(openapi)
+            openapi["components"]["schemas"].update(event_schemas())
         return super().openapi()
 
 

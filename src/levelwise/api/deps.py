@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from levelwise.api.schemas.events import EventBatchCreate
 from levelwise.api.schemas.programs import ProgramCreate
 from levelwise.app.engine import Levelwise
+from levelwise.app.ingest.wire import loads, repeated_keys
 from levelwise.errors import (
     AuthenticationError,
     BodyTooLargeError,
@@ -113,7 +114,18 @@ async def event_batch(request: Request) -> EventBatchCreate:
         raise UnsupportedMediaTypeError(msg)
     raw = await read_body(request, MAX_EVENTS_BYTES)
     try:
-        return EventBatchCreate.model_validate_json(raw)
+        data = loads(raw)
+    except ValueError as exc:  # not JSON, or not Unicode
+        error = {"type": "json_invalid", "loc": ("body",), "msg": f"not JSON: {exc}"}
+        raise RequestValidationError([error]) from exc
+    repeated = repeated_keys(data, deep=False)  # an event's own: that event only
+    if repeated:
+        msg = f"the key {repeated[0]!r} appears more than once in the batch"
+        error = {"type": "value_error", "loc": ("body",), "msg": msg}
+        raise RequestValidationError([error])
+    try:
+        bare = isinstance(data, list)  # a bare array of events is a batch too
+        return EventBatchCreate.model_validate({"events": data} if bare else data)
     except ValidationError as exc:
         raise _invalid_body(exc) from exc
 

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, EventBatchDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas.events import EventBatchCreate, IngestResultPublic
+from levelwise.api.schemas.events import IngestResultPublic, event_batch_schema
 from levelwise.app.engine import MAX_BATCH
 from levelwise.errors import (
     AuthenticationError,
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=["events"])
 
 _BODY = {
     "required": True,
-    "content": {"application/json": {"schema": EventBatchCreate.model_json_schema()}},
+    "content": {"application/json": {"schema": event_batch_schema()}},
 }
 
 

@@ -4,18 +4,38 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from levelwise.api.schemas.common import Problem, PublicModel
 from levelwise.app import views
 from levelwise.app.engine import MAX_BATCH
+from levelwise.app.ingest.wire import EVENT_ADAPTER
+
+EVENT_REF = "#/components/schemas/Event"
+"""Where the OpenAPI document keeps the union of the event types."""
+
+
+def event_schemas() -> dict[str, Any]:
+    """OpenAPI components of the events: ``Event`` (by ``type``) and each type.
+
+    The service's own models (``levelwise.app.ingest.wire``) are the source,
+    so the published fields, ranges and patterns are the ones ingest checks.
+    """
+    union = EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
+    types: dict[str, Any] = union.pop("$defs")
+    union["description"] = (
+        "A learner event; `type` says which. Each event of a batch is checked "
+        "on its own: one that does not fit is rejected with a reason, and the "
+        "others are stored."
+    )
+    return {"Event": union, **types}
 
 
 class EventBatchCreate(BaseModel):
     """A batch of events; a bare JSON array of events is accepted too.
 
-    Each event is a JSON object that the service validates on its own, so one
-    malformed event is reported without failing the others.
+    Each event is validated on its own (not as part of the batch), so one
+    malformed event is reported in ``results`` without failing the others.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -23,13 +43,22 @@ class EventBatchCreate(BaseModel):
     events: list[Any] = Field(
         min_length=1,
         description=f"1 to {MAX_BATCH} events; more is answered with 413",
-        json_schema_extra={"maxItems": MAX_BATCH, "items": {"type": "object"}},
+        json_schema_extra={"maxItems": MAX_BATCH},
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_array(cls, data: Any) -> Any:
-        return {"events": data} if isinstance(data, list) else data
+
+def event_batch_schema() -> dict[str, Any]:
+    """The request body's schema: a batch object, or a bare array of events."""
+    batch = EventBatchCreate.model_json_schema()
+    batch["properties"]["events"]["items"] = {"$ref": EVENT_REF}
+    bare = {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": MAX_BATCH,
+        "items": {"$ref": EVENT_REF},
+        "title": "EventArray",
+    }
+    return {"anyOf": [batch, bare]}
 
 
 class EventResultPublic(PublicModel):

@@ -40,6 +40,7 @@ from levelwise.app.ingest.wire import (
     describe_errors,
     digest_of,
     event_id_of,
+    repeated_keys,
     to_domain,
 )
 from levelwise.app.notify.outbox import Notifications
@@ -298,6 +299,11 @@ def _validate(
     pending: list[_Pending] = []
     for index, item in enumerate(raw):
         ident = event_id_of(item)
+        repeated = repeated_keys(item)
+        if repeated:
+            reason = f"{repeated[0]}: the key appears more than once in the event"
+            results[index] = views.EventResult(index, ident, "rejected", reason)
+            continue
         try:
             model = EVENT_ADAPTER.validate_python(item)
         except ValidationError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,8 +21,10 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
     StringConstraints,
     TypeAdapter,
@@ -77,11 +80,25 @@ FIRST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(3000, 1, 1, tzinfo=UTC)
 """Events happen in ``[FIRST_TIME, END_OF_TIME)`` (UTC), wherever they come from."""
 
-Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
-Score = Annotated[float, Field(ge=0, le=MAX_SCORE, allow_inf_nan=False)]
-Steps = Annotated[int, Field(ge=0, le=MAX_STEPS)]
-Points = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Metric = Annotated[float, Field(ge=-MAX_METRIC, le=MAX_METRIC, allow_inf_nan=False)]
+
+def _a_json_number(value: object) -> object:
+    """Refuse what lax parsing would turn into a number: ``true``, ``"8"``."""
+    if isinstance(value, bool | str | bytes):
+        msg = f"must be a JSON number, not {type(value).__name__}"
+        raise ValueError(msg)
+    return value
+
+
+# Numbers are strict at the edge: a JSON number, never a boolean or a string.
+# A float field takes an integer (8 is 8.0); an integer field takes a whole
+# float (3.0 is 3, as JSON Schema's "integer" says) but not 3.5.
+Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+_NUMBER = BeforeValidator(_a_json_number)
+Seconds = Annotated[Real, Field(ge=0, le=MAX_SECONDS)]
+Score = Annotated[Real, Field(ge=0, le=MAX_SCORE)]
+Steps = Annotated[int, Field(ge=0, le=MAX_STEPS), _NUMBER]
+Points = Annotated[int, Field(ge=0, le=MAX_COUNT), _NUMBER]
+Metric = Annotated[Real, Field(ge=-MAX_METRIC, le=MAX_METRIC)]
 SCHEMA_VERSION = 1
 
 
@@ -92,6 +109,15 @@ class _Envelope(BaseModel):
     learner: Id
     occurred_at: AwareDatetime
     unit: Id | None = None
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        # Lax parsing reads a number as Unix time: a time is RFC 3339 text.
+        if isinstance(value, int | float):
+            msg = "must be an RFC 3339 date-time string, not a number"
+            raise ValueError(msg)
+        return value
 
     @field_validator("occurred_at", mode="after")
     @classmethod
@@ -133,8 +159,8 @@ class LiveInteractionIn(_Envelope):
     correct: StrictBool | None = None
     pk: Id | None = None
     team: Id | None = None
-    round: Annotated[int, Field(ge=1, le=MAX_STEPS)] | None = None
-    response_ms: Annotated[int, Field(ge=0, le=3_600_000)] | None = None
+    round: Annotated[int, Field(ge=1, le=MAX_STEPS), _NUMBER] | None = None
+    response_ms: Annotated[int, Field(ge=0, le=3_600_000), _NUMBER] | None = None
 
     @model_validator(mode="after")
     def _pk_has_a_team(self) -> LiveInteractionIn:
@@ -149,7 +175,7 @@ class HomeworkSubmittedIn(_Envelope):
 
     type: Literal["homework.submitted"]
     score: Score
-    max_score: Annotated[float, Field(gt=0, le=MAX_SCORE, allow_inf_nan=False)]
+    max_score: Annotated[Real, Field(gt=0, le=MAX_SCORE)]
 
     @model_validator(mode="after")
     def _score_within_max(self) -> HomeworkSubmittedIn:
@@ -202,8 +228,8 @@ class AbilityIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    theta: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)]
-    se: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+    theta: Annotated[Real, Field(ge=-10, le=10)]
+    se: Annotated[Real, Field(gt=0, le=10)]
 
 
 class PlacementCompletedIn(_Envelope):
@@ -231,7 +257,7 @@ class PkFinishedIn(_Envelope):
     team: Id
     points: Points
     team_points: Points
-    rank: Annotated[int, Field(ge=1, le=MAX_STEPS)]
+    rank: Annotated[int, Field(ge=1, le=MAX_STEPS), _NUMBER]
     won: StrictBool
 
 
@@ -287,6 +313,59 @@ EVENT_ADAPTER: TypeAdapter[EventIn] = TypeAdapter(EventIn)
 
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 """``(type, version) -> function`` turning a stored body into the next version."""
+
+
+class _Repeating(dict[str, Any]):
+    """A parsed JSON object that named a key more than once (the last value kept).
+
+    Attributes:
+        repeated: The keys it repeated.
+    """
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    marked = _Repeating(found)
+    marked.repeated = tuple(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+    return marked
+
+
+def loads(raw: str | bytes) -> Any:
+    """Parse JSON text, marking every object that repeats a key.
+
+    JSON parsers keep one of the values of a repeated key, and which one is not
+    the same everywhere, so such an event would mean different things to
+    different readers: :func:`repeated_keys` finds them, and ingest refuses
+    the event that holds one.
+
+    Raises:
+        ValueError: The text is not JSON (``json.JSONDecodeError``) or not
+            Unicode (``UnicodeDecodeError``).
+    """
+    return json.loads(raw, object_pairs_hook=_object)
+
+
+def repeated_keys(value: object, path: str = "", *, deep: bool = True) -> list[str]:
+    """The keys repeated in ``value`` (parsed by :func:`loads`), as dotted paths.
+
+    With ``deep=False`` only ``value``'s own keys are looked at.
+    """
+    found: list[str] = []
+    if isinstance(value, _Repeating):
+        found += [f"{path}{clip(key)}" for key in value.repeated]
+    if not deep:
+        return found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += repeated_keys(item, f"{path}{clip(str(key))}.")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += repeated_keys(item, f"{path}{index}.")
+    return found
 
 
 MAX_REASONS = 5
