@@ -43,7 +43,8 @@ from levelwise.app.programs.loader import load_program
 from levelwise.app.simulate.school import simulate
 from levelwise.domain.fold import default_model, fold, initial_state
 
-PROGRAM = Path(__file__).resolve().parent.parent / "examples/programs/english.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "src/levelwise/examples/programs/english.yaml"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = {
     "events": "tenant, event_id, learner, type, version, occurred_at, body, digest",

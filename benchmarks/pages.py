@@ -43,7 +43,8 @@ from levelwise.app.simulate.school import simulate, start_demo_experiment
 from levelwise.bootstrap import build, create_api
 from tests.support.live_server import serve
 
-PROGRAM = Path(__file__).resolve().parent.parent / "examples/programs/english.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "src/levelwise/examples/programs/english.yaml"
 TENANT = "demo"
 BATCH = 5000
 

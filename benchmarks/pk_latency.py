@@ -33,7 +33,8 @@ import uvicorn
 
 from levelwise.bootstrap import build, create_api
 
-PROGRAM = Path(__file__).resolve().parent.parent / "examples/programs/english.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "src/levelwise/examples/programs/english.yaml"
 T0 = datetime(2026, 3, 2, 18, tzinfo=UTC)
 
 

@@ -10,8 +10,9 @@ Each timing is one fresh subprocess, from spawn to exit:
   scale: what rich help alone costs (``levelwise`` prints plain help);
 * ``levelwise --help`` and ``levelwise learner --help``: what must start at once;
 * ``levelwise learner show ana``: a command that really reads, against a small
-  SQLite database made in a temporary folder (``examples/programs/english.yaml``
-  set and a few events of one learner ingested, both through the CLI).
+  SQLite database made in a temporary folder (the packaged example
+  ``src/levelwise/examples/programs/english.yaml`` set and a few events of one
+  learner ingested, both through the CLI).
 
 The commands run in interleaved rounds, so that load on the machine falls on
 each alike; the table gives the median and the fastest run of each, and the
@@ -39,7 +40,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-PROGRAM = Path(__file__).resolve().parent.parent / "examples/programs/english.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "src/levelwise/examples/programs/english.yaml"
 LEARNER = "ana"
 RICH_HELP_APP = """
 import typer

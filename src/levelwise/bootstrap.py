@@ -9,6 +9,7 @@ picks an adapter.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -46,26 +47,70 @@ class Stores:
     pk: PkStore
 
 
-def open_stores(db: str, redis_url: str | None = None) -> Stores:
-    """The stores at ``db`` (a SQLAlchemy URL, migrated, or ``memory``).
+def store_url(db: str) -> str:
+    """``db`` as a store URL: a plain path, with no ``scheme://``, is a SQLite file.
 
     Args:
-        db: Where the stores live.
-        redis_url: Keep leaderboards in this Redis instead of beside the log.
+        db: ``memory``, a SQLAlchemy URL, or the path of a SQLite file.
+
+    Returns:
+        ``memory`` and URLs unchanged; a path as ``sqlite:///path`` (with
+        ``~`` expanded).
+
+    Examples:
+        >>> store_url("school.db")
+        'sqlite:///school.db'
+        >>> store_url("/srv/levelwise/school.db")
+        'sqlite:////srv/levelwise/school.db'
+        >>> store_url("postgresql+psycopg://lw@db/lw")
+        'postgresql+psycopg://lw@db/lw'
     """
-    if db == "memory":
+    if db == "memory" or "://" in db:
+        return db
+    return f"sqlite:///{os.path.expanduser(db)}"
+
+
+def open_stores(
+    db: str, redis_url: str | None = None, *, create: bool = True
+) -> Stores:
+    """The stores at ``db``: a SQLAlchemy URL or a SQLite file (migrated), or memory.
+
+    Args:
+        db: Where the stores live (see :func:`store_url`).
+        redis_url: Keep leaderboards in this Redis instead of beside the log.
+        create: Whether a missing SQLite file may be made. Commands that only
+            read pass False, so that a misspelt path is an error instead of a
+            new empty database.
+
+    Raises:
+        StoreError: The database cannot be opened: a missing folder, a missing
+            file (unless ``create``), an unknown driver, a server that does not
+            answer, a file that is not a database.
+    """
+    url = store_url(db)
+    if url == "memory":
         return memory_stores(redis_url=redis_url)
     from levelwise.adapters.redis.boards import RedisBoardStore
     from levelwise.adapters.sql.boards import SqlBoardStore
     from levelwise.adapters.sql.credentials import SqlCredentialStore
-    from levelwise.adapters.sql.engine import create_engine_for
+    from levelwise.adapters.sql.engine import (
+        check_sqlite_file,
+        create_engine_for,
+        opening,
+    )
     from levelwise.adapters.sql.event_log import SqlEventLog
     from levelwise.adapters.sql.metrics import SqlMetricStore
     from levelwise.adapters.sql.migrate import migrate
     from levelwise.adapters.sql.pk import SqlPkStore
 
-    engine = create_engine_for(db)
-    migrate(engine)
+    check_sqlite_file(url, create=create)
+    with opening(url):
+        engine = create_engine_for(url)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()  # stops a SQLite file's checkpoint thread
+            raise
     boards: BoardStore = (
         RedisBoardStore.from_url(redis_url) if redis_url else SqlBoardStore(engine)
     )
@@ -133,17 +178,41 @@ def build(
     *,
     settings: Settings | None = None,
     clock: Clock | None = None,
+    create: bool = True,
 ) -> Levelwise:
     """The engine over the store named by ``db`` (default: ``settings.db``).
 
     Args:
-        db: A SQLAlchemy URL or ``memory``; overrides ``settings.db``.
+        db: A SQLAlchemy URL, a SQLite file's path or ``memory``; overrides
+            ``settings.db``.
         settings: The settings (default: read from the environment, once).
         clock: Wall time (default: the system clock).
+        create: Whether a missing SQLite file may be made (see
+            :func:`open_stores`).
+
+    Raises:
+        StoreError: The database cannot be opened.
     """
     settings = settings if settings is not None else Settings()
-    stores = open_stores(db or settings.db, settings.redis_url)
+    stores = open_stores(db or settings.db, settings.redis_url, create=create)
     return engine_over(stores, clock, settings)
+
+
+def schools(engine: Levelwise) -> tuple[str, ...]:
+    """The schools (tenants with a program) in ``engine``'s database, sorted.
+
+    An in-memory log answers none: it is made empty for each process, so
+    nothing outlives the command that filled it.
+
+    Raises:
+        StoreError: The database failed.
+    """
+    from levelwise.adapters.sql.engine import schools as sql_schools
+    from levelwise.adapters.sql.event_log import SqlEventLog
+
+    if isinstance(engine.log, SqlEventLog):
+        return sql_schools(engine.log.engine)
+    return ()
 
 
 def create_api(

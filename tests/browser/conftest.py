@@ -26,7 +26,8 @@ from tests.conftest import FixedClock
 from tests.support.live_server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
-PROGRAM = Path(__file__).resolve().parents[2] / "examples/programs/english.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "src/levelwise/examples/programs/english.yaml"
 TENANT = "demo"
 NOW = "2026-11-12T12:00:00Z"
 """The school's clock: in its tenth week, so this week's board has members."""

@@ -41,7 +41,8 @@ from levelwise.domain.program import Program
 from tests.conftest import FixedClock
 from tests.support.factories import new_tenant
 
-SOURCE = Path(__file__).resolve().parents[2] / "examples/programs/english.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "src/levelwise/examples/programs/english.yaml"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 

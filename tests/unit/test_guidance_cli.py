@@ -128,7 +128,8 @@ def test_a_bad_target_exits_1_with_the_reason(db, command):
     result = invoke("learner", command, "ana", "--target", "c2", "--db", db)
 
     assert result.exit_code == 1
-    assert "error: unknown level 'c2'; levels: starter, a1, a2" in result.output
+    expected = "error: school 'default': unknown level 'c2'; levels: starter, a1, a2"
+    assert expected in result.output
 
 
 @pytest.mark.parametrize("command", ["plan", "next", "forecast"])

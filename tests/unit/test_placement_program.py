@@ -166,7 +166,7 @@ def test_placement_mistakes_are_reported_with_their_line(old, new, needle, expec
 
 
 def test_the_example_program_has_a_placement_test():
-    program = load_program_file("examples/programs/english.yaml")
+    program = load_program_file("src/levelwise/examples/programs/english.yaml")
     placement = program.placement
     assert placement is not None
     assert len(placement.items) >= 40

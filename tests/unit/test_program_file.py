@@ -223,7 +223,7 @@ def test_files_are_read_with_their_name(tmp_path):
 
 @pytest.mark.parametrize("name", ["english", "maths"])
 def test_the_example_programs_are_valid(name):
-    program = load_program_file(f"examples/programs/{name}.yaml")
+    program = load_program_file(f"src/levelwise/examples/programs/{name}.yaml")
     assert len(program.units) >= 40 and len(program.levels) >= 4
 
 
@@ -569,5 +569,5 @@ def test_which_units_measure_a_point(unit, measured):
 
 @pytest.mark.parametrize("name", ["english", "maths"])
 def test_the_example_programs_have_no_warnings(name):
-    _, warnings = check_program_file(f"examples/programs/{name}.yaml")
+    _, warnings = check_program_file(f"src/levelwise/examples/programs/{name}.yaml")
     assert warnings == ()

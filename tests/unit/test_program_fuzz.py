@@ -23,7 +23,7 @@ import yaml
 from levelwise.app.programs.loader import load_program
 from levelwise.errors import ProgramError
 
-EXAMPLES = sorted(Path("examples/programs").glob("*.yaml"))
+EXAMPLES = sorted(Path("src/levelwise/examples/programs").glob("*.yaml"))
 
 VALUES = (
     "2025-02-30",  # an impossible date

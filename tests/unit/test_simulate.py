@@ -64,7 +64,7 @@ xp_rules:
     xp: 1
 """
 BEGINNER = [(0.05, 0.3, 0.1, 0.1)]
-ENGLISH = Path(__file__).parents[2] / "examples" / "programs" / "english.yaml"
+ENGLISH = Path(__file__).parents[2] / "src/levelwise/examples/programs/english.yaml"
 
 
 @pytest.fixture(scope="module")

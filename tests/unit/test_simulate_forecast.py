@@ -141,7 +141,7 @@ def test_the_command_writes_the_forecast_table_unless_told_not_to(
     ]  # fmt: skip
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "on")])
     assert result.exit_code == 0, result.output
-    assert "Forecast goal" in result.output
+    assert "Forecasts for the planner's learners" in result.output
     table = (tmp_path / "on" / "forecast.md").read_text(encoding="utf-8")
     assert "| planner | all |" in table and "| fixed | all |" in table
     results = json.loads((tmp_path / "on" / "results.json").read_text("utf-8"))

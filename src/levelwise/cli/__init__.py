@@ -6,7 +6,10 @@ Layout:
   ``learner show``, ``placement``, ``replay``, ``fit``, ``keys``, ``serve``)
   and ``main()``, the console script.
 * ``options``: the consoles, the common options (``--db``, ``--tenant``,
-  ``--json``), ``fail()`` and ``open_engine()``.
+  ``--json``), the progress bar, ``fail()``, ``open_engine()`` and
+  ``open_school()`` (which database, which school: see its docstring).
+* ``examples``: the example programs that ship inside the package, for
+  ``demo`` and ``simulate``.
 * one module per command group: ``boards`` (with ``leagues``), ``credentials``,
   ``demo``, ``eval`` (with ``graph``), ``guide`` (``learner plan | next |
   forecast``), ``items``, ``metrics`` (with ``experiments``), ``pages``,
@@ -23,8 +26,14 @@ lends its commands and groups to the app it is mounted on (``simulate`` and
 ``next`` and ``forecast`` on ``learner``). There are no ``add_x_commands``
 functions, no app factories and no ``app.command()(f)`` calls.
 
-Errors: a command that fails prints ``error: <message>`` on stderr with
-``fail()`` (markup escaped) and exits 1, or 2 for unusable input.
+Errors: a command that fails prints one line, ``error: <message>``, on stderr
+with ``fail()`` (markup escaped; ``school '<id>': `` first when the error is
+about a school) and exits 1, or 2 for unusable input (a missing input file, a
+choice of school to make); a person never sees a traceback for a mistake of
+theirs.
+
+Output: piped or redirected, stdout is as wide as its widest line, so tables
+are never cut; the commands that print tables take ``--json``.
 
 Start-up: importing this package imports typer and ``levelwise.errors`` only,
 so ``levelwise --help`` starts at once. rich is imported when a command first

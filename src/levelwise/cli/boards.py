@@ -15,7 +15,7 @@ from levelwise.cli.options import (
     TenantOpt,
     escape,
     fail,
-    open_engine,
+    open_school,
     out,
 )
 from levelwise.errors import LevelwiseError
@@ -85,16 +85,17 @@ def top(
     window: WindowOpt = "all",
     at: AtOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 100,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show the top of a board."""
     kind, day = _window(window, at)
+    engine, school = open_school(db, tenant)
     try:
-        page = open_engine(db).boards.top(tenant, scope, kind, day, limit)
+        page = engine.boards.top(school, scope, kind, day, limit)
     except (LevelwiseError, ValueError) as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         out().print_json(json.dumps(asdict(page)))
         return
@@ -109,16 +110,17 @@ def rank(
     window: WindowOpt = "all",
     at: AtOpt = None,
     k: Annotated[int, typer.Option("--k", min=0, max=50)] = 5,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show a learner's rank and the learners around it."""
     kind, day = _window(window, at)
+    engine, school = open_school(db, tenant)
     try:
-        view = open_engine(db).boards.rank(tenant, learner, scope, kind, day, k)
+        view = engine.boards.rank(school, learner, scope, kind, day, k)
     except (LevelwiseError, ValueError) as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         out().print_json(json.dumps(asdict(view)))
         return
@@ -132,16 +134,23 @@ def rank(
 @leagues_app.command("show")
 def show(
     week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W48.")],
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show a week's league groups and zones."""
     from levelwise.app.recognition import leagues
 
+    engine, school = open_school(db, tenant)
     try:
-        result = open_engine(db).boards.league(tenant, week)
+        result = engine.boards.league(school, week)
     except (LevelwiseError, ValueError) as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
+    if as_json:
+        from levelwise.api.schemas.boards import LeagueWeekPublic
+
+        out().print_json(LeagueWeekPublic.of(result).model_dump_json())
+        return
     state = "closed" if result.closed else "live"
     out().print(f"week {week} ({state}): {len(result.groups)} groups")
     for g in result.groups:
@@ -153,15 +162,16 @@ def show(
 @leagues_app.command("close")
 def close(
     week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W48.")],
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Close a week: promote and demote (closing again changes nothing)."""
+    engine, school = open_school(db, tenant)
     try:
-        result = open_engine(db).boards.close_week(tenant, week)
+        result = engine.boards.close_week(school, week)
     except (LevelwiseError, ValueError) as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         out().print_json(json.dumps(asdict(result)))
         return

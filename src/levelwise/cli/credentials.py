@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from levelwise.cli.options import DbOpt, JsonOpt, TenantOpt, fail, open_engine, out
+from levelwise.cli.options import (
+    DbOpt,
+    JsonOpt,
+    TenantOpt,
+    fail,
+    open_engine,
+    open_school,
+    out,
+)
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
@@ -22,8 +30,11 @@ app = typer.Typer(
 )
 
 
-def _credentials(db: str | None) -> Credentials:
-    return open_engine(db).credentials
+def _credentials(
+    db: str | None, tenant: str | None, *, create: bool = False
+) -> tuple[Credentials, str]:
+    engine, school = open_school(db, tenant, create=create)
+    return engine.credentials, school
 
 
 def _row(c: StoredCredential, creds: Credentials) -> dict[str, object]:
@@ -61,7 +72,7 @@ def _print(rows: list[dict[str, object]], as_json: bool) -> None:
 @app.command("issue")
 def issue(
     learner: str,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     event_id: Annotated[
         str | None, typer.Option("--event", help="Only the award of this event.")
     ] = None,
@@ -70,27 +81,27 @@ def issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Certify a learner's awards (levels reached or placed, badges earned)."""
+    creds, school = _credentials(db, tenant)
     try:
-        creds = _credentials(db)
-        issued = creds.issue(tenant, learner, event_id, seq)
+        issued = creds.issue(school, learner, event_id, seq)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     _print([_row(i.credential, creds) for i in issued], as_json)
 
 
 @app.command("list")
 def list_credentials(
     learner: str,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List a learner's credentials."""
+    creds, school = _credentials(db, tenant)
     try:
-        creds = _credentials(db)
-        rows = [_row(c, creds) for c in creds.list(tenant, learner)]
+        rows = [_row(c, creds) for c in creds.list(school, learner)]
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     _print(rows, as_json)
 
 
@@ -98,14 +109,15 @@ def list_credentials(
 def revoke(
     credential_id: str,
     reason: Annotated[str, typer.Option("--reason", help="Published reason.")],
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Revoke a credential of the school."""
+    creds, school = _credentials(db, tenant)
     try:
-        found = _credentials(db).revoke(tenant, credential_id, reason)
+        found = creds.revoke(school, credential_id, reason)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     out().print(f"revoked {found.credential_id}: {found.revocation_reason}")
 
 
@@ -114,14 +126,15 @@ def issuer(
     name: Annotated[str, typer.Option("--name")],
     url: Annotated[str, typer.Option("--url", help="The school's home page.")],
     email: Annotated[str, typer.Option("--email")] = "",
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Set how the school appears as issuer in credentials issued from now on."""
+    creds, school = _credentials(db, tenant, create=True)
     try:
-        profile = _credentials(db).set_issuer(tenant, name, url, email)
+        profile = creds.set_issuer(school, name, url, email)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     out().print(f"issuer: {profile.name} <{profile.url}>", highlight=False)
 
 
@@ -143,8 +156,9 @@ def verify(
             document = json.loads(text)
         except ValueError as exc:
             raise fail(f"{file} is not JSON: {exc}", code=2) from exc
+    creds = open_engine(db).credentials
     try:
-        result = _credentials(db).verify(document)
+        result = creds.verify(document)
     except LevelwiseError as exc:
         raise fail(exc) from exc
     for check in result.checks:

@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from levelwise.cli.options import err, fail, open_engine, out, receipt_line
+from levelwise.cli.examples import PROGRAM_HELP, program_file
+from levelwise.cli.options import (
+    fail,
+    open_engine,
+    out,
+    progress,
+    rate,
+    read_input,
+    receipt_line,
+)
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
@@ -37,25 +46,36 @@ def demo(
     learners: Annotated[int, typer.Option(min=1)] = 2000,
     weeks: Annotated[int, typer.Option(min=1, max=52)] = 12,
     seed: int = 7,
-    program: Path = Path("examples/programs/english.yaml"),
-    db: Annotated[str, typer.Option("--db")] = "sqlite:///levelwise-demo.db",
+    program: Annotated[
+        Path | None, typer.Option("--program", help=PROGRAM_HELP)
+    ] = None,
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db", help="The demo's store (a SQLite file is made afresh each run)."
+        ),
+    ] = "sqlite:///levelwise-demo.db",
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     open_browser: Annotated[bool, typer.Option("--open/--no-open")] = True,
     port: int = 8000,
 ) -> None:
     """Simulate an online school, ingest it, summarise, serve API and pages."""
     from levelwise.app.simulate.school import START, start_demo_experiment
+    from levelwise.bootstrap import store_url
 
-    if db.startswith("sqlite:///"):
+    with program_file(program) as path:
+        source, name = read_input(path), str(path)
+    url = store_url(db)
+    if url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
-            path = db.removeprefix("sqlite:///") + suffix
-            if os.path.exists(path):
-                os.remove(path)
-    engine = open_engine(db)
+            file = url.removeprefix("sqlite:///") + suffix
+            if os.path.exists(file):
+                os.remove(file)
+    engine = open_engine(url, create=True)
     try:
-        compiled = engine.put_program(TENANT, program.read_text(), str(program))
+        compiled = engine.put_program(TENANT, source, name)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=TENANT) from exc
     key = engine.create_key(TENANT, "demo")
     out().print(f"program: {compiled.title} ({compiled.units} units); simulating…")
     _ingest(engine, learners, weeks, seed)
@@ -70,8 +90,6 @@ def demo(
 
 
 def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
-    from rich.progress import Progress
-
     from levelwise.app.engine import MAX_BATCH
     from levelwise.app.simulate.school import simulate
 
@@ -83,15 +101,15 @@ def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
     gc.collect()
     gc.freeze()
     started = time.perf_counter()
-    with Progress(console=err(), transient=True) as progress:
-        task = progress.add_task("ingesting", total=len(events))
+    with progress() as bar:
+        task = bar.add_task("ingesting", total=len(events))
         for start in range(0, len(events), MAX_BATCH):
             engine.ingest(TENANT, events[start : start + MAX_BATCH])
-            progress.advance(task, min(MAX_BATCH, len(events) - start))
+            bar.advance(task, min(MAX_BATCH, len(events) - start))
     elapsed = time.perf_counter() - started
     out().print(
         f"ingested {len(events):,} events of {learners:,} learners in {elapsed:.1f} s "
-        f"({len(events) / elapsed:,.0f} events/s)"
+        f"({rate(len(events), elapsed)})"
     )
 
 

@@ -19,6 +19,7 @@ from levelwise.cli.options import (
     fail,
     open_engine,
     out,
+    school_of,
 )
 from levelwise.errors import LevelwiseError
 
@@ -87,15 +88,17 @@ def learner_plan(
     engine_for: EngineFor,
     learner: str,
     target: str | None,
-    tenant: str,
+    tenant: str | None,
     db: str | None,
     as_json: bool,
 ) -> None:
     """Print the learner's plan to ``target`` (exit 1 on an error)."""
+    engine = engine_for(db)
+    school = school_of(engine, tenant)
     try:
-        plan = engine_for(db).guidance.plan(tenant, learner, target)
+        plan = engine.guidance.plan(school, learner, target)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         out().print_json(json.dumps(plan_json(plan)))
         return
@@ -103,15 +106,26 @@ def learner_plan(
 
 
 def learner_next(
-    engine_for: EngineFor, learner: str, tenant: str, db: str | None
+    engine_for: EngineFor,
+    learner: str,
+    tenant: str | None,
+    db: str | None,
+    as_json: bool = False,
 ) -> None:
     """Print the learner's next best activity (exit 1 on an error)."""
     from rich.table import Table
 
+    engine = engine_for(db)
+    school = school_of(engine, tenant)
     try:
-        nxt = engine_for(db).guidance.next_activity(tenant, learner)
+        nxt = engine.guidance.next_activity(school, learner)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
+    if as_json:
+        from levelwise.api.schemas.guidance import NextActivityPublic
+
+        out().print_json(NextActivityPublic.from_next(nxt).model_dump_json())
+        return
     if nxt.step is None:
         out().print(
             f"[bold]{escape(learner)}[/] ({nxt.level}): {nxt.status}: "
@@ -138,18 +152,25 @@ def learner_forecast(
     learner: str,
     target: str | None,
     weeks: int,
-    tenant: str,
+    tenant: str | None,
     db: str | None,
+    as_json: bool = False,
 ) -> None:
     """Print when the learner likely reaches ``target`` (exit 1 on an error)."""
     from rich.table import Table
 
     engine = engine_for(db)
+    school = school_of(engine, tenant)
     try:
-        fc = engine.guidance.forecast(tenant, learner, target, weeks)
+        fc = engine.guidance.forecast(school, learner, target, weeks)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     now = engine.guidance.now()
+    if as_json:
+        from levelwise.api.schemas.guidance import ForecastPublic
+
+        out().print_json(ForecastPublic.from_forecast(fc, now).model_dump_json())
+        return
 
     def when(value: float | None) -> str:
         if value is None:
@@ -187,7 +208,7 @@ def learner_forecast(
 def plan(
     learner: str,
     target: TargetOpt = None,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -196,9 +217,14 @@ def plan(
 
 
 @app.command("next")
-def next_(learner: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+def next_(
+    learner: str,
+    tenant: TenantOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Show the learner's next best activity and why."""
-    learner_next(open_engine, learner, tenant, db)
+    learner_next(open_engine, learner, tenant, db, as_json)
 
 
 @app.command("forecast")
@@ -208,8 +234,9 @@ def forecast(
     weeks: Annotated[
         int, typer.Option(min=1, max=52, help="Recent weeks to learn pace from.")
     ] = 8,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Forecast when the learner reaches the next (or a target) level."""
-    learner_forecast(open_engine, learner, target, weeks, tenant, db)
+    learner_forecast(open_engine, learner, target, weeks, tenant, db, as_json)

@@ -32,12 +32,17 @@ from levelwise.cli import (
 from levelwise.cli import eval as evaluate
 from levelwise.cli.options import (
     DbOpt,
+    JsonOpt,
     TenantOpt,
     err,
     escape,
     fail,
     open_engine,
+    open_school,
     out,
+    progress,
+    rate,
+    read_input,
     receipt_line,
 )
 from levelwise.errors import Issue, LevelwiseError, ProgramError
@@ -129,6 +134,8 @@ def program_check(file: Path) -> None:
     try:
         program, warnings = check_program_file(str(file))
     except ProgramError as exc:
+        if len(exc.issues) == 1 and not exc.issues[0].line:  # no file to read
+            raise fail(exc) from exc
         for issue in exc.issues:
             err().print(str(issue), highlight=False, markup=False)
         err().print(f"[red]{len(exc.issues)} problem(s)[/]: the program is invalid")
@@ -139,7 +146,7 @@ def program_check(file: Path) -> None:
 
 
 @program_app.command("set")
-def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+def program_set(file: Path, tenant: TenantOpt = None, db: DbOpt = None) -> None:
     """Store a new program version for a school and replay its learners.
 
     A file that is already the current version is not stored again: the
@@ -149,9 +156,13 @@ def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> 
 
     try:
         source = read_program_file(str(file))
-        summary = open_engine(db).put_program(tenant, source, str(file))
     except LevelwiseError as exc:
         raise fail(exc) from exc
+    engine, school = open_school(db, tenant, create=True)
+    try:
+        summary = engine.put_program(school, source, str(file))
+    except LevelwiseError as exc:
+        raise fail(exc, school=school) from exc
     _print_warnings(summary.warnings)
     _print_summary(summary)
     if not summary.changed:
@@ -167,7 +178,7 @@ def program_set(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> 
 @app.command()
 def ingest(
     file: Path,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     batch: Annotated[int, typer.Option(min=1, max=MAX_BATCH)] = MAX_BATCH,
 ) -> None:
@@ -181,10 +192,8 @@ def ingest(
     batch. Running the file again is safe: stored events come back as
     duplicates.
     """
-    from rich.progress import Progress
-
-    engine = open_engine(db)
-    lines = file.read_text().splitlines()
+    lines = read_input(file).splitlines()
+    engine, school = open_school(db, tenant, create=True)
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
     problems: list[str] = []
     items: list[tuple[int, Any]] = []
@@ -198,12 +207,12 @@ def ingest(
             problems.append(f"{file}:{number}: invalid JSON: {exc.msg}")
     started = time.perf_counter()
     error: LevelwiseError | None = None
-    with Progress(console=err(), transient=True) as progress:
-        task = progress.add_task("ingesting", total=len(items))
+    with progress() as bar:
+        task = bar.add_task("ingesting", total=len(items))
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             try:
-                report = engine.ingest(tenant, [item for _, item in chunk])
+                report = engine.ingest(school, [item for _, item in chunk])
             except LevelwiseError as exc:
                 error = exc
                 break
@@ -211,7 +220,7 @@ def ingest(
                 counts[result.status] += 1
                 if result.reason:
                     problems.append(f"{file}:{chunk[result.index][0]}: {result.reason}")
-            progress.advance(task, len(chunk))
+            bar.advance(task, len(chunk))
     elapsed = time.perf_counter() - started
     out().print(
         f"accepted {counts['accepted']}, duplicates {counts['duplicate']}, "
@@ -227,7 +236,7 @@ def ingest(
     in_log = counts["accepted"] + counts["duplicate"]
     code = 3 if in_log else 1
     if error is not None:
-        raise fail(error, code) from error
+        raise fail(error, code, school=school) from error
     if counts["conflict"] or counts["rejected"]:
         raise typer.Exit(code)
 
@@ -235,19 +244,19 @@ def ingest(
 @learner_app.command("show")
 def learner_show(
     learner: str,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show a learner's level, XP, next-level gates and recent receipts."""
     from rich.table import Table
 
-    engine = open_engine(db)
+    engine, school = open_school(db, tenant)
     try:
-        view = engine.learner(tenant, learner)
-        receipts = engine.receipts(tenant, learner, limit=10)
+        view = engine.learner(school, learner)
+        receipts = engine.receipts(school, learner, limit=10)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         from levelwise.domain.codec import gate_to_dict
 
@@ -255,9 +264,14 @@ def learner_show(
         data = {**asdict(view), "gates": gates, "receipts": receipts}
         out().print_json(json.dumps(data))
         return
-    nxt = f" → next: {view.next_level.title}" if view.next_level else " (top level)"
+    nxt = (
+        f" → next: {escape(view.next_level.title)}"
+        if view.next_level
+        else " (top level)"
+    )
     out().print(
-        f"[bold]{view.learner}[/]: {view.level.title} ({view.level.id}), "
+        f"[bold]{escape(view.learner)}[/]: {escape(view.level.title)} "
+        f"({escape(view.level.id)}), "
         f"{view.xp} XP{nxt}",
         highlight=False,
     )
@@ -305,13 +319,13 @@ def learner_show(
 @placement_app.command("try")
 def placement_try(
     learner: Annotated[str, typer.Option("--learner", help="The learner's id.")],
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Take the placement test in the terminal: answer each item right or wrong."""
-    engine = open_engine(db)
+    engine, school = open_school(db, tenant)
     try:
-        step = engine.placements.start(tenant, learner)
+        step = engine.placements.start(school, learner)
         out().print(f"placement session {step.session}", highlight=False)
         while (item := step.item) is not None:
             out().print(
@@ -321,11 +335,11 @@ def placement_try(
                 markup=False,
             )
             right = typer.confirm("right? [y/n]", show_default=False)
-            engine.placements.answer(tenant, step.session, item.id, right)
-            step = engine.placements.next(tenant, step.session)
-        result = engine.placements.finish(tenant, step.session)
+            engine.placements.answer(school, step.session, item.id, right)
+            step = engine.placements.next(school, step.session)
+        result = engine.placements.finish(school, step.session)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     out().print(f"stopped: {step.stop}, {result.items} items", highlight=False)
     for ability in result.abilities:
         out().print(
@@ -342,17 +356,28 @@ def placement_try(
 
 
 @app.command()
-def replay(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-    """Rebuild every learner's state and receipts from the log."""
+def replay(tenant: TenantOpt = None, db: DbOpt = None) -> None:
+    """Rebuild every learner's state and receipts from the log.
+
+    Shows a progress bar on a terminal, then one line: learners, events,
+    seconds and events per second.
+    """
+    engine, school = open_school(db, tenant)
     started = time.perf_counter()
     try:
-        report = open_engine(db).replay(tenant)
+        with progress() as bar:
+            bar.add_task(f"replaying school '{escape(school)}'", total=None)
+            report = engine.replay(school)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
+    took = time.perf_counter() - started
     out().print(
-        f"replayed {report.learners} learners ({report.events} events) with "
-        f"program v{report.program_version} in {time.perf_counter() - started:.1f} s; "
-        f"{report.levels_changed} changed level"
+        f"school '{school}': replayed {report.learners} learners "
+        f"({report.events} events) with program v{report.program_version} in "
+        f"{took:.1f} s ({rate(report.events, took)}); "
+        f"{report.levels_changed} changed level",
+        highlight=False,
+        markup=False,
     )
 
 
@@ -373,7 +398,7 @@ def fit(
             " default: the school's own log.",
         ),
     ] = None,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     model: Annotated[
         FitModel,
@@ -389,14 +414,17 @@ def fit(
     from levelwise.app.modelling.answers import read_answers
     from levelwise.app.modelling.fitting import Fit
 
-    engine = open_engine(db)
     try:
         answers = read_answers(data) if data is not None else None
-        summary, result = engine.fit_mastery(
-            tenant, answers, model=model.value, forgetting=forgetting
-        )
     except LevelwiseError as exc:
         raise fail(exc) from exc
+    engine, school = open_school(db, tenant)
+    try:
+        summary, result = engine.fit_mastery(
+            school, answers, model=model.value, forgetting=forgetting
+        )
+    except LevelwiseError as exc:
+        raise fail(exc, school=school) from exc
     if isinstance(result, Fit):
         points = len(result.params)
         table = Table("knowledge point", "prior", "learn", "guess", "slip", "forget")
@@ -426,11 +454,14 @@ def fit(
 
 
 @keys_app.command("create")
-def keys_create(
-    tenant: TenantOpt = "default", label: str = "", db: DbOpt = None
-) -> None:
+def keys_create(tenant: TenantOpt = None, label: str = "", db: DbOpt = None) -> None:
     """Create an API key for a school (shown once)."""
-    out().print(open_engine(db).create_key(tenant, label), highlight=False)
+    engine, school = open_school(db, tenant, create=True)
+    try:
+        key = engine.create_key(school, label)
+    except LevelwiseError as exc:
+        raise fail(exc, school=school) from exc
+    out().print(key, highlight=False)
 
 
 @app.command()
@@ -446,7 +477,7 @@ def serve(
     from levelwise.config import Settings
 
     settings = Settings()
-    engine = bootstrap.build(db, settings=settings)
+    engine = open_engine(db, settings, create=True)
     api = bootstrap.create_api(engine, settings)
     stop = webhooks.start_delivery(bootstrap.webhook_worker(engine))  # meanwhile
     uvicorn.run(api, host=host or settings.host, port=port or settings.port)

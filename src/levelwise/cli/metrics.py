@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -16,8 +17,10 @@ from levelwise.cli.options import (
     TenantOpt,
     escape,
     fail,
-    open_engine,
+    open_school,
     out,
+    progress,
+    rate,
 )
 from levelwise.errors import LevelwiseError
 
@@ -122,7 +125,7 @@ def show(
     start: StartOpt = None,
     end: EndOpt = None,
     term_weeks: TermOpt = 8,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -130,14 +133,15 @@ def show(
     from rich.table import Table
 
     f = _filter(cohort, klass, start, end, term_weeks)
+    engine, school = open_school(db, tenant)
     try:
-        board = open_engine(db).metrics.dashboard(tenant, f)
+        board = engine.metrics.dashboard(school, f)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         out().print_json(json.dumps(asdict(board), default=str))
         return
-    out().print(f"metrics of {escape(tenant)} as of {board.as_of}", highlight=False)
+    out().print(f"metrics of {escape(school)} as of {board.as_of}", highlight=False)
     out().print(_rows("overall", (board.overall,)))
     out().print(_rows("per cohort", board.by_cohort))
     out().print(_rows("per class", board.by_class))
@@ -185,63 +189,81 @@ def export(
     start: StartOpt = None,
     end: EndOpt = None,
     term_weeks: TermOpt = 8,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Export one dashboard table as CSV."""
     f = _filter(cohort, klass, start, end, term_weeks)
+    engine, school = open_school(db, tenant)
     try:
-        text = open_engine(db).metrics.csv(tenant, f, table)
+        text = engine.metrics.csv(school, f, table)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if output is None:
         out().file.write(text)
         return
-    output.write_text(text)
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{output}: cannot write the file: {exc.strerror}") from exc
     out().print(f"wrote {len(text.splitlines()) - 1} rows to {output}")
 
 
 @metrics_app.command("rebuild")
-def rebuild(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
-    """Recompute the metrics projection from the start of the log."""
+def rebuild(tenant: TenantOpt = None, db: DbOpt = None) -> None:
+    """Recompute the metrics projection from the start of the log.
+
+    Shows a progress bar on a terminal, then one line: events, learners,
+    seconds and events per second.
+    """
+    engine, school = open_school(db, tenant)
+    started = time.perf_counter()
     try:
-        report = open_engine(db).metrics.rebuild(tenant)
+        with progress() as bar:
+            bar.add_task(f"rebuilding the metrics of '{escape(school)}'", total=None)
+            report = engine.metrics.rebuild(school)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
+    took = time.perf_counter() - started
     out().print(
-        f"rebuilt from {report.events} events of {report.learners} learners "
-        f"(log position {report.position})"
+        f"school '{school}': metrics rebuilt from {report.events} events of "
+        f"{report.learners} learners (log position {report.position}) in "
+        f"{took:.1f} s ({rate(report.events, took)})",
+        highlight=False,
+        markup=False,
     )
 
 
 @experiments_app.command("set")
-def set_(file: Path, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+def set_(file: Path, tenant: TenantOpt = None, db: DbOpt = None) -> None:
     """Create or replace experiments from a YAML file (one, or a list)."""
     from levelwise.app.metrics.experiments import experiment_from_dict
 
     docs = _experiment_docs(file)
     try:
         found = [experiment_from_dict(str(d["id"]), d) for d in docs]
-        engine = open_engine(db)
-        for experiment in found:
-            engine.metrics.put_experiment(tenant, experiment)
     except LevelwiseError as exc:
         raise fail(exc) from exc
+    engine, school = open_school(db, tenant, create=True)
+    try:
+        for experiment in found:
+            engine.metrics.put_experiment(school, experiment)
+    except LevelwiseError as exc:
+        raise fail(exc, school=school) from exc
     for experiment in found:
         out().print(f"stored {experiment.id}", highlight=False)
 
 
 @experiments_app.command("list")
-def list_(
-    tenant: TenantOpt = "default", db: DbOpt = None, as_json: JsonOpt = False
-) -> None:
+def list_(tenant: TenantOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the experiments."""
     from rich.table import Table
 
+    engine, school = open_school(db, tenant)
     try:
-        found = open_engine(db).metrics.experiments(tenant)
+        found = engine.metrics.experiments(school)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         out().print_json(json.dumps([asdict(e) for e in found]))
         return
@@ -255,12 +277,13 @@ def list_(
 
 
 @experiments_app.command("delete")
-def delete(experiment_id: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+def delete(experiment_id: str, tenant: TenantOpt = None, db: DbOpt = None) -> None:
     """Delete an experiment."""
+    engine, school = open_school(db, tenant)
     try:
-        gone = open_engine(db).metrics.delete_experiment(tenant, experiment_id)
+        gone = engine.metrics.delete_experiment(school, experiment_id)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if not gone:
-        raise fail(f"no experiment {experiment_id!r}")
+        raise fail(f"no experiment {experiment_id!r}", school=school)
     out().print(f"deleted {experiment_id}", highlight=False)

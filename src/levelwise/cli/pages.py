@@ -18,7 +18,7 @@ from levelwise.cli.options import (
     TenantOpt,
     err,
     fail,
-    open_engine,
+    open_school,
     out,
 )
 from levelwise.errors import LevelwiseError
@@ -36,7 +36,7 @@ def link(
     dashboard: Annotated[
         bool, typer.Option("--dashboard", help="The school's dashboard.")
     ] = False,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     hours: Annotated[
         int, typer.Option("--hours", min=1, max=720, help="How long it works.")
     ] = 24,
@@ -62,16 +62,16 @@ def link(
             "set LEVELWISE_PAGE_SECRET to the server's value: links signed "
             "with any other key do not open"
         )
-    engine = open_engine(db, settings)
+    engine, school = open_school(db, tenant, settings)
     try:
         if learner is not None:
-            engine.learner(tenant, learner)
+            engine.learner(school, learner)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     now = datetime.fromisoformat(engine.clock.now_iso())
     expires = (now + timedelta(hours=hours)).replace(microsecond=0)
     grant = PageGrant(
-        tenant, "learner" if learner else "dashboard", learner or "", expires
+        school, "learner" if learner else "dashboard", learner or "", expires
     )
     token = engine.links.sign(grant)  # with LEVELWISE_PAGE_SECRET, as checked
     base = (base_url or settings.public_url).rstrip("/")

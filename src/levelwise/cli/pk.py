@@ -13,7 +13,7 @@ from levelwise.cli.options import (
     TenantOpt,
     escape,
     fail,
-    open_engine,
+    open_school,
     out,
 )
 from levelwise.errors import LevelwiseError
@@ -84,8 +84,9 @@ def _print_json(data: object) -> None:
     out().print_json(json.dumps(data))
 
 
-def _service(db: str | None) -> Pk:
-    return open_engine(db).pk
+def _service(db: str | None, tenant: str | None) -> tuple[Pk, str]:
+    engine, school = open_school(db, tenant)
+    return engine.pk, school
 
 
 @app.command("start")
@@ -97,46 +98,49 @@ def start(
     ],
     rounds: Annotated[int, typer.Option(min=1)] = 1,
     cohort: Annotated[str | None, typer.Option(help="The class.")] = None,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Start a PK; answers committed from now on count."""
     teams = parse_teams(team)
+    pk, school = _service(db, tenant)
     try:
-        board = _service(db).start(tenant, pk_id, teams, rounds, cohort)
+        board = pk.start(school, pk_id, teams, rounds, cohort)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     _render(board, as_json)
 
 
 @app.command("board")
 def board(
     pk_id: Annotated[str, typer.Argument(metavar="ID")],
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show a PK's scoreboard."""
+    pk, school = _service(db, tenant)
     try:
-        found = _service(db).scoreboard(tenant, pk_id)
+        found = pk.scoreboard(school, pk_id)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     _render(found, as_json)
 
 
 @app.command("finish")
 def finish(
     pk_id: Annotated[str, typer.Argument(metavar="ID")],
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Finish a PK: freeze its board and log each participant's result."""
+    pk, school = _service(db, tenant)
     try:
-        done = _service(db).finish(tenant, pk_id)
+        done = pk.finish(school, pk_id)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     if as_json:
         from levelwise.api.schemas.pk import PkFinishPublic
 

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from levelwise.cli.options import DbOpt, TenantOpt, fail, open_engine, out
+from levelwise.cli.options import (
+    DbOpt,
+    TenantOpt,
+    fail,
+    open_engine,
+    open_school,
+    out,
+)
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
@@ -34,37 +41,40 @@ def add(
     kinds: Annotated[
         str, typer.Option(help="Comma-separated kinds (default: every kind).")
     ] = "",
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Add an endpoint; prints its id and signing secret (shown once)."""
     wanted = [k.strip() for k in kinds.split(",") if k.strip()]
+    engine, school = open_school(db, tenant, create=True)
     try:
-        endpoint = open_engine(db).webhooks.add(tenant, url, wanted)
+        endpoint = engine.webhooks.add(school, url, wanted)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     out().print(f"{endpoint.id} {endpoint.secret}", highlight=False)
 
 
 @app.command("list")
-def list_(tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+def list_(tenant: TenantOpt = None, db: DbOpt = None) -> None:
     """List the school's endpoints."""
+    engine, school = open_school(db, tenant)
     try:
-        endpoints = open_engine(db).webhooks.endpoints(tenant)
+        endpoints = engine.webhooks.endpoints(school)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     for e in endpoints:
         kinds = ",".join(e.kinds) or "all"
         out().print(f"{e.id} {e.url} {kinds} {e.created_at}", highlight=False)
 
 
 @app.command("remove")
-def remove(endpoint: str, tenant: TenantOpt = "default", db: DbOpt = None) -> None:
+def remove(endpoint: str, tenant: TenantOpt = None, db: DbOpt = None) -> None:
     """Remove an endpoint (its queued deliveries go too)."""
+    engine, school = open_school(db, tenant)
     try:
-        open_engine(db).webhooks.remove(tenant, endpoint)
+        engine.webhooks.remove(school, endpoint)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     out().print(f"removed {endpoint}", highlight=False)
 
 
@@ -72,14 +82,15 @@ def remove(endpoint: str, tenant: TenantOpt = "default", db: DbOpt = None) -> No
 def log(
     endpoint: str,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Show an endpoint's delivery log, newest first."""
+    engine, school = open_school(db, tenant)
     try:
-        attempts = open_engine(db).webhooks.attempts(tenant, endpoint, limit)
+        attempts = engine.webhooks.attempts(school, endpoint, limit)
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     for a in attempts:
         status = "-" if a.status_code is None else str(a.status_code)
         out().print(
@@ -127,14 +138,15 @@ def replay(
         list[str] | None, typer.Option("--id", help="A notification id.")
     ] = None,
     endpoint: Annotated[str | None, typer.Option(help="Only to this endpoint.")] = None,
-    tenant: TenantOpt = "default",
+    tenant: TenantOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Queue notifications again with their original webhook-id."""
+    engine, school = open_school(db, tenant)
     try:
-        queued = open_engine(db).webhooks.replay(
-            tenant, ids=ids or (), since=since, until=until, endpoint_id=endpoint
+        queued = engine.webhooks.replay(
+            school, ids=ids or (), since=since, until=until, endpoint_id=endpoint
         )
     except LevelwiseError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, school=school) from exc
     out().print(f"queued {queued} deliveries; `levelwise webhooks deliver` sends them")

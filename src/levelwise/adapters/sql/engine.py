@@ -5,18 +5,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from levelwise.adapters.sql.driver import store_errors
+from levelwise.adapters.sql.tables.core import programs
 from levelwise.adapters.sql.walcheckpoint import (
     INTERVAL_SECONDS,
     MAX_WAL_BYTES,
     WalCheckpointer,
     checkpoint_in_background,
 )
+from levelwise.errors import StoreError
 
 # Execution option of the engine ``reader`` returns: its transactions only read.
 _READ_ONLY = "levelwise_read_only"
@@ -82,6 +87,103 @@ def create_engine_for(
         engine, wal=not memory, checkpointer=checkpointer, busy_ms=busy_timeout_ms
     )
     return engine
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names.
+
+    Args:
+        url: A SQLAlchemy URL.
+
+    Returns:
+        The file's path as written; None for in-memory SQLite, a ``uri=true``
+        URL (SQLite reads the file name itself) and other databases.
+
+    Raises:
+        StoreError: ``url`` is not a URL.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        msg = f"'{url}' is neither a database URL nor a file path"
+        raise StoreError(msg) from exc
+    if parsed.get_backend_name() != "sqlite" or _is_memory(parsed):
+        return None
+    if parsed.query.get("uri"):
+        return None
+    return Path(parsed.database or "")
+
+
+def check_sqlite_file(url: str, *, create: bool) -> None:
+    """Refuse a SQLite file that cannot be opened as asked, before SQLite tries.
+
+    SQLite makes a missing file when it first connects: a read through a
+    misspelt path would leave an empty database behind and then report an
+    empty school. In a missing folder it fails with "unable to open database
+    file", which names neither the folder nor the file.
+
+    Args:
+        url: A SQLAlchemy URL (nothing is checked unless it names a SQLite file).
+        create: Whether a missing file may be made (commands that write).
+
+    Raises:
+        StoreError: The folder is missing, the path is a folder, or the file
+            is missing and ``create`` is false.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        raise StoreError(f"no folder {folder} for the database {path}")
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    if not create and not path.exists():
+        raise StoreError(f"no database at {path}")
+
+
+@contextmanager
+def opening(url: str) -> Iterator[None]:
+    """Translate driver errors while a database is opened into a ``StoreError``.
+
+    Connecting and migrating are where a wrong URL shows: an unknown driver,
+    a server that does not answer, a file that is not a database. The error
+    names the database (without its password) and the driver's first line.
+
+    Args:
+        url: The database being opened.
+
+    Raises:
+        StoreError: The driver failed inside the block.
+    """
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        lines = str(cause).strip().splitlines() or [type(cause).__name__]
+        msg = f"cannot open the database {_shown(url)}: {lines[0].strip()}"
+        raise StoreError(msg) from exc
+
+
+def _shown(url: str) -> str:
+    path = sqlite_file(url)
+    if path is not None:
+        return str(path)
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def schools(engine: Engine) -> tuple[str, ...]:
+    """The tenants that have a program in the database, sorted.
+
+    Args:
+        engine: A migrated engine from ``create_engine_for``.
+
+    Raises:
+        StoreError: The database failed.
+    """
+    query = select(programs.c.tenant).distinct().order_by(programs.c.tenant)
+    with store_errors(), reader(engine).connect() as connection:
+        return tuple(connection.execute(query).scalars())
 
 
 def writer_queue(engine: Engine) -> AbstractContextManager[object]:
