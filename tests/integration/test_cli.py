@@ -152,6 +152,25 @@ def test_ingest_reports_counts_and_reasons_by_line(db, program_file, tmp_path):
     assert "replayed 1 learners (3 events)" in replayed.output
 
 
+def test_ingest_refuses_a_line_that_names_a_key_twice(db, program_file, tmp_path):
+    assert invoke("program", "set", program_file, "--db", db).exit_code == 0
+    good = json.dumps(watched(60, minutes=1))
+    twice = json.dumps(watched(60, minutes=2)).replace(
+        '"seconds": 60', '"seconds": 60, "seconds": 6000'
+    )
+    events = tmp_path / "events.jsonl"
+    events.write_text(f"{good}\n{twice}\n")
+
+    result = invoke("ingest", events, "--db", db)
+
+    assert result.exit_code == 3, result.output
+    assert "accepted 1, duplicates 0, conflicts 0, rejected 1" in result.output
+    assert (
+        f"{events}:2: seconds: the key appears more than once in the event"
+        in " ".join(result.output.split())
+    )
+
+
 def test_ingest_exits_0_stored_1_nothing_stored_3_in_part(db, program_file, tmp_path):
     assert invoke("program", "set", program_file, "--db", db).exit_code == 0
     good, bad = json.dumps(watched(60, minutes=1)), json.dumps(watched(unit="u9"))

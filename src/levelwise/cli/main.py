@@ -192,6 +192,8 @@ def ingest(
     batch. Running the file again is safe: stored events come back as
     duplicates.
     """
+    from levelwise.app.ingest.wire import loads  # marks repeated keys
+
     lines = read_input(file).splitlines()
     engine, school = open_school(db, tenant, create=True)
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
@@ -201,7 +203,7 @@ def ingest(
         if not line.strip():
             continue
         try:
-            items.append((number, json.loads(line)))
+            items.append((number, loads(line)))
         except json.JSONDecodeError as exc:
             counts["rejected"] += 1
             problems.append(f"{file}:{number}: invalid JSON: {exc.msg}")
