@@ -195,3 +195,36 @@ async def test_public_routes_show_no_learner_or_event_id(client, school_a):
     assert "SECRET" not in str(claims)
     svg = (await client.get(f"/ob/certificates/{cid}.svg")).text
     assert "a learner of school-a" in svg
+
+
+async def test_public_documents_are_served_as_openapi_says(client, school_a):
+    """Each public document's media type is the one its OpenAPI 200 declares."""
+    await reach_a1(client, school_a)
+    credential = await issue(client, school_a)
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    ident = credential["id"]
+    assertion = (await client.get(f"/ob/v2/assertions/{ident}")).json()
+    slug = assertion["badge"].rsplit("/", 1)[1]
+    served = {
+        "/ob/v2/issuers/{tenant_id}": "/ob/v2/issuers/school-a",
+        "/ob/v2/badges/{tenant_id}/{slug}": f"/ob/v2/badges/school-a/{slug}",
+        "/ob/v2/assertions/{credential_id}": f"/ob/v2/assertions/{ident}",
+        "/ob/v3/issuers/{tenant_id}/jwks.json": "/ob/v3/issuers/school-a/jwks.json",
+        "/ob/v3/credentials/{credential_id}": f"/ob/v3/credentials/{ident}",
+        "/ob/v3/status/{tenant_id}": "/ob/v3/status/school-a",
+        "/ob/certificates/{credential_id}.svg": f"/ob/certificates/{ident}.svg",
+    }
+    seen = set()
+    for template, url in served.items():
+        response = await client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        media = response.headers["content-type"].split(";")[0]
+        documented = paths[template]["get"]["responses"]["200"]["content"]
+        assert list(documented) == [media], template
+        seen.add(media)
+    assert seen == {
+        "application/ld+json",
+        "application/jwk-set+json",
+        "application/vc+jwt",
+        "image/svg+xml",
+    }

@@ -186,3 +186,18 @@ def test_the_api_offers_exactly_the_services_csv_tables():
     from levelwise.app.metrics.service import TABLES
 
     assert get_args(Table) == TABLES
+
+
+async def test_a_range_from_long_ago_lists_only_the_schools_weeks(client, auth):
+    """Year 229 to today is not 93,000 empty weeks: rows begin with the data."""
+    end = {"end": "2026-03-10"}
+    plain = await client.get("/v1/metrics", params=end, headers=auth)
+    ancient = await client.get(
+        "/v1/metrics", params={**end, "start": "0229-04-25"}, headers=auth
+    )
+
+    assert ancient.status_code == 200, ancient.text
+    weeks = ancient.json()["by_week"]
+    assert [w["key"] for w in weeks] == [w["key"] for w in plain.json()["by_week"]]
+    assert 0 < len(weeks) < 20
+    assert weeks[0]["partial"] is False

@@ -179,3 +179,11 @@ def test_the_default_retry_schedule():
     ]
     assert policy.delay(1, 0.0) == pytest.approx(4.5)
     assert policy.delay(1, 1.0) == pytest.approx(5.5)
+
+
+async def test_replay_refuses_what_is_not_a_notification_id(client, school_a):
+    response = await client.post(
+        "/v1/webhooks/replay", params={"id": "\u0084\x0fðR"}, headers=school_a
+    )
+    problem = assert_problem(response, 422, "invalid-request")
+    assert "id" in problem["detail"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from levelwise.api.problems import (
+    document_unreadable_bodies,
     install_problem_handlers,
     problem_responses,
     use_problem_media_type,
@@ -43,12 +45,31 @@ type.
 class _LevelwiseAPI(FastAPI):
     """FastAPI whose OpenAPI schema shows error bodies as problem+json."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.included: list[APIRouter] = []
+
+    def include_router(self, router: APIRouter, **kwargs: Any) -> None:
+        """Include ``router``, remembering it for the OpenAPI document."""
+        self.included.append(router)
+        super().include_router(router, **kwargs)
+
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI schema, built once."""
         if self.openapi_schema is None:
             openapi = super().openapi()
             use_problem_media_type(openapi)
             openapi["components"]["schemas"].update(event_schemas())
+            parsed = [
+                (route.path, method)
+                for router in self.included
+                for route in router.routes
+                if isinstance(route, APIRoute)
+                and route.include_in_schema
+                and route.body_field is not None
+                for method in route.methods or ()
+            ]
+            document_unreadable_bodies(openapi, parsed)
         return super().openapi()
 
 

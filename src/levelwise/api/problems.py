@@ -11,7 +11,7 @@ handlers installed by ``install_problem_handlers`` render them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import reduce
 from http import HTTPStatus
@@ -469,3 +469,27 @@ def use_problem_media_type(openapi: dict[str, Any]) -> None:
                 content = response.get("content", {})
                 if status[0] in "45" and "application/json" in content:
                     content[PROBLEM_JSON] = content.pop("application/json")
+
+
+UNREADABLE_BODY = {
+    "description": (
+        "`bad-request`: the body could not be read at all (JSON that is not "
+        "UTF-8 text); a body that is read but does not fit is a 422"
+    ),
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+"""The 400 a route answers when the framework cannot decode its JSON body."""
+
+
+def document_unreadable_bodies(
+    openapi: dict[str, Any], parsed: Iterable[tuple[str, str]]
+) -> None:
+    """Add the ``400`` of an unreadable body to the operations in ``parsed``.
+
+    ``parsed`` holds ``(path, method)`` of the routes whose JSON body FastAPI
+    decodes itself (a pydantic body parameter); routes that read their body
+    on their own answer 422 for the same input.
+    """
+    for path, method in parsed:
+        operation = openapi["paths"][path][method.lower()]
+        operation["responses"].setdefault("400", UNREADABLE_BODY)

@@ -8,7 +8,7 @@ assertion, keys and status list.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -62,6 +62,18 @@ BadgeSlug = Annotated[
 _COMMON = (RequestValidationError, StoreError, CredentialsUnavailableError)
 _AUTH = (*_COMMON, AuthenticationError)
 _PUBLIC = problem_responses(*_COMMON, CredentialNotFoundError)
+JWK_SET = "application/jwk-set+json"
+SVG = "image/svg+xml"
+
+
+def _served_as(media: str, what: str, schema: dict[str, str]) -> dict[int | str, Any]:
+    """``responses`` of a public document: 200 in its real media type."""
+    ok = {"description": what, "content": {media: {"schema": schema}}}
+    return {**_PUBLIC, 200: ok}
+
+
+_OBJECT = {"type": "object"}
+_TEXT = {"type": "string"}
 
 
 @router.post(
@@ -138,13 +150,21 @@ def put_issuer(
     )
 
 
-@router.get("/ob/v2/issuers/{tenant_id}", responses=_PUBLIC)
+@router.get(
+    "/ob/v2/issuers/{tenant_id}",
+    responses=_served_as(JSON_LD, "The issuer Profile", _OBJECT),
+    response_class=Response,
+)
 def get_issuer(tenant_id: TenantId, engine: EngineDep) -> JSONResponse:
     """The school's Open Badges 2.0 issuer Profile (JSON-LD)."""
     return JSONResponse(engine.credentials.profile(tenant_id), media_type=JSON_LD)
 
 
-@router.get("/ob/v2/badges/{tenant_id}/{slug}", responses=_PUBLIC)
+@router.get(
+    "/ob/v2/badges/{tenant_id}/{slug}",
+    responses=_served_as(JSON_LD, "The BadgeClass", _OBJECT),
+    response_class=Response,
+)
 def get_badge_class(
     tenant_id: TenantId, slug: BadgeSlug, engine: EngineDep
 ) -> JSONResponse:
@@ -155,7 +175,14 @@ def get_badge_class(
 
 @router.get(
     "/ob/v2/assertions/{credential_id}",
-    responses={**_PUBLIC, 410: {"description": "Revoked: `revoked` and its reason"}},
+    responses={
+        **_served_as(JSON_LD, "The Assertion", _OBJECT),
+        410: {
+            "description": "Revoked: the Assertion with `revoked` and its reason",
+            "content": {JSON_LD: {"schema": _OBJECT}},
+        },
+    },
+    response_class=Response,
 )
 def get_assertion(credential_id: CredentialId, engine: EngineDep) -> JSONResponse:
     """A hosted Open Badges 2.0 Assertion; 410 Gone once revoked."""
@@ -163,17 +190,19 @@ def get_assertion(credential_id: CredentialId, engine: EngineDep) -> JSONRespons
     return JSONResponse(doc, status_code=410 if revoked else 200, media_type=JSON_LD)
 
 
-@router.get("/ob/v3/issuers/{tenant_id}/jwks.json", responses=_PUBLIC)
+@router.get(
+    "/ob/v3/issuers/{tenant_id}/jwks.json",
+    responses=_served_as(JWK_SET, "The JWK set", _OBJECT),
+    response_class=Response,
+)
 def get_jwks(tenant_id: TenantId, engine: EngineDep) -> JSONResponse:
     """The school's public Ed25519 keys as a JWK set (RFC 7517)."""
-    return JSONResponse(
-        engine.credentials.jwks(tenant_id), media_type="application/jwk-set+json"
-    )
+    return JSONResponse(engine.credentials.jwks(tenant_id), media_type=JWK_SET)
 
 
 @router.get(
     "/ob/v3/credentials/{credential_id}",
-    responses=_PUBLIC,
+    responses=_served_as(VC_JWT, "The credential, a signed JWT", _TEXT),
     response_class=Response,
 )
 def get_credential(credential_id: CredentialId, engine: EngineDep) -> Response:
@@ -182,7 +211,11 @@ def get_credential(credential_id: CredentialId, engine: EngineDep) -> Response:
     return Response(found.jwt, media_type=VC_JWT)
 
 
-@router.get("/ob/v3/status/{tenant_id}", responses=_PUBLIC, response_class=Response)
+@router.get(
+    "/ob/v3/status/{tenant_id}",
+    responses=_served_as(VC_JWT, "The status list credential, a JWT", _TEXT),
+    response_class=Response,
+)
 def get_status_list(tenant_id: TenantId, engine: EngineDep) -> Response:
     """The school's revocation BitstringStatusListCredential, as a signed JWT."""
     return Response(engine.credentials.status_list(tenant_id), media_type=VC_JWT)
@@ -190,13 +223,13 @@ def get_status_list(tenant_id: TenantId, engine: EngineDep) -> Response:
 
 @router.get(
     "/ob/certificates/{credential_id}.svg",
-    responses=_PUBLIC,
+    responses=_served_as(SVG, "The certificate, an SVG image", _TEXT),
     response_class=Response,
 )
 def get_certificate(credential_id: CredentialId, engine: EngineDep) -> Response:
     """A printable certificate with a QR code of its verification URL."""
     svg = engine.credentials.certificate(credential_id)
-    return Response(svg, media_type="image/svg+xml")
+    return Response(svg, media_type=SVG)
 
 
 @router.post(

@@ -19,6 +19,9 @@ from levelwise.errors import (
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
 
+MAX_VERSION = 2**31 - 1
+"""The largest program version a store keeps (a 32-bit integer column)."""
+
 LearnerId = Annotated[
     str, Path(min_length=1, max_length=200, description="The platform's learner id")
 ]
@@ -53,7 +56,8 @@ def get_receipts(
         list[OutcomeKind] | None, Query(description="Only these kinds (repeatable)")
     ] = None,
     version: Annotated[
-        int | None, Query(ge=1, description="Program version (default: current)")
+        int | None,
+        Query(ge=1, le=MAX_VERSION, description="Program version (default: current)"),
     ] = None,
 ) -> ReceiptListPublic:
     """The learner's decisions, newest first.

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
+from pydantic import StringConstraints
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
@@ -22,6 +23,9 @@ from levelwise.errors import (
     StoreError,
     WebhookNotFoundError,
 )
+
+NotificationId = Annotated[str, StringConstraints(pattern=r"^msg_[0-9a-f]{32}$")]
+"""A notification's ``webhook-id``: ``msg_`` and 32 hex digits."""
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -85,7 +89,7 @@ def replay_webhooks(
     ] = None,
     until: Annotated[str | None, Query(description="... and before (ISO)")] = None,
     ids: Annotated[
-        list[str] | None,
+        list[NotificationId] | None,
         Query(alias="id", max_length=1000, description="Notification ids"),
     ] = None,
     endpoint: Annotated[str | None, Query(description="Only to this endpoint")] = None,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+"""Free text a client writes (a reason, a name): no control characters but
+tab and line breaks. A NUL would not even fit a PostgreSQL text column."""
+Text = Annotated[str, Field(pattern=TEXT_PATTERN)]
 
 
 class PublicModel(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from levelwise.api.schemas.common import PublicModel
+from levelwise.api.schemas.common import PublicModel, Text
 from levelwise.app.credentials.openbadges import Urls
 from levelwise.app.credentials.ports import StoredCredential
 from levelwise.app.credentials.service import Issued, Verification
@@ -25,6 +25,7 @@ class CredentialCreate(BaseModel):
     seq: int | None = Field(
         default=None,
         ge=0,
+        le=1_000_000,
         description="The award's position among the event's outcomes "
         "(default: every award of the event)",
     )
@@ -35,7 +36,7 @@ class RevocationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class IssuerCreate(BaseModel):
@@ -43,9 +44,9 @@ class IssuerCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    url: str = Field(min_length=1, max_length=500, description="http(s) home page")
-    email: str = Field(default="", max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
+    url: Text = Field(min_length=1, max_length=500, description="http(s) home page")
+    email: Text = Field(default="", max_length=200)
 
 
 class IssuerPublic(PublicModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from levelwise.api.schemas.common import Text
 from levelwise.app.metrics.experiments import Experiment, experiment_to_dict
 from levelwise.app.metrics.service import Dashboard
 
@@ -127,7 +128,7 @@ class VariantCreate(BaseModel):
     name: Name
     learners: list[Name] = Field(default_factory=list, max_length=100_000)
     classes: list[Name] = Field(default_factory=list, max_length=10_000)
-    share: float | None = None
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
 
 
 class ExperimentCreate(BaseModel):
@@ -135,7 +136,7 @@ class ExperimentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: Annotated[str, Field(max_length=2000)] = ""
+    description: Annotated[Text, Field(max_length=2000)] = ""
     control: Name
     variants: list[VariantCreate] = Field(min_length=1, max_length=50)
 

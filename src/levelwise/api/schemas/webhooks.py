@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from levelwise.api.schemas.common import PublicModel
+from levelwise.api.schemas.common import PublicModel, Text
 from levelwise.app.notify.ports import Attempt, Endpoint
 
 
@@ -13,7 +13,7 @@ class WebhookCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=1, max_length=2000, description="http(s) URL")
+    url: Text = Field(min_length=1, max_length=2000, description="http(s) URL")
     kinds: list[str] = Field(
         default_factory=list,
         max_length=20,

@@ -140,12 +140,15 @@ def week_rows(
     A week the range covers only in part is marked ``partial``: the first when
     ``start`` is after its Monday, the last when ``as_of`` is before its
     Sunday. Without ``start`` the range is unbounded below, so its first week
-    is whole (the learners' data begins there).
+    is whole (the learners' data begins there); so is a first week before
+    the first learner's first day, where the rows begin.
     """
     firsts = sorted(x.first_at[:10] for x in pop.learners if x.first_at)
-    if start is None and not firsts:
+    if not firsts:
         return ()
-    first = start or date.fromisoformat(min(firsts))
+    # Weeks before the first learner's first event have nothing to show: a
+    # range that starts in year 229 still lists only the school's own weeks.
+    first = max(start or date.min, date.fromisoformat(firsts[0]))
     by_week = {s.key: s for s in weeks}
     ups_by_week: dict[str, list[LevelUp]] = defaultdict(list)
     for u in pop.level_ups:
