@@ -201,3 +201,31 @@ async def test_a_range_from_long_ago_lists_only_the_schools_weeks(client, auth):
     assert [w["key"] for w in weeks] == [w["key"] for w in plain.json()["by_week"]]
     assert 0 < len(weeks) < 20
     assert weeks[0]["partial"] is False
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"class": "red\x00"}, "class"),
+        ({"cohort": "\U00054b5c74\x00"}, "cohort"),
+        ({"cohort": "last spring"}, "cohort"),
+    ],
+)
+async def test_a_filter_that_names_no_class_or_month_is_a_422(
+    client, auth, params, field
+):
+    for path in ("/v1/metrics", "/v1/metrics/weeks.csv"):
+        response = await client.get(path, params=params, headers=auth)
+        problem = assert_problem(response, 422, "invalid-request")
+        assert field in problem["detail"]
+
+
+def test_the_service_refuses_such_filters_for_every_caller(engine):
+    from levelwise.app.metrics.views import MetricFilter
+    from levelwise.errors import MetricError
+
+    for bad in (MetricFilter(klass="a\x00"), MetricFilter(cohort="2026-9")):
+        with pytest.raises(MetricError):
+            engine.metrics.dashboard("school", bad)
+    fine = engine.metrics.dashboard("school", MetricFilter(cohort="(none)"))
+    assert fine.filter.cohort == "(none)"

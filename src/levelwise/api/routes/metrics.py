@@ -56,11 +56,19 @@ ExperimentId = Annotated[
 def metric_filter(
     cohort: Annotated[
         str | None,
-        Query(max_length=200, description="Enrolment month, e.g. 2026-09"),
+        Query(
+            pattern=r"^(\d{4}-\d{2}|\(none\))?$",
+            description="Intake month, e.g. 2026-09; (none): no enrolment",
+        ),
     ] = None,
     klass: Annotated[
         str | None,
-        Query(alias="class", max_length=200, description="The learners' class"),
+        Query(
+            alias="class",
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="The learners' class; (none): without a class",
+        ),
     ] = None,
     start: Annotated[date | None, Query(description="First day (UTC)")] = None,
     end: Annotated[

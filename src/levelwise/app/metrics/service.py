@@ -8,6 +8,7 @@ every table from the projection, with experiment comparisons.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -365,12 +366,27 @@ class Metrics:
         return self._store().delete_experiment(tenant, experiment_id)
 
 
+_MONTH = re.compile(r"\d{4}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def check_filter(filter: MetricFilter) -> None:
     """Refuse a filter whose end is before its start or whose term is not positive.
+
+    Also a cohort that is not a month (``2026-09``) or ``(none)``, and a class
+    with a control character (no class has one, and a NUL cannot even be
+    looked up in PostgreSQL).
 
     Raises:
         MetricError: The filter is invalid.
     """
+    cohort = filter.cohort
+    if cohort and cohort != NO_GROUP and not _MONTH.fullmatch(cohort):
+        msg = f"cohort {cohort[:60]!r} is not an intake month such as 2026-09"
+        raise MetricError(msg)
+    if filter.klass and _CONTROL.search(filter.klass):
+        msg = "class: a class name has no control characters"
+        raise MetricError(msg)
     if filter.start and filter.end and filter.end < filter.start:
         msg = f"end {filter.end} is before start {filter.start}"
         raise MetricError(msg)
