@@ -22,10 +22,32 @@ async def test_head_health_answers_200_without_a_body(client):
 async def test_a_wrong_method_is_405_with_allow(client, school_a):
     response = await client.delete("/health")
     problem = assert_problem(response, 405, "method-not-allowed")
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
     assert problem["instance"] == "/health"
     events = await client.patch("/v1/events", headers=school_a)
     assert events.status_code == 405 and events.headers["allow"] == "POST"
+    # A path served by several routes lists every method, not the first's.
+    cases = {
+        "/v1/webhooks": "GET, POST",
+        "/v1/experiments/x": "DELETE, PUT",
+        "/v1/learners/ana/credentials": "GET, POST",
+        "/v1/leagues/close": "POST",
+    }
+    for path, allow in cases.items():
+        response = await client.options(path, headers=school_a)
+        assert response.status_code == 405, path
+        assert response.headers["allow"] == allow, path
+    # GET /v1/leagues/close is not the week "close" of /v1/leagues/{week}.
+    close = await client.get("/v1/leagues/close", headers=school_a)
+    assert_problem(close, 405, "method-not-allowed")
+    assert close.headers["allow"] == "POST"
+
+
+async def test_days_in_queries_are_iso_dates(client, school_a):
+    for path, name in (("/v1/boards", "at"), ("/v1/metrics", "start")):
+        response = await client.get(path, params={name: "0"}, headers=school_a)
+        problem = assert_problem(response, 422, "invalid-request")
+        assert "YYYY-MM-DD" in problem["detail"], path
 
 
 async def test_an_unreadable_json_body_is_a_documented_400(client, school_a):

@@ -58,7 +58,7 @@ async def test_a_wrong_method_is_405_problem_with_allow(client):
     response = await client.delete("/health")
 
     assert_problem(response, 405, "method-not-allowed")
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
 
 
 async def test_an_unexpected_error_is_a_generic_500_and_is_logged(broken, caplog):

@@ -122,6 +122,11 @@ def config_file(
         f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}'
         for key, name in bindings.items()
     ]
+    # A batch over 5,000 events is 413 Content Too Large, as OpenAPI says: a
+    # refusal as right as the 4xx Schemathesis expects by default.
+    refusals = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429, "5xx"]
+    lines += ["", "[checks.negative_data_rejection]"]
+    lines += [f"expected-statuses = {json.dumps(refusals)}"]
     path = folder / "schemathesis.toml"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -11,6 +11,7 @@ handlers installed by ``install_problem_handlers`` render them.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import reduce
@@ -412,8 +413,43 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return _request_problem(request, errors)
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the OpenAPI document lists for ``path`` (by its templates).
+
+    Starlette's 405 names the methods of the first route that matched, but a
+    path may be served by several routes (``GET`` and ``POST /v1/webhooks``).
+    The templates with the fewest parameters win: ``/v1/leagues/close`` is
+    that path, not a week of ``/v1/leagues/{week}``.
+    """
+    templates: list[tuple[int, re.Pattern[str], list[str]]] | None = getattr(
+        app.state, "path_templates", None
+    )
+    if templates is None:
+        templates = [
+            (
+                template.count("{"),
+                re.compile(
+                    "".join(
+                        "[^/]+" if part.startswith("{") else re.escape(part)
+                        for part in re.split(r"(\{[^}]+\})", template)
+                    )
+                ),
+                sorted(m.upper() for m in operations),
+            )
+            for template, operations in app.openapi()["paths"].items()
+        ]
+        app.state.path_templates = templates
+    matches = [(n, ms) for n, pattern, ms in templates if pattern.fullmatch(path)]
+    fewest = min((n for n, _ in matches), default=0)
+    return sorted({m for n, ms in matches if n == fewest for m in ms})
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)  # noqa: S101 - registered so
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        methods = allowed_methods(request.app, request.url.path)
+        if methods:
+            exc = HTTPException(405, exc.detail, {"Allow": ", ".join(methods)})
     try:
         title = HTTPStatus(exc.status_code).phrase
     except ValueError:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from http import HTTPStatus
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator
 
@@ -17,6 +17,7 @@ from levelwise.api.schemas.boards import (
     RankPublic,
     WeekClosePublic,
 )
+from levelwise.api.schemas.common import Day
 from levelwise.app.recognition.boards import previous_week
 from levelwise.app.recognition.service import MAX_LIMIT
 from levelwise.errors import AuthenticationError, LearnerNotFoundError, StoreError
@@ -42,7 +43,7 @@ Window = Annotated[
     Query(description="all time, or the week or month that holds `at`"),
 ]
 At = Annotated[
-    date | None,
+    Day | None,
     Query(description="A date in the wanted week or month (default: today)"),
 ]
 
@@ -99,6 +100,12 @@ def get_rank(
     """
     view = engine.boards.rank(tenant, learner_id, scope, window, at, k)
     return RankPublic.of(view)
+
+
+@router.get("/v1/leagues/close", include_in_schema=False)
+def get_close() -> None:
+    """``close`` is not a week: the path takes POST only (405 with ``Allow``)."""
+    raise HTTPException(HTTPStatus.METHOD_NOT_ALLOWED)
 
 
 @router.get("/v1/leagues/{week}", responses=_ERRORS)

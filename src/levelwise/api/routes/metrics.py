@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -10,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
-from levelwise.api.schemas.common import Problem
+from levelwise.api.schemas.common import Day, Problem
 from levelwise.api.schemas.metrics import (
     DashboardPublic,
     ExperimentCreate,
@@ -70,9 +69,9 @@ def metric_filter(
             description="The learners' class; (none): without a class",
         ),
     ] = None,
-    start: Annotated[date | None, Query(description="First day (UTC)")] = None,
+    start: Annotated[Day | None, Query(description="First day (UTC)")] = None,
     end: Annotated[
-        date | None, Query(description="Last day (UTC); default: the last event's")
+        Day | None, Query(description="Last day (UTC); default: the last event's")
     ] = None,
     term_weeks: Annotated[
         int, Query(ge=1, le=520, description="Weeks until a learner is due to renew")

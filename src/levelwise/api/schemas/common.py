@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 """Free text a client writes (a reason, a name): no control characters but
 tab and line breaks. A NUL would not even fit a PostgreSQL text column."""
 Text = Annotated[str, Field(pattern=TEXT_PATTERN)]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    # Lax parsing reads "0" or "1700000000" as Unix time: a day is YYYY-MM-DD.
+    if isinstance(value, str) and not _DAY.fullmatch(value):
+        msg = "must be a date as YYYY-MM-DD"
+        raise ValueError(msg)
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+"""A calendar day in a query: ``2026-09-01``, nothing else."""
 
 
 class PublicModel(BaseModel):
