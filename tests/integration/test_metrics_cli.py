@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -57,6 +58,36 @@ def test_metrics_show_as_tables_with_an_experiment(db, tmp_path):
     assert "per cohort" in result.output
     assert "units_completed includes" in result.output
     assert "clubs" in result.output
+
+
+def test_metrics_show_marks_partial_weeks(db):
+    # From a Wednesday to a Tuesday: the first and the last week are partial.
+    args = ["--start", "2026-01-07", "--end", "2026-03-10"]
+
+    result = invoke("metrics", "show", "--db", db, *args)
+
+    assert result.exit_code == 0, result.output
+    keys = [
+        line.split("│")[1].strip()
+        for line in result.stdout.splitlines()
+        if line.startswith("│")
+    ]
+    weeks = [k for k in keys if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", k)]
+    assert weeks[0] == "2026-01-05 (partial)"
+    assert weeks[-1] == "2026-03-09 (partial)"
+    assert weeks[1:-1] and all(re.fullmatch(r"[\d-]+", k) for k in weeks[1:-1])
+    assert "(partial): the dates cover only part of the week" in result.stdout
+
+
+def test_metrics_show_has_no_partial_note_without_partial_weeks(db):
+    # Monday 2026-01-05 to Sunday 2026-01-18: two whole weeks.
+    args = ["--start", "2026-01-05", "--end", "2026-01-18"]
+
+    result = invoke("metrics", "show", "--db", db, *args)
+
+    assert result.exit_code == 0, result.output
+    assert "2026-01-12" in result.stdout
+    assert "(partial)" not in result.stdout
 
 
 def test_metrics_export_to_stdout_and_file(db, tmp_path):

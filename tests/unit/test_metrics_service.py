@@ -12,6 +12,7 @@ import pytest
 from levelwise.adapters.memory.event_log import InMemoryEventLog
 from levelwise.api.schemas.metrics import DashboardPublic
 from levelwise.app.engine import Levelwise
+from levelwise.app.metrics import service as metrics_service
 from levelwise.app.metrics.experiments import Experiment, Variant
 from levelwise.app.metrics.service import Figure, MetricFilter, Shortfall
 from levelwise.errors import MetricError, StoreError
@@ -157,6 +158,40 @@ def test_events_in_any_order_give_the_same_dashboard():
         results.append(lw.metrics.compute("s", MetricFilter(end=END)))
     assert results[0] == results[1]
     assert results[0].overall.completion == Figure(2 / 3, 2, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("read", "batch"),
+    [
+        (None, None),  # the store's chunks: one read of every event
+        (5, 10),  # reads of 5 events, written 10 at a time
+    ],
+    ids=["one-read", "small-chunks"],
+)
+def test_a_rebuild_tells_its_progress_and_changes_nothing(monkeypatch, read, batch):
+    if read is not None:
+        monkeypatch.setattr(metrics_service, "READ_CHUNK", read)
+        monkeypatch.setattr(metrics_service, "BATCH", batch)
+    read = read or metrics_service.READ_CHUNK
+    schools = []
+    for _ in range(2):
+        lw = metrics_engine(InMemoryEventLog(), "s")
+        lw.ingest("s", scenario())
+        schools.append(lw)
+    quiet, observed = schools
+    calls: list[tuple[int, int | None]] = []
+
+    told = observed.metrics.rebuild("s", on_progress=lambda *c: calls.append(c))
+    plain = quiet.metrics.rebuild("s")
+
+    n = len(scenario())
+    reads = [(min(k, n), None) for k in range(read, n + read, read)]
+    assert calls == [*reads, (n, n)]
+    assert told == plain and told.events == n
+    facts = [lw.metrics.store.learners("s") for lw in schools if lw.metrics.store]
+    assert len(facts) == 2 and facts[0] == facts[1]
+    board = MetricFilter(end=END)
+    assert observed.metrics.compute("s", board) == quiet.metrics.compute("s", board)
 
 
 def test_a_new_program_version_rebuilds(lw):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from levelwise.app.engine import MAX_BATCH
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import MAX_BATCH, Levelwise
+from levelwise.app.ingest.service import REPLAY_CHUNK
 from levelwise.errors import EventRejectedError, ProgramVersionNotFoundError
-from tests.support.factories import homework, watched
+from tests.conftest import FixedClock
+from tests.support.factories import SMALL_PROGRAM, homework, watched
 
 
 def test_batches_are_limited(engine):
@@ -54,3 +57,43 @@ def test_a_stale_projection_is_refolded_from_the_start(engine, program):
     assert report.results[0].xp == 2
     assert engine.learner("school", "ana").xp == 10 + 16 + 2
     assert len(engine.receipts("school", "ana", version=2)) == 3
+
+
+def projections(lw, tenant):
+    """Every snapshot and outcome row of the school, as stored."""
+    with lw.log.read(tenant) as s:
+        learners = s.learners()
+        snaps = s.snapshots(learners)
+        outcomes = [o for x in learners for o in s.outcomes(x, 1, limit=1_000_000)]
+    return [snaps[x] for x in learners], outcomes
+
+
+def test_replay_tells_its_progress_per_chunk_and_changes_nothing():
+    # Two chunks of learners and a part of one: a learner of the last chunk
+    # and every third one with two events.
+    n = 2 * REPLAY_CHUNK + 3
+    events = [watched(600 + i, learner=f"l{i:04}", minutes=i % 60) for i in range(n)]
+    events += [homework(8, learner=f"l{i:04}", minutes=90) for i in range(0, n, 3)]
+    schools = []
+    for _ in range(2):
+        lw = Levelwise(InMemoryEventLog(), FixedClock())
+        lw.put_program("school", SMALL_PROGRAM)
+        assert lw.ingest("school", events).count("accepted") == len(events)
+        schools.append(lw)
+    quiet, observed = schools
+    calls: list[tuple[int, int]] = []
+
+    told = observed.replay("school", on_progress=lambda *c: calls.append(c))
+    plain = quiet.replay("school")
+
+    assert calls == [(0, n), (REPLAY_CHUNK, n), (2 * REPLAY_CHUNK, n), (n, n)]
+    assert told == plain and told.learners == n and told.events == len(events)
+    assert projections(observed, "school") == projections(quiet, "school")
+
+
+def test_replay_of_a_school_without_learners_tells_0_of_0(engine):
+    calls: list[tuple[int, int]] = []
+
+    engine.replay("school", on_progress=lambda *c: calls.append(c))
+
+    assert calls == [(0, 0)]

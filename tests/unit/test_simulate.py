@@ -17,7 +17,15 @@ from levelwise.app.guidance.study import study_events
 from levelwise.app.programs.loader import load_program, load_program_file
 from levelwise.app.simulate import policies as simulate_policies
 from levelwise.app.simulate.policies import FixedSyllabus, RandomReady, stages
-from levelwise.app.simulate.report import bootstrap_median, cycles, summarize, svg
+from levelwise.app.simulate.report import (
+    Reduction,
+    Summary,
+    bootstrap_median,
+    cycles,
+    planner_line,
+    summarize,
+    svg,
+)
 from levelwise.app.simulate.simulator import (
     MAX_GUESS_SLIP,
     START,
@@ -286,7 +294,51 @@ def test_the_command_writes_the_table_plot_and_results(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "planner" in result.output
     assert (out / "plot.svg").read_text(encoding="utf-8").startswith("<svg")
-    assert "| planner |" in (out / "table.md").read_text(encoding="utf-8")
+    table = (out / "table.md").read_text(encoding="utf-8")
+    assert "| planner |" in table
+    # The table ends with the sentence the terminal shows, not an internal goal.
+    last = table.strip().splitlines()[-1]
+    assert last.startswith("With the planner, learners levelled up")
+    assert last in result.output
+    assert "goal" not in table.lower() and "37.5" not in table
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert len(results["learners"]) == 6
     assert results["settings"]["seed"] == 2
+
+
+def reductions(value: float, low: float, high: float) -> Summary:
+    """A summary with only the planner's reduction over all level-ups."""
+    return Summary((), (Reduction("planner", "all", value, low, high),), ("all",))
+
+
+@pytest.mark.parametrize(
+    ("summary", "line"),
+    [
+        # Quicker than the fixed syllabus.
+        (
+            reductions(0.233, 0.217, 0.273),
+            "With the planner, learners levelled up 23.3 % faster than with the "
+            "fixed syllabus (median weeks per level-up; 95 % CI 21.7 to 27.3 %).",
+        ),
+        # Slower: the size of the change, and the word says which way.
+        (
+            reductions(-0.1, -0.2, 0.05),
+            "With the planner, learners levelled up 10.0 % slower than with the "
+            "fixed syllabus (median weeks per level-up; 95 % CI -20.0 to 5.0 %).",
+        ),
+        # A change that rounds to zero is "as fast as".
+        (
+            reductions(0.0004, -0.01, 0.01),
+            "With the planner, learners levelled up as fast as with the fixed "
+            "syllabus (median weeks per level-up; 95 % CI -1.0 to 1.0 %).",
+        ),
+        # No fixed syllabus to compare with.
+        (
+            Summary((), (), ("all",)),
+            "No fixed-syllabus learners to compare the planner with.",
+        ),
+    ],
+    ids=["faster", "slower", "as-fast", "no-baseline"],
+)
+def test_the_planner_line_says_what_the_planner_did(summary, line) -> None:
+    assert planner_line(summary) == line

@@ -21,7 +21,7 @@ from levelwise.app import views
 from levelwise.app.credentials.ports import CredentialStore
 from levelwise.app.credentials.service import Credentials
 from levelwise.app.guidance.service import Guidance
-from levelwise.app.ingest.service import MAX_BATCH, Ingest
+from levelwise.app.ingest.service import MAX_BATCH, Ingest, OnProgress
 from levelwise.app.ingest.wire import TimeWindow, from_body
 from levelwise.app.links import PageLinks
 from levelwise.app.metrics.ports import MetricStore
@@ -152,9 +152,18 @@ class Levelwise:
         """
         return self._ingest.ingest(tenant, raw)
 
-    def replay(self, tenant: str) -> views.ReplayReport:
-        """Rebuild every learner's projection from the log with the current program."""
-        return self._ingest.replay(tenant)
+    def replay(
+        self, tenant: str, on_progress: OnProgress | None = None
+    ) -> views.ReplayReport:
+        """Rebuild every learner's projection from the log with the current program.
+
+        Args:
+            tenant: The school.
+            on_progress: Told ``(learners done, learners in all)`` as the replay
+                advances, ending at ``(n, n)``; see
+                :meth:`levelwise.app.ingest.service.Ingest.replay`.
+        """
+        return self._ingest.replay(tenant, on_progress)
 
     # -- reads ------------------------------------------------------------------
 

@@ -361,15 +361,19 @@ def placement_try(
 def replay(tenant: TenantOpt = None, db: DbOpt = None) -> None:
     """Rebuild every learner's state and receipts from the log.
 
-    Shows a progress bar on a terminal, then one line: learners, events,
-    seconds and events per second.
+    Shows a progress bar of the learners replayed on a terminal, then one line:
+    learners, events, seconds and events per second.
     """
     engine, school = open_school(db, tenant)
     started = time.perf_counter()
     try:
         with progress() as bar:
-            bar.add_task(f"replaying school '{escape(school)}'", total=None)
-            report = engine.replay(school)
+            task = bar.add_task(f"replaying school '{escape(school)}'", total=None)
+
+            def advance(done: int, learners: int) -> None:
+                bar.update(task, completed=done, total=learners)
+
+            report = engine.replay(school, on_progress=advance)
     except LevelwiseError as exc:
         raise fail(exc, school=school) from exc
     took = time.perf_counter() - started

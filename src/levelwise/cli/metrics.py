@@ -43,6 +43,14 @@ TABLES = ("cohorts", "classes", "weeks", "levels", "experiments")
 here for the argument's help so that start-up imports no service
 (``tests/integration/test_cli_startup.py`` keeps the two equal)."""
 
+PARTIAL = "(partial)"
+"""After the key of a week the dates cover only in part (``docs/metrics.md``)."""
+
+PARTIAL_NOTE = (
+    f"{PARTIAL}: the dates cover only part of the week; "
+    "its counts are not a whole week's"
+)
+
 CohortOpt = Annotated[
     str | None, typer.Option("--cohort", help="Enrolment month, e.g. 2026-09.")
 ]
@@ -82,17 +90,25 @@ def _num(f: Figure) -> str:
     return "—" if f.value is None else f"{f.value:.2f} (n {f.n})"
 
 
-def _rows(title: str, rows: tuple[MetricRow, ...]) -> Table:
+def _key(row: MetricRow) -> str:
+    """A row's key; a partial week's says so, as the dashboard does."""
+    from levelwise.app.metrics.views import WeekRow
+
+    partial = isinstance(row, WeekRow) and row.partial
+    return f"{row.key} {PARTIAL}" if partial else row.key
+
+
+def _rows(title: str, rows: tuple[MetricRow, ...], caption: str | None = None) -> Table:
     from rich.table import Table
 
-    table = Table(title=escape(title))
+    table = Table(title=escape(title), caption=caption)
     for name in ("key", "learners", "active", "completion", "renewal"):
         table.add_column(name)
     for name in ("interactions/class", "weeks/level-up", "level-ups"):
         table.add_column(name)
     for r in rows:
         table.add_row(
-            escape(r.key),
+            escape(_key(r)),
             str(r.learners),
             str(r.active),
             _pct(r.completion),
@@ -145,7 +161,8 @@ def show(
     out().print(_rows("overall", (board.overall,)))
     out().print(_rows("per cohort", board.by_cohort))
     out().print(_rows("per class", board.by_class))
-    out().print(_rows("per week", board.by_week))
+    partial = any(w.partial for w in board.by_week)
+    out().print(_rows("per week", board.by_week, PARTIAL_NOTE if partial else None))
     levels = Table("level", "now", "reached", "stuck on", title="levels")
     for lvl in board.levels:
         stuck = "; ".join(f"{g} ({n})" for g, n in lvl.stuck[:3])
@@ -213,15 +230,24 @@ def export(
 def rebuild(tenant: TenantOpt = None, db: DbOpt = None) -> None:
     """Recompute the metrics projection from the start of the log.
 
-    Shows a progress bar on a terminal, then one line: events, learners,
-    seconds and events per second.
+    Shows a progress bar on a terminal (the events read so far, full once the
+    projection is written), then one line: events, learners, seconds and
+    events per second.
     """
     engine, school = open_school(db, tenant)
     started = time.perf_counter()
+    label = f"rebuilding the metrics of '{escape(school)}'"
     try:
         with progress() as bar:
-            bar.add_task(f"rebuilding the metrics of '{escape(school)}'", total=None)
-            report = engine.metrics.rebuild(school)
+            task = bar.add_task(label, total=None)
+
+            def advance(done: int, events: int | None) -> None:
+                # The store tells no total before the end: until then the bar
+                # pulses and counts the events read.
+                shown = label if events is not None else f"{label}: {done:,} events"
+                bar.update(task, completed=done, total=events, description=shown)
+
+            report = engine.metrics.rebuild(school, on_progress=advance)
     except LevelwiseError as exc:
         raise fail(exc, school=school) from exc
     took = time.perf_counter() - started

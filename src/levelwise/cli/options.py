@@ -98,9 +98,11 @@ def escape(text: str) -> str:
 def progress() -> Progress:
     """The progress bar of long commands, on stderr while it is a terminal.
 
-    Use it as a context manager; a task without a total (work the engine does
-    in one call) shows a pulsing bar with the time elapsed. The bar goes away
-    when the block ends, and the command prints its one-line summary.
+    Use it as a context manager. A task fills as the command advances it: the
+    engine's long jobs take an ``on_progress`` callback that tells the work
+    done and its total (``replay``, ``metrics rebuild``); a task whose total
+    is not known yet shows a pulsing bar with the time elapsed. The bar goes
+    away when the block ends, and the command prints its one-line summary.
     """
     from rich.progress import (
         BarColumn,

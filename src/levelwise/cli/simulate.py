@@ -83,7 +83,13 @@ def simulate(
     )
     from levelwise.app.simulate.forecast import as_json as forecast_json
     from levelwise.app.simulate.forecast import markdown as forecast_markdown
-    from levelwise.app.simulate.report import as_json, markdown, summarize, svg
+    from levelwise.app.simulate.report import (
+        as_json,
+        markdown,
+        planner_line,
+        summarize,
+        svg,
+    )
     from levelwise.app.simulate.simulator import calibrate
     from levelwise.app.simulate.simulator import simulate as run_simulation
 
@@ -107,7 +113,7 @@ def simulate(
     summary = summarize(sim)
     results = as_json(sim, summary)
     out().print(_table(summary, compiled.title))
-    out().print(_planner_line(summary), highlight=False)
+    out().print(planner_line(summary), highlight=False)
     forecast_md = None
     if with_forecast:
         points = points_of(sim)
@@ -130,24 +136,6 @@ def simulate(
         if forecast_md is not None:
             (out_dir / "forecast.md").write_text(forecast_md, encoding="utf-8")
         out().print(f"wrote {out_dir / 'table.md'}, plot.svg and results.json")
-
-
-def _planner_line(summary: Summary) -> str:
-    """What the planner did for its learners, against the fixed syllabus."""
-    red = summary.reduction("planner")
-    if red is None:
-        return "No fixed-syllabus learners to compare the planner with."
-    ci = f"95 % CI {100 * red.low:.1f} to {100 * red.high:.1f} %"
-    if round(100 * red.value, 1) == 0:
-        return (
-            "With the planner, learners levelled up as fast as with the fixed "
-            f"syllabus (median weeks per level-up; {ci})."
-        )
-    faster = "faster" if red.value > 0 else "slower"
-    return (
-        f"With the planner, learners levelled up {abs(100 * red.value):.1f} % "
-        f"{faster} than with the fixed syllabus (median weeks per level-up; {ci})."
-    )
 
 
 def _forecast_line(rows: Sequence[Accuracy]) -> str:

@@ -71,6 +71,8 @@ REPLAY_CHUNK = 500
 
 _T = TypeVar("_T")
 AfterCommit = Callable[[], None]
+OnProgress = Callable[[int, int], None]
+"""Told ``(done, total)`` as a long job advances (a progress bar, a log line)."""
 
 
 @dataclass
@@ -242,22 +244,38 @@ class Ingest:
 
     # -- replay -------------------------------------------------------------------
 
-    def replay(self, tenant: str) -> views.ReplayReport:
-        """Rebuild every learner's projection from the log with the current program."""
+    def replay(
+        self, tenant: str, on_progress: OnProgress | None = None
+    ) -> views.ReplayReport:
+        """Rebuild every learner's projection from the log with the current program.
+
+        Args:
+            tenant: The school.
+            on_progress: Called with ``(learners done, learners in all)``: once
+                before the first learner, then after each chunk of
+                ``REPLAY_CHUNK`` learners is written, ending at ``(n, n)``. It
+                only observes: the replay is the same with or without it.
+        """
 
         def work(s: LogSession) -> tuple[views.ReplayReport, AfterCommit]:
             program, model = self.catalog.program_and_model(s)
-            report, profiles = self._replay(s, program, model)
+            report, profiles = self._replay(s, program, model, on_progress)
             after = self.boards.after_replay(tenant, s, program.version, profiles)
             return report, after
 
         return self._committed(tenant, work)
 
     def _replay(
-        self, s: LogSession, program: Program, model: MasteryModel
+        self,
+        s: LogSession,
+        program: Program,
+        model: MasteryModel,
+        on_progress: OnProgress | None = None,
     ) -> tuple[views.ReplayReport, dict[str, Profile]]:
         learners = s.learners()
         before = s.snapshots(learners)
+        if on_progress is not None:
+            on_progress(0, len(learners))
         profiles: dict[str, Profile] = {}
         events_total = 0
         changed = 0
@@ -277,6 +295,8 @@ class Ingest:
             writes.store(s)
             s.put_snapshots([snapshot_of(x, program) for x in states.values()])
             self.notifications.enqueue(s, writes.decisions, states, program.version)
+            if on_progress is not None:
+                on_progress(chunk_start + len(chunk), len(learners))
         report = views.ReplayReport(
             program.version, len(learners), events_total, changed
         )

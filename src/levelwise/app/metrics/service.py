@@ -79,6 +79,9 @@ __all__ = [
 ProgramLoader = Callable[[LogSession], tuple[Program, MasteryModel]]
 """Compiles the program current in a session (the engine's program cache)."""
 
+OnProgress = Callable[[int, int | None], None]
+"""Told ``(events done, events in all)``; the total is None until it is known."""
+
 READ_CHUNK = 20_000
 """Events read from the log per query."""
 
@@ -161,8 +164,18 @@ class Metrics:
             return self._fold(tenant, program, model, cursor, rebuild=True)
         return self._fold(tenant, program, model, cursor, rebuild=False)
 
-    def rebuild(self, tenant: str) -> CatchUpReport:
+    def rebuild(
+        self, tenant: str, on_progress: OnProgress | None = None
+    ) -> CatchUpReport:
         """Recompute the tenant's projection from log position 0.
+
+        Args:
+            tenant: The school.
+            on_progress: Called with ``(events read, None)`` after each read of
+                ``READ_CHUNK`` events (the store tells no total before the
+                end), then once with ``(events, events)`` when the projection
+                is written. It only observes: the facts are the same with or
+                without it.
 
         Raises:
             ProgramNotFoundError: The school has no program yet.
@@ -170,7 +183,9 @@ class Metrics:
         """
         program, model = self._program(tenant)
         cursor = self._store().cursor(tenant)
-        return self._fold(tenant, program, model, cursor, rebuild=True)
+        return self._fold(
+            tenant, program, model, cursor, rebuild=True, on_progress=on_progress
+        )
 
     def _fold(
         self,
@@ -180,6 +195,7 @@ class Metrics:
         cursor: Cursor | None,
         *,
         rebuild: bool,
+        on_progress: OnProgress | None = None,
     ) -> CatchUpReport:
         store = self._store()
         units = live_units(program)
@@ -199,6 +215,8 @@ class Metrics:
                 count += len(rows)
                 if rows:
                     position = rows[-1][0]
+                    if on_progress is not None:
+                        on_progress(events + count, None)
                 if len(rows) < READ_CHUNK:
                     exhausted = True
                     break
@@ -223,6 +241,8 @@ class Metrics:
             refreshed.update(row.learner for row in rows_)
             since = position
             reset = False
+        if on_progress is not None:
+            on_progress(events, events)
         return CatchUpReport(events, len(refreshed), position, rebuild)
 
     def _learner_rows(
