@@ -14,11 +14,8 @@ from levelwise.cli.options import fail, out
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from rich.table import Table
 
-    from levelwise.app.simulate.forecast import Accuracy
     from levelwise.app.simulate.report import Summary
 
 app = typer.Typer()
@@ -78,6 +75,7 @@ def simulate(
     from levelwise.app.simulate.forecast import (
         accuracies,
         diagnostics,
+        forecast_line,
         points_of,
         watcher,
     )
@@ -120,7 +118,7 @@ def simulate(
         rows = accuracies(points)
         forecast_md = forecast_markdown(rows, diagnostics(points))
         results["forecast"] = forecast_json(points)
-        out().print(_forecast_line(rows), highlight=False)
+        out().print(forecast_line(rows), highlight=False)
     out().print(
         f"{len(sim.learners)} learners x {len(sim.runs)} policies "
         f"in {sim.seconds:.1f} s"
@@ -136,18 +134,6 @@ def simulate(
         if forecast_md is not None:
             (out_dir / "forecast.md").write_text(forecast_md, encoding="utf-8")
         out().print(f"wrote {out_dir / 'table.md'}, plot.svg and results.json")
-
-
-def _forecast_line(rows: Sequence[Accuracy]) -> str:
-    """How far the forecasts for the planner's learners were off."""
-    overall = next((r for r in rows if (r.policy, r.group) == ("planner", "all")), None)
-    if overall is None or overall.points == 0:
-        return "No forecasts could be checked (no learner reached a level in time)."
-    return (
-        f"Forecasts for the planner's learners were off by {100 * overall.mape:.1f} % "
-        f"on average; {100 * overall.coverage:.1f} % of the real times fell inside "
-        f"the forecast 80 % range ({overall.points} forecasts)."
-    )
 
 
 def _table(summary: Summary, title: str) -> Table:

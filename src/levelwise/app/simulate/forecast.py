@@ -371,8 +371,20 @@ def markdown(rows: Sequence[Accuracy], diag: dict[str, dict[str, Any]]) -> str:
             f"| {policy} | {d['points']} | {work} | {d['work_log_mean']:.3f} / "
             f"{d['work_log_sd']:.3f} | {pace} | {d['pace_log_sd']:.3f} |"
         )
-    lines += ["", f"Goal (MAPE at most 20 %, coverage 75-85 %): {verdict(rows)}.", ""]
+    lines += ["", forecast_line(rows), ""]
     return "\n".join(lines)
+
+
+def forecast_line(rows: Sequence[Accuracy]) -> str:
+    """How far the forecasts for the planner's learners were off, in a sentence."""
+    overall = next((r for r in rows if (r.policy, r.group) == ("planner", "all")), None)
+    if overall is None or overall.points == 0:
+        return "No forecasts could be checked (no learner reached a level in time)."
+    return (
+        f"Forecasts for the planner's learners were off by {100 * overall.mape:.1f} % "
+        f"on average; {100 * overall.coverage:.1f} % of the real times fell inside "
+        f"the forecast 80 % range ({overall.points} forecasts)."
+    )
 
 
 def _nan(value: object) -> bool:
