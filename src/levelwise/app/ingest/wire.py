@@ -359,12 +359,16 @@ def repeated_keys(value: object, path: str = "", *, deep: bool = True) -> list[s
         found += [f"{path}{clip(key)}" for key in value.repeated]
     if not deep:
         return found
+    # Only containers can hold a repeated key: scalars are skipped unvisited
+    # (this runs for every event of every batch).
     if isinstance(value, dict):
         for key, item in value.items():
-            found += repeated_keys(item, f"{path}{clip(str(key))}.")
+            if isinstance(item, dict | list):
+                found += repeated_keys(item, f"{path}{clip(str(key))}.")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found += repeated_keys(item, f"{path}{index}.")
+            if isinstance(item, dict | list):
+                found += repeated_keys(item, f"{path}{index}.")
     return found
 
 
