@@ -1,4 +1,9 @@
-"""Events on the wire: pydantic validation, canonical bodies and domain mapping.
+"""Events on the wire: JSON text, validation, canonical bodies and domain mapping.
+
+One responsibility, the edge of the log, read in the order an event meets it:
+its JSON text (:func:`loads`, which marks repeated keys), the models that
+validate it and the reasons for refusing it, the school's acceptance checks,
+its canonical body and digest, and the way back from a stored body.
 
 The models are the edge of the log: whatever they accept, the fold can fold
 and :func:`from_body` can read back. Ids follow one grammar (``ID_PATTERN``),
