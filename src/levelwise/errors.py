@@ -44,6 +44,11 @@ each class to one problem type in one table (``levelwise.api.problems``)::
     ├── InvalidResponsesError (ValueError)  response data are malformed
     ├── DatasetNotFoundError          no dataset at that path
     ├── CatError (ValueError)         a CAT bank, setting, answer or state is invalid
+    ├── PracticeNotFoundError         no such practice session in this tenant
+    ├── PracticeError                 a practice request or message is invalid
+    │   └── PracticeClosedError       the practice session has finished
+    ├── SpeechError                   speech to text, text to speech or VAD failed
+    ├── ModelUnavailableError         the language model is down, refused or slow
     └── ModelNotAvailableError (LookupError)  no such learner model
 """
 
@@ -283,3 +288,23 @@ class CatError(LevelwiseError, ValueError):
 
 class ModelNotAvailableError(LevelwiseError, LookupError):
     """Raised when a model name is unknown or its module does not exist yet."""
+
+
+class PracticeNotFoundError(LevelwiseError):
+    """Raised when a practice session does not exist in the caller's school."""
+
+
+class PracticeError(LevelwiseError):
+    """Raised when a practice request or session message is invalid."""
+
+
+class PracticeClosedError(PracticeError):
+    """Raised when a message arrives for a practice session that has finished."""
+
+
+class SpeechError(LevelwiseError):
+    """Raised when speech to text, text to speech or voice detection fails."""
+
+
+class ModelUnavailableError(LevelwiseError):
+    """Raised when the language model endpoint is down, refuses or is too slow."""

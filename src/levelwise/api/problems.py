@@ -55,6 +55,7 @@ from levelwise.errors import (
     LevelwiseError,
     MetricError,
     ModelNotAvailableError,
+    ModelUnavailableError,
     NotFittedError,
     NotificationRequestError,
     PkConflictError,
@@ -64,9 +65,13 @@ from levelwise.errors import (
     PlacementError,
     PlacementNotFoundError,
     PlanError,
+    PracticeClosedError,
+    PracticeError,
+    PracticeNotFoundError,
     ProgramError,
     ProgramNotFoundError,
     ProgramVersionNotFoundError,
+    SpeechError,
     StoreError,
     UnsupportedMediaTypeError,
     WebhookNotFoundError,
@@ -154,6 +159,12 @@ PROBLEMS: tuple[ProblemType, ...] = (
         errors=(PkNotFoundError,),
     ),
     ProblemType(
+        404,
+        "practice-not-found",
+        "No such practice session",
+        errors=(PracticeNotFoundError,),
+    ),
+    ProblemType(
         409,
         "program-required",
         "No program is set for this school",
@@ -180,6 +191,18 @@ PROBLEMS: tuple[ProblemType, ...] = (
         "A concurrent request changed the same learner",
         errors=(ConcurrencyError,),
         retry_after=1,
+    ),
+    ProblemType(
+        409,
+        "practice-closed",
+        "The practice session has finished",
+        errors=(PracticeClosedError,),
+    ),
+    ProblemType(
+        422,
+        "practice-invalid",
+        "The practice request is not possible",
+        errors=(PracticeError,),
     ),
     ProblemType(
         409,
@@ -287,6 +310,19 @@ PROBLEMS: tuple[ProblemType, ...] = (
         "pk-unavailable",
         "PK competitions are not set up on this server",
         errors=(PkUnavailableError,),
+    ),
+    ProblemType(
+        503,
+        "speech-unavailable",
+        "Speech processing failed on this server",
+        errors=(SpeechError,),
+    ),
+    ProblemType(
+        503,
+        "model-unavailable",
+        "The language model is unavailable",
+        errors=(ModelUnavailableError,),
+        retry_after=5,
     ),
 )
 """Every problem type the API answers with, and the errors each covers."""

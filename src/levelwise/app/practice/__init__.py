@@ -1,0 +1,1 @@
+"""The AI speaking partner: practice sessions, their back ends and their scoring."""
