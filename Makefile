@@ -11,8 +11,10 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 .PHONY: install browser demo test check lint types contracts pytest bench screenshots serve clean
 
 # Browser tests drive Debian's Chromium; a CJK font renders the zh-CN pages.
+# The speaking partner's offline voice is Debian's espeak-ng.
 BROWSER := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+ESPEAK := /usr/bin/espeak-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(UV):
@@ -31,6 +33,10 @@ $(BROWSER) $(CJK_FONT):
 
 browser: $(BROWSER) $(CJK_FONT)
 
+$(ESPEAK):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq espeak-ng
+
 demo: install
 	$(RUN) levelwise demo
 
@@ -47,7 +53,7 @@ types: install
 contracts: install
 	$(RUN) lint-imports
 
-pytest: install browser
+pytest: install browser $(ESPEAK)
 	$(RUN) pytest --cov --cov-report=term
 	$(RUN) coverage report --fail-under=100 --include="src/levelwise/domain/*,src/levelwise/errors.py"
 

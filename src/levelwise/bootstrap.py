@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from levelwise.app.metrics.ports import MetricStore
     from levelwise.app.notify.webhooks import WebhookWorker
     from levelwise.app.ports import Clock, EventLog
+    from levelwise.app.practice.ports import PracticeStore
+    from levelwise.app.practice.service import Backends
     from levelwise.app.recognition.ports import BoardStore, PkStore
 
 
@@ -38,6 +40,7 @@ class Stores:
         metrics: The metrics projection.
         credentials: Signing keys and issued credentials.
         pk: Group PK definitions.
+        practice: Practice sessions of the speaking partner.
     """
 
     log: EventLog
@@ -45,6 +48,7 @@ class Stores:
     metrics: MetricStore
     credentials: CredentialStore
     pk: PkStore
+    practice: PracticeStore
 
 
 def store_url(db: str) -> str:
@@ -102,6 +106,7 @@ def open_stores(
     from levelwise.adapters.sql.metrics import SqlMetricStore
     from levelwise.adapters.sql.migrate import migrate
     from levelwise.adapters.sql.pk import SqlPkStore
+    from levelwise.adapters.sql.practice import SqlPracticeStore
 
     check_sqlite_file(url, create=create)
     with opening(url):
@@ -120,6 +125,7 @@ def open_stores(
         metrics=SqlMetricStore(engine),
         credentials=SqlCredentialStore(engine),
         pk=SqlPkStore(engine),
+        practice=SqlPracticeStore(engine),
     )
 
 
@@ -132,6 +138,7 @@ def memory_stores(
     from levelwise.adapters.memory.event_log import InMemoryEventLog
     from levelwise.adapters.memory.metrics import InMemoryMetricStore
     from levelwise.adapters.memory.pk import InMemoryPkStore
+    from levelwise.adapters.memory.practice import InMemoryPracticeStore
     from levelwise.adapters.redis.boards import RedisBoardStore
 
     log = log if log is not None else InMemoryEventLog()
@@ -144,6 +151,7 @@ def memory_stores(
         metrics=InMemoryMetricStore(log),
         credentials=InMemoryCredentialStore(),
         pk=InMemoryPkStore(),
+        practice=InMemoryPracticeStore(),
     )
 
 
@@ -165,11 +173,82 @@ def engine_over(
         metrics=stores.metrics,
         credentials=stores.credentials,
         pk=stores.pk,
+        practice=stores.practice,
+        partner=partner_backends(settings),
         public_url=settings.public_url,
         links=PageLinks.from_secret(page_secret),
         webhook_guard=UrlGuard(settings.webhook_allow_hosts.split(",")),
         event_max_skew=timedelta(seconds=settings.event_max_skew_seconds),
         event_earliest=settings.event_earliest,
+    )
+
+
+def partner_backends(settings: Settings) -> Backends:
+    """The speaking partner's back ends the settings ask for.
+
+    The language model is the endpoint at ``practice_model_url`` (else the
+    scripted partner); speech runs offline with pocketsphinx, espeak-ng and
+    WebRTC's VAD unless ``practice_speech`` is off or espeak-ng is missing.
+    Nothing is loaded until a session needs it.
+    """
+    import shutil
+
+    from levelwise.app.practice.live import LiveSettings
+    from levelwise.app.practice.ports import (
+        LanguageModel,
+        SpeechToText,
+        TextToSpeech,
+        VoiceActivity,
+    )
+    from levelwise.app.practice.service import Backends
+
+    def model() -> LanguageModel:
+        from levelwise.adapters.http.llm import OpenAiChatModel
+
+        key = settings.practice_model_key
+        return OpenAiChatModel(
+            settings.practice_model_url or "",
+            settings.practice_model,
+            api_key=key.get_secret_value() if key is not None else "none",
+        )
+
+    live = LiveSettings(
+        end_silence_ms=settings.practice_end_silence_ms,
+        first_token_timeout=settings.practice_model_timeout,
+    )
+    agora = {k: v.get_secret_value() for k, v in settings.agora_secrets.items()}
+    backends = Backends(
+        model=model if settings.practice_model_url else None,
+        live=live,
+        pause_threshold=settings.practice_pause_threshold,
+        agora_secrets=agora,
+    )
+    if not settings.practice_speech or shutil.which("espeak-ng") is None:
+        return backends
+
+    def stt() -> SpeechToText:
+        from levelwise.adapters.speech.sphinx import SphinxSpeechToText
+
+        return SphinxSpeechToText()
+
+    def tts() -> TextToSpeech:
+        from levelwise.adapters.speech.espeak import EspeakTextToSpeech
+
+        return EspeakTextToSpeech(voice=settings.practice_voice)
+
+    def vad() -> VoiceActivity:
+        from levelwise.adapters.speech.webrtc import WebRtcVoiceActivity
+
+        return WebRtcVoiceActivity()
+
+    return Backends(
+        model=backends.model,
+        stt=stt,
+        tts=tts,
+        vad=vad,
+        live=live,
+        pause_threshold=settings.practice_pause_threshold,
+        agora_secrets=agora,
     )
 
 

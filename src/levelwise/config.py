@@ -76,6 +76,54 @@ class Settings(BaseSettings):
         description="The first day events are accepted for, the same for every "
         "school for now; earlier ones are rejected.",
     )
+    practice_model_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible chat endpoint for the AI "
+        "speaking partner (`http://127.0.0.1:8080/v1` for llama.cpp, vLLM or "
+        "Ollama); unset: the scripted partner plays the program's scenarios.",
+    )
+    practice_model: str = Field(
+        default="local",
+        description="The model's name on that endpoint.",
+    )
+    practice_model_key: SecretStr | None = Field(
+        default=None, description="The endpoint's API key, if it needs one."
+    )
+    practice_model_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        description="Seconds to wait for the model's first token before the "
+        "scripted partner takes over the session (and says so).",
+    )
+    practice_speech: bool = Field(
+        default=True,
+        description="Voice sessions with the offline back ends: pocketsphinx "
+        "(speech to text), espeak-ng (text to speech) and WebRTC's VAD; false: "
+        "text sessions only.",
+    )
+    practice_voice: str = Field(
+        default="en-us", description="The espeak-ng voice of the partner."
+    )
+    practice_end_silence_ms: int = Field(
+        default=500,
+        ge=90,
+        le=5000,
+        description="Silence that ends a learner's spoken turn, in milliseconds.",
+    )
+    agora_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Each school's Agora notification secret, as JSON "
+        '(`{"school-a": "<secret>"}`): Agora Console shows it when notifications '
+        "of the Conversational AI Engine are enabled; webhooks of a school "
+        "without one are refused.",
+    )
+    practice_pause_threshold: float = Field(
+        default=0.25,
+        gt=0,
+        le=5,
+        description="Seconds of silence inside a turn that count as a pause "
+        "(fluency measures).",
+    )
 
 
 def env_name(field: str) -> str:

@@ -262,9 +262,9 @@ async def test_a_non_finite_number_is_rejected_naming_its_field(
 ):
     # JSON has no NaN or Infinity, but lenient parsers read them, and 1e999
     # overflows to infinity: the log stored null and could not read it back.
-    practice = event("practice.completed", seconds=600, metrics={"fluency": 0.5})
+    practice = event("practice.completed", seconds=600, metrics={"mattr": 0.5})
     text = json.dumps([completed(minutes=1), practice])
-    content = text.replace('"fluency": 0.5', f'"fluency": {number}').encode()
+    content = text.replace('"mattr": 0.5', f'"mattr": {number}').encode()
     headers = {**school_a, "content-type": "application/json"}
 
     response = await client.post("/v1/events", content=content, headers=headers)
@@ -273,7 +273,7 @@ async def test_a_non_finite_number_is_rejected_naming_its_field(
     body = response.json()
     assert (body["accepted"], body["rejected"]) == (1, 1)
     assert body["results"][1]["reason"] == (
-        "metrics.fluency: Input should be a finite number"
+        "metrics.mattr: Input should be a finite number"
     )
     late = watched(60, minutes=-60)
     assert (await client.post("/v1/events", json=[late], headers=school_a)).is_success

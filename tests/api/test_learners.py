@@ -277,6 +277,8 @@ def test_every_outcome_kind_has_a_public_model_with_its_fields():
     assert set(models) == set(OUTCOME_KINDS.values())
     for outcome, kind in OUTCOME_KINDS.items():
         wanted = {f.name for f in fields(outcome)} | {"kind", "program_version"}
+        if isinstance(getattr(outcome, "text", None), property):
+            wanted.add("text")  # a receipt's line, derived from the fields
         assert set(models[kind].model_fields) == wanted, kind
 
 
@@ -323,3 +325,25 @@ async def test_receipts_filter_by_every_kind(client, every_kind_school, kind):
     assert response.status_code == 200, response.text
     kinds = [r["kind"] for r in response.json()["receipts"]]
     assert kinds and set(kinds) == {kind}
+
+
+async def test_a_measured_ability_names_the_metrics_that_moved_it(
+    client, every_kind_school
+):
+    await ingest(client, every_kind_school, *every_outcome.events())
+
+    response = await client.get(
+        "/v1/learners/ana/receipts",
+        params={"kind": "ability_measured"},
+        headers=every_kind_school,
+    )
+
+    (receipt,) = response.json()["receipts"]
+    # speech rate 75 against zero 30 and full 90: (75 - 30) / (90 - 30)
+    assert receipt["score"] == 0.75
+    assert receipt["metrics"] == [
+        {"metric": "speech_rate", "value": 75.0, "full": 90.0}
+    ]
+    assert receipt["after"] > receipt["before"]
+    change = round(receipt["after"] - receipt["before"], 2)
+    assert receipt["text"] == f"+{change:.2f} speaking: speech rate 75 wpm"

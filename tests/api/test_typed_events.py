@@ -25,6 +25,7 @@ from levelwise.app.ingest.wire import EVENT_ADAPTER
 from levelwise.bootstrap import build
 from levelwise.config import Settings
 from levelwise.domain.events import EVENT_TYPES
+from levelwise.domain.practice import PRACTICE_METRICS
 from tests.api.conftest import assert_problem
 from tests.contract.test_replay_roundtrip import english, events
 from tests.support.factories import event, homework, watched
@@ -88,8 +89,15 @@ def test_each_type_publishes_its_fields_and_ranges(engine):
         "title": "Turns",
         "type": "integer",
     }
-    (value,) = practice["metrics"]["patternProperties"].values()
-    assert value["type"] == "number"
+    assert practice["metrics"]["$ref"].endswith("/PracticeMetricsIn")
+    metrics = schemas["PracticeMetricsIn"]
+    assert metrics["additionalProperties"] is False
+    assert list(metrics["properties"]) == list(PRACTICE_METRICS)
+    for name, spec in PRACTICE_METRICS.items():
+        number, null = metrics["properties"][name]["anyOf"]
+        assert null == {"type": "null"}
+        assert number["type"] == ("integer" if spec.integral else "number"), name
+        assert (number["minimum"], number["maximum"]) == (spec.low, spec.high)
     occurred = schemas["LessonWatchedIn"]["properties"]["occurred_at"]
     assert (occurred["type"], occurred["format"]) == ("string", "date-time")
 
@@ -132,7 +140,7 @@ async def test_numbers_are_json_numbers_and_times_are_text(client, school_a):
         homework(8, max_score="10"),
         event("practice.completed", seconds=60, turns=2.5),
         event("practice.completed", seconds=60, turns=False),
-        event("practice.completed", seconds=60, metrics={"fluency": "0.8"}),
+        event("practice.completed", seconds=60, metrics={"speech_rate": "80"}),
         {**watched(60), "occurred_at": 1_767_225_600},
     ]
 
@@ -142,7 +150,7 @@ async def test_numbers_are_json_numbers_and_times_are_text(client, school_a):
     results = response.json()["results"]
     assert [r["status"] for r in results] == ["accepted"] + ["rejected"] * 7
     reasons = [r["reason"] for r in results[1:]]
-    fields = ["seconds", "score", "max_score", "turns", "turns", "metrics.fluency"]
+    fields = ["seconds", "score", "max_score", "turns", "turns", "metrics.speech_rate"]
     for reason, field in zip(reasons, [*fields, "occurred_at"], strict=True):
         assert reason.startswith(f"{field}: "), reason
     assert "number" in reasons[0] and "number" in reasons[4]
@@ -183,16 +191,14 @@ async def test_an_event_naming_a_key_twice_is_refused_alone(client, school_a):
 
 
 async def test_a_repeated_key_inside_an_event_is_found(client, school_a):
-    practice = event("practice.completed", seconds=60, metrics={"fluency": 1})
-    text = json.dumps([practice]).replace(
-        '{"fluency": 1}', '{"fluency": 1, "fluency": 2}'
-    )
+    practice = event("practice.completed", seconds=60, metrics={"mtld": 1})
+    text = json.dumps([practice]).replace('{"mtld": 1}', '{"mtld": 1, "mtld": 2}')
 
     response = await raw_post(client, text, school_a)
 
     problem = assert_problem(response, 422, "events-rejected")
     assert problem["results"][0]["reason"] == (
-        "metrics.fluency: the key appears more than once in the event"
+        "metrics.mtld: the key appears more than once in the event"
     )
 
 

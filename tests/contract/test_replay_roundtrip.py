@@ -37,6 +37,7 @@ from levelwise.app.ingest.wire import (
 )
 from levelwise.app.ports import EventLog
 from levelwise.app.programs.loader import load_program
+from levelwise.domain.practice import PRACTICE_METRICS, MetricSpec
 from levelwise.domain.program import Program
 from tests.conftest import FixedClock
 from tests.support.factories import new_tenant
@@ -114,6 +115,24 @@ def count(high: int) -> st.SearchStrategy[Any]:
 BOOLS = mostly(st.booleans(), st.sampled_from([None, 0, 1, "true"]))
 
 
+def metric_value(spec: MetricSpec) -> st.SearchStrategy[Any]:
+    """A value of the metric within its bounds (whole for counts), or odd ones."""
+    high = spec.high if spec.high is not None else 1e9
+    if spec.integral:
+        return mostly(st.integers(int(spec.low), int(high)), ODD_NUMBERS)
+    return number(spec.low, high)
+
+
+def metrics() -> st.SearchStrategy[Any]:
+    """Typed practice metrics: known names mostly, now and then an unknown one."""
+    known = st.sampled_from(list(PRACTICE_METRICS)).flatmap(
+        lambda name: st.tuples(st.just(name), metric_value(PRACTICE_METRICS[name]))
+    )
+    unknown = st.tuples(st.sampled_from(["fluency", "wpm"]) | IDS, number(-1e9, 1e9))
+    pairs = st.lists(mostly(known, unknown), max_size=4)
+    return pairs.map(dict)
+
+
 def events(program: Program) -> st.SearchStrategy[Any]:
     """Events of every type (and a few things that are not events at all)."""
     units = mostly(st.sampled_from([u.id for u in program.units]), IDS)
@@ -163,11 +182,9 @@ def events(program: Program) -> st.SearchStrategy[Any]:
             "practice.completed",
             {
                 "turns": count(10_000),
-                "metrics": st.dictionaries(
-                    st.sampled_from(["fluency", "wpm"]) | IDS,
-                    number(-1e9, 1e9),
-                    max_size=3,
-                ),
+                "metrics": metrics(),
+                "session": IDS,
+                "scenario": IDS,
             },
             seconds=number(0, 86_400),
         ),

@@ -83,10 +83,10 @@ def assert_the_log_reads_back(lw: Levelwise, school: str) -> None:
     ("bad", "field"),
     [
         # NaN, which JSON encoders write as null: the stored body broke replay.
-        (practice(metrics={"fluency": math.nan}), "metrics.fluency"),
+        (practice(metrics={"speech_rate": math.nan}), "metrics.speech_rate"),
         # +Infinity, also what 1e999 parses to.
-        (practice(metrics={"fluency": math.inf}), "metrics.fluency"),
-        (practice(metrics={"fluency": -math.inf}), "metrics.fluency"),
+        (practice(metrics={"speech_rate": math.inf}), "metrics.speech_rate"),
+        (practice(metrics={"speech_rate": -math.inf}), "metrics.speech_rate"),
         # Infinite scores crashed the fold (inf / inf is NaN).
         (homework(math.inf, max_score=math.inf), "score"),
         (homework(5, max_score=math.inf), "max_score"),
@@ -102,8 +102,8 @@ def test_a_non_finite_number_is_rejected_naming_its_field(edge, school, bad, fie
 
 
 def test_a_resend_with_another_non_finite_value_is_not_a_duplicate(edge, school):
-    first = practice(metrics={"fluency": math.nan})
-    again = {**first, "metrics": {"fluency": math.inf}}
+    first = practice(metrics={"speech_rate": math.nan})
+    again = {**first, "metrics": {"speech_rate": math.inf}}
 
     reports = [edge.ingest(school, [first]), edge.ingest(school, [again])]
 
@@ -119,7 +119,7 @@ def test_a_resend_with_another_non_finite_value_is_not_a_duplicate(edge, school)
         (pk_finished(points=10**400), "points"),
         (pk_finished(team_points=10**12), "team_points"),
         (pk_finished(rank=10**9), "rank"),
-        (practice(metrics={"fluency": 1e300}), "metrics.fluency"),
+        (practice(metrics={"mtld": 1e300}), "metrics.mtld"),
         # The UTC time of these is outside what a datetime can hold.
         (watched(600) | {"occurred_at": "0001-01-01T00:00:00+05:00"}, "occurred_at"),
         (watched(600) | {"occurred_at": "9999-12-31T23:00:00-05:00"}, "occurred_at"),

@@ -12,7 +12,9 @@ events (UTC, from Monday 2026-06-01):
 - day 4: an answer (day 3 missed: the freeze earned on day 2 covers it);
 - day 7: an answer (days 5 and 6 missed, no freeze left: the streak breaks)
   and a right PK answer;
-- day 8: a placement test above ``a2``'s cuts (placed at ``a2``).
+- day 8: a placement test above ``a2``'s cuts (placed at ``a2``), then a
+  practice session whose speech rate is evidence for speaking (an ability
+  measured).
 """
 
 from __future__ import annotations
@@ -44,10 +46,27 @@ recognition:
   max_freezes: 1
 """
 
+PRACTICE = """\
+practice:
+  measurements:
+    - id: talk
+      dimension: speaking
+      metrics:
+        speech_rate: {zero: 30, full: 90}
+"""
+
 PROGRAM = (
-    SMALL_PROGRAM.replace("units_completed includes [u1]", "mastery.numbers >= 0.3")
+    SMALL_PROGRAM.replace(
+        "units_completed includes [u1]", "mastery.numbers >= 0.3"
+    ).replace(
+        "levels:\n",
+        "  - {id: u4, kind: practice, minutes: 10, knowledge_points: [greetings]}\n"
+        "levels:\n",
+        1,
+    )
     + RECOGNITION
     + SMALL_PLACEMENT
+    + PRACTICE
 )
 """SMALL_PROGRAM with every source of outcomes (see the module docstring)."""
 
@@ -88,5 +107,13 @@ def events(learner: str = "ana") -> list[dict[str, Any]]:
                 "speaking": {"theta": 1.5, "se": 0.3},
             },
             items=12,
+        ),
+        event(
+            "practice.completed",
+            learner=learner,
+            at=_on(8, 1),
+            unit="u4",
+            seconds=600,
+            metrics={"speech_rate": 75},
         ),
     ]

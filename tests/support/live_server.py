@@ -12,12 +12,15 @@ import uvicorn
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port; yield its base URL."""
+def serve(app: Any, ws: str = "none") -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port; yield its base URL.
+
+    ``ws`` picks uvicorn's WebSocket implementation (``none``: no WebSockets).
+    """
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=1
+        app, log_level="warning", lifespan="off", ws=ws, timeout_graceful_shutdown=1
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})

@@ -132,9 +132,11 @@ def test_gate_values_keep_each_comparisons_own_values(source, env, value, parts)
 
 def test_optional_rule_fields_are_those_an_event_may_leave_out():
     from levelwise.domain.events import RULE_FIELDS_OPTIONAL
+    from levelwise.domain.practice import PRACTICE_METRICS
 
     assert {k: v for k, v in RULE_FIELDS_OPTIONAL.items() if v} == {
-        "live.interaction": {"correct", "round", "response_ms"}
+        "live.interaction": {"correct", "round", "response_ms"},
+        "practice.completed": set(PRACTICE_METRICS),
     }
 
 

@@ -312,7 +312,7 @@ def test_unit_completed_once(program):
 def test_counters(program):
     raws = [
         event("live.attended", unit="u3", seconds=1800),
-        event("practice.completed", seconds=600, turns=12, metrics={"wpm": 80}),
+        event("practice.completed", seconds=600, turns=12, metrics={"speech_rate": 80}),
         event("enrolment.started", minutes=-5),
         event("enrolment.started", minutes=-1),
         event("subscription.renewed", minutes=3),

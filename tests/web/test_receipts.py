@@ -17,6 +17,15 @@ ROWS = {
     "streak_frozen": {"days": 1, "freezes_left": 0, "reason": "missed 2026-03-01"},
     "pk_scored": {"pk": "pk-1", "team": "red", "round": 2, "points": 17},
     "level_reached": {"level": "zzz-unknown", "title": "?"},
+    "ability_measured": {
+        "measurement": "fluency",
+        "dimension": "speaking",
+        "title": "Speaking",
+        "score": 0.75,
+        "before": 0.4,
+        "after": 0.43,
+        "metrics": [{"metric": "speech_rate", "value": 112.0, "full": 120.0}],
+    },
 }
 
 
@@ -33,6 +42,7 @@ ROWS = {
         ("streak_frozen", "A streak freeze covered 1 day", "连胜保护卡补上了 1 天"),
         ("pk_scored", "+17 points for team red", "为 red 队赢得 +17 分"),
         ("level_reached", "Level reached: zzz-unknown", "zzz-unknown"),
+        ("ability_measured", "Practice: speaking +0.03", "练习：speaking +0.03"),
     ],
     ids=lambda v: v if v in ROWS else None,
 )
@@ -44,3 +54,21 @@ def test_each_receipt_kind_has_a_line_in_both_languages(kind, english, chinese):
     shown = _receipt(row, program, Lang("zh-CN")).text
     assert chinese in shown
     assert kind == "level_reached" or shown != english
+
+
+def test_a_measured_ability_shows_the_metrics_behind_it():
+    program = load_program(SMALL_PROGRAM, "small")
+    row = {"kind": "ability_measured", "at": AT, "event_id": "e1"}
+    row |= ROWS["ability_measured"]
+    row["metrics"] = [
+        *row["metrics"],
+        {"metric": "mean_length_of_run", "value": 6.2, "full": 8.0},
+        {"metric": "retired_metric", "value": 1.0, "full": 2.0},  # not ours: left out
+    ]
+    row["after"] = 0.39  # a fall shows its sign
+
+    shown = _receipt(row, program, Lang("en"))
+
+    assert shown.text == "Practice: speaking -0.01"
+    assert shown.detail == "speech rate 112 wpm, MLR 6.2"
+    assert (shown.kind, shown.xp) == ("ability_measured", 0)

@@ -14,6 +14,7 @@ from levelwise.api.problems import (
     problem_responses,
     use_problem_media_type,
 )
+from levelwise.api.routes import agora as agora_routes
 from levelwise.api.routes import boards as board_routes
 from levelwise.api.routes import credentials as credential_routes
 from levelwise.api.routes import (
@@ -22,6 +23,7 @@ from levelwise.api.routes import (
     health,
     learners,
     placements,
+    practice,
     programs,
     streams,
     webhooks,
@@ -110,5 +112,7 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     app.include_router(board_routes.router)
     app.include_router(pk_routes.router)
     app.include_router(metric_routes.router)
+    app.include_router(practice.router)
+    app.include_router(agora_routes.router)
     app.include_router(page_routes.router)
     return app

@@ -41,6 +41,8 @@ from levelwise.app.notify.outbox import Notifications
 from levelwise.app.notify.webhooks import Webhooks
 from levelwise.app.placement.service import Placements
 from levelwise.app.ports import Clock, EventLog
+from levelwise.app.practice.ports import PracticeStore
+from levelwise.app.practice.service import Backends, Practice
 from levelwise.app.programs.catalog import Catalog
 from levelwise.app.recognition.pk import NOTIFIED_KINDS, Pk
 from levelwise.app.recognition.ports import BoardStore, PkStore
@@ -70,6 +72,9 @@ class Levelwise:
             unavailable.
         credentials: Where verifiable credentials live; None: unavailable.
         pk: Where group PK definitions live; None: PK is unavailable.
+        practice: Where practice sessions live; None: practice is unavailable.
+        partner: The speaking partner's back ends (default: the scripted
+            partner, text only).
         public_url: The public base URL of hosted credentials.
         links: Signs and checks page links (default: the process's own key).
         webhook_guard: Where webhooks may go (default: public addresses only).
@@ -87,6 +92,8 @@ class Levelwise:
         metrics: MetricStore | None = None,
         credentials: CredentialStore | None = None,
         pk: PkStore | None = None,
+        practice: PracticeStore | None = None,
+        partner: Backends | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
         links: PageLinks | None = None,
         webhook_guard: UrlGuard | None = None,
@@ -109,6 +116,9 @@ class Levelwise:
         self.credentials = Credentials(credentials, log, clock, public_url)
         self.metrics = Metrics(log, metrics, clock, self.catalog.program_and_model)
         self.pk = Pk(self, pk)
+        self.practice = Practice(
+            log, practice, clock, self.catalog.program_and_model, self.ingest, partner
+        )
         self.links = links if links is not None else PageLinks.from_secret(None)
 
     # -- programs ---------------------------------------------------------------

@@ -32,7 +32,10 @@ from levelwise.cli.options import (
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from levelwise.app.engine import Levelwise
+    from levelwise.app.practice.service import Finished
     from levelwise.app.views import ProgramSummary
 
 TENANT = "demo"
@@ -85,6 +88,7 @@ def demo(
     took = time.perf_counter() - started
     out().print(f"metrics projection built in {took:.1f} s")
     best = _summary(engine, compiled, START + timedelta(weeks=weeks))
+    _practice(engine, best, url)
     if serve_api:
         _serve(engine, best, key, port, open_browser)
 
@@ -144,6 +148,68 @@ def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> str:
     return best.learner
 
 
+def _practice(engine: Levelwise, learner: str, url: str) -> None:
+    """Hold one text session with the scripted partner and show what it recorded.
+
+    The demo learner answers each line of the unit's scenario with a sentence
+    that uses one of the line's keywords (as a learner on topic would), so the
+    dialogue runs its course; the session is then scored and its
+    ``practice.completed`` event ingested like any other.
+    """
+    import asyncio
+
+    from levelwise.cli.practice import report_session
+
+    try:
+        opened = engine.practice.start(TENANT, learner)
+    except LevelwiseError as exc:
+        out().print(f"no practice session: {exc}", highlight=False)
+        return
+    record = opened.record
+    scenario = engine.program(TENANT).practice.scenario_by_unit.get(record.unit)
+    out().print(
+        f"\na practice session of {learner} with the scripted partner "
+        f"({record.scenario or record.unit}):",
+        highlight=False,
+    )
+    lines = scenario.line_by_id if scenario is not None else {}
+
+    def answer(partner: str) -> str:
+        for line in lines.values():
+            if line.say == partner and line.branches:
+                words = ", ".join(line.branches[0].keywords[:2])
+                return f"Well, {words}. I think that is right for me."
+        return "Yes, thank you. That sounds good to me."
+
+    finished = asyncio.run(_converse(engine, record.session, answer))
+    report_session(engine, TENANT, finished, indent="  ")
+    out().print(
+        f"  talk to the partner yourself: levelwise practice try --learner "
+        f"{learner} --db {url}",
+        highlight=False,
+    )
+
+
+async def _converse(
+    engine: Levelwise, session: str, answer: Callable[[str], str], turns: int = 6
+) -> Finished:
+    from levelwise.cli.practice import Transcript
+
+    shown = Transcript(indent="  ")
+    live = engine.practice.connect(TENANT, session, shown, voice=False)
+    await live.begin()
+    await live.idle()
+    for _ in range(turns):
+        said = answer(live.turns[-1].text)
+        out().print(f"  [bold]learner>[/] {said}", highlight=False)
+        await live.text(said)
+        await live.idle()
+        if getattr(live.script, "ended", False):
+            break
+    await live.close()
+    return engine.practice.finish(TENANT, session)
+
+
 def _serve(engine: Levelwise, best: str, key: str, port: int, browse: bool) -> None:
     import uvicorn
 
@@ -162,6 +228,8 @@ def _serve(engine: Levelwise, best: str, key: str, port: int, browse: bool) -> N
     out().print(
         f"\nAPI on {base} (docs: /docs). Try:\n"
         f'  curl -H "Authorization: Bearer {key}" {base}/v1/learners/{best}\n'
+        f"Practice: POST {base}/v1/practice, then the WebSocket it names "
+        "(docs/practice.md)\n"
         f"\nDashboard:      {urls[0]}\nA learner page: {urls[1]}\n"
         "(links work for 7 days while this server runs; add &lang=zh-CN for Chinese)",
         highlight=False,

@@ -26,6 +26,7 @@ from levelwise.cli import (
     metrics,
     pages,
     pk,
+    practice,
     simulate,
     webhooks,
 )
@@ -90,6 +91,7 @@ app.add_typer(boards.app)  # boards and leagues
 app.add_typer(credentials.app)
 app.add_typer(metrics.app)  # metrics and experiments
 app.add_typer(pages.app)
+app.add_typer(practice.app)
 
 
 def _print_summary(summary: ProgramSummary) -> None:

@@ -6,6 +6,7 @@ from types import MappingProxyType
 from typing import Any
 
 from levelwise.domain.outcomes import (
+    AbilityMeasured,
     BadgeEarned,
     GateValue,
     LevelLost,
@@ -44,6 +45,7 @@ OUTCOME_KINDS: dict[type, str] = {
     StreakBroken: "streak_broken",
     StreakFrozen: "streak_frozen",
     PkScored: "pk_scored",
+    AbilityMeasured: "ability_measured",
 }
 _PLAIN: dict[str, type] = {
     "unit_completed": UnitCompleted,
@@ -122,6 +124,10 @@ def state_to_dict(state: LearnerState) -> JsonObject:
         data["correct_items"] = dict(state.correct_items)
     if state.clean:
         data["clean"] = {k: list(v) for k, v in state.clean.items()}
+    if state.practice_metrics:
+        data["practice_metrics"] = {
+            k: list(v) for k, v in state.practice_metrics.items()
+        }
     return data
 
 
@@ -198,6 +204,11 @@ def state_from_dict(data: JsonObject) -> LearnerState:
         clean=MappingProxyType(
             {k: (v[0], v[1]) for k, v in data.get("clean", {}).items()}
         ),
+        # Absent from snapshots of learners without practice metrics, and from
+        # every snapshot written before they existed.
+        practice_metrics=MappingProxyType(
+            {k: tuple(v) for k, v in data.get("practice_metrics", {}).items()}
+        ),
     )
 
 
@@ -238,6 +249,9 @@ def outcome_to_dict(outcome: Outcome) -> JsonObject:
     elif isinstance(outcome, _PLAIN_TYPES):
         fields = outcome.__dict__
         data.update({k: v for k, v in fields.items() if k not in data})
+    elif isinstance(outcome, AbilityMeasured):
+        _measured_fields(outcome, data)
+        data["text"] = outcome.text
     elif isinstance(outcome, LevelPlaced):
         data["level"] = outcome.level
         data["title"] = outcome.title
@@ -282,6 +296,28 @@ def _xp_fields(outcome: XpAwarded, data: JsonObject, *, text: bool) -> None:
         data["flags"] = list(outcome.flags)
 
 
+def _measured_fields(outcome: AbilityMeasured, data: JsonObject) -> None:
+    """Add a measurement's fields to ``data`` (not its text)."""
+    data["measurement"] = outcome.measurement
+    data["dimension"] = outcome.dimension
+    data["title"] = outcome.title
+    data["score"] = outcome.score
+    data["before"] = outcome.before
+    data["after"] = outcome.after
+    data["metrics"] = [
+        {"metric": name, "value": value, "full": full}
+        for name, value, full in outcome.metrics
+    ]
+
+
+def _measured(data: JsonObject) -> AbilityMeasured:
+    fields = {k: v for k, v in data.items() if k not in ("kind", "text")}
+    fields["metrics"] = tuple(
+        (m["metric"], m["value"], m["full"]) for m in fields["metrics"]
+    )
+    return AbilityMeasured(**fields)
+
+
 def outcome_from_dict(data: JsonObject) -> Outcome:
     """Rebuild an outcome from :func:`outcome_to_dict` output."""
     kind = data["kind"]
@@ -294,6 +330,8 @@ def outcome_from_dict(data: JsonObject) -> Outcome:
     if plain is not None:
         made: Outcome = plain(**fields)
         return made
+    if kind == "ability_measured":
+        return _measured(fields)
     if kind == "level_placed":
         fields["evidence"] = tuple(
             (e["dimension"], e["theta"], e["se"], e["cut"]) for e in fields["evidence"]
@@ -320,6 +358,7 @@ def outcome_body(outcome: Outcome) -> JsonObject:
     data = outcome_to_dict(outcome)
     for key in ENVELOPE:
         del data[key]
+    data.pop("text", None)  # a measurement's text follows from its fields
     return data
 
 
@@ -331,6 +370,8 @@ def outcome_view(
     if kind == "xp":
         text = _receipt(body["receipt"]).text
         data["receipt"] = {**body["receipt"], "text": text}
+    elif kind == "ability_measured":
+        data["text"] = _measured(data).text
     return data
 
 

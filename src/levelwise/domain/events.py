@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from levelwise.domain.practice import PRACTICE_METRICS
+
 INTERACTION_KINDS = ("mic", "answer", "chat", "pk")
 
 
@@ -126,12 +128,31 @@ class UnitFinished(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PracticeCompleted(Event):
-    """A learner finished a practice session (for example with the AI partner)."""
+    """A learner finished a practice session (for example with the AI partner).
+
+    Attributes:
+        seconds: How long the session lasted.
+        turns: The conversation's turns.
+        metrics: ``(name, value)`` of the practice metrics the session
+            reported, sorted by name: only names of
+            :data:`~levelwise.domain.practice.PRACTICE_METRICS`, each value a
+            float within its bounds.
+        session: The practice session's id, if any.
+        scenario: The scenario played, if any.
+    """
 
     TYPE: ClassVar[str] = "practice.completed"
     seconds: float
     turns: int = 0
     metrics: tuple[tuple[str, float], ...] = field(default=())
+    session: str | None = None
+    scenario: str | None = None
+
+    def fields_for_rules(self) -> dict[str, object]:
+        """``seconds``, ``turns`` and each reported metric by its name."""
+        found = super().fields_for_rules()
+        found.update(self.metrics)
+        return found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,7 +266,11 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
         "seconds": "number",
     },
     "unit.completed": {},
-    "practice.completed": {"seconds": "number", "turns": "number"},
+    "practice.completed": {
+        "seconds": "number",
+        "turns": "number",
+        **dict.fromkeys(PRACTICE_METRICS, "number"),
+    },
     "enrolment.started": {},
     "subscription.renewed": {},
     "placement.completed": {"items": "number"},
@@ -259,14 +284,18 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
 }
 """The fields each event type offers to XP rule expressions, with their types."""
 
+_METRIC_FIELDS = {"practice.completed": frozenset(PRACTICE_METRICS)}
+"""Rule fields that are no dataclass field: a practice session's metrics."""
 RULE_FIELDS_OPTIONAL: dict[str, frozenset[str]] = {
     name: frozenset(
         f.name
         for f in fields(EVENT_TYPES[name])
         if f.name in types and f.default is None
     )
+    | _METRIC_FIELDS.get(name, frozenset())
     for name, types in RULE_FIELD_TYPES.items()
 }
 """The rule fields each event type may leave out (``live.interaction``'s
-``correct``, ``round`` and ``response_ms``): rules read a missing one as unknown,
-so ``correct == false`` holds only for a rated answer."""
+``correct``, ``round`` and ``response_ms``, every metric of
+``practice.completed``): rules read a missing one as unknown, so
+``correct == false`` holds only for a rated answer."""

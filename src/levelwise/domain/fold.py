@@ -41,6 +41,7 @@ from levelwise.domain.mastery import (
     model_for,
 )
 from levelwise.domain.outcomes import (
+    AbilityMeasured,
     LevelLost,
     LevelPlaced,
     LevelReached,
@@ -49,8 +50,9 @@ from levelwise.domain.outcomes import (
     UnitCompleted,
 )
 from levelwise.domain.placed import placed_level, placed_priors
-from levelwise.domain.program import Program
+from levelwise.domain.program import Measurement, Program
 from levelwise.domain.state import (
+    RECENT_SESSIONS,
     LearnerState,
     LevelStamp,
     PlacementRecord,
@@ -208,9 +210,80 @@ def _(
 
 @_track.register
 def _(
-    event: PracticeCompleted, state: LearnerState, changes: StateChanges, *_: object
+    event: PracticeCompleted,
+    state: LearnerState,
+    changes: StateChanges,
+    program: Program,
+    model: MasteryModel,
+    outcomes: list[Outcome],
+    at: str,
 ) -> None:
     changes["practice_seconds"] = state.practice_seconds + event.seconds
+    if not event.metrics:
+        return
+    recent = dict(state.practice_metrics)
+    for name, value in event.metrics:
+        recent[name] = (*recent.get(name, ())[1 - RECENT_SESSIONS :], value)
+    changes["practice_metrics"] = MappingProxyType(recent)
+    if event.unit is None:
+        return
+    reported = dict(event.metrics)
+    for measurement in program.practice.measurements:
+        found = _measured(
+            event, state, changes, program, model, at, measurement, reported
+        )
+        if found is not None:
+            outcomes.append(found)
+
+
+def _measured(
+    event: PracticeCompleted,
+    state: LearnerState,
+    changes: StateChanges,
+    program: Program,
+    model: MasteryModel,
+    at: str,
+    measurement: Measurement,
+    reported: dict[str, float],
+) -> AbilityMeasured | None:
+    """Apply one measurement of a practice session as evidence, if it can be.
+
+    The measurement's score is the mean of its reported metrics' scores at the
+    learner's level; it is evidence for each of the unit's knowledge points
+    that feed its dimension, as a scored answer with that score would be.
+    """
+    used = [
+        (norm.metric, reported[norm.metric], norm.full[state.level], norm)
+        for norm in measurement.metrics
+        if norm.metric in reported
+    ]
+    if not used:
+        return None
+    dim = measurement.dimension
+    unit = program.unit_by_id[event.unit or ""]
+    kps = [
+        kp
+        for kp in unit.knowledge_points
+        if any(d == dim for d, _ in program.kp_by_id[kp].dimensions)
+    ]
+    if not kps:
+        return None
+    score = sum(norm.score(value, state.level) for _, value, _, norm in used)
+    score /= len(used)
+    before = changes.get("abilities", state.abilities).get(dim, (0.0, 0.0))[0]
+    _evidence(state, changes, program, model, [(kp, score) for kp in kps], None)
+    return AbilityMeasured(
+        event_id=event.id,
+        learner=event.learner,
+        at=at,
+        measurement=measurement.id,
+        dimension=dim,
+        title=next(d.title for d in program.dimensions if d.id == dim),
+        score=round(score, 6),
+        before=round(before, 6),
+        after=round(changes["abilities"].get(dim, (0.0, 0.0))[0], 6),
+        metrics=tuple((name, value, full) for name, value, full, _ in used),
+    )
 
 
 @_track.register
@@ -357,8 +430,9 @@ def _evidence(
 ) -> None:
     if not scores:
         return
-    mastery = dict(state.mastery)
-    model_state = state.model_state
+    # Evidence earlier in the same event (another measurement) is built on.
+    mastery = dict(changes.get("mastery", state.mastery))
+    model_state = changes.get("model_state", state.model_state)
     if model.learner_level:
         for kp, score in scores:
             model_state, changed = model.observe(model_state, mastery, kp, score, item)
@@ -370,7 +444,7 @@ def _evidence(
         fresh = dimension_abilities(program, mastery, model)
         changes["abilities"] = MappingProxyType(fresh)
         return
-    abilities = dict(state.abilities)
+    abilities = dict(changes.get("abilities", state.abilities))
     kps = program.kp_by_id
     totals = program.dimension_totals
     placed = dict(state.placement.priors) if state.placement is not None else {}

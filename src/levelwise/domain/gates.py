@@ -7,8 +7,9 @@ from functools import lru_cache
 
 from levelwise.domain.expr import Comparison, Expr, Schema
 from levelwise.domain.outcomes import GateValue
+from levelwise.domain.practice import PRACTICE_METRICS
 from levelwise.domain.program import Gate, Program
-from levelwise.domain.state import LearnerState
+from levelwise.domain.state import RECENT_SESSIONS, LearnerState
 
 _MIN = 60.0
 
@@ -62,6 +63,30 @@ STATE_VARIABLES: dict[str, tuple[str, Callable[[LearnerState], object], str]] = 
 """Gate variables: name -> (type, getter, description)."""
 
 
+def practice_metric(state: LearnerState, name: str) -> float | None:
+    """The mean of metric ``name`` over the learner's latest practice sessions.
+
+    Args:
+        state: The learner.
+        name: A practice metric's name.
+
+    Returns:
+        The mean of its values in the latest sessions that reported it (up to
+        ``RECENT_SESSIONS``), or None when the learner never reported it:
+        a gate reads that as unknown, so it does not hold.
+    """
+    values = state.practice_metrics.get(name)
+    return sum(values) / len(values) if values else None
+
+
+PRACTICE_VARIABLES: dict[str, str] = {
+    name: f"{spec.label} ({spec.unit}), mean of the last {RECENT_SESSIONS} sessions"
+    for name, spec in PRACTICE_METRICS.items()
+}
+"""Gate variables of practice metrics, by name, with descriptions. Each is a
+number, unknown (the gate does not hold) until the learner reports it."""
+
+
 _READS: dict[str, frozenset[str]] = {
     "watch_minutes": frozenset({"watch_seconds"}),
     "live_minutes": frozenset({"live_seconds"}),
@@ -72,6 +97,7 @@ _READS: dict[str, frozenset[str]] = {
     "units_completed_count": frozenset({"units_completed"}),
     "best_streak": frozenset({"streak"}),
     "badges_earned": frozenset({"badges"}),
+    **dict.fromkeys(PRACTICE_VARIABLES, frozenset({"practice_metrics"})),
 }
 
 
@@ -92,11 +118,15 @@ def fields_read(names: frozenset[str]) -> frozenset[str]:
 def gate_schema(program: Program) -> Schema:
     """The variables level gates may use in ``program``."""
     return Schema(
-        variables={name: spec[0] for name, spec in STATE_VARIABLES.items()},
+        variables={
+            **{name: spec[0] for name, spec in STATE_VARIABLES.items()},
+            **dict.fromkeys(PRACTICE_VARIABLES, "number"),
+        },
         namespaces={
             "dimension": {d.id: "number" for d in program.dimensions},
             "mastery": {k.id: "number" for k in program.knowledge_points},
         },
+        optional=frozenset(PRACTICE_VARIABLES),
     )
 
 
@@ -142,6 +172,8 @@ def _reader(name: str) -> _Reader:
             return m.value if m is not None else prior(kp)
 
         return mastery
+    if name in PRACTICE_VARIABLES:
+        return lambda state, _: practice_metric(state, name)
     getter = STATE_VARIABLES[name][1]
     return lambda state, _: getter(state)
 

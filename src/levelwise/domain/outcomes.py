@@ -1,8 +1,10 @@
-"""What the fold decides: XP with receipts, levels reached or lost, units completed."""
+"""What the fold decides: XP with receipts, levels, units, recognition, abilities."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from levelwise.domain.practice import metric_text
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,45 @@ class PkScored:
     points: int
 
 
+@dataclass(frozen=True)
+class AbilityMeasured:
+    """A practice session's metrics moved an ability (a measurement applied).
+
+    Attributes:
+        event_id: The ``practice.completed`` event.
+        learner: The learner.
+        at: When (UTC sort key).
+        measurement: The program's measurement that applied.
+        dimension: The dimension it measures.
+        title: The dimension's title.
+        score: The measurement's score in [0, 1]: the mean of its reported
+            metrics' scores, applied as evidence like a scored answer.
+        before: The dimension's ability before.
+        after: The dimension's ability after.
+        metrics: ``(name, value, full)`` of each metric used, in the
+            measurement's order: the value reported and the value that scores
+            1 at the learner's level.
+    """
+
+    event_id: str
+    learner: str
+    at: str
+    measurement: str
+    dimension: str
+    title: str
+    score: float
+    before: float
+    after: float
+    metrics: tuple[tuple[str, float, float], ...]
+
+    @property
+    def text(self) -> str:
+        """``+0.04 Speaking fluency: speech rate 112 wpm, MLR 6.2``."""
+        change = round(self.after - self.before, 2) + 0.0  # no "-0.00"
+        shown = ", ".join(metric_text(name, value) for name, value, _ in self.metrics)
+        return f"{change:+.2f} {self.title}: {shown}"
+
+
 Outcome = (
     XpAwarded
     | LevelReached
@@ -233,4 +274,5 @@ Outcome = (
     | StreakBroken
     | StreakFrozen
     | PkScored
+    | AbilityMeasured
 )

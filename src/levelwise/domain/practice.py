@@ -23,6 +23,9 @@ class MetricSpec:
         high: The largest value it may take (None: unbounded but for the
             edge's general limit).
         integral: Whether it counts whole things.
+        better: +1 when a higher value is better (speech rate), -1 when a
+            lower one is (pauses), 0 when neither (a count, a share of easy
+            words): how a trend is read as progress.
     """
 
     name: str
@@ -31,6 +34,7 @@ class MetricSpec:
     low: float = 0.0
     high: float | None = None
     integral: bool = False
+    better: int = 1
 
 
 _SPECS = (
@@ -39,27 +43,54 @@ _SPECS = (
     MetricSpec("articulation_rate", "wpm", "articulation rate", 0.0, 900.0),
     MetricSpec("phonation_time_ratio", "share", "phonation-time ratio", 0.0, 1.0),
     MetricSpec("mean_length_of_run", "words", "MLR", 0.0, 1000.0),
-    MetricSpec("mid_clause_pause_rate", "per minute", "mid-clause pauses", 0.0, 600.0),
-    MetricSpec("end_clause_pause_rate", "per minute", "end-clause pauses", 0.0, 600.0),
-    MetricSpec("mean_pause_duration", "s", "mean pause", 0.0, 600.0),
+    MetricSpec(
+        "mid_clause_pause_rate",
+        "per minute",
+        "mid-clause pauses",
+        0.0,
+        600.0,
+        better=-1,
+    ),
+    MetricSpec(
+        "end_clause_pause_rate", "per minute", "end-clause pauses", 0.0, 600.0, better=0
+    ),
+    MetricSpec("mean_pause_duration", "s", "mean pause", 0.0, 600.0, better=-1),
     # Vocabulary and lexis.
-    MetricSpec("tokens", "words", "words spoken", 0.0, 1_000_000.0, integral=True),
+    MetricSpec(
+        "tokens", "words", "words spoken", 0.0, 1_000_000.0, integral=True, better=0
+    ),
     MetricSpec("mtld", "words", "MTLD", 0.0, 1_000_000.0),
     MetricSpec("mattr", "share", "MATTR", 0.0, 1.0),
-    MetricSpec("cefr_a1", "share", "A1 words", 0.0, 1.0),
-    MetricSpec("cefr_a2", "share", "A2 words", 0.0, 1.0),
+    MetricSpec("cefr_a1", "share", "A1 words", 0.0, 1.0, better=0),
+    MetricSpec("cefr_a2", "share", "A2 words", 0.0, 1.0, better=0),
     MetricSpec("cefr_b1", "share", "B1 words", 0.0, 1.0),
     MetricSpec("cefr_b2", "share", "B2 words", 0.0, 1.0),
-    MetricSpec("cefr_beyond", "share", "words beyond B2", 0.0, 1.0),
-    MetricSpec("zipf_mean", "zipf", "mean word frequency", 0.0, 8.0),
-    MetricSpec("target_words", "words", "target words", 0.0, 1000.0, integral=True),
+    MetricSpec("cefr_beyond", "share", "words beyond B2", 0.0, 1.0, better=0),
+    MetricSpec("zipf_mean", "zipf", "mean word frequency", 0.0, 8.0, better=-1),
+    MetricSpec(
+        "target_words", "words", "target words", 0.0, 1000.0, integral=True, better=0
+    ),
     MetricSpec(
         "target_words_used", "words", "target words used", 0.0, 1000.0, integral=True
     ),
     # The conversation.
-    MetricSpec("learner_turns", "turns", "learner turns", 0.0, 10_000.0, integral=True),
     MetricSpec(
-        "interrupted_turns", "turns", "interruptions", 0.0, 10_000.0, integral=True
+        "learner_turns",
+        "turns",
+        "learner turns",
+        0.0,
+        10_000.0,
+        integral=True,
+        better=0,
+    ),
+    MetricSpec(
+        "interrupted_turns",
+        "turns",
+        "interruptions",
+        0.0,
+        10_000.0,
+        integral=True,
+        better=0,
     ),
 )
 
@@ -70,7 +101,9 @@ PRACTICE_METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
 def metric_text(name: str, value: float) -> str:
     """``speech rate 112 wpm``, ``MLR 6.2``: a metric as a receipt shows it."""
     spec = PRACTICE_METRICS[name]
-    shown = f"{value:.0f}" if spec.integral or abs(value) >= 100 else f"{value:.2g}"
+    # Two significant digits below 10 (MLR 6.2, 0.43 s), whole numbers above
+    # (112 wpm): never an exponent such as "1e+02".
+    shown = f"{value:.0f}" if spec.integral or abs(value) >= 10 else f"{value:.2g}"
     if spec.unit == "share":
         return f"{spec.label} {value:.0%}"
     if spec.unit in ("wpm", "s", "per minute"):

@@ -390,6 +390,124 @@ class Recognition:
 
 
 @dataclass(frozen=True)
+class ScenarioBranch:
+    """Where a partner line leads when the learner says one of its keywords.
+
+    Attributes:
+        keywords: Lower-case words; any of them selects the branch.
+        next: The id of the line it leads to.
+    """
+
+    keywords: tuple[str, ...]
+    next: str
+
+
+@dataclass(frozen=True)
+class ScenarioLine:
+    """One line of the partner in a dialogue scenario.
+
+    Attributes:
+        id: The line's id, unique in its scenario.
+        say: What the partner says.
+        branches: Where the learner's answer may lead, tried in order.
+        next: Where the dialogue goes when no branch matches (None: it stays
+            on this line).
+        end: Whether the session may end after this line.
+    """
+
+    id: str
+    say: str
+    branches: tuple[ScenarioBranch, ...] = ()
+    next: str | None = None
+    end: bool = False
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The dialogue a practice unit's scripted partner plays.
+
+    Attributes:
+        unit: The practice unit it belongs to (one scenario per unit).
+        title: Its title.
+        setting: The situation, for the partner's instructions.
+        partner: The partner's role (``waiter``).
+        target_words: Words the learner should use, lower-case.
+        start: The first line's id.
+        lines: The partner's lines, in file order.
+    """
+
+    unit: str
+    title: str
+    setting: str
+    partner: str
+    target_words: tuple[str, ...]
+    start: str
+    lines: tuple[ScenarioLine, ...]
+
+    @cached_property
+    def line_by_id(self) -> dict[str, ScenarioLine]:
+        """The lines keyed by id."""
+        return {line.id: line for line in self.lines}
+
+
+@dataclass(frozen=True)
+class MetricNorm:
+    """What a practice metric's value is worth as evidence, per level.
+
+    A value at ``zero`` scores 0 and one at the learner's level's ``full``
+    scores 1, linearly between and clamped to [0, 1]; ``zero`` above ``full``
+    is a metric where lower is better (pauses).
+
+    Attributes:
+        metric: The practice metric's name.
+        zero: The value that scores 0.
+        full: The value that scores 1 at each level of the ladder, by index.
+    """
+
+    metric: str
+    zero: float
+    full: tuple[float, ...]
+
+    def score(self, value: float, level: int) -> float:
+        """The score in [0, 1] of ``value`` for a learner at ``level`` (index)."""
+        return min(max((value - self.zero) / (self.full[level] - self.zero), 0.0), 1.0)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Practice metrics that are evidence for one dimension.
+
+    Attributes:
+        id: Its id.
+        dimension: The dimension it measures.
+        metrics: Its metrics with their norms, in file order; its score is the
+            mean of the scores of those a session reports.
+    """
+
+    id: str
+    dimension: str
+    metrics: tuple[MetricNorm, ...]
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The program's ``practice`` section: scenarios and measurements.
+
+    Attributes:
+        scenarios: Dialogue scenarios, at most one per practice unit.
+        measurements: How practice metrics become ability evidence.
+    """
+
+    scenarios: tuple[Scenario, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+
+    @cached_property
+    def scenario_by_unit(self) -> dict[str, Scenario]:
+        """The scenarios keyed by their unit."""
+        return {s.unit: s for s in self.scenarios}
+
+
+@dataclass(frozen=True)
 class Program:
     """A school's program, validated and compiled.
 
@@ -409,6 +527,8 @@ class Program:
         badges: Badges, in file order.
         titles: Titles, in file order (a later unlocked title ranks higher).
         recognition: Streak and integrity settings.
+        practice: Dialogue scenarios and the measurements that turn practice
+            metrics into ability evidence.
         version: The stored version number (0 until stored).
     """
 
@@ -427,6 +547,7 @@ class Program:
     badges: tuple[Badge, ...] = ()
     titles: tuple[Title, ...] = ()
     recognition: Recognition = field(default_factory=Recognition)
+    practice: Practice = field(default_factory=Practice)
     version: int = 0
 
     @cached_property

@@ -10,6 +10,9 @@ from typing import Any, ParamSpec, TypedDict, TypeVar, cast
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
+RECENT_SESSIONS = 5
+"""How many of a learner's latest practice sessions each metric is kept for."""
+
 
 def _empty() -> MappingProxyType[str, Any]:
     return MappingProxyType({})
@@ -142,6 +145,9 @@ class LearnerState:
     answered right, within the repeat window) feed the integrity flags.
     ``clean`` is the unflagged XP per board window (``all``, the latest weeks
     and months) with the UTC key of the award that reached it.
+    ``practice_metrics`` keeps, per practice metric, its values in the latest
+    :data:`RECENT_SESSIONS` practice sessions that reported it, oldest first
+    (gates read their mean).
     """
 
     learner: str
@@ -177,6 +183,9 @@ class LearnerState:
     recent: tuple[float, ...] = ()
     correct_items: MappingProxyType[str, float] = field(default_factory=_empty)
     clean: MappingProxyType[str, tuple[int, str]] = field(default_factory=_empty)
+    practice_metrics: MappingProxyType[str, tuple[float, ...]] = field(
+        default_factory=_empty
+    )
 
 
 class StateChanges(TypedDict, total=False):
@@ -218,6 +227,7 @@ class StateChanges(TypedDict, total=False):
     recent: tuple[float, ...]
     correct_items: MappingProxyType[str, float]
     clean: MappingProxyType[str, tuple[int, str]]
+    practice_metrics: MappingProxyType[str, tuple[float, ...]]
 
 
 _FIELDS = frozenset(LearnerState.__dataclass_fields__)

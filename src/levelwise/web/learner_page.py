@@ -17,6 +17,7 @@ from levelwise.app.engine import Levelwise
 from levelwise.app.recognition.boards import week_of
 from levelwise.app.recognition.leagues import zone_of
 from levelwise.app.views import LearnerView
+from levelwise.domain.practice import PRACTICE_METRICS, metric_text
 from levelwise.domain.program import Program
 from levelwise.errors import PlanError, StoreError
 from levelwise.web import labels
@@ -230,6 +231,8 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
             "rule": receipt["rule"],
         }
         return ReceiptRow(kind, int(row["xp"]), text, str(receipt["formula"]), at, day)
+    if kind == "ability_measured":
+        return _measured(row, program, lang, at, day)
     if kind == "unit_completed":
         unit = program.unit_by_id.get(str(row["unit"]))
         title = unit.title if unit is not None and unit.title else str(row["unit"])
@@ -242,6 +245,25 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
         text = lang.gettext(_LEVEL_MESSAGES[kind]) % {"level": level}
         return ReceiptRow(kind, 0, text, "", at, day)
     return ReceiptRow(kind, 0, _recognition_text(row, lang), "", at, day)
+
+
+def _measured(
+    row: dict[str, Any], program: Program, lang: Lang, at: str, day: date
+) -> ReceiptRow:
+    """A practice measurement: the dimension's change, and the metrics behind it."""
+    dimension = str(row["dimension"])
+    titles = (d.title for d in program.dimensions if d.id == dimension)
+    change = round(float(row["after"]) - float(row["before"]), 2) + 0.0  # no -0.00
+    text = lang.gettext("Practice: %(dimension)s %(change)s") % {
+        "dimension": next(titles, str(row["title"])),
+        "change": f"{change:+.2f}",
+    }
+    metrics = ", ".join(
+        metric_text(m["metric"], float(m["value"]))
+        for m in row["metrics"]
+        if m["metric"] in PRACTICE_METRICS
+    )
+    return ReceiptRow("ability_measured", 0, text, metrics, at, day)
 
 
 _LEVEL_MESSAGES = {

@@ -7,10 +7,17 @@ every table.
 
 from __future__ import annotations
 
-from levelwise.adapters.sql.tables import boards, credentials, metrics, outbox, pk
+from levelwise.adapters.sql.tables import (
+    boards,
+    credentials,
+    metrics,
+    outbox,
+    pk,
+    practice,
+)
 from levelwise.adapters.sql.tables.core import metadata
 
-FEATURE_TABLES = (boards, credentials, metrics, outbox, pk)
+FEATURE_TABLES = (boards, credentials, metrics, outbox, pk, practice)
 """The feature modules whose tables live on ``metadata``."""
 
 __all__ = ["FEATURE_TABLES", "metadata"]

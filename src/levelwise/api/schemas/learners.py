@@ -20,6 +20,7 @@ OutcomeKind = Literal[
     "streak_broken",
     "streak_frozen",
     "pk_scored",
+    "ability_measured",
 ]
 """Every kind of outcome the fold decides (``codec.OUTCOME_KINDS``; a test keeps
 them equal)."""
@@ -317,6 +318,40 @@ class PkScoredPublic(_OutcomeBase):
     points: int = Field(description="10 for a right answer plus a speed bonus")
 
 
+class MeasuredMetricPublic(PublicModel):
+    """A practice metric a measurement used."""
+
+    metric: str = Field(description="The practice metric's name (speech_rate)")
+    value: float = Field(description="The value the session reported")
+    full: float = Field(
+        description="The value that scores 1 at the learner's level (the "
+        "program's norm)"
+    )
+
+
+class AbilityMeasuredPublic(_OutcomeBase):
+    """A practice session's metrics moved an ability, through a measurement.
+
+    The measurement's ``score`` (the mean of its metrics' scores, each
+    ``(value - zero) / (full - zero)`` clamped to [0, 1]) was applied as
+    evidence to the unit's knowledge points on ``dimension``, as a scored
+    answer with that score would be.
+    """
+
+    kind: Literal["ability_measured"]
+    measurement: str = Field(description="The program's measurement id")
+    dimension: str
+    title: str = Field(description="The dimension's title")
+    score: float = Field(description="The measurement's score in [0, 1]")
+    before: float = Field(description="The dimension's ability before")
+    after: float = Field(description="The dimension's ability after")
+    metrics: list[MeasuredMetricPublic]
+    text: str = Field(
+        description="The receipt as one readable line, e.g. '+0.04 Speaking "
+        "fluency: speech rate 112 wpm, MLR 6.2'"
+    )
+
+
 OutcomePublic = Annotated[
     XpAwardedPublic
     | LevelReachedPublic
@@ -327,7 +362,8 @@ OutcomePublic = Annotated[
     | TitleChangedPublic
     | StreakBrokenPublic
     | StreakFrozenPublic
-    | PkScoredPublic,
+    | PkScoredPublic
+    | AbilityMeasuredPublic,
     Field(discriminator="kind"),
 ]
 

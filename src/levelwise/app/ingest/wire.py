@@ -8,8 +8,19 @@ its canonical body and digest, and the way back from a stored body.
 The models are the edge of the log: whatever they accept, the fold can fold
 and :func:`from_body` can read back. Ids follow one grammar (``ID_PATTERN``),
 numbers are finite and bounded (``MAX_SECONDS``, ``MAX_SCORE``, ``MAX_COUNT``,
-``MAX_METRIC``) and times are real times of this era. When an event may have
-happened is a school's policy, checked at ingest only (:class:`TimeWindow`).
+and each practice metric's own bounds) and times are real times of this era.
+When an event may have happened is a school's policy, checked at ingest only
+(:class:`TimeWindow`).
+
+Schema versions (``SCHEMA_VERSION``; each stored row keeps the version it was
+written in, and :func:`from_body` upcasts older bodies):
+
+1. The first version; ``practice.completed`` carried a free-form ``metrics``
+   map of names to numbers.
+2. ``practice.completed``'s ``metrics`` is typed: the names of
+   :data:`~levelwise.domain.practice.PRACTICE_METRICS` only, each within its
+   bounds; the event may name its ``session`` and ``scenario``
+   (:func:`upcast_practice_v1_v2`).
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ from pydantic import (
 
 from levelwise.config import DEFAULT_EVENT_EARLIEST, DEFAULT_EVENT_MAX_SKEW_SECONDS
 from levelwise.domain import events as ev
+from levelwise.domain.practice import PRACTICE_METRICS, MetricSpec
 from levelwise.domain.program import Program
 from levelwise.domain.recognition import zone
 
@@ -56,8 +68,6 @@ ID_RULE = (
 )
 MAX_ID_LENGTH = 200
 Id = Annotated[str, Field(max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
-Name = Annotated[str, Field(max_length=100, pattern=ID_PATTERN)]
-"""A name the platform chooses (a practice metric): an id of at most 100."""
 MAX_DISPLAY_NAME = 100
 DisplayName = Annotated[
     str,
@@ -80,7 +90,7 @@ MAX_COUNT = 1_000_000
 MAX_STEPS = 10_000
 """The most turns, items, rounds or teams' ranks an event counts."""
 MAX_METRIC = 1e9
-"""The largest magnitude of a practice metric."""
+"""The largest value of a practice metric whose own bounds set none."""
 FIRST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(3000, 1, 1, tzinfo=UTC)
 """Events happen in ``[FIRST_TIME, END_OF_TIME)`` (UTC), wherever they come from."""
@@ -103,8 +113,7 @@ Seconds = Annotated[Real, Field(ge=0, le=MAX_SECONDS)]
 Score = Annotated[Real, Field(ge=0, le=MAX_SCORE)]
 Steps = Annotated[int, Field(ge=0, le=MAX_STEPS), _NUMBER]
 Points = Annotated[int, Field(ge=0, le=MAX_COUNT), _NUMBER]
-Metric = Annotated[Real, Field(ge=-MAX_METRIC, le=MAX_METRIC)]
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class _Envelope(BaseModel):
@@ -207,13 +216,114 @@ class UnitCompletedIn(_Envelope):
     unit: Id
 
 
+def _limits(name: str) -> Any:
+    """Practice metric ``name``'s bounds, as the constraints of its type."""
+    spec = PRACTICE_METRICS[name]
+    low, high = _bounds(spec)
+    if spec.integral:
+        return Field(ge=int(low), le=int(high))
+    return Field(ge=low, le=high)
+
+
+def _about(name: str) -> Any:
+    """Practice metric ``name``'s field: optional, with its label and unit."""
+    spec = PRACTICE_METRICS[name]
+    label = f"{spec.label[:1].upper()}{spec.label[1:]}"
+    return Field(default=None, description=f"{label} ({spec.unit})")
+
+
+def _bounds(spec: MetricSpec) -> tuple[float, float]:
+    return spec.low, spec.high if spec.high is not None else MAX_METRIC
+
+
+class PracticeMetricsIn(BaseModel):
+    """The typed metrics of a practice session, each optional.
+
+    The fields are :data:`~levelwise.domain.practice.PRACTICE_METRICS`, in its
+    order, with its bounds (a unit test keeps them equal); whole numbers for
+    the metrics that count things. Any other name is refused.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    speech_rate: Annotated[Real, _limits("speech_rate")] | None = _about("speech_rate")
+    articulation_rate: Annotated[Real, _limits("articulation_rate")] | None = _about(
+        "articulation_rate"
+    )
+    phonation_time_ratio: Annotated[Real, _limits("phonation_time_ratio")] | None = (
+        _about("phonation_time_ratio")
+    )
+    mean_length_of_run: Annotated[Real, _limits("mean_length_of_run")] | None = _about(
+        "mean_length_of_run"
+    )
+    mid_clause_pause_rate: Annotated[Real, _limits("mid_clause_pause_rate")] | None = (
+        _about("mid_clause_pause_rate")
+    )
+    end_clause_pause_rate: Annotated[Real, _limits("end_clause_pause_rate")] | None = (
+        _about("end_clause_pause_rate")
+    )
+    mean_pause_duration: Annotated[Real, _limits("mean_pause_duration")] | None = (
+        _about("mean_pause_duration")
+    )
+    tokens: Annotated[int, _limits("tokens"), _NUMBER] | None = _about("tokens")
+    mtld: Annotated[Real, _limits("mtld")] | None = _about("mtld")
+    mattr: Annotated[Real, _limits("mattr")] | None = _about("mattr")
+    cefr_a1: Annotated[Real, _limits("cefr_a1")] | None = _about("cefr_a1")
+    cefr_a2: Annotated[Real, _limits("cefr_a2")] | None = _about("cefr_a2")
+    cefr_b1: Annotated[Real, _limits("cefr_b1")] | None = _about("cefr_b1")
+    cefr_b2: Annotated[Real, _limits("cefr_b2")] | None = _about("cefr_b2")
+    cefr_beyond: Annotated[Real, _limits("cefr_beyond")] | None = _about("cefr_beyond")
+    zipf_mean: Annotated[Real, _limits("zipf_mean")] | None = _about("zipf_mean")
+    target_words: Annotated[int, _limits("target_words"), _NUMBER] | None = _about(
+        "target_words"
+    )
+    target_words_used: Annotated[int, _limits("target_words_used"), _NUMBER] | None = (
+        _about("target_words_used")
+    )
+    learner_turns: Annotated[int, _limits("learner_turns"), _NUMBER] | None = _about(
+        "learner_turns"
+    )
+    interrupted_turns: Annotated[int, _limits("interrupted_turns"), _NUMBER] | None = (
+        _about("interrupted_turns")
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_names(cls, value: object) -> object:
+        # One clear reason, rather than "extra inputs are not permitted".
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in PRACTICE_METRICS]
+            if unknown:
+                more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+                msg = (
+                    f"unknown practice metric {clip(str(unknown[0]), 40)!r}{more}; "
+                    f"known: {', '.join(PRACTICE_METRICS)}"
+                )
+                raise ValueError(msg)
+        return value
+
+    def pairs(self) -> tuple[tuple[str, float], ...]:
+        """The metrics given, as ``(name, value)`` sorted by name (floats)."""
+        return tuple(
+            sorted((k, float(v)) for k, v in self.__dict__.items() if v is not None)
+        )
+
+
 class PracticeCompletedIn(_Envelope):
-    """``practice.completed``: a practice session (e.g. AI speaking partner)."""
+    """``practice.completed``: a practice session (e.g. AI speaking partner).
+
+    ``session`` names the practice session, ``scenario`` the scenario played
+    (for a program's scenario, the id of its unit).
+    """
 
     type: Literal["practice.completed"]
     seconds: Seconds
     turns: Steps = 0
-    metrics: dict[Name, Metric] = Field(default_factory=dict, max_length=50)
+    # Before session and scenario: an event without them has the same
+    # canonical body as in schema version 1 when its metrics are empty.
+    metrics: PracticeMetricsIn = Field(default_factory=PracticeMetricsIn)
+    session: Id | None = None
+    scenario: Id | None = None
 
 
 class EnrolmentStartedIn(_Envelope):
@@ -316,7 +426,48 @@ EventIn = Annotated[
 ]
 EVENT_ADAPTER: TypeAdapter[EventIn] = TypeAdapter(EventIn)
 
-UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+def upcast_practice_v1_v2(body: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 ``practice.completed`` body as version 2.
+
+    Version 1 accepted any metric name with any finite number up to 1e9;
+    version 2 knows only :data:`~levelwise.domain.practice.PRACTICE_METRICS`,
+    each within its bounds (whole numbers for counts). The metrics whose names
+    are known and whose values fit are kept (a whole count as an integer), the
+    others are dropped. No rule, badge, gate or mastery estimate could read
+    version 1 metrics, so dropping them changes no decision of the fold.
+
+    Args:
+        body: The stored body, parsed.
+
+    Returns:
+        The body with its metrics as version 2 has them.
+    """
+    kept: dict[str, float | int] = {}
+    for name, value in (body.get("metrics") or {}).items():
+        spec = PRACTICE_METRICS.get(name)
+        if spec is None or isinstance(value, bool):
+            continue
+        low, high = _bounds(spec)
+        if not isinstance(value, int | float) or not low <= value <= high:
+            continue  # a NaN fails the comparison too
+        if spec.integral:
+            if not float(value).is_integer():
+                continue
+            value = int(value)
+        kept[name] = value
+    return {**body, "metrics": kept}
+
+
+def _unchanged(body: dict[str, Any]) -> dict[str, Any]:
+    """A body whose type did not change between two versions."""
+    return body
+
+
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    (name, 1): upcast_practice_v1_v2 if name == "practice.completed" else _unchanged
+    for name in ev.EVENT_TYPES
+}
 """``(type, version) -> function`` turning a stored body into the next version."""
 
 
@@ -507,7 +658,7 @@ def to_domain(model: BaseModel) -> ev.Event:
     data = dict(model.__dict__)
     cls = ev.EVENT_TYPES[data.pop("type")]
     if "metrics" in data:
-        data["metrics"] = tuple(sorted(data["metrics"].items()))
+        data["metrics"] = data["metrics"].pairs()
     if "abilities" in data:
         data["abilities"] = tuple(
             (dim, a.theta, a.se) for dim, a in sorted(data["abilities"].items())
@@ -531,7 +682,9 @@ def from_body(body: str, version: int = SCHEMA_VERSION) -> ev.Event:
     cls = ev.EVENT_TYPES[data.pop("type")]
     data["occurred_at"] = datetime.fromisoformat(data["occurred_at"])
     if "metrics" in data:
-        data["metrics"] = tuple(sorted(data["metrics"].items()))
+        data["metrics"] = tuple(
+            sorted((name, float(value)) for name, value in data["metrics"].items())
+        )
     if "abilities" in data:
         data["abilities"] = tuple(
             (dim, a["theta"], a["se"]) for dim, a in sorted(data["abilities"].items())

@@ -14,6 +14,12 @@ class Checker(Protocol):
     def issue(self, path: Path, message: str, hint: str = "") -> None:
         """Report a problem at ``path``."""
 
+    def warn(self, path: Path, message: str, hint: str = "") -> None:
+        """Report something that works but is likely a mistake, at ``path``."""
+
+    def line(self, path: Path) -> int:
+        """The line of ``path`` (or of its nearest parent that has one)."""
+
     def newer_rule(self, path: Path, message: str, hint: str = "") -> bool:
         """Report what a later check finds; whether it fails (else it warns)."""
 

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from levelwise.app.programs.placement import compile_placement
+from levelwise.app.programs.practice import compile_practice
 from levelwise.app.programs.recognition import compile_recognition
 from levelwise.app.programs.schema import (
     KnowledgePointIn,
@@ -318,6 +319,7 @@ class _Loader:
             mastery=program.mastery,
             placement=compile_placement(self, spec, program, levels),
             planning=Planning(**spec.planning.model_dump()),
+            practice=compile_practice(self, spec, program, levels),
         )
         if spec.badges or spec.titles or spec.recognition != RecognitionIn():
             badges, titles, recognition = compile_recognition(self, spec, compiled)

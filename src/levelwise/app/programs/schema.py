@@ -213,6 +213,60 @@ class RecognitionIn(_In):
     repeat_hours: Annotated[float, Field(ge=0)] = 24.0
 
 
+Word = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class BranchIn(_In):
+    """A branch of a scenario line: keywords and the line they lead to."""
+
+    keywords: Annotated[list[Word], Field(min_length=1)]
+    next: Slug
+
+
+class LineIn(_In):
+    """A partner line of a scenario."""
+
+    id: Slug
+    say: Annotated[str, Field(min_length=1, max_length=1000)]
+    branches: list[BranchIn] = []
+    next: Slug | None = None
+    end: bool = False
+
+
+class ScenarioIn(_In):
+    """The dialogue scenario of a practice unit."""
+
+    unit: Slug
+    title: Text = ""
+    setting: Annotated[str, Field(max_length=2000)] = ""
+    partner: Text = ""
+    target_words: list[Word] = []
+    start: Slug | None = None
+    lines: Annotated[list[LineIn], Field(min_length=1)]
+
+
+class NormIn(_In):
+    """A metric's norm: the value scoring 0, and the one scoring 1 per level."""
+
+    zero: float
+    full: float | Annotated[dict[Slug, float], Field(min_length=1)]
+
+
+class MeasurementIn(_In):
+    """Practice metrics that are evidence for a dimension."""
+
+    id: Slug
+    dimension: Slug
+    metrics: Annotated[dict[Slug, NormIn], Field(min_length=1)]
+
+
+class PracticeIn(_In):
+    """The practice section: scenarios and measurements."""
+
+    scenarios: list[ScenarioIn] = []
+    measurements: list[MeasurementIn] = []
+
+
 class ProgramIn(_In):
     """The whole file."""
 
@@ -231,6 +285,7 @@ class ProgramIn(_In):
     badges: list[BadgeIn] = []
     titles: list[TitleIn] = []
     recognition: RecognitionIn = RecognitionIn()
+    practice: PracticeIn | None = None
 
 
 def is_union_tag(part: object) -> bool:

@@ -2,10 +2,13 @@
 
 Personas (daily, steady, binge, casual, drop-out) differ in how often and how
 long they study; each learner has a latent ability, so answers and homework
-scores improve with practice. Learners join classes of ``CLASS_SIZE`` in
+scores improve with practice. Sessions with the AI partner report typed
+practice metrics (fluency and lexis) that grow with the learner's ability and
+their practice sessions so far. Learners join classes of ``CLASS_SIZE`` in
 enrolment order (a ``profile.updated`` with their ``cohort`` right after
-enrolling). Everything is drawn from one seeded generator: the same seed gives
-the same events.
+enrolling). Everything is drawn from seeded generators: the same seed gives
+the same events. The practice metrics have a generator of their own, so the
+rest of the school is drawn as it was before they existed.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class _Learner:
     start: datetime
     cursor: int = 0
     n: int = 0
+    sessions: int = 0
+    """Practice sessions so far."""
 
     def next_id(self) -> str:
         self.n += 1
@@ -81,7 +86,7 @@ def simulate(
         seed: Seed of the random generator.
     """
     rng = random.Random(seed)  # noqa: S311 - a simulation, not security
-    units = list(program.units)
+    voice = random.Random(f"{seed}-practice")  # noqa: S311 - as above
     difficulty = {k.id: rng.gauss(0.0, 0.6) for k in program.knowledge_points}
     end = START + timedelta(weeks=weeks)
     enrolments = sorted(
@@ -106,7 +111,9 @@ def simulate(
             if day >= stop:
                 break
             budget = max(5.0, rng.gauss(persona.minutes, persona.minutes / 3))
-            yield from _session(learner, rng, units, difficulty, practice, day, budget)
+            yield from _session(
+                learner, _Draws(rng, voice), program, difficulty, practice, day, budget
+            )
         if stop == end and rng.random() < 0.35 + 0.1 * learner.ability:
             yield _event(learner, "subscription.renewed", end - timedelta(days=1))
 
@@ -123,15 +130,25 @@ def _event(
     }
 
 
+@dataclass(frozen=True)
+class _Draws:
+    """The school's generators: ``main`` for everything, ``voice`` for metrics."""
+
+    main: random.Random
+    voice: random.Random
+
+
 def _session(
     learner: _Learner,
-    rng: random.Random,
-    units: list[Unit],
+    draws: _Draws,
+    program: Program,
     difficulty: dict[str, float],
     practice: dict[str, int],
     at: datetime,
     budget: float,
 ) -> Iterator[dict[str, object]]:
+    rng = draws.main
+    units = program.units
     clock = at
     while budget > 0:
         if learner.cursor < len(units):
@@ -140,7 +157,9 @@ def _session(
             unit = rng.choice(units)
         minutes = min(unit.minutes * rng.uniform(0.7, 1.3), budget + 5)
         budget -= minutes
-        events = list(_study(learner, rng, unit, minutes, difficulty, practice, clock))
+        events = list(
+            _study(learner, draws, program, unit, minutes, difficulty, practice, clock)
+        )
         clock += timedelta(minutes=minutes)
         if minutes >= unit.minutes * 0.8 and learner.cursor < len(units):
             events.append(_event(learner, "unit.completed", clock, unit=unit.id))
@@ -157,13 +176,15 @@ def _p_correct(
 
 def _study(
     learner: _Learner,
-    rng: random.Random,
+    draws: _Draws,
+    program: Program,
     unit: Unit,
     minutes: float,
     difficulty: dict[str, float],
     practice: dict[str, int],
     at: datetime,
 ) -> Iterator[dict[str, object]]:
+    rng = draws.main
     kps = unit.knowledge_points or ("",)
     seconds = round(minutes * 60)
     if unit.kind == "lesson":
@@ -187,13 +208,23 @@ def _study(
             learner, "homework.submitted", at, unit=unit.id, score=score, max_score=10
         )
     elif unit.kind == "practice":
+        turns = max(1, round(minutes * rng.uniform(1.5, 3)))
+        scenario = program.practice.scenario_by_unit.get(unit.id)
+        words = scenario.target_words if scenario is not None else ()
+        learner.sessions += 1
+        played = {"scenario": unit.id} if scenario is not None else {}
         yield _event(
             learner,
             "practice.completed",
             at,
             unit=unit.id,
             seconds=seconds,
-            turns=max(1, round(minutes * rng.uniform(1.5, 3))),
+            turns=turns,
+            metrics=practice_metrics(
+                learner.ability, learner.sessions, draws.voice, seconds, turns, words
+            ),
+            session=f"{learner.id}-p{learner.sessions:04d}",
+            **played,
         )
     else:  # exercise and quiz: scored questions
         for j in range(max(1, round(minutes / 3))):  # a question + feedback
@@ -213,6 +244,54 @@ def _study(
                 correct=correct,
                 seconds=rng.randint(10, 60),
             )
+
+
+def practice_metrics(
+    ability: float,
+    sessions: int,
+    rng: random.Random,
+    seconds: float,
+    turns: int,
+    words: tuple[str, ...],
+) -> dict[str, float | int]:
+    """Plausible metrics of a practice session, as a scorer would report them.
+
+    The learner's speaking skill is a logistic of their ability plus a gain
+    that grows with the square root of their practice sessions, so every
+    metric improves with ability and with practice: faster speech, longer runs
+    between pauses, fewer pauses inside clauses, more varied words and more of
+    the scenario's target words. Each draw adds noise.
+
+    Args:
+        ability: The learner's latent ability (0 is the average learner).
+        sessions: Their practice sessions so far, this one included.
+        rng: The generator of practice metrics.
+        seconds: The session's length.
+        turns: The conversation's turns (the learner has every other one).
+        words: The scenario's target words.
+
+    Returns:
+        The metrics by name, as a ``practice.completed`` event carries them.
+    """
+    skill = 1.0 / (1.0 + math.exp(1.5 - ability - 0.35 * math.sqrt(sessions)))
+
+    def draw(mean: float, sd: float, low: float, high: float) -> float:
+        return round(min(max(rng.gauss(mean, sd), low), high), 1)
+
+    speech = draw(25 + 110 * skill, 8, 15, 220)
+    speaking = seconds * 0.45  # the learner speaks a little under half the time
+    used = sum(rng.random() < 0.2 + 0.7 * skill for _ in words)
+    return {
+        "speech_rate": speech,
+        "articulation_rate": round(speech * rng.uniform(1.15, 1.35), 1),
+        "mean_length_of_run": draw(0.8 + 8 * skill, 0.6, 0.5, 30),
+        "mid_clause_pause_rate": draw(20 - 16 * skill, 1.5, 0, 60),
+        "mtld": draw(8 + 60 * skill, 5, 5, 200),
+        "tokens": max(1, round(speech * speaking / 60)),
+        "target_words": len(words),
+        "target_words_used": used,
+        "learner_turns": max(1, turns // 2),
+    }
 
 
 def demo_experiment(learners: int) -> Experiment:
