@@ -21,8 +21,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# The pipecat extra too: tests/integration/test_pipecat.py runs Pipecat's own
+# test utilities (in CI it fails rather than skips without them).
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --extra pipecat --python $(PYTHON)
 	touch $(STAMP)
 
 install: $(STAMP)

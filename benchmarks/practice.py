@@ -158,7 +158,8 @@ class Session:
         self.seq += 1
         await self.ws.send(self.seq.to_bytes(4, "big") + pcm)
 
-    async def until(self, *kinds: str) -> dict[str, Any]:
+    async def until(self, *kinds: str, audio: bool = False) -> dict[str, Any]:
+        """Read until a message of ``kinds`` (or, with ``audio``, a chunk)."""
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), 60)
             if isinstance(raw, bytes):
@@ -167,6 +168,8 @@ class Session:
                     self.first_audio = now
                 self.last_audio = now
                 self.audio_chunks += 1
+                if audio:
+                    return {"type": "audio"}
                 continue
             message: dict[str, Any] = json.loads(raw)
             if message["type"] in kinds:
@@ -218,14 +221,18 @@ async def voice_session(
                 speech_end = await _speak(s, pcm)
                 if turn == 1:
                     # Barge in 400 ms into the partner's voice.
-                    while s.first_audio is None:
-                        await asyncio.sleep(0.01)
-                    await asyncio.sleep(0.4)
+                    await s.until("partner.done", audio=True)
+                    listen = asyncio.create_task(asyncio.sleep(0.4))
+                    while not listen.done():
+                        try:
+                            await asyncio.wait_for(s.until("never"), 0.05)
+                        except TimeoutError:
+                            pass
                     started = time.perf_counter()
                     await s.send_audio(barge[: FRAME * 4])
                     await s.until("partner.interrupted", "partner.done")
                     found["barge_client"].append(max(s.last_audio - started, 0) * 1000)
-                    await _speak(s, barge[FRAME * 4 :])
+                    await _speak(s, barge[FRAME * 6 :])
                     await s.until("partner.done", "partner.interrupted")
                     continue
                 await s.until("partner.done", "partner.interrupted")
@@ -257,6 +264,13 @@ async def text_session(base: str, key: str, learner: str) -> dict[str, list[floa
             await s.until("partner.done")
             found["reply"].append((time.perf_counter() - started) * 1000)
     return found
+
+
+def _voiced(pcm: bytes) -> bytes:
+    """``pcm`` from its first loud sample (espeak-ng starts with silence)."""
+    samples = memoryview(pcm).cast("h")
+    start = next((i for i, x in enumerate(samples) if abs(x) > 1000), 0)
+    return pcm[start * 2 :]
 
 
 def _merge(results: list[dict[str, list[float]]]) -> dict[str, list[float]]:
@@ -345,7 +359,7 @@ async def run(args: argparse.Namespace) -> None:
         )
         tts = EspeakTextToSpeech()
         utterances = [tts.synthesize(t) for t in LEARNER[:3]]
-        barge = tts.synthesize("Sorry, wait, I want coffee instead.")
+        barge = _voiced(tts.synthesize("Sorry, wait, I want coffee instead."))
         pipeline = refs["model_ttft"] + refs["stt_turn"] + refs["tts_sentence"]
 
         base = f"http://127.0.0.1:{lw_model_port}"

@@ -383,3 +383,18 @@ async def test_a_unit_that_is_not_practice_and_a_missing_key_record_nothing(
     assert_problem(anonymous, 401, "unauthenticated")
     gone = await client.get("/v1/practice/room-42.call-7", headers=a)
     assert_problem(gone, 404, "practice-not-found")
+
+
+async def test_a_refused_event_leaves_no_session_and_can_be_sent_again(
+    client: httpx.AsyncClient, a: dict[str, str]
+) -> None:
+    # The fixed clock says 2027-01-01: a conversation finishing a day later is
+    # further ahead than the school's window allows.
+    late = conversation(finished_at="2027-01-02T10:00:00Z")
+    refused = await client.post("/v1/practice/external", json=late, headers=a)
+    problem = assert_problem(refused, 422, "practice-invalid")
+    assert "ahead of the server's clock" in problem["detail"]
+    missing = await client.get("/v1/practice/room-42.call-7", headers=a)
+    assert missing.status_code == 404
+    fixed = await client.post("/v1/practice/external", json=conversation(), headers=a)
+    assert fixed.status_code == 200 and fixed.json()["event_status"] == "accepted"

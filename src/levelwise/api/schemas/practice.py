@@ -323,55 +323,33 @@ class ExternalWordCreate(BaseModel):
         return self
 
 
-class ExternalTurnCreate(BaseModel):
-    """One turn of a conversation another engine ran."""
+class ExternalLearnerTurnCreate(BaseModel):
+    """What the learner said in a conversation another engine ran."""
 
     model_config = ConfigDict(extra="forbid")
 
-    role: Literal["learner", "partner"]
+    role: Literal["learner"]
     text: str = Field(
+        min_length=1,
         max_length=MAX_TURN_TEXT,
         pattern=TEXT_PATTERN,
-        description="The learner's transcript, or the partner's words actually "
-        "spoken (for an interrupted turn, only those)",
+        description="The transcript (or the typed text)",
     )
     mode: Literal["text", "voice"] = "voice"
     words: list[ExternalWordCreate] = Field(
         default_factory=list,
         max_length=MAX_TURN_WORDS,
-        description="Learner turns: the recognised words with timestamps, in "
-        "order (fluency is measured from them)",
+        description="The recognised words with timestamps, in order: fluency "
+        "is measured from them",
     )
     duration: Seconds | None = Field(
-        default=None, description="Learner turns: seconds of the turn's audio"
-    )
-    interrupted: StrictBool = Field(
-        default=False, description="Partner turns: the learner cut it off"
-    )
-    generated: str = Field(
-        default="",
-        max_length=MAX_TURN_TEXT,
-        pattern=TEXT_PATTERN,
-        description="Partner turns: the whole reply as generated, when more "
-        "than was spoken",
-    )
-    latency: dict[Stage, Milliseconds] = Field(
-        default_factory=dict,
-        description="Partner turns: milliseconds from the learner's speech end "
-        "to each stage (`barge_in_stop`: from the learner's speech start)",
+        default=None, description="Seconds of the turn's audio"
     )
 
     @model_validator(mode="after")
-    def _fits_its_role(self) -> ExternalTurnCreate:
-        if self.role == "learner":
-            if not self.text.strip():
-                msg = "a learner turn needs its text"
-                raise ValueError(msg)
-            if self.interrupted or self.generated or self.latency:
-                msg = "'interrupted', 'generated' and 'latency' are for partner turns"
-                raise ValueError(msg)
-        elif self.words or self.duration is not None:
-            msg = "'words' and 'duration' are for learner turns"
+    def _said_in_order(self) -> ExternalLearnerTurnCreate:
+        if not self.text.strip():
+            msg = "a learner turn needs its text"
             raise ValueError(msg)
         starts = [w.start for w in self.words]
         if starts != sorted(starts):
@@ -379,21 +357,65 @@ class ExternalTurnCreate(BaseModel):
             raise ValueError(msg)
         return self
 
-    def record(self, index: int, source: str) -> TurnRecord:
+    def record(self, index: int) -> TurnRecord:
         """The turn as a session keeps it."""
-        partner = self.role == "partner"
         return TurnRecord(
             index=index,
-            role=self.role,
+            role="learner",
             text=self.text,
             mode=self.mode,
             words=tuple((w.text, w.start, w.end) for w in self.words),
             duration=self.duration,
-            interrupted=self.interrupted,
-            generated=(self.generated or self.text) if partner else "",
-            latency=tuple((s, self.latency[s]) for s in STAGES if s in self.latency),
-            source=source if partner else "",
         )
+
+
+class ExternalPartnerTurnCreate(BaseModel):
+    """What the partner said in a conversation another engine ran."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["partner"]
+    text: str = Field(
+        max_length=MAX_TURN_TEXT,
+        pattern=TEXT_PATTERN,
+        description="The words actually spoken (for an interrupted turn, only "
+        "those; empty if it was cut off before its first word)",
+    )
+    mode: Literal["text", "voice"] = "voice"
+    interrupted: StrictBool = Field(
+        default=False, description="The learner cut it off (barge-in)"
+    )
+    generated: str = Field(
+        default="",
+        max_length=MAX_TURN_TEXT,
+        pattern=TEXT_PATTERN,
+        description="The whole reply as generated, when more than was spoken",
+    )
+    latency: dict[Stage, Milliseconds] = Field(
+        default_factory=dict,
+        description="Milliseconds from the learner's speech end to each stage "
+        "(`barge_in_stop`: from the learner's speech start)",
+    )
+
+    def record(self, index: int, source: str) -> TurnRecord:
+        """The turn as a session keeps it, produced by ``source``."""
+        return TurnRecord(
+            index=index,
+            role="partner",
+            text=self.text,
+            mode=self.mode,
+            interrupted=self.interrupted,
+            generated=self.generated or self.text,
+            latency=tuple((s, self.latency[s]) for s in STAGES if s in self.latency),
+            source=source,
+        )
+
+
+ExternalTurnCreate = Annotated[
+    ExternalLearnerTurnCreate | ExternalPartnerTurnCreate,
+    Field(discriminator="role"),
+]
+"""One turn of a conversation another engine ran, by ``role``."""
 
 
 class PracticeExternalCreate(BaseModel):
@@ -428,7 +450,10 @@ class PracticeExternalCreate(BaseModel):
         if not any(t.role == "learner" for t in self.turns):
             msg = "the learner said nothing: a conversation needs a learner turn"
             raise ValueError(msg)
-        if sum(len(t.words) for t in self.turns) > MAX_EXTERNAL_WORDS:
+        words = sum(
+            len(t.words) for t in self.turns if isinstance(t, ExternalLearnerTurnCreate)
+        )
+        if words > MAX_EXTERNAL_WORDS:
             msg = f"a conversation carries at most {MAX_EXTERNAL_WORDS:,} timed words"
             raise ValueError(msg)
         return self
@@ -445,7 +470,12 @@ class PracticeExternalCreate(BaseModel):
 
     def turn_records(self) -> tuple[TurnRecord, ...]:
         """The conversation as a session keeps it."""
-        return tuple(t.record(i, self.source) for i, t in enumerate(self.turns))
+        return tuple(
+            t.record(i, self.source)
+            if isinstance(t, ExternalPartnerTurnCreate)
+            else t.record(i)
+            for i, t in enumerate(self.turns)
+        )
 
     def recorded_by(self, record: SessionRecord) -> bool:
         """Whether ``record`` is this very conversation, recorded before.

@@ -37,13 +37,18 @@ from levelwise.app.practice.ports import (
     SAMPLE_WIDTH,
     ChatMessage,
     LanguageModel,
+    SpeechStream,
     SpeechToText,
+    StreamingSpeechToText,
     TextToSpeech,
+    Transcript,
     TurnRecord,
     VoiceActivity,
 )
 from levelwise.errors import ModelUnavailableError, PracticeError, SpeechError
 
+FEED_BYTES = FRAME_BYTES * 6
+"""Audio handed to a streaming recogniser at a time (180 ms)."""
 _SENTENCE = re.compile(r"(.+?[.!?…]+[\"')\]]*)(\s+|$)", re.S)
 BYTES_PER_SECOND = SAMPLE_RATE * SAMPLE_WIDTH
 
@@ -181,6 +186,9 @@ class Conversation:
         self._silence = 0
         self._last_voiced = 0.0
         self._barge_start: float | None = None
+        self._stream: SpeechStream | None = None
+        self._unfed = b""
+        self._feeding: asyncio.Task[None] | None = None
 
     # -- the client's messages ------------------------------------------------
 
@@ -264,12 +272,17 @@ class Conversation:
             self._speaking = True
             self._utterance = bytearray(b"".join(self._preroll))
             self._preroll.clear()
+            if isinstance(self.stt, StreamingSpeechToText):
+                self._stream = self.stt.open(self.hints)
+                self._feed(bytes(self._utterance))
             self._silence = 0
             self._last_voiced = at
             await self.send.json({"type": "speech.started"})
             await self._barge_in(self._run_start)
             return
         self._utterance += frame
+        if self._stream is not None:
+            self._feed(frame)
         if voiced:
             self._silence = 0
             self._last_voiced = at
@@ -286,9 +299,10 @@ class Conversation:
         pcm = bytes(self._utterance)
         ended = self._last_voiced
         self._speaking, self._utterance, self._run = False, bytearray(), 0
+        stream, self._stream = self._stream, None
         stages = {"turn_end": _ms(at - ended)}
         try:
-            heard = await asyncio.to_thread(self.stt.transcribe, pcm, self.hints)
+            heard = await self._transcript(stream, pcm)
         except SpeechError as exc:
             await self.send.json(
                 {"type": "error", "code": "speech", "detail": str(exc)}
@@ -316,6 +330,35 @@ class Conversation:
             return  # nothing was understood: no turn, no reply
         await self._record(turn)
         self._start_reply(ended, stages)
+
+    def _feed(self, pcm: bytes) -> None:
+        """Queue audio for the streaming recogniser, in order, off the loop."""
+        self._unfed += pcm
+        if len(self._unfed) >= FEED_BYTES and self._stream is not None:
+            self._push(self._stream)
+
+    def _push(self, stream: SpeechStream) -> None:
+        chunk, before = self._unfed, self._feeding
+        self._unfed = b""
+
+        async def feed() -> None:
+            if before is not None:
+                await before
+            await asyncio.to_thread(stream.feed, chunk)
+
+        self._feeding = asyncio.create_task(feed())
+
+    async def _transcript(self, stream: SpeechStream | None, pcm: bytes) -> Transcript:
+        """The turn's transcript: the stream's, finished, or a whole decode."""
+        assert self.stt is not None  # noqa: S101 - checked by audio()
+        if stream is None:
+            return await asyncio.to_thread(self.stt.transcribe, pcm, self.hints)
+        if self._unfed:
+            self._push(stream)
+        feeding, self._feeding = self._feeding, None
+        if feeding is not None:
+            await feeding
+        return await asyncio.to_thread(stream.finish)
 
     # -- speaking -------------------------------------------------------------
 

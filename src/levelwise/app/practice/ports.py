@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 SAMPLE_RATE = 16_000
 """Samples per second of every PCM stream (in and out)."""
@@ -74,6 +74,38 @@ class SpeechToText(Protocol):
         Returns:
             The transcript; an empty one for silence.
         """
+        ...
+
+
+class SpeechStream(Protocol):
+    """One turn being recognised while the learner speaks."""
+
+    def feed(self, pcm: bytes) -> None:
+        """Recognise more of the turn's audio (any number of whole samples)."""
+        ...
+
+    def finish(self) -> Transcript:
+        """End the turn and return its transcript (timestamps from its start)."""
+        ...
+
+
+@runtime_checkable
+class StreamingSpeechToText(Protocol):
+    """A speech to text that can listen while the learner speaks.
+
+    The session feeds the turn's audio as it arrives, so when the turn ends
+    only the last frames are left to decode: the transcript is final within
+    milliseconds instead of a whole decoding pass later.
+    """
+
+    name: str
+
+    def transcribe(self, pcm: bytes, hints: Sequence[str] = ()) -> Transcript:
+        """Recognise a whole turn (see :class:`SpeechToText`)."""
+        ...
+
+    def open(self, hints: Sequence[str] = ()) -> SpeechStream:
+        """Start recognising a turn, biased towards ``hints`` like transcribe."""
         ...
 
 

@@ -307,41 +307,15 @@ class Practice:
             with self.log.read(tenant) as s:
                 program, _ = self.programs(s)
             scenario = program.practice.scenario_by_unit.get(record.unit)
-            metrics = scoring.score_session(
-                [_learner_turn(t) for t in learner_turns],
-                target_words=scenario.target_words if scenario else (),
-                pause_threshold=self.backends.pause_threshold,
-                interrupted_turns=sum(
-                    1 for t in record.turns if t.role == "partner" and t.interrupted
-                ),
-            )
             record = replace(
                 record,
                 status=FINISHED,
                 finished_at=self.clock.now_iso(),
                 event_id=f"practice-{session}",
-                metrics=tuple(
-                    (name, metrics[name])
-                    for name in PRACTICE_METRICS
-                    if name in metrics
-                ),
+                metrics=self._scores(record.turns, scenario),
             )
             store.save(tenant, record)
-        assert record.finished_at is not None  # noqa: S101 - set when finished
-        assert record.event_id is not None  # noqa: S101 - set when finished
-        seconds = (_when(record.finished_at) - _when(record.started_at)).total_seconds()
-        body = {
-            "id": record.event_id,
-            "learner": record.learner,
-            "type": "practice.completed",
-            "occurred_at": record.finished_at,
-            "unit": record.unit,
-            "seconds": round(min(max(seconds, 0.0), MAX_SECONDS), 3),
-            "turns": sum(1 for t in record.turns if t.role == "learner"),
-            "metrics": dict(record.metrics),
-            "session": record.session,
-        }
-        result = self._ingest(tenant, [body]).results[0]
+        result = self._ingest(tenant, [_event_body(record)]).results[0]
         return Finished(record, result.status, result.reason, result.xp, result.levels)
 
     def profile(self, tenant: str, learner: str) -> SpeakingProfile:
@@ -353,6 +327,20 @@ class Practice:
                 if e.type == "practice.completed"
             ]
         return speaking_profile(e for e in events if isinstance(e, PracticeCompleted))
+
+    def _scores(
+        self, turns: Sequence[TurnRecord], scenario: Scenario | None
+    ) -> tuple[tuple[str, float], ...]:
+        """A conversation's practice metrics, in the metrics' order."""
+        metrics = scoring.score_session(
+            [_learner_turn(t) for t in turns if t.role == "learner"],
+            target_words=scenario.target_words if scenario else (),
+            pause_threshold=self.backends.pause_threshold,
+            interrupted_turns=sum(
+                1 for t in turns if t.role == "partner" and t.interrupted
+            ),
+        )
+        return tuple((n, metrics[n]) for n in PRACTICE_METRICS if n in metrics)
 
     def _store(self) -> PracticeStore:
         if self.store is None:
@@ -450,35 +438,31 @@ class Practice:
             )
             chosen = _unit(program, state, model, unit)
             scenario = program.practice.scenario_by_unit.get(chosen)
-            metrics = scoring.score_session(
-                [_learner_turn(t) for t in learner_turns],
-                target_words=scenario.target_words if scenario else (),
-                pause_threshold=self.backends.pause_threshold,
-                interrupted_turns=sum(
-                    1 for t in turns if t.role == "partner" and t.interrupted
-                ),
+            record = SessionRecord(
+                session=session,
+                learner=learner,
+                unit=chosen,
+                scenario=scenario.title if scenario else "",
+                status=FINISHED,
+                started_at=started_at,
+                token_digest="",  # no socket: no token opens it
+                brief=brief_for(program, state, model, chosen).pairs(),
+                backends=(("engine", source),),
+                turns=tuple(turns),
+                finished_at=finished_at,
+                event_id=f"practice-{session}",
+                metrics=self._scores(turns, scenario),
             )
-            store.create(
-                tenant,
-                SessionRecord(
-                    session=session,
-                    learner=learner,
-                    unit=chosen,
-                    scenario=scenario.title if scenario else "",
-                    status=FINISHED,
-                    started_at=started_at,
-                    token_digest="",  # no socket: no token opens it
-                    brief=brief_for(program, state, model, chosen).pairs(),
-                    backends=(("engine", source),),
-                    turns=tuple(turns),
-                    finished_at=finished_at,
-                    event_id=f"practice-{session}",
-                    metrics=tuple(
-                        (name, metrics[name])
-                        for name in PRACTICE_METRICS
-                        if name in metrics
-                    ),
-                ),
+            # The event first: one the log refuses (a time outside the
+            # school's window) leaves no session behind, so the engine can
+            # send the conversation again, corrected, under the same id.
+            result = self._ingest(tenant, [_event_body(record)]).results[0]
+            if result.status == "rejected":
+                msg = f"the conversation's event was refused: {result.reason}"
+                raise PracticeError(msg)
+            store.create(tenant, record)
+            return Finished(
+                record, result.status, result.reason, result.xp, result.levels
             )
         return self.finish(tenant, session)
 
@@ -574,6 +558,23 @@ def _token(tenant: str) -> str:
     """A new session token: the school (so a socket finds it) and a secret."""
     head = base64.urlsafe_b64encode(tenant.encode()).decode().rstrip("=")
     return f"{head}.{secrets.token_urlsafe(24)}"
+
+
+def _event_body(record: SessionRecord) -> dict[str, object]:
+    """The ``practice.completed`` event of a finished session."""
+    assert record.finished_at is not None  # noqa: S101 - set when finished
+    seconds = (_when(record.finished_at) - _when(record.started_at)).total_seconds()
+    return {
+        "id": record.event_id,
+        "learner": record.learner,
+        "type": "practice.completed",
+        "occurred_at": record.finished_at,
+        "unit": record.unit,
+        "seconds": round(min(max(seconds, 0.0), MAX_SECONDS), 3),
+        "turns": sum(1 for t in record.turns if t.role == "learner"),
+        "metrics": dict(record.metrics),
+        "session": record.session,
+    }
 
 
 def _digest(token: str) -> str:
