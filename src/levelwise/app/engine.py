@@ -47,7 +47,7 @@ from levelwise.app.programs.catalog import Catalog
 from levelwise.app.recognition.pk import NOTIFIED_KINDS, Pk
 from levelwise.app.recognition.ports import BoardStore, PkStore
 from levelwise.app.recognition.service import Boards
-from levelwise.app.views import learner_view, summarize
+from levelwise.app.views import learner_view, speaking_info, summarize
 from levelwise.config import (
     DEFAULT_EVENT_EARLIEST,
     DEFAULT_EVENT_MAX_SKEW_SECONDS,
@@ -180,6 +180,8 @@ class Levelwise:
     def learner(self, tenant: str, learner: str) -> views.LearnerView:
         """Where ``learner`` stands: level, XP, next-level gates, dimensions.
 
+        With the learner's speaking profile (their practice metrics' trends).
+
         Raises:
             LearnerNotFoundError: The learner has no events in this tenant.
         """
@@ -189,7 +191,8 @@ class Levelwise:
             if snap is None:
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
-        return learner_view(snap.learner_state(), program, model)
+        speaking = speaking_info(self.practice.profile(tenant, learner))
+        return learner_view(snap.learner_state(), program, model, speaking)
 
     def receipts(
         self,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from levelwise.domain.fold import prior_for
 from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
@@ -164,8 +165,128 @@ def recognition_info(state: LearnerState, program: Program) -> RecognitionInfo:
 
 
 @dataclass(frozen=True)
+class MetricTrendInfo:
+    """One practice metric over the learner's last sessions.
+
+    Attributes:
+        name: The metric's name.
+        label: Its short human label.
+        unit: Its unit.
+        values: Its values in the last sessions that reported it, oldest first.
+        at: When each of those sessions ended (UTC keys).
+        latest: The last session's value.
+        slope: Least-squares change per session.
+        better: +1 higher is better, -1 lower is, 0 neither.
+        improving: The trend goes the better way.
+        plateau: No progress over the last few sessions.
+    """
+
+    name: str
+    label: str
+    unit: str
+    values: tuple[float, ...]
+    at: tuple[str, ...]
+    latest: float
+    slope: float
+    better: int
+    improving: bool
+    plateau: bool
+
+
+@dataclass(frozen=True)
+class SpeakingInfo:
+    """The learner's speaking profile: their practice metrics' trends.
+
+    Attributes:
+        sessions: Practice sessions the learner finished.
+        last_at: When the last one ended (None: none yet).
+        metrics: Each reported metric's trend.
+    """
+
+    sessions: int
+    last_at: str | None
+    metrics: tuple[MetricTrendInfo, ...]
+
+    @property
+    def plateaus(self) -> tuple[str, ...]:
+        """The metrics that stopped improving."""
+        return tuple(m.name for m in self.metrics if m.plateau)
+
+    def trend(self, name: str) -> MetricTrendInfo | None:
+        """The trend of metric ``name``, if the learner reported it."""
+        return next((m for m in self.metrics if m.name == name), None)
+
+
+class _Trend(Protocol):
+    """A metric's trend as the practice room's profile gives it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def values(self) -> tuple[float, ...]: ...
+    @property
+    def at(self) -> tuple[str, ...]: ...
+    @property
+    def latest(self) -> float: ...
+    @property
+    def slope(self) -> float: ...
+    @property
+    def better(self) -> int: ...
+    @property
+    def improving(self) -> bool: ...
+    @property
+    def plateau(self) -> bool: ...
+
+
+class _Profile(Protocol):
+    """A speaking profile as the practice room gives it."""
+
+    @property
+    def sessions(self) -> int: ...
+    @property
+    def last_at(self) -> str | None: ...
+    @property
+    def metrics(self) -> Sequence[_Trend]: ...
+
+
+def speaking_info(profile: _Profile) -> SpeakingInfo:
+    """The view of a speaking profile (:mod:`levelwise.app.practice.profile`).
+
+    The practice room computes the profile; the view keeps its numbers, so
+    the views (which every room may read) do not depend on that room.
+    """
+    return SpeakingInfo(
+        sessions=profile.sessions,
+        last_at=profile.last_at,
+        metrics=tuple(
+            MetricTrendInfo(
+                name=m.name,
+                label=m.label,
+                unit=m.unit,
+                values=tuple(m.values),
+                at=tuple(m.at),
+                latest=m.latest,
+                slope=m.slope,
+                better=m.better,
+                improving=m.improving,
+                plateau=m.plateau,
+            )
+            for m in profile.metrics
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class LearnerView:
-    """Where a learner stands and what the next level asks."""
+    """Where a learner stands and what the next level asks.
+
+    ``speaking`` is the learner's speaking profile: each practice metric's
+    trend over their last sessions (None when not read).
+    """
 
     learner: str
     program_version: int
@@ -182,6 +303,7 @@ class LearnerView:
     last_event_at: str
     placement: PlacementInfo | None = None
     recognition: RecognitionInfo | None = None
+    speaking: SpeakingInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -219,9 +341,19 @@ class ProgramSummary:
 
 
 def learner_view(
-    state: LearnerState, program: Program, model: MasteryModel
+    state: LearnerState,
+    program: Program,
+    model: MasteryModel,
+    speaking: SpeakingInfo | None = None,
 ) -> LearnerView:
-    """Build the learner's view: level, next level's gates with progress, etc."""
+    """Build the learner's view: level, next level's gates with progress, etc.
+
+    Args:
+        state: The learner's folded state.
+        program: The compiled program.
+        model: The fold's mastery model.
+        speaking: The learner's speaking profile (:func:`speaking_info`).
+    """
     level = program.levels[state.level]
     nxt_index = state.level + 1
     nxt = program.levels[nxt_index] if nxt_index < len(program.levels) else None
@@ -260,6 +392,7 @@ def learner_view(
         last_event_at=state.last_key[0],
         placement=placement_info(state, program),
         recognition=recognition_info(state, program),
+        speaking=speaking,
     )
 
 

@@ -24,6 +24,9 @@ from levelwise.cli.options import (
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from levelwise.app.guidance.forecast import Forecast
     from levelwise.app.guidance.plan import Plan
 
 app = typer.Typer()
@@ -140,6 +143,14 @@ def learner_next(
         highlight=False,
     )
     out().print(f"why: {step.reason}", highlight=False, markup=False)
+    tip = nxt.practice
+    if tip is not None:
+        line = nxt.reason if tip.unit == step.unit else f"also {tip.reason}"
+        out().print(
+            f"{'practice' if tip.unit == step.unit else 'speaking'}: {line}",
+            highlight=False,
+            markup=False,
+        )
     table = Table("requirement", "before", "after")
     for source, before, after in step.serves:
         table.add_row(escape(source), _percent(before), _percent(after))
@@ -200,8 +211,32 @@ def learner_forecast(
     ]
     if flags:
         lines.append("flags: " + ", ".join(flags))
+    lines.extend(speaking_lines(fc, when))
     for line in lines:
         out().print(line, highlight=False, markup=False)
+
+
+def speaking_lines(fc: Forecast, when: Callable[[float | None], str]) -> list[str]:
+    """The forecast's speaking ETAs, plateaus and predicted bottlenecks as lines."""
+    lines = []
+    for eta in fc.speaking:
+        now = "not measured yet" if eta.current is None else f"{eta.current:g} now"
+        if eta.sessions is None:
+            outlook = "not improving: no date at this trend"
+        else:
+            outlook = (
+                f"{eta.slope:+g}/session: {eta.sessions} sessions, "
+                f"{when(eta.weeks)} at {eta.per_week:g} sessions/week"
+            )
+        lines.append(f"speaking: {eta.requirement} ({now}): {outlook}")
+    if fc.plateaus:
+        lines.append("plateaus: " + ", ".join(fc.plateaus))
+    for found in fc.bottlenecks:
+        lines.append(
+            f"predicted bottleneck: {found.metric} plateaus and holds back "
+            + ", ".join(found.requirements)
+        )
+    return lines
 
 
 @app.command("plan")

@@ -1,8 +1,8 @@
 """Names of the engine's own vocabulary on pages, marked for translation.
 
 Program data (level, unit, dimension and knowledge point titles) stays as the
-school wrote it; the engine's words (gate variables, unit kinds, league
-tiers, zones) get a translatable name here.
+school wrote it; the engine's words (gate variables, practice metrics and
+their units, unit kinds, league tiers, zones) get a translatable name here.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from levelwise.domain.practice import PRACTICE_METRICS
 from levelwise.domain.program import Program
 from levelwise.web.i18n import N_, Lang
 
@@ -33,6 +34,35 @@ VARIABLES = {
     "badges_earned": N_("Badges earned"),
 }
 """Gate variables by name."""
+METRICS = {
+    "speech_rate": N_("Speech rate"),
+    "articulation_rate": N_("Articulation rate"),
+    "phonation_time_ratio": N_("Share of time speaking"),
+    "mean_length_of_run": N_("Words between pauses"),
+    "mid_clause_pause_rate": N_("Pauses inside sentences"),
+    "end_clause_pause_rate": N_("Pauses between sentences"),
+    "mean_pause_duration": N_("Mean pause length"),
+    "tokens": N_("Words spoken"),
+    "mtld": N_("Word variety (MTLD)"),
+    "mattr": N_("Word variety (MATTR)"),
+    "cefr_a1": N_("Share of A1 words"),
+    "cefr_a2": N_("Share of A2 words"),
+    "cefr_b1": N_("Share of B1 words"),
+    "cefr_b2": N_("Share of B2 words"),
+    "cefr_beyond": N_("Share of words above B2"),
+    "zipf_mean": N_("Mean word frequency"),
+    "target_words": N_("Target words"),
+    "target_words_used": N_("Target words used"),
+    "learner_turns": N_("Your turns"),
+    "interrupted_turns": N_("Interruptions"),
+}
+"""Practice metrics by name (``levelwise.domain.practice``; a test keeps them equal)."""
+METRIC_UNITS = {
+    "wpm": N_("%(value)s wpm"),
+    "per minute": N_("%(value)s a minute"),
+    "s": N_("%(value)s s"),
+}
+"""Practice metric units shown after the value; other units show the number only."""
 SHARES = frozenset({"homework_average", "accuracy"})
 """Variables that are shares (0..1), shown as percentages."""
 UNIT_KINDS = {
@@ -97,6 +127,10 @@ def gate_label(source: str, program: Program, lang: Lang) -> GateLabel:
         return GateLabel(titles.get(key) or key, "ability", "share")
     if name == "units_completed":
         return GateLabel(lang.gettext(VARIABLES[name]), "ability", "units")
+    if name in METRICS:
+        unit = PRACTICE_METRICS[name].unit
+        kind = "share" if unit == "share" else "count"
+        return GateLabel(lang.gettext(METRICS[name]), "ability", kind)
     if name in VARIABLES:
         kind = "share" if name in SHARES else "count"
         return GateLabel(lang.gettext(VARIABLES[name]), "effort", kind)
@@ -110,6 +144,26 @@ def gate_value(value: float, kind: str, lang: Lang) -> str:
     if kind == "ability":
         return lang.number(value, 2)
     return lang.number(value, 1)
+
+
+def metric_label(name: str, lang: Lang) -> str:
+    """A practice metric's name (an unknown one stays as written)."""
+    return lang.gettext(METRICS[name]) if name in METRICS else name
+
+
+def metric_value(name: str, value: float, lang: Lang) -> str:
+    """A practice metric's value with its unit: ``112 wpm``, ``45%``, ``6.2``."""
+    spec = PRACTICE_METRICS.get(name)
+    if spec is None:
+        return lang.number(value, 2)
+    if spec.unit == "share":
+        return lang.percent(value)
+    digits = 0 if spec.integral or spec.unit == "wpm" else 1
+    if spec.unit == "s" or spec.unit == "zipf":
+        digits = 2
+    shown = lang.number(value, digits)
+    unit = METRIC_UNITS.get(spec.unit)
+    return lang.gettext(unit) % {"value": shown} if unit else shown
 
 
 def unit_kind(kind: str, lang: Lang) -> str:

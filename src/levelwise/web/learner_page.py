@@ -2,11 +2,15 @@
 
 Every number comes from the engine's services (``learner``, ``receipts``,
 ``guidance.forecast`` / ``next_activity``, ``boards.rank`` / ``league``), the
-ones ``/v1/learners/...`` returns, and is only formatted here.
+ones ``/v1/learners/...`` returns, and is only formatted here. The speaking
+section shows the practice metrics the program uses (in its measurements and
+gates; every metric with a better direction when it uses none), each as a
+small line, its values and its trend in words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,14 +18,18 @@ from typing import Any
 from babel.lists import format_list
 
 from levelwise.app.engine import Levelwise
+from levelwise.app.guidance.forecast import Forecast
+from levelwise.app.guidance.outlook import PracticeTip
+from levelwise.app.practice.profile import PLATEAU_SESSIONS
 from levelwise.app.recognition.boards import week_of
 from levelwise.app.recognition.leagues import zone_of
-from levelwise.app.views import LearnerView
+from levelwise.app.views import LearnerView, MetricTrendInfo
 from levelwise.domain.practice import PRACTICE_METRICS, metric_text
 from levelwise.domain.program import Program
 from levelwise.errors import PlanError, StoreError
 from levelwise.web import labels
 from levelwise.web.i18n import N_, Lang
+from levelwise.web.sparkline import sparkline_svg
 from levelwise.web.tree import Branch, Leaf, TreeShape, tree_svg
 
 
@@ -42,10 +50,29 @@ class GateRow:
 
 
 @dataclass(frozen=True)
+class SpeakingEtaRow:
+    """When a requirement on a practice metric is met at the learner's trend."""
+
+    requirement: str
+    sessions: int | None
+    weeks: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class BottleneckRow:
+    """A plateaued practice metric that holds back requirements."""
+
+    metric: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ForecastInfo:
     """When the next level is likely reached (``status`` ``forecast``), or why not.
 
-    ``status`` is ``forecast``, ``none`` (no date can be given yet) or ``top``.
+    ``status`` is ``forecast``, ``none`` (no date can be given yet) or ``top``;
+    ``speaking`` and ``bottlenecks`` are the forecast's speaking outlook.
     """
 
     status: str
@@ -55,6 +82,36 @@ class ForecastInfo:
     binding: str = ""
     at_risk: bool = False
     stalled: bool = False
+    speaking: tuple[SpeakingEtaRow, ...] = ()
+    bottlenecks: tuple[BottleneckRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """A practice metric a tip names: its last value and its trend in words."""
+
+    metric: str
+    label: str
+    value: str
+    status: str
+    status_text: str
+
+
+@dataclass(frozen=True)
+class TipInfo:
+    """A practice scenario aimed at a speaking requirement, labelled.
+
+    ``same`` says the next step is this practice unit (else it is an extra
+    suggestion).
+    """
+
+    unit: str
+    title: str
+    partner: str
+    requirement: str
+    progress: str
+    same: bool
+    notes: tuple[NoteRow, ...]
 
 
 @dataclass(frozen=True)
@@ -67,6 +124,42 @@ class NextInfo:
     kind: str = ""
     minutes: float = 0.0
     requirement: str = ""
+    practice: TipInfo | None = None
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One practice metric: its trend as a line, in words and in numbers.
+
+    ``status`` is ``improving``, ``plateau``, ``not_improving``, ``steady``
+    (no change), ``up`` / ``down`` (a metric with no better direction) or
+    ``new`` (one session).
+    """
+
+    metric: str
+    label: str
+    values: tuple[str, ...]
+    latest: float
+    latest_text: str
+    slope: float
+    status: str
+    mark: str
+    status_text: str
+    line: str
+
+
+@dataclass(frozen=True)
+class SpeakingInfo:
+    """The learner's speaking profile as the page shows it.
+
+    ``invite`` is set when the learner has no practice yet and the program
+    has practice units.
+    """
+
+    sessions: int
+    summary: str
+    rows: tuple[MetricRow, ...]
+    invite: bool
 
 
 @dataclass(frozen=True)
@@ -110,6 +203,7 @@ class LearnerPage:
     receipts: tuple[ReceiptRow, ...]
     tree: str
     week: str
+    speaking: SpeakingInfo | None = None
 
     @property
     def met(self) -> int:
@@ -153,13 +247,17 @@ def _forecast(
         fc = engine.guidance.forecast(tenant, view.learner)
     except PlanError:
         return ForecastInfo("none")
-    if fc.median_weeks is None:
-        return ForecastInfo("none", stalled=fc.stalled)
     now = engine.guidance.now()
 
     def on(weeks: float | None) -> date | None:
         return None if weeks is None else (now + timedelta(weeks=weeks)).date()
 
+    speaking = _etas(fc, lang, on)
+    found = _bottlenecks(fc, program, lang)
+    if fc.median_weeks is None:
+        return ForecastInfo(
+            "none", stalled=fc.stalled, speaking=speaking, bottlenecks=found
+        )
     binding = labels.gate_label(fc.binding, program, lang).label if fc.binding else ""
     return ForecastInfo(
         "forecast",
@@ -169,7 +267,69 @@ def _forecast(
         binding,
         fc.at_risk,
         fc.stalled,
+        speaking,
+        found,
     )
+
+
+def _etas(
+    fc: Forecast,
+    lang: Lang,
+    on: Callable[[float | None], date | None],
+) -> tuple[SpeakingEtaRow, ...]:
+    rows = []
+    for eta in fc.speaking:
+        values: dict[str, object] = {
+            "metric": labels.metric_label(eta.metric, lang),
+            "target": labels.metric_value(eta.metric, eta.target, lang),
+            "num": eta.sessions or 0,
+        }
+        day = on(eta.weeks)
+        if eta.current is None:
+            text = lang.gettext(
+                "%(metric)s: no measure yet. A session with the AI partner gives "
+                "the first one."
+            )
+        elif eta.sessions is None:
+            text = lang.gettext(
+                "%(metric)s is not moving toward %(target)s yet, so there is no "
+                "date for it."
+            )
+        elif day is None:
+            text = lang.ngettext(
+                "%(metric)s reaches %(target)s in about %(num)d session.",
+                "%(metric)s reaches %(target)s in about %(num)d sessions.",
+                eta.sessions,
+            )
+        else:
+            text = lang.ngettext(
+                "%(metric)s reaches %(target)s in about %(num)d session, "
+                "around %(date)s at your practice pace.",
+                "%(metric)s reaches %(target)s in about %(num)d sessions, "
+                "around %(date)s at your practice pace.",
+                eta.sessions,
+            )
+            values["date"] = lang.date(day)
+        rows.append(
+            SpeakingEtaRow(eta.requirement, eta.sessions, eta.weeks, text % values)
+        )
+    return tuple(rows)
+
+
+def _bottlenecks(
+    fc: Forecast, program: Program, lang: Lang
+) -> tuple[BottleneckRow, ...]:
+    rows = []
+    for found in fc.bottlenecks:
+        held = [labels.gate_label(r, program, lang).label for r in found.requirements]
+        text = lang.gettext(
+            "%(metric)s has not improved lately: it may hold back %(requirements)s."
+        ) % {
+            "metric": labels.metric_label(found.metric, lang),
+            "requirements": format_list(held, locale=lang.locale),
+        }
+        rows.append(BottleneckRow(found.metric, text))
+    return tuple(rows)
 
 
 def _next(
@@ -182,6 +342,7 @@ def _next(
     if nxt.step is None:
         return NextInfo(nxt.status)
     unit = program.unit_by_id.get(nxt.step.unit)
+    tip = nxt.practice
     return NextInfo(
         nxt.status,
         nxt.step.unit,
@@ -191,7 +352,139 @@ def _next(
         labels.gate_label(nxt.requirement, program, lang).label
         if nxt.requirement
         else "",
+        _tip(tip, nxt.step.unit, program, lang) if tip is not None else None,
     )
+
+
+def _tip(tip: PracticeTip, step: str, program: Program, lang: Lang) -> TipInfo:
+    name = labels.gate_label(tip.requirement, program, lang)
+    if tip.current is None:
+        progress = ""
+    elif name.kind == "count" and tip.requirement.split()[0] in labels.METRICS:
+        metric = tip.requirement.split()[0]
+        progress = lang.gettext("%(current)s of %(target)s") % {
+            "current": labels.metric_value(metric, tip.current, lang),
+            "target": labels.metric_value(metric, tip.target, lang),
+        }
+    else:
+        progress = lang.gettext("%(current)s of %(target)s") % {
+            "current": labels.gate_value(tip.current, name.kind, lang),
+            "target": labels.gate_value(tip.target, name.kind, lang),
+        }
+    notes = tuple(
+        NoteRow(
+            n.metric,
+            labels.metric_label(n.metric, lang),
+            labels.metric_value(n.metric, n.value, lang),
+            n.status,
+            _status_text(n.status, n.sessions, lang),
+        )
+        for n in tip.metrics
+    )
+    return TipInfo(
+        tip.unit,
+        tip.scenario or tip.title,
+        tip.partner,
+        name.label,
+        progress,
+        tip.unit == step,
+        notes,
+    )
+
+
+_STATUS = {
+    "improving": N_("Improving"),
+    "not_improving": N_("Not improving"),
+    "steady": N_("No change"),
+    "up": N_("Going up"),
+    "down": N_("Going down"),
+    "new": N_("First session"),
+}
+
+
+def _status_text(status: str, sessions: int, lang: Lang) -> str:
+    if status == "plateau":
+        return lang.ngettext(
+            "No progress over the last %(num)d session",
+            "No progress over the last %(num)d sessions",
+            sessions,
+        ) % {"num": sessions}
+    return lang.gettext(_STATUS[status])
+
+
+def _trend_status(trend: MetricTrendInfo) -> str:
+    if len(trend.values) < 2:
+        return "new"
+    if trend.plateau:
+        return "plateau"
+    if trend.better == 0:
+        return "up" if trend.slope > 0 else "down" if trend.slope < 0 else "steady"
+    if trend.improving:
+        return "improving"
+    return "steady" if trend.slope == 0 else "not_improving"
+
+
+def _mark(slope: float, status: str) -> str:
+    """An arrow for the values' direction; a plateau is flat whatever the slope."""
+    if status == "plateau" or slope == 0:
+        return "→"
+    return "↑" if slope > 0 else "↓"
+
+
+def _shown_metrics(program: Program) -> list[str]:
+    """The metrics the program uses, else every metric with a better direction."""
+    used = {n.metric for m in program.practice.measurements for n in m.metrics}
+    used.update(n for names in program.level_variables for n in names)
+    shown = [name for name in PRACTICE_METRICS if name in used]
+    return shown or [n for n, spec in PRACTICE_METRICS.items() if spec.better]
+
+
+def _speaking(view: LearnerView, program: Program, lang: Lang) -> SpeakingInfo | None:
+    profile = view.speaking
+    if profile is None:
+        return None
+    if not profile.sessions:
+        practice = any(u.kind == "practice" for u in program.units)
+        return SpeakingInfo(0, "", (), practice) if practice else None
+    rows = []
+    for name in _shown_metrics(program):
+        trend = profile.trend(name)
+        if trend is None:
+            continue
+        label = labels.metric_label(name, lang)
+        values = tuple(labels.metric_value(name, v, lang) for v in trend.values)
+        status = _trend_status(trend)
+        sessions = PLATEAU_SESSIONS if status == "plateau" else len(values)
+        description = lang.ngettext(
+            "%(metric)s in the last %(num)d session: %(values)s",
+            "%(metric)s in the last %(num)d sessions: %(values)s",
+            len(values),
+        ) % {
+            "metric": label,
+            "num": len(values),
+            "values": format_list(list(values), locale=lang.locale),
+        }
+        rows.append(
+            MetricRow(
+                metric=name,
+                label=label,
+                values=values,
+                latest=trend.latest,
+                latest_text=values[-1],
+                slope=trend.slope,
+                status=status,
+                mark=_mark(trend.slope, status),
+                status_text=_status_text(status, sessions, lang),
+                line=sparkline_svg(trend.values, label=description),
+            )
+        )
+    summary = lang.ngettext(
+        "%(num)d practice session", "%(num)d practice sessions", profile.sessions
+    ) % {"num": profile.sessions}
+    if profile.last_at is not None:
+        last = datetime.fromisoformat(profile.last_at).date()
+        summary += " · " + lang.gettext("last on %(date)s") % {"date": lang.date(last)}
+    return SpeakingInfo(profile.sessions, summary, tuple(rows), False)
 
 
 def _rank(
@@ -360,4 +653,5 @@ def learner_page(
         receipts=tuple(_receipt(r, program, lang) for r in receipts),
         tree=_tree(view, program, lang),
         week=week,
+        speaking=_speaking(view, program, lang),
     )

@@ -10,6 +10,12 @@ from pydantic import Field
 
 from levelwise.api.schemas.common import PublicModel
 from levelwise.app.guidance.forecast import Forecast
+from levelwise.app.guidance.outlook import (
+    Bottleneck,
+    MetricNote,
+    PracticeTip,
+    SpeakingEta,
+)
 from levelwise.app.guidance.plan import Plan, PlanStep
 from levelwise.app.guidance.requirements import Requirement
 from levelwise.app.guidance.service import NextActivity
@@ -123,6 +129,65 @@ class PlanPublic(PublicModel):
         )
 
 
+class MetricNotePublic(PublicModel):
+    """A practice metric to work on, as the learner's sessions show it."""
+
+    metric: str = Field(description="The practice metric's name (speech_rate)")
+    value: float = Field(description="Its value in the learner's last session")
+    status: Literal["improving", "plateau", "not_improving", "new"] = Field(
+        description="improving: the trend goes the better way; plateau: no "
+        "progress over the last sessions; not_improving: flat or the wrong way; "
+        "new: one session so far"
+    )
+    sessions: int = Field(description="The sessions the status is about")
+
+    @classmethod
+    def from_note(cls, note: MetricNote) -> MetricNotePublic:
+        """Build from the service's note."""
+        return cls(
+            metric=note.metric,
+            value=note.value,
+            status=note.status,
+            sessions=note.sessions,
+        )
+
+
+class PracticeTipPublic(PublicModel):
+    """A practice scenario aimed at a speaking requirement."""
+
+    unit: str = Field(description="The practice unit")
+    title: str = Field(description="The unit's title")
+    scenario: str = Field(description="The scenario's title ('' when none)")
+    partner: str = Field(description="The partner's role in it ('' when none)")
+    requirement: str = Field(description="The speaking requirement it serves")
+    current: float | None = Field(
+        description="The requirement's value now; null: a metric never reported"
+    )
+    target: float = Field(description="What it needs")
+    metrics: list[MetricNotePublic] = Field(description="The metrics to work on")
+    sessions: int | None = Field(
+        description="For a requirement on one metric: sessions at the learner's "
+        "trend; null: not improving, or no trend yet"
+    )
+    reason: str = Field(description="One line for the learner")
+
+    @classmethod
+    def from_tip(cls, tip: PracticeTip) -> PracticeTipPublic:
+        """Build from the service's tip."""
+        return cls(
+            unit=tip.unit,
+            title=tip.title,
+            scenario=tip.scenario,
+            partner=tip.partner,
+            requirement=tip.requirement,
+            current=tip.current,
+            target=tip.target,
+            metrics=[MetricNotePublic.from_note(n) for n in tip.metrics],
+            sessions=tip.sessions,
+            reason=tip.reason,
+        )
+
+
 class NextActivityPublic(PublicModel):
     """The next best activity, or why there is none."""
 
@@ -137,6 +202,11 @@ class NextActivityPublic(PublicModel):
     requirement: str | None = Field(description="The requirement the step serves most")
     minutes: float
     reason: str
+    practice: PracticeTipPublic | None = Field(
+        default=None,
+        description="A practice scenario aimed at the speaking requirement the "
+        "step serves, or else at the binding one; null: none",
+    )
 
     @classmethod
     def from_next(cls, nxt: NextActivity) -> NextActivityPublic:
@@ -150,11 +220,67 @@ class NextActivityPublic(PublicModel):
             requirement=nxt.requirement,
             minutes=nxt.minutes,
             reason=nxt.reason,
+            practice=(
+                PracticeTipPublic.from_tip(nxt.practice)
+                if nxt.practice is not None
+                else None
+            ),
         )
 
 
 def _on(now: datetime, weeks: float | None) -> date | None:
     return None if weeks is None else (now + timedelta(weeks=weeks)).date()
+
+
+class SpeakingEtaPublic(PublicModel):
+    """When an unmet requirement on a practice metric is met at the trend."""
+
+    requirement: str = Field(description="The gate part, e.g. 'speech_rate >= 80'")
+    level: str = Field(description="The level whose gate it is")
+    metric: str = Field(description="The practice metric it reads")
+    current: float | None = Field(description="Its value now; null: never reported")
+    target: float
+    slope: float = Field(description="The metric's change per session")
+    sessions: int | None = Field(
+        description="Sessions at the trend: gap / slope; null: not improving, or "
+        "fewer than two sessions"
+    )
+    per_week: float = Field(
+        description="The learner's sessions a week that reported the metric, "
+        "over the history window"
+    )
+    weeks: float | None = Field(description="sessions / per_week; null: unknown")
+    met_on: date | None = Field(description="The day it is met at that pace")
+    plateau: bool = Field(description="The metric stopped improving")
+
+    @classmethod
+    def from_eta(cls, eta: SpeakingEta, now: datetime) -> SpeakingEtaPublic:
+        """Build from the service's ETA, its date counted from ``now``."""
+        return cls(
+            requirement=eta.requirement,
+            level=eta.level,
+            metric=eta.metric,
+            current=eta.current,
+            target=eta.target,
+            slope=eta.slope,
+            sessions=eta.sessions,
+            per_week=eta.per_week,
+            weeks=eta.weeks,
+            met_on=_on(now, eta.weeks),
+            plateau=eta.plateau,
+        )
+
+
+class BottleneckPublic(PublicModel):
+    """A plateaued practice metric that holds back unmet requirements."""
+
+    metric: str
+    requirements: list[str] = Field(description="The unmet requirements it feeds")
+
+    @classmethod
+    def from_bottleneck(cls, found: Bottleneck) -> BottleneckPublic:
+        """Build from the service's bottleneck."""
+        return cls(metric=found.metric, requirements=list(found.requirements))
 
 
 class ForecastPublic(PublicModel):
@@ -185,6 +311,19 @@ class ForecastPublic(PublicModel):
     p_within_horizon: float = Field(ge=0, le=1)
     stalled: bool = Field(description="No study in the last two weeks")
     at_risk: bool = Field(description="Under 50 % to get there within the horizon")
+    speaking: list[SpeakingEtaPublic] = Field(
+        default_factory=list,
+        description="When each unmet requirement on a practice metric is met at "
+        "the learner's trend",
+    )
+    plateaus: list[str] = Field(
+        default_factory=list, description="The practice metrics that plateau"
+    )
+    bottlenecks: list[BottleneckPublic] = Field(
+        default_factory=list,
+        description="Predicted bottlenecks: plateaued metrics that unmet "
+        "requirements depend on (in a gate, or through a measurement)",
+    )
 
     @classmethod
     def from_forecast(cls, fc: Forecast, now: datetime) -> ForecastPublic:
@@ -209,4 +348,7 @@ class ForecastPublic(PublicModel):
             p_within_horizon=fc.p_within_horizon,
             stalled=fc.stalled,
             at_risk=fc.at_risk,
+            speaking=[SpeakingEtaPublic.from_eta(e, now) for e in fc.speaking],
+            plateaus=list(fc.plateaus),
+            bottlenecks=[BottleneckPublic.from_bottleneck(b) for b in fc.bottlenecks],
         )

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from levelwise.api.schemas.common import PublicModel
 from levelwise.app import views
+from levelwise.app.practice.profile import PLATEAU_SESSIONS, WINDOW
 
 OutcomeKind = Literal[
     "xp",
@@ -128,6 +129,61 @@ class RecognitionPublic(PublicModel):
     public_boards: bool
 
 
+class MetricTrendPublic(PublicModel):
+    """One practice metric over the learner's last sessions."""
+
+    name: str = Field(description="The practice metric's name (speech_rate)")
+    label: str = Field(description="Its short human label (speech rate)")
+    unit: str = Field(description="Its unit (wpm, share, words, ...)")
+    values: list[float] = Field(
+        description=f"Its values in the last sessions that reported it (at most "
+        f"{WINDOW}), oldest first"
+    )
+    at: list[str] = Field(description="When each of those sessions ended (UTC)")
+    latest: float = Field(description="The last session's value")
+    slope: float = Field(description="Least-squares change per session")
+    better: int = Field(description="+1: higher is better; -1: lower is; 0: neither")
+    improving: bool = Field(description="The trend goes the better way")
+    plateau: bool = Field(
+        description=f"No progress over the last {PLATEAU_SESSIONS} sessions"
+    )
+
+
+class SpeakingPublic(PublicModel):
+    """The learner's speaking profile: their practice metrics' trends."""
+
+    sessions: int = Field(description="Practice sessions the learner finished")
+    last_at: str | None = Field(description="When the last one ended; null: none")
+    metrics: list[MetricTrendPublic] = Field(
+        description="Each metric the learner's sessions reported"
+    )
+    plateaus: list[str] = Field(description="The metrics that stopped improving")
+
+    @classmethod
+    def from_info(cls, profile: views.SpeakingInfo) -> SpeakingPublic:
+        """Build from the learner view's speaking profile."""
+        return cls(
+            sessions=profile.sessions,
+            last_at=profile.last_at,
+            metrics=[
+                MetricTrendPublic(
+                    name=m.name,
+                    label=m.label,
+                    unit=m.unit,
+                    values=list(m.values),
+                    at=list(m.at),
+                    latest=m.latest,
+                    slope=m.slope,
+                    better=m.better,
+                    improving=m.improving,
+                    plateau=m.plateau,
+                )
+                for m in profile.metrics
+            ],
+            plateaus=list(profile.plateaus),
+        )
+
+
 class LearnerPublic(PublicModel):
     """Where a learner stands and what the next level asks."""
 
@@ -146,6 +202,9 @@ class LearnerPublic(PublicModel):
     last_event_at: str
     placement: PlacementPublic | None = None
     recognition: RecognitionPublic | None = None
+    speaking: SpeakingPublic | None = Field(
+        default=None, description="The speaking profile (practice metrics' trends)"
+    )
 
     @classmethod
     def from_view(cls, view: views.LearnerView) -> LearnerPublic:
@@ -184,6 +243,11 @@ class LearnerPublic(PublicModel):
             recognition=(
                 RecognitionPublic.model_validate(view.recognition, from_attributes=True)
                 if view.recognition is not None
+                else None
+            ),
+            speaking=(
+                SpeakingPublic.from_info(view.speaking)
+                if view.speaking is not None
                 else None
             ),
         )

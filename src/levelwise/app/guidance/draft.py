@@ -8,6 +8,10 @@ failures). The running estimate is a measurement without a learning model, so
 plans built on it assume the BKT model's parameters for points without fitted
 ones (the same fallback the BKT model uses) until the school fits its own
 (``levelwise fit --model bkt``).
+
+Practice metrics stay as they are in the draft (study minutes do not predict
+them); the draft counts the practice sessions it plans instead, which meet
+the requirements on them (:mod:`levelwise.app.guidance.speaking`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from levelwise.app.guidance.speaking import SESSIONS, speaking_units
 from levelwise.app.guidance.study import (
     DAY_MINUTES,
     StudyYield,
@@ -23,7 +28,7 @@ from levelwise.app.guidance.study import (
     yield_of,
 )
 from levelwise.domain.fold import default_model, prior_for
-from levelwise.domain.gates import STATE_VARIABLES
+from levelwise.domain.gates import PRACTICE_VARIABLES, STATE_VARIABLES, practice_metric
 from levelwise.domain.mastery import LogisticMastery, MasteryModel, dimension_abilities
 from levelwise.domain.program import BktParams, Program, Unit
 from levelwise.domain.state import KpMastery, LearnerState, as_changes, evolve
@@ -120,6 +125,8 @@ class Draft:
         self.ready = program.planning.ready_mastery
         self.abilities = {d: v[0] for d, v in state.abilities.items()}
         self.repeats = dict(state.repeats)
+        self.speakers = speaking_units(program)
+        self.sessions = 0
         # XP profiles depend on the program, the unit and its repeats only:
         # they are kept with the compiled program, for every plan.
         profiles = program.memo.setdefault("plan.xp_profiles", {})
@@ -147,6 +154,10 @@ class Draft:
         if name.startswith("mastery."):
             m = self.mastery.get(name[8:])
             return m.value if m is not None else 0.0
+        if name == SESSIONS:
+            return self.sessions
+        if name in PRACTICE_VARIABLES:
+            return practice_metric(self.state, name)
         return STATE_VARIABLES[name][1](self.state)
 
     def p(self, kp: str) -> float:
@@ -206,6 +217,8 @@ class Draft:
         env: dict[str, object] = {f"mastery.{k}": m.value for k, m in mastery.items()}
         env.update({f"ready.{k}": m.value for k, m in mastery.items()})
         env.update({f"dimension.{d}": v for d, v in abilities.items()})
+        if unit.id in self.speakers:
+            env[SESSIONS] = self.sessions + 1
         changes["_mastery"] = mastery
         changes["_abilities"] = abilities
         return changes, env
@@ -231,6 +244,8 @@ class Draft:
         self.mastery.update(mastery)
         self.abilities.update(abilities)
         self.state = evolve(self.state, as_changes(changes))
+        if unit.id in self.speakers:
+            self.sessions += 1
         for rule in self.program.xp_rules:
             if rule.repeat_decay != 1.0:
                 key = f"{rule.id}|{unit.id}"

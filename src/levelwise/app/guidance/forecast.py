@@ -22,6 +22,11 @@ and is the current bottleneck. ``speedup`` is how much sooner the plan gets
 there. A learner is **stalled** without study in the last two weeks, and **at
 risk** when reaching the target within the program's ``horizon_weeks`` is less
 likely than not.
+
+**Speaking**: each unmet requirement on a practice metric gets its own ETA at
+the learner's trend (sessions, and weeks at their practice pace), and the
+metrics that plateau are flagged, as a predicted bottleneck when an unmet
+requirement depends on them (:mod:`levelwise.app.guidance.outlook`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from levelwise.app.guidance.outlook import Bottleneck, SpeakingEta
 from levelwise.app.guidance.plan import Plan
 from levelwise.app.guidance.requirements import Requirement
 
@@ -64,6 +70,11 @@ class Forecast:
             horizon.
         stalled: No study in the last two weeks.
         at_risk: Unlikely (< 50 %) to reach the target within the horizon.
+        speaking: When each unmet requirement on a practice metric is met at
+            the learner's trend.
+        plateaus: The practice metrics that plateau.
+        bottlenecks: The plateaued metrics that unmet requirements depend
+            on: predicted bottlenecks.
     """
 
     learner: str
@@ -81,6 +92,9 @@ class Forecast:
     p_within_horizon: float
     stalled: bool
     at_risk: bool
+    speaking: tuple[SpeakingEta, ...] = ()
+    plateaus: tuple[str, ...] = ()
+    bottlenecks: tuple[Bottleneck, ...] = ()
 
 
 def pace_of(weekly: Sequence[float], prior: float) -> tuple[float, float, int]:
@@ -105,6 +119,9 @@ def forecast(
     horizon_weeks: float,
     past: Sequence[Requirement] | None = None,
     window_weeks: float = 0.0,
+    speaking: Sequence[SpeakingEta] = (),
+    plateaus: Sequence[str] = (),
+    bottlenecks: Sequence[Bottleneck] = (),
 ) -> Forecast:
     """Forecast the time to ``plan.target``.
 
@@ -117,6 +134,11 @@ def forecast(
         past: The same requirements at the start of the window, for the
             current-mix extrapolation (None: not extrapolated).
         window_weeks: How long ago ``past`` was.
+        speaking: The speaking ETAs
+            (:func:`~levelwise.app.guidance.outlook.speaking_etas`).
+        plateaus: The practice metrics that plateau.
+        bottlenecks: The predicted bottlenecks among them
+            (:func:`~levelwise.app.guidance.outlook.bottlenecks`).
     """
     mean, sd, n = pace_of(weekly, prior_pace)
     stalled = n >= 2 and sum(weekly[-2:]) <= 0
@@ -147,6 +169,9 @@ def forecast(
         p_within_horizon=round(within, 3),
         stalled=stalled,
         at_risk=within < 0.5,
+        speaking=tuple(speaking),
+        plateaus=tuple(plateaus),
+        bottlenecks=tuple(bottlenecks),
     )
 
 

@@ -9,6 +9,9 @@ least study time the planner can find:
   effort and ability alike; each has a progress fraction (the gate's own
   progress measure). :mod:`levelwise.app.guidance.requirements` lists and
   measures them.
+* **Requirements on practice metrics** (``speech_rate >= 80``) are met by
+  practising: sessions of a practice unit with a scenario, as many as the
+  learner's trend says (:mod:`levelwise.app.guidance.speaking`).
 * **Expected effect of a unit** comes from the study model
   (:mod:`levelwise.app.guidance.study`: what one study yields), the XP rules applied as
   the fold applies them, and the learner model's expected mastery gain on the
@@ -45,9 +48,15 @@ from levelwise.app.guidance.requirements import (
     requirements_of,
     sub_goal,
 )
+from levelwise.app.guidance.speaking import (
+    SESSIONS,
+    SpeakingProfile,
+    practised,
+    reads_practice,
+)
 from levelwise.domain.expr import Comparison
 from levelwise.domain.fold import default_model
-from levelwise.domain.gates import STATE_VARIABLES
+from levelwise.domain.gates import PRACTICE_VARIABLES, STATE_VARIABLES
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program, Unit
 from levelwise.domain.state import LearnerState, as_changes, evolve
@@ -119,6 +128,7 @@ def make_plan(
     *,
     target: str | None = None,
     max_steps: int = 2000,
+    speaking: SpeakingProfile | None = None,
 ) -> Plan:
     """Plan the quickest expected way from ``state`` to ``target``.
 
@@ -128,6 +138,8 @@ def make_plan(
         model: The fold's mastery model (default: the program's).
         target: A level above the learner's (default: the next one).
         max_steps: Give up after this many units (the plan is then incomplete).
+        speaking: The learner's speaking profile: its trends set the sessions
+            a requirement on a practice metric needs (None: no trends).
 
     Raises:
         PlanError: ``target`` is unknown, or not above the learner's level.
@@ -147,6 +159,14 @@ def make_plan(
             raise PlanError(f"{state.learner} has already reached {target} ({here})")
     parts = requirements_of(program, state.level, goal)
     draft = Draft(program, state, model)
+    if any(reads_practice(p.names) for p in parts):
+        env = {n: draft.value(n) for p in parts for n in p.names}
+        parts = [
+            practised(p, env, speaking)
+            if reads_practice(p.names) and not measure(p, env).met
+            else p
+            for p in parts
+        ]
     planner = _Planner(program, draft, parts)
     steps = planner.run(max_steps)
     now = tuple(measure(p, planner.start_env) for p in parts)
@@ -183,10 +203,12 @@ class _Planner:
         names = frozenset().union(*(p.names for p in parts)) if parts else frozenset()
         self.names = names
         self.env: dict[str, object] = {n: draft.value(n) for n in names}
+        # Practice metrics stay as they are in the draft (speaking module).
         self.plain = [
             n
             for n in sorted(names)
-            if not n.startswith(("dimension.", "mastery.", "ready."))
+            if not n.startswith(("dimension.", "mastery.", "ready.", "practice."))
+            and n not in PRACTICE_VARIABLES
         ]
         self.start_env = dict(self.env)
         self.reqs = {p.source: measure(p, self.env) for p in parts}
@@ -222,6 +244,7 @@ class _Planner:
                 self.trainers.setdefault(f"ready.{kp}", set()).add(unit.id)
             for dim in unit.dimensions:
                 self.trainers.setdefault(f"dimension.{dim}", set()).add(unit.id)
+        self.trainers[SESSIONS] = set(draft.speakers)
 
     def is_ready(self, unit: Unit) -> bool:
         learned = self.draft.learned
@@ -391,7 +414,8 @@ class _Planner:
         if isinstance(check, Comparison) and isinstance(check.target, frozenset):
             ids: set[str] = set(check.target) & self.program.unit_by_id.keys()
         elif any(
-            not n.startswith(("mastery.", "dimension.", "ready.")) for n in part.names
+            not n.startswith(("mastery.", "dimension.", "ready.", "practice."))
+            for n in part.names
         ):
             ids = set(self.order)
         else:

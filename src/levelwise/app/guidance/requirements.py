@@ -3,9 +3,11 @@
 A :class:`Part` is one thing the learner's numbers must reach: a part of a
 gate of a level on the way to the target (:func:`requirements_of`), or a
 planner's sub-goal, a prerequisite point to learn first (:func:`sub_goal`,
-checked by a :class:`Floor`). :func:`measure` reads a part in an environment
-of gate variables as a :class:`Requirement`: the value plans and forecasts
-show.
+checked by a :class:`Floor`). A gate part on practice metrics is met by
+practising, so the planner checks it with a :class:`Practised` (see
+:mod:`levelwise.app.guidance.speaking`). :func:`measure` reads a part in an
+environment of gate variables as a :class:`Requirement`: the value plans and
+forecasts show.
 """
 
 from __future__ import annotations
@@ -65,6 +67,55 @@ class Floor:
 
 
 @dataclass(frozen=True)
+class Practised:
+    """The check of a practice-metric requirement: enough practice sessions.
+
+    The study model cannot predict a practice metric from minutes, so the plan
+    counts the practice sessions it schedules (the gate variable ``name``) and
+    takes the requirement as met after ``sessions`` of them (estimated from
+    the learner's trend, see :func:`levelwise.app.guidance.speaking.practised`),
+    its progress growing linearly from ``start`` to 1 on the way.
+
+    Attributes:
+        name: The draft's count of planned practice sessions.
+        sessions: Sessions that meet the requirement (at least 1).
+        start: Its progress now, in [0, 1).
+        current: The metric's value now (None: never reported, or a part that
+            is not one comparison of one metric).
+        target: The value it needs (1.0 for any other part).
+    """
+
+    name: str
+    sessions: int
+    start: float
+    current: float | None
+    target: float
+
+    def done(self, env: dict[str, object]) -> float:
+        """The share of the sessions planned so far, in [0, 1]."""
+        value = env.get(self.name, 0)
+        count = float(value) if isinstance(value, int | float) else 0.0
+        return min(count / self.sessions, 1.0)
+
+    def holds(self, env: dict[str, object]) -> bool:
+        """Whether the plan has scheduled the sessions it needs."""
+        return self.done(env) >= 1.0
+
+    def progress(self, env: dict[str, object]) -> tuple[float, float, float]:
+        """``(value, target, fraction)``: the value expected after the sessions.
+
+        The value moves linearly from the metric's value now to the target
+        (an unknown one reads 0 until the requirement is met).
+        """
+        done = self.done(env)
+        if self.current is None:
+            value = self.target if done >= 1.0 else 0.0
+        else:
+            value = self.current + (self.target - self.current) * done
+        return value, self.target, self.start + (1.0 - self.start) * done
+
+
+@dataclass(frozen=True)
 class Part:
     """One requirement to meet: a gate part, or a sub-goal on the way to one.
 
@@ -73,14 +124,14 @@ class Part:
         source: Its source, such as ``xp >= 1800``; a plan names it by this.
         names: The gate variables it reads.
         check: What decides it: a comparison with a constant target (which
-            gives progress toward it), any other gate part, or a sub-goal's
-            floor.
+            gives progress toward it), any other gate part, a sub-goal's
+            floor, or the practice sessions a practice-metric part needs.
     """
 
     level: str
     source: str
     names: frozenset[str]
-    check: Comparison | Expr | Floor
+    check: Comparison | Expr | Floor | Practised
 
 
 def requirements_of(program: Program, level: int, target: int) -> list[Part]:
@@ -107,7 +158,7 @@ def sub_goal(kp: str, ready: float) -> Part:
 def measure(part: Part, env: dict[str, object]) -> Requirement:
     """The requirement ``part`` as it stands in ``env``."""
     check = part.check
-    if isinstance(check, Comparison | Floor):
+    if isinstance(check, Comparison | Floor | Practised):
         current, target, progress = check.progress(env)
         met = check.holds(env)
     else:

@@ -13,6 +13,13 @@ learner who enrolled two weeks ago has two weeks of history, not eight with
 leading zeros. The current-mix extrapolation compares the plan's requirements
 now with the same requirements in the learner's state at the start of that
 window (the learner's earlier events folded from scratch).
+
+When practice matters to the program's levels (a gate on a practice metric,
+or measurements; :func:`levelwise.app.guidance.speaking.speaks`), the learner's
+``practice.completed`` events are read too, as their speaking profile: its
+trends set the sessions a plan counts for a practice-metric requirement, the
+next activity may carry a practice tip, and the forecast the speaking ETAs,
+plateaus and predicted bottlenecks (:mod:`levelwise.app.guidance.outlook`).
 """
 
 from __future__ import annotations
@@ -24,10 +31,17 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from levelwise.app.guidance import forecast as forecasting
+from levelwise.app.guidance.outlook import (
+    PracticeTip,
+    bottlenecks,
+    practice_tip,
+    speaking_etas,
+)
 from levelwise.app.guidance.plan import Plan, PlanStep, make_plan, requirements_at
+from levelwise.app.guidance.speaking import SpeakingProfile, profile_of, speaks
 from levelwise.app.ingest.wire import from_body
 from levelwise.app.ports import Clock, EventLog, LogSession, StoredEvent
-from levelwise.domain.events import utc_key
+from levelwise.domain.events import PracticeCompleted, utc_key
 from levelwise.domain.fold import fold_all, initial_state
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program
@@ -57,7 +71,10 @@ class NextActivity:
         step: The plan's first step, when there is one.
         requirement: The requirement the step serves most.
         minutes: The step's expected minutes (0 without a step).
-        reason: One line for the learner: why this step, or why none.
+        reason: One line for the learner: why this step, or why none (the
+            practice tip's reason when the step is the tip's unit).
+        practice: A practice scenario aimed at the speaking requirement the
+            step serves, or else at the binding one (None: no such tip).
     """
 
     learner: str
@@ -68,6 +85,7 @@ class NextActivity:
     requirement: str | None
     minutes: float
     reason: str
+    practice: PracticeTip | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,8 @@ class _Learner:
     model: MasteryModel
     state: LearnerState
     history: list[StoredEvent]
+    practice: list[PracticeCompleted]
+    speaking: SpeakingProfile | None
 
 
 Compiled = Callable[[LogSession], tuple[Program, MasteryModel]]
@@ -108,8 +128,20 @@ class Guidance:
             if snap is None:
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
-            events = s.history(learner) if history else []
-        return _Learner(program, model, snap.learner_state(), events)
+            speaking = speaks(program)
+            events = s.history(learner) if history or speaking else []
+        practice = [
+            event
+            for event in (
+                from_body(e.body, e.version)
+                for e in events
+                if e.type == "practice.completed"
+            )
+            if isinstance(event, PracticeCompleted)
+        ]
+        profile = profile_of(practice) if history or speaking else None
+        state = snap.learner_state()
+        return _Learner(program, model, state, events, practice, profile)
 
     def plan(self, tenant: str, learner: str, target: str | None = None) -> Plan:
         """The quickest expected way from where the learner stands to ``target``.
@@ -125,7 +157,9 @@ class Guidance:
                 is at the top level.
         """
         got = self._learner(tenant, learner, history=False)
-        return make_plan(got.program, got.state, got.model, target=target)
+        return make_plan(
+            got.program, got.state, got.model, target=target, speaking=got.speaking
+        )
 
     def next_activity(self, tenant: str, learner: str) -> NextActivity:
         """The first step of the plan to the next level, with its reason.
@@ -147,7 +181,7 @@ class Guidance:
                 0.0,
                 f"{learner} is at the top level ({here.id}); nothing is left to plan",
             )
-        plan = make_plan(got.program, got.state, got.model)
+        plan = make_plan(got.program, got.state, got.model, speaking=got.speaking)
         if not plan.steps:
             if plan.complete:
                 status: NextStatus = "ready"
@@ -167,6 +201,13 @@ class Guidance:
             )
         step = plan.steps[0]
         served = step.serves[0][0] if step.serves else None
+        tip = None
+        if got.speaking is not None:
+            tip = practice_tip(
+                got.program, got.state, plan, got.speaking, served, got.model
+            )
+        # A tip on the step's own unit says best why to study it.
+        why = tip.reason if tip is not None and tip.unit == step.unit else step.reason
         return NextActivity(
             learner,
             plan.level,
@@ -175,7 +216,8 @@ class Guidance:
             step,
             served,
             step.minutes,
-            step.reason,
+            why,
+            tip,
         )
 
     def forecast(
@@ -199,13 +241,17 @@ class Guidance:
             PlanError: As :meth:`plan`.
         """
         got = self._learner(tenant, learner, history=True)
-        plan = make_plan(got.program, got.state, got.model, target=target)
+        plan = make_plan(
+            got.program, got.state, got.model, target=target, speaking=got.speaking
+        )
         now = self.now()
         weekly, window = study_weeks(got.history, now, weeks)
         start = now - window * WEEK
         earlier = _state_before(got, utc_key(start))
         past = requirements_at(got.program, earlier, plan, got.model)
         planning = got.program.planning
+        profile = got.speaking or profile_of(())
+        practice = [e for e in got.practice if e.sort_key[0] < utc_key(now)]
         return forecasting.forecast(
             plan,
             weekly,
@@ -213,6 +259,11 @@ class Guidance:
             horizon_weeks=planning.horizon_weeks,
             past=past,
             window_weeks=window,
+            speaking=speaking_etas(
+                plan, got.state, profile, practice, utc_key(start), window
+            ),
+            plateaus=profile.plateaus,
+            bottlenecks=bottlenecks(got.program, plan, profile),
         )
 
 
