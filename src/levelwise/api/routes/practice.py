@@ -214,7 +214,8 @@ async def practice_socket(ws: WebSocket, session: str) -> None:
         if token is not None:
             engine.practice.check_token(tenant, session, token)
         sender = _Socket(ws)
-        live = engine.practice.connect(tenant, session, sender)
+        spoken = ws.query_params.get("mode") == "voice"
+        live = engine.practice.connect(tenant, session, sender, spoken=spoken)
     except PracticeClosedError:
         await ws.close(CLOSE_FINISHED, "the session has finished")
         return

@@ -238,7 +238,13 @@ class Practice:
             return None
 
     def connect(
-        self, tenant: str, session: str, send: Sender, *, voice: bool = True
+        self,
+        tenant: str,
+        session: str,
+        send: Sender,
+        *,
+        voice: bool = True,
+        spoken: bool = False,
     ) -> Conversation:
         """The live conversation of an open session, resumed where it stood.
 
@@ -247,6 +253,9 @@ class Practice:
             session: The session.
             send: Where the conversation's messages go.
             voice: Whether speech back ends may be used (the CLI says no).
+            spoken: The client talks by voice from the start: the partner
+                speaks its opening too (a session turns to voice by itself
+                with the learner's first audio).
 
         Raises:
             PracticeNotFoundError: No such session in this school.
@@ -286,6 +295,7 @@ class Practice:
             turns=record.turns,
             on_turn=keep,
         )
+        live.voice = spoken and live.tts is not None
         return live
 
     def finish(self, tenant: str, session: str) -> Finished:
@@ -537,13 +547,22 @@ def _unit(
 
 
 def _hints(scenario: Scenario | None) -> tuple[str, ...]:
+    """What the learner is likely to say in ``scenario``, likeliest first.
+
+    The example answers come first: speech to text may bias recognition with
+    whole phrases only (pocketsphinx's never trusts a single hinted word), so
+    they are the hints that help; the target words and keywords follow.
+    """
     if scenario is None:
         return ()
+    examples: list[str] = []
     words = list(scenario.target_words)
     for line in scenario.lines:
         for branch in line.branches:
+            examples.extend(branch.examples)
             words.extend(branch.keywords)
-    return tuple(dict.fromkeys(words))
+        examples.extend(line.examples)
+    return tuple(dict.fromkeys([*examples, *words]))
 
 
 def _learner_turn(turn: TurnRecord) -> scoring.LearnerTurn:
