@@ -8,7 +8,7 @@ import pytest
 
 from levelwise.app.programs.loader import check_program, load_program, load_program_file
 from levelwise.app.programs.practice import WORD
-from levelwise.domain.practice import PRACTICE_METRICS
+from levelwise.domain.practice import PRACTICE_METRICS, forms
 from levelwise.domain.program import (
     MetricNorm,
     Practice,
@@ -42,11 +42,17 @@ practice:
           branches:
             - keywords: [name, i'm]
               next: bye
+              examples:
+                - My name is Anna.
+                - "I'm Leo."
             - keywords: [pardon]
               next: again
+              examples: [Pardon?]
         - id: again
           say: I said hello. What's your name?
           next: bye
+          examples:
+            - Sorry, Anna. Nice to meet you.
         - id: bye
           say: Nice to meet you. Goodbye!
           end: true
@@ -91,16 +97,25 @@ def test_the_practice_section_compiles():
                 "hi",
                 "Hello! What's your name?",
                 (
-                    ScenarioBranch(("name", "i'm"), "bye"),
-                    ScenarioBranch(("pardon",), "again"),
+                    ScenarioBranch(
+                        ("name", "i'm"), "bye", ("My name is Anna.", "I'm Leo.")
+                    ),
+                    ScenarioBranch(("pardon",), "again", ("Pardon?",)),
                 ),
             ),
-            ScenarioLine("again", "I said hello. What's your name?", next="bye"),
+            ScenarioLine(
+                "again",
+                "I said hello. What's your name?",
+                next="bye",
+                examples=("Sorry, Anna. Nice to meet you.",),
+            ),
             ScenarioLine("bye", "Nice to meet you. Goodbye!", end=True),
         ),
     )
-    # Defaults: the unit's title, a generic partner, the first line to start.
+    # Defaults: the unit's title, a generic partner, the first line to start,
+    # no example answers.
     assert (count.title, count.partner, count.start) == ("p2", "partner", "count")
+    assert count.lines[0].examples == ()
     assert practice.scenario_by_unit["p2"] is count
     assert hello.line_by_id["again"].next == "bye"
     (fluency,) = practice.measurements
@@ -187,6 +202,54 @@ def test_a_program_without_practice_has_an_empty_section(program):
             "[hello, Name!]",
             "'Name!' is not one lower-case word",
         ),
+        # an example that says none of its branch's keywords
+        (
+            "                - My name is Anna.\n",
+            "                - Anna, nice to meet you.\n",
+            "Anna, nice to meet you.",
+            "example 'Anna, nice to meet you.' says none of its branch's keywords "
+            "(name, i'm)",
+        ),
+        # an example an earlier branch would take
+        (
+            "[Pardon?]",
+            "[Pardon? What name?]",
+            "[Pardon? What name?]",
+            "example 'Pardon? What name?' would take the branch at line "
+            f"{line_of(PRACTISED, '- keywords: [name')} first: it says 'name'",
+        ),
+        # a line's example that a branch would take instead of its next
+        (
+            "        - id: again\n",
+            "          next: again\n          examples:\n            - Call me Anna.\n"
+            "            - My names are Anna Maria.\n        - id: again\n",
+            "My names are Anna Maria.",
+            "example 'My names are Anna Maria.' of line 'hi' would take the branch "
+            f"at line {line_of(PRACTISED, '- keywords: [name')}: it says 'name'",
+        ),
+        # examples of a line without next (an end line here)
+        (
+            "          say: Can you count to three?\n",
+            "          say: Can you count to three?\n"
+            "          examples: [One two three]\n",
+            "examples: [One two three]",
+            "line 'count' has examples but no next",
+        ),
+        # structure: at most five examples, each at most 200 characters
+        (
+            "[Pardon?]",
+            "[a, b, c, d, e, pardon]",
+            "[a, b, c, d, e, pardon]",
+            "practice.scenarios.0.lines.0.branches.1.examples: list should have "
+            "at most 5 items",
+        ),
+        (
+            "[Pardon?]",
+            "[Pardon" + "?" * 200 + "]",
+            "[Pardon?",
+            "practice.scenarios.0.lines.0.branches.1.examples.0: string should "
+            "have at most 200 characters",
+        ),
         # a metric that is not a practice metric, with a suggestion
         (
             "        speech_rate: {",
@@ -247,6 +310,12 @@ def test_a_program_without_practice_has_an_empty_section(program):
         "keyword-case",
         "keyword-phrase",
         "target-word",
+        "example-without-keyword",
+        "example-of-an-earlier-branch",
+        "line-example-takes-a-branch",
+        "line-example-without-next",
+        "too-many-examples",
+        "long-example",
         "unknown-metric",
         "unknown-dimension",
         "unknown-level",
@@ -265,6 +334,44 @@ def test_practice_mistakes_are_reported_with_their_line(old, new, needle, expect
     found = [str(i) for i in info.value.issues if expected in str(i)]
     assert found, [str(i) for i in info.value.issues]
     assert found[0].startswith(f"school.yaml:{line_of(text, needle)}:")
+
+
+@pytest.mark.parametrize(
+    ("word", "base", "same"),
+    [
+        ("coffees", "coffee", True),  # -s
+        ("boxes", "box", True),  # -es
+        ("ordered", "order", True),  # -ed
+        ("liked", "like", True),  # -ed after an e
+        ("ordering", "ordered", True),  # two inflections of one base
+        ("licensing", "license", True),  # -ing after a dropped e
+        ("called", "call", True),
+        ("tea", "team", False),  # a longer word is no inflection
+        ("bus", "bu", False),  # a base is at least three letters
+        ("is", "i", False),
+        ("red", "r", False),
+    ],
+)
+def test_forms_match_plain_inflections_only(word, base, same):
+    assert bool(forms(word) & forms(base)) is same
+    assert word in forms(word)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "MY NAME IS ANNA.",  # case-folded
+        "They named me Anna.",  # an inflection of 'name'
+        "Names? Mine is Anna.",
+        "i'm Leo",
+    ],
+)
+def test_an_example_with_its_keyword_in_any_plain_form_is_accepted(example):
+    text = PRACTISED.replace("My name is Anna.", example, 1)
+
+    hello = load_program(text).practice.scenario_by_unit["p1"]
+
+    assert hello.lines[0].branches[0].examples[0] == example
 
 
 def test_a_scenario_that_cannot_end_is_a_warning():

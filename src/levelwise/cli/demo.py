@@ -21,6 +21,7 @@ import typer
 
 from levelwise.cli.examples import PROGRAM_HELP, program_file
 from levelwise.cli.options import (
+    escape,
     fail,
     open_engine,
     out,
@@ -151,10 +152,11 @@ def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> str:
 def _practice(engine: Levelwise, learner: str, url: str) -> None:
     """Hold one text session with the scripted partner and show what it recorded.
 
-    The demo learner answers each line of the unit's scenario with a sentence
-    that uses one of the line's keywords (as a learner on topic would), so the
-    dialogue runs its course; the session is then scored and its
-    ``practice.completed`` event ingested like any other.
+    The demo learner answers each line of the unit's scenario with the
+    scenario's own example answer (its first branch's first, else the line's
+    own first; else a sentence with the line's keywords), as a learner on
+    topic would, so the dialogue runs its course; the session is then scored
+    and its ``practice.completed`` event ingested like any other.
     """
     import asyncio
 
@@ -176,7 +178,13 @@ def _practice(engine: Levelwise, learner: str, url: str) -> None:
 
     def answer(partner: str) -> str:
         for line in lines.values():
-            if line.say == partner and line.branches:
+            if line.say != partner:
+                continue
+            first = line.branches[0].examples if line.branches else ()
+            examples = (*first, *line.examples)
+            if examples:
+                return examples[0]
+            if line.branches:
                 words = ", ".join(line.branches[0].keywords[:2])
                 return f"Well, {words}. I think that is right for me."
         return "Yes, thank you. That sounds good to me."
@@ -201,7 +209,7 @@ async def _converse(
     await live.idle()
     for _ in range(turns):
         said = answer(live.turns[-1].text)
-        out().print(f"  [bold]learner>[/] {said}", highlight=False)
+        out().print(f"  [bold]learner>[/] {escape(said)}", highlight=False)
         await live.text(said)
         await live.idle()
         if getattr(live.script, "ended", False):

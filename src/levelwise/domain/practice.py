@@ -4,6 +4,10 @@ A ``practice.completed`` event carries some of these (schema version 2), each a
 number in its unit. They are what XP rules, badges and gates read by name, and
 what a program's measurements turn into ability evidence. The definitions (and
 their sources) are in ``docs/practice.md``.
+
+It also holds :func:`forms`, the plain inflection rule by which the scripted
+partner matches a learner's words to a scenario's keywords (and the program
+loader checks a scenario's example answers).
 """
 
 from __future__ import annotations
@@ -111,3 +115,32 @@ def metric_text(name: str, value: float) -> str:
     if spec.unit == "words" and not spec.integral:
         return f"{spec.label} {value:.1f}"
     return f"{spec.label} {shown}"
+
+
+def forms(word: str) -> frozenset[str]:
+    """The word and its possible bases without a plain inflection.
+
+    Two words match when their forms meet, so ``coffees`` matches ``coffee``
+    and ``ordered`` matches ``order``; no dictionary is needed.
+
+    Args:
+        word: One lower-case word.
+
+    Returns:
+        The word itself and each base left by an ``s``, ``es``, ``ed`` or
+        ``ing`` suffix (at least three letters long), also with an ``e``.
+
+    Examples:
+        >>> sorted(forms("coffees"))
+        ['coffe', 'coffee', 'coffees']
+        >>> bool(forms("ordering") & forms("ordered"))
+        True
+        >>> bool(forms("tea") & forms("team"))
+        False
+    """
+    found = {word}
+    for suffix, keep in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            found.add(word[: -len(suffix)] + keep)
+    found |= {w + "e" for w in list(found) if w != word and not w.endswith("e")}
+    return frozenset(found)

@@ -396,10 +396,13 @@ class ScenarioBranch:
     Attributes:
         keywords: Lower-case words; any of them selects the branch.
         next: The id of the line it leads to.
+        examples: What a learner might say that takes this branch (each says
+            one of its keywords and none of an earlier branch's).
     """
 
     keywords: tuple[str, ...]
     next: str
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -413,6 +416,8 @@ class ScenarioLine:
         next: Where the dialogue goes when no branch matches (None: it stays
             on this line).
         end: Whether the session may end after this line.
+        examples: What a learner might answer that takes ``next`` (no branch
+            matches them).
     """
 
     id: str
@@ -420,6 +425,7 @@ class ScenarioLine:
     branches: tuple[ScenarioBranch, ...] = ()
     next: str | None = None
     end: bool = False
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Protocol
 
 from levelwise.app.practice.ports import ChatMessage
+from levelwise.domain.practice import forms
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 REPHRASE = "Sorry, let's keep to our conversation. "
@@ -77,28 +78,6 @@ class ScenarioLike(Protocol):
     def lines(self) -> Sequence[LineLike]:
         """Every line."""
         ...
-
-
-def forms(word: str) -> frozenset[str]:
-    """The word and its possible bases without a plain inflection.
-
-    Two words match when their forms meet, so ``coffees`` matches ``coffee``
-    and ``ordered`` matches ``order``; no dictionary is needed.
-
-    Examples:
-        >>> sorted(forms("coffees"))
-        ['coffe', 'coffee', 'coffees']
-        >>> bool(forms("ordering") & forms("ordered"))
-        True
-        >>> bool(forms("tea") & forms("team"))
-        False
-    """
-    found = {word}
-    for suffix, keep in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            found.add(word[: -len(suffix)] + keep)
-    found |= {w + "e" for w in list(found) if w != word and not w.endswith("e")}
-    return frozenset(found)
 
 
 def words_of(text: str) -> list[str]:

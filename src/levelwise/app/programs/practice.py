@@ -7,13 +7,15 @@ import re
 
 from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import (
+    BranchIn,
+    LineIn,
     MeasurementIn,
     NormIn,
     ProgramIn,
     ScenarioIn,
 )
 from levelwise.app.programs.yaml_lines import Path, shorten
-from levelwise.domain.practice import PRACTICE_METRICS
+from levelwise.domain.practice import PRACTICE_METRICS, forms
 from levelwise.domain.program import (
     Level,
     Measurement,
@@ -114,12 +116,24 @@ def _scenario(
             at: Path = (*where, "branches", k)
             ok = _words(check, (*at, "keywords"), branch.keywords) and ok
             ok = check.known((*at, "next"), "line", branch.next, lines) and ok
-            branches.append(ScenarioBranch(tuple(branch.keywords), branch.next))
+            branches.append(
+                ScenarioBranch(
+                    tuple(branch.keywords), branch.next, tuple(branch.examples)
+                )
+            )
         if line.next is not None:
             ok = check.known((*where, "next"), "line", line.next, lines) and ok
         built.append(
-            ScenarioLine(line.id, line.say, tuple(branches), line.next, line.end)
+            ScenarioLine(
+                line.id,
+                line.say,
+                tuple(branches),
+                line.next,
+                line.end,
+                tuple(line.examples),
+            )
         )
+        ok = _examples(check, where, line) and ok
     if not ok:
         return None
     scenario = Scenario(
@@ -155,6 +169,85 @@ def _words(check: Checker, path: Path, words: list[str]) -> bool:
             )
             ok = False
     return ok
+
+
+def _examples(check: Checker, path: Path, line: LineIn) -> bool:
+    """Whether each example answer takes its own way (else reported).
+
+    The scripted partner takes the first branch one of whose keywords the
+    learner says (see :func:`~levelwise.domain.practice.forms`), else the
+    line's ``next``: a branch's example must say one of its keywords and none
+    of an earlier branch's, and a line's examples none of any branch's and the
+    line must have a ``next``, or the demo and the tests that answer with the
+    examples would go elsewhere than the file says.
+    """
+    ok = True
+    shown = [check.line((*path, "branches", k)) for k in range(len(line.branches))]
+    for k, branch in enumerate(line.branches):
+        if not all(WORD.fullmatch(word) for word in branch.keywords):
+            continue  # already reported: such a keyword is never heard
+        for n, text in enumerate(branch.examples):
+            at: Path = (*path, "branches", k, "examples", n)
+            said = _heard(text)
+            if not any(said & forms(word) for word in branch.keywords):
+                check.issue(
+                    at,
+                    f"example '{shorten(text)}' says none of its branch's "
+                    f"keywords ({', '.join(branch.keywords)})",
+                    "an example must take its branch: say one of the keywords, "
+                    "as it is or with an -s, -es, -ed or -ing ending",
+                )
+                ok = False
+                continue
+            taken = _taken(said, line.branches[:k])
+            if taken is not None:
+                earlier, word = taken
+                check.issue(
+                    at,
+                    f"example '{shorten(text)}' would take the branch at line "
+                    f"{shown[earlier]} first: it says '{word}'",
+                    "the partner takes the first branch whose keywords the "
+                    "learner says; reword the example or reorder the branches",
+                )
+                ok = False
+    if line.examples and line.next is None:
+        check.issue(
+            (*path, "examples"),
+            f"line '{line.id}' has examples but no next",
+            "a line's examples are answers that take its next when no branch "
+            "matches: add next, or move them under a branch",
+        )
+        return False
+    for n, text in enumerate(line.examples):
+        taken = _taken(_heard(text), line.branches)
+        if taken is not None:
+            k, word = taken
+            check.issue(
+                (*path, "examples", n),
+                f"example '{shorten(text)}' of line '{line.id}' would take the "
+                f"branch at line {shown[k]}: it says '{word}'",
+                "a line's examples are answers that take its next when no "
+                "branch matches: move it under that branch, or reword it",
+            )
+            ok = False
+    return ok
+
+
+def _heard(text: str) -> set[str]:
+    """Every form of every word of ``text``, as the scripted partner hears it."""
+    said: set[str] = set()
+    for word in WORD.findall(text.lower()):
+        said |= forms(word)
+    return said
+
+
+def _taken(said: set[str], branches: list[BranchIn]) -> tuple[int, str] | None:
+    """The first of ``branches`` whose keyword is ``said``, with that keyword."""
+    for k, branch in enumerate(branches):
+        for word in branch.keywords:
+            if said & forms(word):
+                return k, word
+    return None
 
 
 def _can_end(scenario: Scenario) -> bool:

@@ -214,13 +214,19 @@ class RecognitionIn(_In):
 
 
 Word = Annotated[str, Field(min_length=1, max_length=50)]
+Examples = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]],
+    Field(min_length=1, max_length=5),
+]
+"""Example learner answers: one to five sentences of at most 200 characters."""
 
 
 class BranchIn(_In):
-    """A branch of a scenario line: keywords and the line they lead to."""
+    """A branch of a scenario line: keywords, the line they lead to, examples."""
 
     keywords: Annotated[list[Word], Field(min_length=1)]
     next: Slug
+    examples: Examples = []
 
 
 class LineIn(_In):
@@ -231,6 +237,7 @@ class LineIn(_In):
     branches: list[BranchIn] = []
     next: Slug | None = None
     end: bool = False
+    examples: Examples = []
 
 
 class ScenarioIn(_In):
