@@ -166,18 +166,7 @@ class SpeakingPublic(PublicModel):
             sessions=profile.sessions,
             last_at=profile.last_at,
             metrics=[
-                MetricTrendPublic(
-                    name=m.name,
-                    label=m.label,
-                    unit=m.unit,
-                    values=list(m.values),
-                    at=list(m.at),
-                    latest=m.latest,
-                    slope=m.slope,
-                    better=m.better,
-                    improving=m.improving,
-                    plateau=m.plateau,
-                )
+                MetricTrendPublic.model_validate(m, from_attributes=True)
                 for m in profile.metrics
             ],
             plateaus=list(profile.plateaus),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -19,13 +19,12 @@ from pydantic import (
 
 from levelwise.api.schemas.common import TEXT_PATTERN, PublicModel
 from levelwise.app.ingest.wire import (
-    END_OF_TIME,
-    FIRST_TIME,
     ID_PATTERN,
     MAX_ID_LENGTH,
     Id,
     Real,
     Seconds,
+    real_time,
 )
 from levelwise.app.practice.ports import SessionRecord, TurnRecord
 from levelwise.app.practice.service import Finished, Opened
@@ -257,24 +256,7 @@ def _instant(value: object) -> object:
     return value
 
 
-def _real_time(value: datetime) -> datetime:
-    offset = value.utcoffset()
-    if offset is not None and offset % timedelta(minutes=1):
-        msg = "the UTC offset must be whole minutes, as in +05:30"
-        raise ValueError(msg)
-    try:
-        inside = FIRST_TIME <= value.astimezone(UTC) < END_OF_TIME
-    except OverflowError:  # year 1 east of UTC, year 9999 west of it
-        inside = False
-    if not inside:
-        msg = "must be a time from 1900 to 2999"
-        raise ValueError(msg)
-    return value
-
-
-Instant = Annotated[
-    AwareDatetime, BeforeValidator(_instant), AfterValidator(_real_time)
-]
+Instant = Annotated[AwareDatetime, BeforeValidator(_instant), AfterValidator(real_time)]
 """An RFC 3339 date-time with an offset, from 1900 to 2999."""
 
 

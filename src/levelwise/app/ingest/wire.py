@@ -116,6 +116,28 @@ Points = Annotated[int, Field(ge=0, le=MAX_COUNT), _NUMBER]
 SCHEMA_VERSION = 2
 
 
+def real_time(value: datetime) -> datetime:
+    """``value``, if it is a real time of this era with a whole-minute offset.
+
+    Raises:
+        ValueError: The offset has seconds, or the time is outside
+            ``[FIRST_TIME, END_OF_TIME)``.
+    """
+    offset = value.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        # RFC 3339 offsets are hours and minutes; JSON could not say more.
+        msg = "the UTC offset must be whole minutes, as in +05:30"
+        raise ValueError(msg)
+    try:
+        inside = FIRST_TIME <= value.astimezone(UTC) < END_OF_TIME
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        inside = False
+    if not inside:
+        msg = "must be a time from 1900 to 2999"
+        raise ValueError(msg)
+    return value
+
+
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -136,19 +158,7 @@ class _Envelope(BaseModel):
     @field_validator("occurred_at", mode="after")
     @classmethod
     def _a_real_time(cls, value: datetime) -> datetime:
-        offset = value.utcoffset()
-        if offset is not None and offset % timedelta(minutes=1):
-            # RFC 3339 offsets are hours and minutes; JSON could not say more.
-            msg = "the UTC offset must be whole minutes, as in +05:30"
-            raise ValueError(msg)
-        try:
-            inside = FIRST_TIME <= value.astimezone(UTC) < END_OF_TIME
-        except OverflowError:  # year 1 east of UTC, year 9999 west of it
-            inside = False
-        if not inside:
-            msg = "must be a time from 1900 to 2999"
-            raise ValueError(msg)
-        return value
+        return real_time(value)
 
 
 class LessonWatchedIn(_Envelope):

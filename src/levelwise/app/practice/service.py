@@ -168,17 +168,7 @@ class Practice:
                 program has none.
         """
         store = self._store()
-        with self.log.read(tenant) as s:
-            program, model = self.programs(s)
-            snap = s.snapshots([learner]).get(learner)
-        state = (
-            snap.learner_state()
-            if snap is not None
-            else initial_state(learner, program, model)
-        )
-        chosen = _unit(program, state, model, unit)
-        brief = brief_for(program, state, model, chosen)
-        scenario = program.practice.scenario_by_unit.get(chosen)
+        chosen, brief, scenario = self._setting(tenant, learner, unit)
         token = _token(tenant)
         backends = [("model", "scripted")]
         if self.backends.model is not None:
@@ -338,6 +328,22 @@ class Practice:
             ]
         return speaking_profile(e for e in events if isinstance(e, PracticeCompleted))
 
+    def _setting(
+        self, tenant: str, learner: str, unit: str | None
+    ) -> tuple[str, Brief, Scenario | None]:
+        """The unit of a conversation, what the partner is told, the scenario."""
+        with self.log.read(tenant) as s:
+            program, model = self.programs(s)
+            snap = s.snapshots([learner]).get(learner)
+        state = (
+            snap.learner_state()
+            if snap is not None
+            else initial_state(learner, program, model)
+        )
+        chosen = _unit(program, state, model, unit)
+        brief = brief_for(program, state, model, chosen)
+        return chosen, brief, program.practice.scenario_by_unit.get(chosen)
+
     def _scores(
         self, turns: Sequence[TurnRecord], scenario: Scenario | None
     ) -> tuple[tuple[str, float], ...]:
@@ -386,17 +392,7 @@ class Practice:
             PracticeError: The unit is not a practice unit, or the program has
                 none.
         """
-        with self.log.read(tenant) as s:
-            program, model = self.programs(s)
-            snap = s.snapshots([learner]).get(learner)
-        state = (
-            snap.learner_state()
-            if snap is not None
-            else initial_state(learner, program, model)
-        )
-        chosen = _unit(program, state, model, unit)
-        brief = brief_for(program, state, model, chosen)
-        scenario = program.practice.scenario_by_unit.get(chosen)
+        chosen, brief, scenario = self._setting(tenant, learner, unit)
         return instructions(brief), chosen, scenario
 
     def record_external(
@@ -438,16 +434,7 @@ class Practice:
             if not learner_turns:
                 msg = "the learner said nothing in the conversation: nothing to score"
                 raise PracticeError(msg)
-            with self.log.read(tenant) as s:
-                program, model = self.programs(s)
-                snap = s.snapshots([learner]).get(learner)
-            state = (
-                snap.learner_state()
-                if snap is not None
-                else initial_state(learner, program, model)
-            )
-            chosen = _unit(program, state, model, unit)
-            scenario = program.practice.scenario_by_unit.get(chosen)
+            chosen, brief, scenario = self._setting(tenant, learner, unit)
             record = SessionRecord(
                 session=session,
                 learner=learner,
@@ -456,7 +443,7 @@ class Practice:
                 status=FINISHED,
                 started_at=started_at,
                 token_digest="",  # no socket: no token opens it
-                brief=brief_for(program, state, model, chosen).pairs(),
+                brief=brief.pairs(),
                 backends=(("engine", source),),
                 turns=tuple(turns),
                 finished_at=finished_at,
