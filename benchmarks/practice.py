@@ -190,13 +190,16 @@ async def _open(http: httpx.AsyncClient, key: str, learner: str) -> tuple[str, s
 async def _speak(s: Session, pcm: bytes, silence_ms: int = 600) -> float:
     """Stream ``pcm`` then silence in real time; return when speech ended."""
     tail = b"\x00\x00" * (16 * silence_ms)
+    samples = memoryview(pcm).cast("h")
+    # The speech ends at its last loud sample (espeak-ng ends in silence).
+    last = 2 * max((i for i, x in enumerate(samples) if abs(x) > 1000), default=0)
     start = time.perf_counter()
     sent = 0.0
     speech_end = 0.0
     for at in range(0, len(pcm) + len(tail), FRAME):
         frame = (pcm + tail)[at : at + FRAME]
         await s.send_audio(frame)
-        if at < len(pcm):
+        if at <= last:
             speech_end = time.perf_counter()
         sent += len(frame) / 32000
         wait = start + sent - time.perf_counter()
@@ -228,11 +231,15 @@ async def voice_session(
                             await asyncio.wait_for(s.until("never"), 0.05)
                         except TimeoutError:
                             pass
+                    # The learner talks over the partner, in real time.
                     started = time.perf_counter()
-                    await s.send_audio(barge[: FRAME * 4])
-                    await s.until("partner.interrupted", "partner.done")
-                    found["barge_client"].append(max(s.last_audio - started, 0) * 1000)
-                    await _speak(s, barge[FRAME * 6 :])
+                    talking = asyncio.create_task(_speak(s, barge))
+                    cut = await s.until("partner.interrupted", "partner.done")
+                    if cut["type"] == "partner.interrupted":
+                        found["barge_client"].append(
+                            max(s.last_audio - started, 0) * 1000
+                        )
+                    await talking
                     await s.until("partner.done", "partner.interrupted")
                     continue
                 await s.until("partner.done", "partner.interrupted")

@@ -294,3 +294,49 @@ def test_sentences_wait_for_a_stop_that_may_continue() -> None:
         ["It costs 3.5 euros."],
         "Thanks",
     )
+
+
+async def test_a_model_starts_on_a_short_silence_and_speaks_after_the_turn() -> None:
+    model = SlowModel("Nice. What would you like to eat?", delay=0.001)
+    settings = LiveSettings(end_silence_ms=300, speculate_ms=150, lead_ms=5000)
+    live, send = make(model, voice=True, settings=settings)
+    live.voice = True
+    for frame in [VOICED] * 20 + [SILENT] * 6:  # 180 ms of silence: a guess
+        await live.audio(frame)
+    await asyncio.sleep(0.05)
+    # The model already answers the turn heard so far, but nothing is sent.
+    assert model.seen and model.seen[-1][-1] == ChatMessage(
+        "user", "i would like coffee please"
+    )
+    assert not send.of("partner.delta") and not send.chunks and len(live.turns) == 0
+    for frame in [SILENT] * 4:  # 300 ms: the turn is over
+        await live.audio(frame)
+    await live.idle()
+    kinds = [m["type"] for m in send.messages]
+    assert kinds.index("learner.transcript") < kinds.index("partner.delta")
+    assert [t.role for t in live.turns] == ["learner", "partner"]
+    assert live.turns[1].text == model.reply
+    assert len(model.seen) == 1  # the guess was right: one generation
+    stages = dict(live.turns[1].latency)
+    assert stages["first_token"] < stages["first_audio"]
+
+
+async def test_a_guess_is_dropped_when_the_learner_goes_on() -> None:
+    model = SlowModel("Go on, I am listening.", delay=0.001)
+    settings = LiveSettings(end_silence_ms=300, speculate_ms=150, lead_ms=5000)
+    live, send = make(model, voice=True, settings=settings)
+    live.voice = True
+    frames = [VOICED] * 10 + [SILENT] * 6 + [VOICED] * 10 + [SILENT] * 10
+    for frame in frames[:16]:
+        await live.audio(frame)
+    await asyncio.sleep(0.05)
+    assert len(model.seen) == 1  # a guess after the first pause
+    for frame in frames[16:]:
+        await live.audio(frame)
+    await live.idle()
+    # The learner went on: the guess said nothing; one reply to the whole turn.
+    assert [t.role for t in live.turns] == ["learner", "partner"]
+    assert len(send.of("partner.done")) == 1
+    assert len(model.seen) == 2
+    heard = live.stt.heard  # type: ignore[union-attr]
+    assert len(heard[-1]) > len(heard[0])  # the whole turn, both parts

@@ -71,6 +71,10 @@ class LiveSettings:
 
     Attributes:
         end_silence_ms: Silence that ends a spoken turn.
+        speculate_ms: Silence after which a language model starts on the
+            turn heard so far, its reply held back until the turn's end is
+            decided and dropped if the learner speaks on (0: never). The
+            scripted partner answers at once and never speculates.
         barge_in_frames: Voiced 30 ms frames in a row that start speech (and
             interrupt the partner).
         chunk_ms: Milliseconds of audio per chunk sent.
@@ -82,6 +86,7 @@ class LiveSettings:
     """
 
     end_silence_ms: int = 500
+    speculate_ms: int = 200
     barge_in_frames: int = 3
     chunk_ms: int = 100
     lead_ms: int = 200
@@ -106,6 +111,16 @@ class _Speech:
             heard = math.floor(len(words) * self.sent / self.total)
             return " ".join([*self.done, " ".join(words[:heard])]).strip()
         return " ".join(self.done).strip()
+
+
+@dataclass
+class _Speculation:
+    """A reply started before the turn's end was decided, held at its gate."""
+
+    task: asyncio.Task[None]
+    gate: asyncio.Event
+    heard: asyncio.Future[Transcript]
+    stages: dict[str, float]
 
 
 def sentences(buffer: str) -> tuple[list[str], str]:
@@ -189,6 +204,7 @@ class Conversation:
         self._stream: SpeechStream | None = None
         self._unfed = b""
         self._feeding: asyncio.Task[None] | None = None
+        self._spec: _Speculation | None = None
 
     # -- the client's messages ------------------------------------------------
 
@@ -240,6 +256,7 @@ class Conversation:
 
     async def close(self) -> None:
         """Stop whatever the partner is doing (the client left or finished)."""
+        await self._drop_speculation()
         task = self._reply
         if task is not None and not task.done():
             task.cancel()
@@ -286,8 +303,16 @@ class Conversation:
         if voiced:
             self._silence = 0
             self._last_voiced = at
+            await self._drop_speculation()  # the learner goes on
         else:
             self._silence += 1
+            speculate = self.settings.speculate_ms
+            if (
+                0 < speculate <= self._silence * FRAME_MS
+                and self._spec is None
+                and self.model is not self.script
+            ):
+                self._speculate()
         too_long = len(self._utterance) >= self.settings.max_turn_seconds * (
             BYTES_PER_SECOND
         )
@@ -301,6 +326,10 @@ class Conversation:
         self._speaking, self._utterance, self._run = False, bytearray(), 0
         stream, self._stream = self._stream, None
         stages = {"turn_end": _ms(at - ended)}
+        spec, self._spec = self._spec, None
+        if spec is not None:
+            await self._settle(spec, stream, stages, ended)
+            return
         try:
             heard = await self._transcript(stream, pcm)
         except SpeechError as exc:
@@ -330,6 +359,82 @@ class Conversation:
             return  # nothing was understood: no turn, no reply
         await self._record(turn)
         self._start_reply(ended, stages)
+
+    def _speculate(self) -> None:
+        """Start the reply on the turn so far, held until the turn ends."""
+        assert self.stt is not None  # noqa: S101 - only while listening
+        stt, pcm, origin = self.stt, bytes(self._utterance), self._last_voiced
+        gate = asyncio.Event()
+        heard: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
+        stages: dict[str, float] = {}
+
+        async def reply() -> None:
+            try:
+                transcript = await asyncio.to_thread(stt.transcribe, pcm, self.hints)
+            except SpeechError as exc:
+                heard.set_exception(exc)
+                return
+            heard.set_result(transcript)
+            if transcript.text:
+                await self._respond(origin, stages, gate, transcript.text)
+
+        self._spec = _Speculation(asyncio.create_task(reply()), gate, heard, stages)
+
+    async def _drop_speculation(self) -> None:
+        spec, self._spec = self._spec, None
+        if spec is None:
+            return
+        spec.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await spec.task
+        if spec.heard.done() and not spec.heard.cancelled():
+            spec.heard.exception()  # retrieved: a dropped guess fails no one
+
+    async def _settle(
+        self,
+        spec: _Speculation,
+        stream: SpeechStream | None,
+        stages: dict[str, float],
+        ended: float,
+    ) -> None:
+        """The turn ended as the speculation heard it: let its reply out."""
+        if stream is not None:
+            self._unfed = b""
+            # The stream's words are not needed: the reply already answers
+            # the speculation's. Finish it off the loop to free its decoder.
+            closing = asyncio.create_task(asyncio.to_thread(stream.finish))
+            closing.add_done_callback(_quiet)
+        try:
+            heard = await spec.heard
+        except SpeechError as exc:
+            problem = {"type": "error", "code": "speech", "detail": str(exc)}
+            await self.send.json(problem)
+            return
+        stages["transcript"] = _ms(max(self.now() - ended, 0.0))
+        words = tuple((w.text, w.start, w.end) for w in heard.words)
+        turn = TurnRecord(
+            len(self.turns),
+            "learner",
+            heard.text,
+            mode="voice",
+            words=words,
+            duration=round(heard.duration, 3),
+        )
+        await self.send.json(
+            {
+                "type": "learner.transcript",
+                "turn": turn.index,
+                "text": heard.text,
+                "words": [{"text": w, "start": s, "end": e} for w, s, e in words],
+            }
+        )
+        if not heard.text:
+            spec.task.cancel()
+            return
+        await self._record(turn)
+        spec.stages.update(stages)
+        self._reply = spec.task
+        spec.gate.set()
 
     def _feed(self, pcm: bytes) -> None:
         """Queue audio for the streaming recogniser, in order, off the loop."""
@@ -385,15 +490,31 @@ class Conversation:
                 messages.append(ChatMessage(role, turn.text))
         return messages
 
-    async def _respond(self, origin: float, stages: dict[str, float]) -> None:
-        index = len(self.turns)
+    async def _respond(
+        self,
+        origin: float,
+        stages: dict[str, float],
+        gate: asyncio.Event | None = None,
+        heard: str = "",
+    ) -> None:
+        """Generate, show and speak a reply (behind ``gate``, when speculative).
+
+        Args:
+            origin: The learner's speech end (or text arrival), for timings.
+            stages: Where the turn's timings go.
+            gate: Set when the reply may be shown and heard; until then it is
+                generated and synthesised but nothing is sent.
+            heard: The learner's turn a speculative reply answers (not yet
+                in the conversation's turns).
+        """
         voice = self.voice and self.tts is not None
         generated: list[str] = []
         sent: list[str] = []
+        held: list[str] = []
         speech = _Speech()
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         speaker = (
-            asyncio.create_task(self._speak(queue, speech, origin, stages))
+            asyncio.create_task(self._speak(queue, speech, origin, stages, gate))
             if voice
             else None
         )
@@ -401,13 +522,12 @@ class Conversation:
         interrupted = False
         source = self.model.name
         try:
-            async for delta, name in self._deltas(origin, stages):
+            async for delta, name in self._deltas(origin, stages, heard):
                 source = name
                 generated.append(delta)
-                await self.send.json(
-                    {"type": "partner.delta", "turn": index, "text": delta}
-                )
-                sent.append(delta)
+                held.append(delta)
+                if gate is None or gate.is_set():
+                    await self._show(held, sent)
                 done, buffer = sentences(buffer + delta)
                 for sentence in done:
                     stages.setdefault("first_sentence", _ms(self.now() - origin))
@@ -416,6 +536,9 @@ class Conversation:
                 stages.setdefault("first_sentence", _ms(self.now() - origin))
                 queue.put_nowait(buffer.strip())
             queue.put_nowait(None)
+            if gate is not None:
+                await gate.wait()
+            await self._show(held, sent)
             if speaker is not None:
                 await speaker
         except asyncio.CancelledError:
@@ -426,20 +549,32 @@ class Conversation:
                 speaker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await speaker
-            if interrupted and self._barge_start is not None:
-                stages["barge_in_stop"] = _ms(max(self.now() - self._barge_start, 0))
-            delivered = speech.delivered() if voice else "".join(sent).strip()
-            turn = TurnRecord(
-                index,
-                "partner",
-                delivered,
-                mode="voice" if voice else "text",
-                interrupted=interrupted,
-                generated="".join(generated).strip(),
-                latency=tuple(sorted(stages.items())),
-                source=source,
-            )
-            await self._finish_reply(turn)
+            # A dropped speculation said nothing: no turn to record.
+            if gate is None or gate.is_set():
+                if interrupted and self._barge_start is not None:
+                    stages["barge_in_stop"] = _ms(
+                        max(self.now() - self._barge_start, 0)
+                    )
+                delivered = speech.delivered() if voice else "".join(sent).strip()
+                turn = TurnRecord(
+                    len(self.turns),
+                    "partner",
+                    delivered,
+                    mode="voice" if voice else "text",
+                    interrupted=interrupted,
+                    generated="".join(generated).strip(),
+                    latency=tuple(sorted(stages.items())),
+                    source=source,
+                )
+                await self._finish_reply(turn)
+
+    async def _show(self, held: list[str], sent: list[str]) -> None:
+        """Send the held deltas of the reply (the partner's next turn)."""
+        for delta in held:
+            message = {"type": "partner.delta", "turn": len(self.turns), "text": delta}
+            await self.send.json(message)
+            sent.append(delta)
+        held.clear()
 
     async def _finish_reply(self, turn: TurnRecord) -> None:
         message: dict[str, Any] = {
@@ -453,10 +588,12 @@ class Conversation:
         await self._record(turn)
 
     async def _deltas(
-        self, origin: float, stages: dict[str, float]
+        self, origin: float, stages: dict[str, float], heard: str = ""
     ) -> AsyncGenerator[tuple[str, str], None]:
         """The reply's deltas with the name of who produced them."""
         messages = self._messages()
+        if heard:
+            messages.append(ChatMessage("user", heard))
         model = self.model
         stream = model.stream(messages)
         try:
@@ -499,6 +636,7 @@ class Conversation:
         speech: _Speech,
         origin: float,
         stages: dict[str, float],
+        gate: asyncio.Event | None,
     ) -> None:
         assert self.tts is not None  # noqa: S101 - only started with one
         chunk = BYTES_PER_SECOND * self.settings.chunk_ms // 1000
@@ -511,6 +649,8 @@ class Conversation:
             for at in range(0, len(pcm), chunk):
                 part = pcm[at : at + chunk]
                 if started is None:
+                    if gate is not None:
+                        await gate.wait()  # synthesised ahead, heard on time
                     started = self.now()
                     stages["first_audio"] = _ms(started - origin)
                 wait = started + played - lead - self.now()
@@ -526,6 +666,12 @@ class Conversation:
         self.turns.append(turn)
         if self.on_turn is not None:
             await self.on_turn(turn)
+
+
+def _quiet(task: asyncio.Task[Transcript]) -> None:
+    """Retrieve a background task's outcome so a failure is not reported."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _ms(seconds: float) -> float:
