@@ -110,6 +110,14 @@ class Settings(BaseSettings):
         le=5000,
         description="Silence that ends a learner's spoken turn, in milliseconds.",
     )
+    practice_speculate_ms: int = Field(
+        default=200,
+        ge=0,
+        le=5000,
+        description="Silence after which a language model starts on the turn "
+        "heard so far (its reply held until the turn ends, dropped if the "
+        "learner goes on); 0: never.",
+    )
     agora_secrets: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Each school's Agora notification secret, as JSON "
