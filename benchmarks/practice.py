@@ -141,7 +141,7 @@ def _wait(port: int) -> None:
 
 
 class Session:
-    """One practice session's socket, timing what arrives."""
+    """One practice session's socket: a reader times what arrives."""
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
@@ -149,6 +149,20 @@ class Session:
         self.first_audio: float | None = None
         self.last_audio = 0.0
         self.audio_chunks = 0
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            if isinstance(raw, bytes):
+                now = time.perf_counter()
+                if self.first_audio is None:
+                    self.first_audio = now
+                self.last_audio = now
+                self.audio_chunks += 1
+                self.inbox.put_nowait({"type": "audio"})
+            else:
+                self.inbox.put_nowait(json.loads(raw))
 
     async def send(self, message: dict[str, Any]) -> None:
         self.seq += 1
@@ -161,18 +175,8 @@ class Session:
     async def until(self, *kinds: str, audio: bool = False) -> dict[str, Any]:
         """Read until a message of ``kinds`` (or, with ``audio``, a chunk)."""
         while True:
-            raw = await asyncio.wait_for(self.ws.recv(), 60)
-            if isinstance(raw, bytes):
-                now = time.perf_counter()
-                if self.first_audio is None:
-                    self.first_audio = now
-                self.last_audio = now
-                self.audio_chunks += 1
-                if audio:
-                    return {"type": "audio"}
-                continue
-            message: dict[str, Any] = json.loads(raw)
-            if message["type"] in kinds:
+            message = await asyncio.wait_for(self.inbox.get(), 60)
+            if message["type"] in kinds or (audio and message["type"] == "audio"):
                 return message
 
 
@@ -225,12 +229,7 @@ async def voice_session(
                 if turn == 1:
                     # Barge in 400 ms into the partner's voice.
                     await s.until("partner.done", audio=True)
-                    listen = asyncio.create_task(asyncio.sleep(0.4))
-                    while not listen.done():
-                        try:
-                            await asyncio.wait_for(s.until("never"), 0.05)
-                        except TimeoutError:
-                            pass
+                    await asyncio.sleep(0.4)
                     # The learner talks over the partner, in real time.
                     started = time.perf_counter()
                     talking = asyncio.create_task(_speak(s, barge))

@@ -215,6 +215,7 @@ def partner_backends(settings: Settings) -> Backends:
     live = LiveSettings(
         end_silence_ms=settings.practice_end_silence_ms,
         speculate_ms=settings.practice_speculate_ms,
+        stream_speech=settings.practice_stream_speech,
         first_token_timeout=settings.practice_model_timeout,
     )
     agora = {k: v.get_secret_value() for k, v in settings.agora_secrets.items()}

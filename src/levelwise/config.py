@@ -118,6 +118,12 @@ class Settings(BaseSettings):
         "heard so far (its reply held until the turn ends, dropped if the "
         "learner goes on); 0: never.",
     )
+    practice_stream_speech: bool = Field(
+        default=False,
+        description="Decode speech while the learner speaks (a streaming "
+        "speech-to-text); off: pocketsphinx holds the interpreter lock while "
+        "it decodes, which would stall the server's other sessions.",
+    )
     agora_secrets: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Each school's Agora notification secret, as JSON "

@@ -340,3 +340,62 @@ async def test_a_guess_is_dropped_when_the_learner_goes_on() -> None:
     assert len(model.seen) == 2
     heard = live.stt.heard  # type: ignore[union-attr]
     assert len(heard[-1]) > len(heard[0])  # the whole turn, both parts
+
+
+class FakeStream:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.fed = bytearray()
+        self.finished = False
+
+    def feed(self, pcm: bytes) -> None:
+        assert not self.finished, "fed after finish"
+        self.fed += pcm
+
+    def finish(self) -> Transcript:
+        self.finished = True
+        words = tuple(
+            Word(w, 0.3 * i, 0.3 * i + 0.2) for i, w in enumerate(self.text.split())
+        )
+        return Transcript(self.text, words, len(self.fed) / 32000)
+
+
+class FakeStreamingStt(FakeStt):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.streams: list[FakeStream] = []
+
+    def open(self, hints: Sequence[str] = ()) -> FakeStream:
+        self.streams.append(FakeStream(self.text))
+        return self.streams[-1]
+
+
+@pytest.mark.parametrize("model_kind", ["script", "model"], ids=["scripted", "model"])
+async def test_a_streaming_recogniser_hears_the_turn_as_it_is_spoken(
+    model_kind: str,
+) -> None:
+    settings = LiveSettings(end_silence_ms=300, speculate_ms=150, stream_speech=True)
+    model = (
+        SlowModel("Lovely. Anything else?", delay=0.001)
+        if model_kind == "model"
+        else None
+    )
+    live, send = make(model, voice=True, settings=settings)
+    stt = FakeStreamingStt("a coffee please")
+    live.stt = stt
+    live.voice = True
+    audio = VOICED * 20 + SILENT * 10
+    await live.audio(audio)
+    await live.idle()
+    await asyncio.sleep(0.05)  # a speculation's stream finishes in the background
+    (stream,) = stt.streams
+    assert stream.finished
+    # Every frame from the speech start on was fed, in order (the preroll too).
+    assert (
+        bytes(stream.fed) == audio[: len(stream.fed)]
+        and len(stream.fed) >= FRAME_BYTES * 20
+    )
+    assert [t.role for t in live.turns] == ["learner", "partner"]
+    assert live.turns[0].text == "a coffee please"
+    if model_kind == "script":  # no guess: the stream's own transcript
+        assert stt.heard == []

@@ -75,6 +75,11 @@ class LiveSettings:
             turn heard so far, its reply held back until the turn's end is
             decided and dropped if the learner speaks on (0: never). The
             scripted partner answers at once and never speculates.
+        stream_speech: Feed a streaming speech-to-text while the learner
+            speaks. Off by default: pocketsphinx holds the interpreter lock
+            while it decodes, so decoding beside the event loop would stall
+            every session's audio on the server (benchmarks/practice.py);
+            an adapter that releases it (a remote service) gains from it.
         barge_in_frames: Voiced 30 ms frames in a row that start speech (and
             interrupt the partner).
         chunk_ms: Milliseconds of audio per chunk sent.
@@ -87,6 +92,7 @@ class LiveSettings:
 
     end_silence_ms: int = 500
     speculate_ms: int = 200
+    stream_speech: bool = False
     barge_in_frames: int = 3
     chunk_ms: int = 100
     lead_ms: int = 200
@@ -289,7 +295,9 @@ class Conversation:
             self._speaking = True
             self._utterance = bytearray(b"".join(self._preroll))
             self._preroll.clear()
-            if isinstance(self.stt, StreamingSpeechToText):
+            if self.settings.stream_speech and isinstance(
+                self.stt, StreamingSpeechToText
+            ):
                 self._stream = self.stt.open(self.hints)
                 self._feed(bytes(self._utterance))
             self._silence = 0
@@ -399,10 +407,18 @@ class Conversation:
     ) -> None:
         """The turn ended as the speculation heard it: let its reply out."""
         if stream is not None:
-            self._unfed = b""
             # The stream's words are not needed: the reply already answers
-            # the speculation's. Finish it off the loop to free its decoder.
-            closing = asyncio.create_task(asyncio.to_thread(stream.finish))
+            # the speculation's. Finish it, after what is being fed, off the
+            # loop, to free its decoder.
+            self._unfed = b""
+            feeding, self._feeding = self._feeding, None
+
+            async def close() -> Transcript:
+                if feeding is not None:
+                    await feeding
+                return await asyncio.to_thread(stream.finish)
+
+            closing = asyncio.create_task(close())
             closing.add_done_callback(_quiet)
         try:
             heard = await spec.heard
