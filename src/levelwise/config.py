@@ -111,12 +111,14 @@ class Settings(BaseSettings):
         description="Silence that ends a learner's spoken turn, in milliseconds.",
     )
     practice_speculate_ms: int = Field(
-        default=200,
+        default=0,
         ge=0,
         le=5000,
         description="Silence after which a language model starts on the turn "
         "heard so far (its reply held until the turn ends, dropped if the "
-        "learner goes on); 0: never.",
+        "learner goes on); 0: never. Worth 200 with a speech-to-text that "
+        "decodes outside the server's process (pocketsphinx in it holds the "
+        "interpreter lock, which delays the turn's end instead).",
     )
     practice_stream_speech: bool = Field(
         default=False,

@@ -73,8 +73,9 @@ class LiveSettings:
         end_silence_ms: Silence that ends a spoken turn.
         speculate_ms: Silence after which a language model starts on the
             turn heard so far, its reply held back until the turn's end is
-            decided and dropped if the learner speaks on (0: never). The
-            scripted partner answers at once and never speculates.
+            decided and dropped if the learner speaks on (0: never, the
+            default while speech to text decodes in the server's process).
+            The scripted partner answers at once and never speculates.
         stream_speech: Feed a streaming speech-to-text while the learner
             speaks. Off by default: pocketsphinx holds the interpreter lock
             while it decodes, so decoding beside the event loop would stall
@@ -91,7 +92,7 @@ class LiveSettings:
     """
 
     end_silence_ms: int = 500
-    speculate_ms: int = 200
+    speculate_ms: int = 0
     stream_speech: bool = False
     barge_in_frames: int = 3
     chunk_ms: int = 100
@@ -166,6 +167,9 @@ class Conversation:
         turns: The conversation so far (a reconnected session).
         on_turn: Awaited after each recorded turn (to persist the session).
         now: The monotonic clock, in seconds.
+        listen: Makes the speech to text and the VAD when the learner's
+            first audio arrives (instead of ``stt`` and ``vad``): a decoder
+            costs time and memory that a typed session never needs.
     """
 
     def __init__(
@@ -183,6 +187,7 @@ class Conversation:
         turns: Sequence[TurnRecord] = (),
         on_turn: Callable[[TurnRecord], Awaitable[None]] | None = None,
         now: Callable[[], float] = time.monotonic,
+        listen: Callable[[], tuple[SpeechToText, VoiceActivity]] | None = None,
     ) -> None:
         """Wait for the client; nothing is sent until :meth:`begin`."""
         self.system = system
@@ -190,6 +195,7 @@ class Conversation:
         self.script = script
         self.send = send
         self.stt, self.tts, self.vad = stt, tts, vad
+        self._listen = listen
         self.hints = tuple(hints)
         self.settings = settings or LiveSettings()
         self.turns: list[TurnRecord] = list(turns)
@@ -233,6 +239,9 @@ class Conversation:
             PracticeError: The audio is not 16-bit samples, or too large, or
                 the server has no speech back ends.
         """
+        if (self.vad is None or self.stt is None) and self._listen is not None:
+            listen, self._listen = self._listen, None
+            self.stt, self.vad = await asyncio.to_thread(listen)
         if self.vad is None or self.stt is None:
             msg = "this server takes text turns only (no speech back ends)"
             raise PracticeError(msg)

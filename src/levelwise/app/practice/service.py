@@ -277,9 +277,8 @@ class Practice:
             model=model,
             script=script,
             send=send,
-            stt=b.stt() if voice and b.stt is not None else None,
             tts=b.tts() if voice and b.tts is not None else None,
-            vad=b.vad() if voice and b.vad is not None else None,
+            listen=_listener(b) if voice else None,
             hints=_hints(scenario),
             settings=b.live,
             turns=record.turns,
@@ -531,6 +530,16 @@ def _unit(
         if mastery and min(mastery) < ready:
             return candidate.id
     return units[-1].id
+
+
+def _listener(
+    backends: Backends,
+) -> Callable[[], tuple[SpeechToText, VoiceActivity]] | None:
+    """Makes a session's speech to text and VAD, when it has both."""
+    stt, vad = backends.stt, backends.vad
+    if stt is None or vad is None:
+        return None
+    return lambda: (stt(), vad())
 
 
 def _hints(scenario: Scenario | None) -> tuple[str, ...]:
