@@ -355,6 +355,12 @@ class Conversation:
             )
             return
         stages["transcript"] = _ms(self.now() - ended)
+        if not await self._heard(heard):
+            return  # nothing was understood: no turn, no reply
+        self._start_reply(ended, stages)
+
+    async def _heard(self, heard: Transcript) -> bool:
+        """Show the learner what was heard; record it as their turn if any."""
         words = tuple((w.text, w.start, w.end) for w in heard.words)
         turn = TurnRecord(
             len(self.turns),
@@ -372,10 +378,9 @@ class Conversation:
                 "words": [{"text": w, "start": s, "end": e} for w, s, e in words],
             }
         )
-        if not heard.text:
-            return  # nothing was understood: no turn, no reply
-        await self._record(turn)
-        self._start_reply(ended, stages)
+        if heard.text:
+            await self._record(turn)
+        return bool(heard.text)
 
     def _speculate(self) -> None:
         """Start the reply on the turn so far, held until the turn ends."""
@@ -436,27 +441,9 @@ class Conversation:
             await self.send.json(problem)
             return
         stages["transcript"] = _ms(max(self.now() - ended, 0.0))
-        words = tuple((w.text, w.start, w.end) for w in heard.words)
-        turn = TurnRecord(
-            len(self.turns),
-            "learner",
-            heard.text,
-            mode="voice",
-            words=words,
-            duration=round(heard.duration, 3),
-        )
-        await self.send.json(
-            {
-                "type": "learner.transcript",
-                "turn": turn.index,
-                "text": heard.text,
-                "words": [{"text": w, "start": s, "end": e} for w, s, e in words],
-            }
-        )
-        if not heard.text:
+        if not await self._heard(heard):
             spec.task.cancel()
             return
-        await self._record(turn)
         spec.stages.update(stages)
         self._reply = spec.task
         spec.gate.set()
