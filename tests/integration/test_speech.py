@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import threading
+import time
 import wave
 from difflib import SequenceMatcher
 from itertools import pairwise
@@ -14,9 +16,18 @@ import numpy as np
 import pytest
 
 from levelwise.adapters.speech.espeak import EspeakTextToSpeech
-from levelwise.adapters.speech.sphinx import SphinxSpeechToText
+from levelwise.adapters.speech.sphinx import (
+    HOLD_SECONDS,
+    SphinxDecoderPool,
+    SphinxSpeechToText,
+)
 from levelwise.adapters.speech.webrtc import WebRtcVoiceActivity
-from levelwise.app.practice.ports import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from levelwise.app.practice.ports import (
+    FRAME_BYTES,
+    FRAME_MS,
+    SAMPLE_RATE,
+    StreamingSpeechToText,
+)
 from levelwise.errors import SpeechError
 
 COFFEE = "I would like a cup of coffee please"
@@ -212,6 +223,216 @@ def test_one_decoder_serves_threads_one_at_a_time(tts, stt):
 def test_odd_byte_counts_are_a_speech_error(stt, size):
     with pytest.raises(SpeechError, match="16-bit samples"):
         stt.transcribe(bytes(size))
+
+
+# --- streaming speech to text -------------------------------------------------
+
+FEED_BYTES = 6 * FRAME_BYTES
+"""180 ms: how much audio the conversation hands a stream at a time."""
+BROTHERS = "do you have any brothers or sisters"
+
+
+def chunks(pcm: bytes, size: int = FEED_BYTES) -> list[bytes]:
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
+def edits(a: list[str], b: list[str]) -> int:
+    """Word-level edit distance."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        diagonal, row[0] = row[0], i
+        for j, y in enumerate(b, start=1):
+            diagonal, row[j] = (
+                row[j],
+                min(row[j] + 1, row[j - 1] + 1, diagonal + (x != y)),
+            )
+    return row[-1]
+
+
+def streamed(stt, pcm: bytes, hints=()):
+    stream = stt.open(hints)
+    for chunk in chunks(pcm):
+        stream.feed(chunk)
+    return stream.finish()
+
+
+@pytest.fixture(scope="module")
+def pool() -> SphinxDecoderPool:
+    # A pool of the module's own, so its counts are this module's doing.
+    return SphinxDecoderPool()
+
+
+@pytest.fixture(scope="module")
+def pooled(pool) -> SphinxSpeechToText:
+    return SphinxSpeechToText(pool=pool)
+
+
+@pytest.mark.parametrize(
+    ("said", "hints", "end"),
+    [
+        (COFFEE, HINTS, 0.5),
+        (BROTHERS, HINTS, 0.5),
+        (HINTS[2], (), 0.5),
+        (COFFEE, HINTS, None),
+    ],
+    ids=["hinted", "outside-the-hints", "no-hints", "cut-off"],
+)
+def test_a_stream_hears_what_transcribe_hears(tts, stt, said, hints, end):
+    speech = tts.synthesize(said)
+    start, stop = voiced_span(speech)
+    # As the conversation hands a turn over: the VAD's preroll, the speech,
+    # the silence that ended the turn (or none: cut off at the last sound).
+    tail = silence(end) if end is not None else b""
+    speech = speech if end is not None else speech[: 2 * round(stop * SAMPLE_RATE)]
+    pcm = silence(0.3) + speech + tail
+
+    batch = stt.transcribe(pcm, hints)
+    heard = streamed(stt, pcm, hints)
+
+    assert isinstance(stt, StreamingSpeechToText)
+    got, expected = [w.text for w in heard.words], [w.text for w in batch.words]
+    assert edits(got, expected) <= 1, (got, expected)
+    assert heard.duration == batch.duration == len(pcm) / 2 / SAMPLE_RATE
+    # The times are on the stream's clock, preroll included, like batch's.
+    assert heard.words[0].start == pytest.approx(0.3 + start, abs=0.1)
+    assert heard.words[-1].end == pytest.approx(0.3 + stop, abs=0.1)
+    assert heard.words[-1].end <= heard.duration
+    for before, after in pairwise(heard.words):
+        assert before.start < before.end <= after.start
+    # Word for word, the same clock as batch's: mostly the same frames, a word
+    # edge now and then a few frames off (as far as 2 * 50 ms, the fluency
+    # tests' tolerance).
+    shifts = []
+    for block in SequenceMatcher(a=got, b=expected).get_matching_blocks():
+        for k in range(block.size):
+            ours, theirs = heard.words[block.a + k], batch.words[block.b + k]
+            shifts += [ours.start - theirs.start, ours.end - theirs.end]
+    assert abs(statistics.median(shifts)) <= 0.01
+    assert max(map(abs, shifts)) <= 0.1
+
+
+def test_a_turn_shorter_than_the_hold_is_decoded_when_it_ends(tts, stt):
+    speech = tts.synthesize("yes")
+    start, stop = voiced_span(speech)
+    pcm = silence(0.15) + speech[: 2 * round(stop * SAMPLE_RATE)]
+    assert stop - start < HOLD_SECONDS  # the stream is still holding it back
+
+    heard = streamed(stt, pcm)
+
+    assert [w.text for w in heard.words] == ["yes"]
+    batch = stt.transcribe(pcm)
+    assert (heard.text, heard.duration) == (batch.text, batch.duration)
+    assert heard.words[0].start == pytest.approx(0.15 + start, abs=0.1)
+
+
+def test_finishing_a_stream_is_a_small_part_of_a_whole_decode(tts, stt):
+    pcm = silence(0.3) + tts.synthesize(HINTS[3]) + silence(0.5)
+    began = time.perf_counter()
+    batch = stt.transcribe(pcm)
+    whole = time.perf_counter() - began
+    stream = stt.open()
+    for chunk in chunks(pcm):
+        stream.feed(chunk)
+
+    began = time.perf_counter()
+    heard = stream.finish()
+    last = time.perf_counter() - began
+
+    assert edits([w.text for w in heard.words], [w.text for w in batch.words]) <= 1
+    # Typically 10-20 ms against 400-600 ms: the turn was decoded as it came.
+    assert last < 0.2 * whole, (last, whole)
+
+
+def test_two_sessions_streaming_at_once_keep_their_own_words(tts):
+    pool = SphinxDecoderPool()
+    # Two sessions, each with its own speech to text, sharing one pool.
+    sessions = [SphinxSpeechToText(pool=pool), SphinxSpeechToText(pool=pool)]
+    ready = pool.counts()
+    first, second = tts.synthesize(HINTS[1]), tts.synthesize(BROTHERS)
+    length = max(len(first), len(second)) + SAMPLE_RATE  # then 0.5 s of silence
+    turns = [
+        (first + bytes(length - len(first)), HINTS),
+        (second + bytes(length - len(second)), ()),
+    ]
+    alone = [
+        streamed(stt, pcm, hints)
+        for stt, (pcm, hints) in zip(sessions, turns, strict=True)
+    ]
+    step = threading.Barrier(2, timeout=30)
+    together: dict[int, object] = {}
+
+    def speak(k: int) -> None:
+        pcm, hints = turns[k]
+        stream = sessions[k].open(hints)
+        for chunk in chunks(pcm):
+            step.wait()  # both streams take each chunk in turn, interleaved
+            stream.feed(chunk)
+        step.wait()
+        together[k] = stream.finish()
+
+    threads = [threading.Thread(target=speak, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [together.get(0), together.get(1)] == alone
+    assert alone[0].text == " ".join(words_of(HINTS[1]))
+    assert alone[1].text != alone[0].text
+    # A general decoder was ready for each session when it was built; the
+    # two streams used those (no more were built) and gave them back, with
+    # the hint decoder of the first.
+    assert ready == (2, 0)
+    assert pool.counts() == (2, 1)
+
+
+def test_a_stream_borrows_its_decoders_and_gives_them_back(tts, pooled, pool):
+    idle, hinted = pool.counts()
+    assert idle >= 1  # made ready when the speech to text was built
+    stream = pooled.open()
+    pcm = tts.synthesize(HINTS[2])
+
+    half = len(pcm) // 2  # about 0.9 s: decoding has started
+    stream.feed(pcm[:half])
+    during = pool.counts()
+    stream.feed(pcm[half:])
+    stream.finish()
+
+    assert during == (idle - 1, hinted)
+    assert pool.counts() == (idle, hinted)
+
+
+def test_a_silent_stream_is_empty_and_takes_no_decoder(pooled, pool):
+    before = pool.counts()
+    stream = pooled.open(HINTS)
+    for chunk in chunks(silence(1.0)):
+        stream.feed(chunk)
+    during = pool.counts()
+
+    heard = stream.finish()
+
+    assert during == before
+    assert heard.words == ()
+    assert heard.text == ""
+    assert heard.duration == 1.0
+
+
+def test_a_finished_stream_takes_no_more_audio(pooled):
+    stream = pooled.open()
+    stream.feed(silence(0.1))
+    stream.finish()
+
+    with pytest.raises(SpeechError, match="finished"):
+        stream.feed(silence(0.1))
+    with pytest.raises(SpeechError, match="finished"):
+        stream.finish()
+
+
+def test_odd_byte_counts_are_a_speech_error_in_a_stream_too(pooled):
+    stream = pooled.open()
+
+    with pytest.raises(SpeechError, match="16-bit samples"):
+        stream.feed(bytes(961))
 
 
 # --- voice activity -----------------------------------------------------------
