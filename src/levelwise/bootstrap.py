@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from levelwise.app.ports import Clock, EventLog
     from levelwise.app.practice.ports import PracticeStore
     from levelwise.app.practice.service import Backends
+    from levelwise.app.quality.ports import QualityStore
+    from levelwise.app.quality.service import QualitySettings
     from levelwise.app.recognition.ports import BoardStore, PkStore
 
 
@@ -41,6 +43,7 @@ class Stores:
         credentials: Signing keys and issued credentials.
         pk: Group PK definitions.
         practice: Practice sessions of the speaking partner.
+        quality: Live-class call quality.
     """
 
     log: EventLog
@@ -49,6 +52,7 @@ class Stores:
     credentials: CredentialStore
     pk: PkStore
     practice: PracticeStore
+    quality: QualityStore
 
 
 def store_url(db: str) -> str:
@@ -107,6 +111,7 @@ def open_stores(
     from levelwise.adapters.sql.migrate import migrate
     from levelwise.adapters.sql.pk import SqlPkStore
     from levelwise.adapters.sql.practice import SqlPracticeStore
+    from levelwise.adapters.sql.quality import SqlQualityStore
 
     check_sqlite_file(url, create=create)
     with opening(url):
@@ -126,6 +131,7 @@ def open_stores(
         credentials=SqlCredentialStore(engine),
         pk=SqlPkStore(engine),
         practice=SqlPracticeStore(engine),
+        quality=SqlQualityStore(engine),
     )
 
 
@@ -139,6 +145,7 @@ def memory_stores(
     from levelwise.adapters.memory.metrics import InMemoryMetricStore
     from levelwise.adapters.memory.pk import InMemoryPkStore
     from levelwise.adapters.memory.practice import InMemoryPracticeStore
+    from levelwise.adapters.memory.quality import InMemoryQualityStore
     from levelwise.adapters.redis.boards import RedisBoardStore
 
     log = log if log is not None else InMemoryEventLog()
@@ -152,6 +159,7 @@ def memory_stores(
         credentials=InMemoryCredentialStore(),
         pk=InMemoryPkStore(),
         practice=InMemoryPracticeStore(),
+        quality=InMemoryQualityStore(),
     )
 
 
@@ -175,11 +183,33 @@ def engine_over(
         pk=stores.pk,
         practice=stores.practice,
         partner=partner_backends(settings),
+        quality=stores.quality,
+        quality_settings=quality_settings(settings),
         public_url=settings.public_url,
         links=PageLinks.from_secret(page_secret),
         webhook_guard=UrlGuard(settings.webhook_allow_hosts.split(",")),
         event_max_skew=timedelta(seconds=settings.event_max_skew_seconds),
         event_earliest=settings.event_earliest,
+    )
+
+
+def quality_settings(settings: Settings) -> QualitySettings:
+    """Call-quality grading and retention as the settings say."""
+    from levelwise.app.quality.ports import Thresholds
+    from levelwise.app.quality.service import QualitySettings
+
+    return QualitySettings(
+        thresholds=Thresholds(
+            good_ms=settings.quality_good_ms,
+            acceptable_ms=settings.quality_acceptable_ms,
+            degraded_ms=settings.quality_degraded_ms,
+            video_acceptable_ms=settings.quality_video_acceptable_ms,
+            send_ms=settings.quality_send_ms,
+            alert_after_s=settings.quality_alert_after_s,
+            drop_after_s=settings.quality_drop_after_s,
+        ),
+        max_skew=timedelta(seconds=settings.event_max_skew_seconds),
+        retention=timedelta(hours=settings.quality_retention_hours),
     )
 
 

@@ -126,6 +126,52 @@ class Settings(BaseSettings):
         "speech-to-text); off: pocketsphinx holds the interpreter lock while "
         "it decodes, which would stall the server's other sessions.",
     )
+    quality_good_ms: float = Field(
+        default=150.0,
+        gt=0,
+        description="Live-class audio one-way delay graded good up to this many "
+        "milliseconds (ITU-T G.114's transparent range).",
+    )
+    quality_acceptable_ms: float = Field(
+        default=300.0,
+        gt=0,
+        description="Audio delay graded acceptable up to this (the seed's 300 ms).",
+    )
+    quality_degraded_ms: float = Field(
+        default=800.0,
+        gt=0,
+        description="Audio and video delay graded degraded up to this; broken "
+        "beyond (people talk over each other).",
+    )
+    quality_video_acceptable_ms: float = Field(
+        default=400.0,
+        gt=0,
+        description="Video delay graded acceptable up to this (the seed's 400 ms).",
+    )
+    quality_send_ms: float = Field(
+        default=40.0,
+        ge=0,
+        description="The send-side constant added to every delay estimate: codec "
+        "frame, look-ahead, capture and render buffers (docs/quality.md).",
+    )
+    quality_alert_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a class stays in the broken band before the "
+        "`live.quality_degraded` alert.",
+    )
+    quality_drop_after_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds without a sample from a participant that count as a "
+        "network drop.",
+    )
+    quality_retention_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="Hours raw graded intervals are kept (`levelwise quality "
+        "purge`); the 10 s and per-class roll-ups stay.",
+    )
     agora_secrets: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Each school's Agora notification secret, as JSON "

@@ -49,6 +49,8 @@ each class to one problem type in one table (``levelwise.api.problems``)::
     │   └── PracticeClosedError       the practice session has finished
     ├── SpeechError                   speech to text, text to speech or VAD failed
     ├── ModelUnavailableError         the language model is down, refused or slow
+    ├── QualityInputError (ValueError)  call-quality statistics cannot be read
+    ├── QualityNotFoundError          no statistics of this live class in this tenant
     └── ModelNotAvailableError (LookupError)  no such learner model
 """
 
@@ -308,3 +310,11 @@ class SpeechError(LevelwiseError):
 
 class ModelUnavailableError(LevelwiseError):
     """Raised when the language model endpoint is down, refuses or is too slow."""
+
+
+class QualityInputError(LevelwiseError, ValueError):
+    """Raised when call-quality statistics cannot be read (a malformed sample)."""
+
+
+class QualityNotFoundError(LevelwiseError):
+    """Raised when a live class has no call-quality statistics in this school."""

@@ -112,6 +112,12 @@ def count(high: int) -> st.SearchStrategy[Any]:
     return mostly(st.integers(0, high), ODD_NUMBERS)
 
 
+REASONS = st.sampled_from(["network broken 19:42–19:54", "drop"]) | st.text(
+    min_size=1, max_size=200
+)
+"""A credit's reason: free text (st.text may draw controls: those are refused)."""
+ODD_REASONS = st.sampled_from(["", "   ", "x" * 201, "a\x00", "\u202e", 5, None])
+
 BOOLS = mostly(st.booleans(), st.sampled_from([None, 0, 1, "true"]))
 
 
@@ -154,6 +160,12 @@ def events(program: Program) -> st.SearchStrategy[Any]:
     return st.one_of(
         of("lesson.watched", seconds=number(0, 86_400)),
         of("live.attended", seconds=number(0, 86_400)),
+        of(
+            "live.credited",
+            seconds=number(0, 86_400),
+            reason=mostly(REASONS, ODD_REASONS),
+            live_class=IDS,
+        ),
         of(
             "live.interaction",
             {

@@ -14,7 +14,8 @@ events (UTC, from Monday 2026-06-01):
   and a right PK answer;
 - day 8: a placement test above ``a2``'s cuts (placed at ``a2``), then a
   practice session whose speech rate is evidence for speaking (an ability
-  measured).
+  measured), then 12 live minutes credited for a network drop in a class of
+  ``u3`` (minutes credited).
 """
 
 from __future__ import annotations
@@ -115,5 +116,14 @@ def events(learner: str = "ana") -> list[dict[str, Any]]:
             unit="u4",
             seconds=600,
             metrics={"speech_rate": 75},
+        ),
+        event(
+            "live.credited",
+            learner=learner,
+            at=_on(8, 2),
+            unit="u3",
+            seconds=720,
+            reason="network broken 19:42–19:54",
+            live_class="u3-2026-06-09",
         ),
     ]

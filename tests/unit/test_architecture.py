@@ -137,10 +137,27 @@ def test_no_private_name_crosses_modules():
 def test_the_rooms_keep_their_size():
     app = [p for p in (SRC / "app").iterdir() if p.name != "__pycache__"]
     top = list(SRC.glob("*.py"))
-    assert len(app) <= 16, sorted(p.name for p in app)
+    loose = sorted(p.name for p in app if p.is_file())
+    assert loose == ["__init__.py", "engine.py", "links.py", "ports.py", "views.py"]
+    rooms = {p.name for p in app if p.is_dir()}
+    assert rooms == mapped_rooms(), "every capability room is on the map"
     assert len(top) <= 8, sorted(p.name for p in top)
     assert (SRC / "cli" / "__init__.py").is_file()
     assert not list(SRC.glob("*cli*.py"))
+
+
+def mapped_rooms() -> set[str]:
+    """The rooms under ``app/`` that the map in ``docs/design.md`` draws."""
+    text = (SRC.parents[1] / "docs" / "design.md").read_text(encoding="utf-8")
+    tree = text.split("## The map of the house", 1)[1].split("```")[1]
+    tree = tree.split("\n  app/", 1)[1].split("\n  adapters/", 1)[0]
+    return {
+        line.split()[0].rstrip("/")
+        for line in tree.splitlines()
+        if line.startswith("    ")
+        and not line.startswith("     ")
+        and line.split()[0].endswith("/")
+    }
 
 
 def test_bootstrap_touches_no_private_attribute():

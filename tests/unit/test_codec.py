@@ -33,6 +33,14 @@ def test_state_and_outcomes_round_trip(program):
         answered(True, minutes=5),
         completed("u1", minutes=6),
         event("enrolment.started", minutes=-1),
+        event(
+            "live.credited",
+            minutes=7,
+            unit="u3",
+            seconds=720,
+            reason="network broken 19:42–19:54",
+            live_class="c1",
+        ),
     ]
     events = sorted(
         (to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws),
@@ -49,7 +57,7 @@ def test_state_and_outcomes_round_trip(program):
         data = codec.outcome_to_dict(outcome)
         kinds.add(data["kind"])
         assert codec.outcome_from_dict(json.loads(dumps(data))) == outcome
-    assert kinds == {"xp", "unit_completed", "level_reached"}
+    assert kinds == {"xp", "unit_completed", "level_reached", "minutes_credited"}
 
 
 def test_evolve_matches_dataclasses_replace(program):
@@ -67,6 +75,16 @@ def test_stored_bodies_leave_out_the_envelope_and_views_restore_it(program):
     from levelwise.domain.fold import fold_all
 
     raws = [homework(10, minutes=i) for i in range(2)] + [completed("u1", minutes=5)]
+    raws.append(
+        event(
+            "live.credited",
+            minutes=7,
+            unit="u3",
+            seconds=720,
+            reason="network broken 19:42–19:54",
+            live_class="c1",
+        )
+    )
     events = [to_domain(EVENT_ADAPTER.validate_python(r)) for r in raws]
     _, outcomes = fold_all(sorted(events, key=lambda e: e.sort_key), program)
     kinds = set()
@@ -74,11 +92,11 @@ def test_stored_bodies_leave_out_the_envelope_and_views_restore_it(program):
         full = codec.outcome_to_dict(outcome)
         body = json.loads(dumps(codec.outcome_body(outcome)))
         assert not set(codec.ENVELOPE) & set(body)
-        assert "text" not in body.get("receipt", {})
+        assert "text" not in body and "text" not in body.get("receipt", {})
         envelope = {k: full[k] for k in codec.ENVELOPE}
         assert codec.outcome_view(body, **envelope) == full
         kinds.add(full["kind"])
-    assert kinds == {"xp", "unit_completed", "level_reached"}
+    assert kinds == {"xp", "unit_completed", "level_reached", "minutes_credited"}
 
 
 AND_GATE = "xp >= 100 and units_completed includes [u1]"

@@ -59,6 +59,21 @@ def xp_of(outcomes):
         ([completed("u1")], [20]),
         # event types without rules earn nothing
         ([event("enrolment.started")], []),
+        # attending earns by the rule on live.attended: seconds / 60
+        ([event("live.attended", unit="u3", seconds=1800)], [30]),
+        # a credit earns only by a rule on live.credited (none here)
+        (
+            [
+                event(
+                    "live.credited",
+                    unit="u3",
+                    seconds=1800,
+                    reason="network broken 19:42–20:12",
+                    live_class="c1",
+                )
+            ],
+            [],
+        ),
     ],
     ids=[
         "lesson",
@@ -70,6 +85,8 @@ def xp_of(outcomes):
         "answers",
         "completion",
         "no-rule",
+        "live",
+        "credit-no-rule",
     ],
 )
 def test_xp_rules(program, raws, expected):
@@ -312,15 +329,16 @@ def test_unit_completed_once(program):
 def test_counters(program):
     raws = [
         event("live.attended", unit="u3", seconds=1800),
+        event("live.credited", unit="u3", seconds=240, reason="drop", live_class="c1"),
         event("practice.completed", seconds=600, turns=12, metrics={"speech_rate": 80}),
         event("enrolment.started", minutes=-5),
         event("enrolment.started", minutes=-1),
         event("subscription.renewed", minutes=3),
     ]
     state, _ = run(program, raws)
-    assert state.live_seconds == 1800 and state.practice_seconds == 600
+    assert state.live_seconds == 1800 + 240 and state.practice_seconds == 600
     assert state.enrolled_at.startswith("2026-01-05T08:55")
-    assert state.events == 5
+    assert state.events == 6
 
 
 def test_levels_can_go_down_when_the_program_allows(program):

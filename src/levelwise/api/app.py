@@ -22,6 +22,7 @@ from levelwise.api.routes import (
     guidance,
     health,
     learners,
+    live,
     placements,
     practice,
     programs,
@@ -114,5 +115,6 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     app.include_router(metric_routes.router)
     app.include_router(practice.router)
     app.include_router(agora_routes.router)
+    app.include_router(live.router)
     app.include_router(page_routes.router)
     return app

@@ -71,6 +71,8 @@ from levelwise.errors import (
     ProgramError,
     ProgramNotFoundError,
     ProgramVersionNotFoundError,
+    QualityInputError,
+    QualityNotFoundError,
     SpeechError,
     StoreError,
     UnsupportedMediaTypeError,
@@ -163,6 +165,18 @@ PROBLEMS: tuple[ProblemType, ...] = (
         "practice-not-found",
         "No such practice session",
         errors=(PracticeNotFoundError,),
+    ),
+    ProblemType(
+        404,
+        "live-class-not-found",
+        "No call-quality statistics for this live class",
+        errors=(QualityNotFoundError,),
+    ),
+    ProblemType(
+        422,
+        "quality-invalid",
+        "The call-quality statistics are invalid",
+        errors=(QualityInputError,),
     ),
     ProblemType(
         409,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -37,13 +37,15 @@ from levelwise.app.modelling.fitting import (
     with_mastery,
 )
 from levelwise.app.notify.guard import UrlGuard
-from levelwise.app.notify.outbox import Notifications
+from levelwise.app.notify.outbox import NOTIFIABLE_KINDS, Notifications
 from levelwise.app.notify.webhooks import Webhooks
 from levelwise.app.placement.service import Placements
 from levelwise.app.ports import Clock, EventLog
 from levelwise.app.practice.ports import PracticeStore
 from levelwise.app.practice.service import Backends, Practice
 from levelwise.app.programs.catalog import Catalog
+from levelwise.app.quality.ports import QualityStore
+from levelwise.app.quality.service import QUALITY_KINDS, Quality, QualitySettings
 from levelwise.app.recognition.pk import NOTIFIED_KINDS, Pk
 from levelwise.app.recognition.ports import BoardStore, PkStore
 from levelwise.app.recognition.service import Boards
@@ -75,6 +77,8 @@ class Levelwise:
         practice: Where practice sessions live; None: practice is unavailable.
         partner: The speaking partner's back ends (default: the scripted
             partner, text only).
+        quality: Where live-class call quality lives; None: unavailable.
+        quality_settings: How call quality is graded and kept.
         public_url: The public base URL of hosted credentials.
         links: Signs and checks page links (default: the process's own key).
         webhook_guard: Where webhooks may go (default: public addresses only).
@@ -94,6 +98,8 @@ class Levelwise:
         pk: PkStore | None = None,
         practice: PracticeStore | None = None,
         partner: Backends | None = None,
+        quality: QualityStore | None = None,
+        quality_settings: QualitySettings | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
         links: PageLinks | None = None,
         webhook_guard: UrlGuard | None = None,
@@ -106,7 +112,9 @@ class Levelwise:
         self.catalog = Catalog()
         self.boards = Boards(log, boards, clock)
         self.notifications = Notifications(log.outbox, clock, NOTIFIED_KINDS)
-        self.webhooks = Webhooks(log.outbox, clock, guard=webhook_guard)
+        self.webhooks = Webhooks(
+            log.outbox, clock, NOTIFIABLE_KINDS | QUALITY_KINDS, guard=webhook_guard
+        )
         window = TimeWindow(event_earliest, event_max_skew)
         self._ingest = Ingest(
             log, clock, self.catalog, self.boards, self.notifications, window
@@ -119,7 +127,30 @@ class Levelwise:
         self.practice = Practice(
             log, practice, clock, self.catalog.program_and_model, self.ingest, partner
         )
+        self.quality = Quality(
+            quality,
+            clock,
+            program=self.program,
+            ingest=self.ingest,
+            alert=self._alert,
+            settings=quality_settings,
+        )
         self.links = links if links is not None else PageLinks.from_secret(None)
+
+    def _alert(
+        self, tenant: str, klass: str, kind: str, data: Mapping[str, Any]
+    ) -> None:
+        """Send a class's call-quality alert to webhooks and its live stream."""
+        with self.log.session(tenant) as s:
+            self.notifications.announce(
+                s,
+                kind=kind,
+                cohort=klass,
+                subject=f"live:{klass}",
+                at=str(data["at"]),
+                data=data,
+            )
+        self.notifications.committed(tenant)
 
     # -- programs ---------------------------------------------------------------
 

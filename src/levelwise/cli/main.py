@@ -27,6 +27,7 @@ from levelwise.cli import (
     pages,
     pk,
     practice,
+    quality,
     simulate,
     webhooks,
 )
@@ -92,6 +93,7 @@ app.add_typer(credentials.app)
 app.add_typer(metrics.app)  # metrics and experiments
 app.add_typer(pages.app)
 app.add_typer(practice.app)
+app.add_typer(quality.app)
 
 
 def _print_summary(summary: ProgramSummary) -> None:

@@ -299,6 +299,6 @@ def receipt_line(row: dict[str, Any]) -> str:
         return f"{at} streak kept with a freeze: {row['reason']}"
     if kind == "pk_scored":
         return f"{at} PK {row['pk']}: {row['points']} point(s) for {row['team']}"
-    if kind == "ability_measured":
+    if kind in ("ability_measured", "minutes_credited"):
         return f"{at} {row['text']}"
     return f"{at} {str(kind).replace('_', ' ')}"

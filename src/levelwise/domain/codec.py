@@ -12,6 +12,7 @@ from levelwise.domain.outcomes import (
     LevelLost,
     LevelPlaced,
     LevelReached,
+    MinutesCredited,
     Outcome,
     PkScored,
     Receipt,
@@ -46,6 +47,7 @@ OUTCOME_KINDS: dict[type, str] = {
     StreakFrozen: "streak_frozen",
     PkScored: "pk_scored",
     AbilityMeasured: "ability_measured",
+    MinutesCredited: "minutes_credited",
 }
 _PLAIN: dict[str, type] = {
     "unit_completed": UnitCompleted,
@@ -54,8 +56,9 @@ _PLAIN: dict[str, type] = {
     "streak_broken": StreakBroken,
     "streak_frozen": StreakFrozen,
     "pk_scored": PkScored,
+    "minutes_credited": MinutesCredited,
 }
-"""Outcomes whose fields are all plain values."""
+"""Outcomes whose fields are all plain values (a credit's text follows from them)."""
 _PLAIN_TYPES = (
     UnitCompleted,
     BadgeEarned,
@@ -63,6 +66,7 @@ _PLAIN_TYPES = (
     StreakBroken,
     StreakFrozen,
     PkScored,
+    MinutesCredited,
 )
 
 
@@ -249,6 +253,8 @@ def outcome_to_dict(outcome: Outcome) -> JsonObject:
     elif isinstance(outcome, _PLAIN_TYPES):
         fields = outcome.__dict__
         data.update({k: v for k, v in fields.items() if k not in data})
+        if isinstance(outcome, MinutesCredited):
+            data["text"] = outcome.text
     elif isinstance(outcome, AbilityMeasured):
         _measured_fields(outcome, data)
         data["text"] = outcome.text
@@ -321,7 +327,8 @@ def _measured(data: JsonObject) -> AbilityMeasured:
 def outcome_from_dict(data: JsonObject) -> Outcome:
     """Rebuild an outcome from :func:`outcome_to_dict` output."""
     kind = data["kind"]
-    fields = {k: v for k, v in data.items() if k != "kind"}
+    # A credit's or a measurement's text follows from its other fields.
+    fields = {k: v for k, v in data.items() if k not in ("kind", "text")}
     if kind == "xp":
         fields["receipt"] = _receipt(fields["receipt"])
         fields["flags"] = tuple(fields.get("flags", ()))
@@ -358,7 +365,7 @@ def outcome_body(outcome: Outcome) -> JsonObject:
     data = outcome_to_dict(outcome)
     for key in ENVELOPE:
         del data[key]
-    data.pop("text", None)  # a measurement's text follows from its fields
+    data.pop("text", None)  # a measurement's or a credit's text follows
     return data
 
 
@@ -372,6 +379,9 @@ def outcome_view(
         data["receipt"] = {**body["receipt"], "text": text}
     elif kind == "ability_measured":
         data["text"] = _measured(data).text
+    elif kind == "minutes_credited":
+        fields = {k: v for k, v in data.items() if k not in ("kind", "text")}
+        data["text"] = MinutesCredited(**fields).text
     return data
 
 

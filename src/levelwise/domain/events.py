@@ -83,6 +83,28 @@ class LiveAttended(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LiveCredited(Event):
+    """Live-class time credited to a learner: what a network drop cost them.
+
+    The call-quality service posts it when a learner's network dropped while
+    the class's quality was broken (the program's ``live_quality`` policy
+    decides when and how much). It counts for attendance (``live_minutes``)
+    as ``live.attended`` does; XP comes only from the program's rules
+    ``on: live.credited``. The envelope's ``unit`` is the live class's unit.
+
+    Attributes:
+        seconds: The seconds credited (> 0).
+        reason: Why, as a learner reads it: ``network broken 19:42–19:54``.
+        live_class: The class occurrence's id.
+    """
+
+    TYPE: ClassVar[str] = "live.credited"
+    seconds: float
+    reason: str
+    live_class: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LiveInteracted(Event):
     """A learner interacted in a live class (mic, answer, chat or group PK).
 
@@ -236,6 +258,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         LessonWatched,
         LiveAttended,
+        LiveCredited,
         LiveInteracted,
         HomeworkSubmitted,
         QuestionAnswered,
@@ -252,6 +275,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
 RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
     "lesson.watched": {"seconds": "number"},
     "live.attended": {"seconds": "number"},
+    "live.credited": {"seconds": "number"},
     "live.interaction": {
         "kind": "string",
         "correct": "bool",

@@ -20,6 +20,7 @@ from levelwise.domain.events import (
     HomeworkSubmitted,
     LessonWatched,
     LiveAttended,
+    LiveCredited,
     LiveInteracted,
     PlacementCompleted,
     PracticeCompleted,
@@ -45,6 +46,7 @@ from levelwise.domain.outcomes import (
     LevelLost,
     LevelPlaced,
     LevelReached,
+    MinutesCredited,
     Outcome,
     PkScored,
     UnitCompleted,
@@ -206,6 +208,32 @@ def _(
     event: LiveAttended, state: LearnerState, changes: StateChanges, *_: object
 ) -> None:
     changes["live_seconds"] = state.live_seconds + event.seconds
+
+
+@_track.register
+def _(
+    event: LiveCredited,
+    state: LearnerState,
+    changes: StateChanges,
+    program: Program,  # noqa: ARG001 - the dispatch signature
+    model: MasteryModel,  # noqa: ARG001 - the dispatch signature
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    # Credited time is attendance the network took: it counts as attended
+    # (the call-quality service applied the program's live_quality policy).
+    changes["live_seconds"] = state.live_seconds + event.seconds
+    outcomes.append(
+        MinutesCredited(
+            event.id,
+            event.learner,
+            at,
+            event.seconds,
+            event.reason,
+            event.live_class,
+            event.unit,
+        )
+    )
 
 
 @_track.register

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from levelwise.domain.practice import metric_text
@@ -263,6 +264,49 @@ class AbilityMeasured:
         return f"{change:+.2f} {self.title}: {shown}"
 
 
+def whole_minutes(seconds: float) -> int:
+    """``seconds`` as whole minutes for a receipt: the nearest, at least 1.
+
+    Halves round up (90 s is 2 minutes), and a credit of a few seconds still
+    shows as 1 minute rather than 0.
+    """
+    return max(1, math.floor(seconds / 60 + 0.5))
+
+
+@dataclass(frozen=True)
+class MinutesCredited:
+    """Live-class time credited to a learner (a ``live.credited`` event).
+
+    Attributes:
+        event_id: The ``live.credited`` event.
+        learner: The learner.
+        at: When (UTC sort key).
+        seconds: The seconds credited; they count toward ``live_minutes``.
+        reason: Why, as the call-quality service wrote it
+            (``network broken 19:42–19:54``).
+        live_class: The class occurrence's id.
+        unit: The live class's unit, if the event named one.
+    """
+
+    event_id: str
+    learner: str
+    at: str
+    seconds: float
+    reason: str
+    live_class: str
+    unit: str | None
+
+    @property
+    def text(self) -> str:
+        """``+12 live minutes credited: network broken 19:42–19:54``.
+
+        The minutes are :func:`whole_minutes` of ``seconds``.
+        """
+        minutes = whole_minutes(self.seconds)
+        noun = "live minute" if minutes == 1 else "live minutes"
+        return f"+{minutes} {noun} credited: {self.reason}"
+
+
 Outcome = (
     XpAwarded
     | LevelReached
@@ -275,4 +319,5 @@ Outcome = (
     | StreakFrozen
     | PkScored
     | AbilityMeasured
+    | MinutesCredited
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 from levelwise.domain.expr import Expr
 
@@ -513,6 +514,33 @@ class Practice:
         return {s.unit: s for s in self.scenarios}
 
 
+CreditPolicy = Literal["none", "drops"]
+"""What live-class time is credited: nothing, or minutes lost to network drops."""
+CreditCap = Literal["scheduled", "none"]
+"""What credited time is capped at: the unit's minutes, or nothing."""
+
+
+@dataclass(frozen=True)
+class LiveQualityPolicy:
+    """The program's ``live_quality`` section: crediting live minutes.
+
+    The call-quality service reads it and posts ``live.credited`` events; the
+    fold never reads it, it only counts the credits it is given.
+
+    Attributes:
+        credit: ``none`` (no credits) or ``drops``: minutes a learner lost to
+            network drops during broken call quality are credited.
+        drop_within: Seconds: a drop counts when the broken band was seen
+            within this long before it.
+        up_to: ``scheduled``: credited plus attended time never exceeds the
+            unit's minutes; ``none``: no such cap.
+    """
+
+    credit: CreditPolicy = "none"
+    drop_within: float = 60.0
+    up_to: CreditCap = "scheduled"
+
+
 @dataclass(frozen=True)
 class Program:
     """A school's program, validated and compiled.
@@ -535,6 +563,8 @@ class Program:
         recognition: Streak and integrity settings.
         practice: Dialogue scenarios and the measurements that turn practice
             metrics into ability evidence.
+        live_quality: When learners are credited live minutes lost to
+            network drops (read by the call-quality service).
         version: The stored version number (0 until stored).
     """
 
@@ -554,6 +584,7 @@ class Program:
     titles: tuple[Title, ...] = ()
     recognition: Recognition = field(default_factory=Recognition)
     practice: Practice = field(default_factory=Practice)
+    live_quality: LiveQualityPolicy = field(default_factory=LiveQualityPolicy)
     version: int = 0
 
     @cached_property

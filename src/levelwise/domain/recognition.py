@@ -56,8 +56,14 @@ from levelwise.domain.state import (
     evolve,
 )
 
-NOT_STUDY = frozenset({"enrolment.started", "subscription.renewed", "profile.updated"})
-"""Event types that are not study: they neither extend nor break a streak."""
+NOT_STUDY = frozenset(
+    {"enrolment.started", "subscription.renewed", "profile.updated", "live.credited"}
+)
+"""Event types that are not study: they neither extend nor break a streak.
+
+A ``live.credited`` gives back minutes a network drop cost: it may come after
+the class's day has ended, and must not make a day of study of that day.
+"""
 
 
 @lru_cache(maxsize=256)

@@ -24,6 +24,7 @@ from levelwise.app.practice.profile import PLATEAU_SESSIONS
 from levelwise.app.recognition.boards import week_of
 from levelwise.app.recognition.leagues import zone_of
 from levelwise.app.views import LearnerView, MetricTrendInfo
+from levelwise.domain.outcomes import whole_minutes
 from levelwise.domain.practice import PRACTICE_METRICS, metric_text
 from levelwise.domain.program import Program
 from levelwise.errors import PlanError, StoreError
@@ -526,6 +527,14 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
         return ReceiptRow(kind, int(row["xp"]), text, str(receipt["formula"]), at, day)
     if kind == "ability_measured":
         return _measured(row, program, lang, at, day)
+    if kind == "minutes_credited":
+        minutes = whole_minutes(float(row["seconds"]))
+        text = lang.ngettext(
+            "+%(num)d live minute credited",
+            "+%(num)d live minutes credited",
+            minutes,
+        ) % {"num": minutes}
+        return ReceiptRow(kind, 0, text, str(row["reason"]), at, day)
     if kind == "unit_completed":
         unit = program.unit_by_id.get(str(row["unit"]))
         title = unit.title if unit is not None and unit.title else str(row["unit"])

@@ -14,10 +14,11 @@ from levelwise.adapters.sql.tables import (
     outbox,
     pk,
     practice,
+    quality,
 )
 from levelwise.adapters.sql.tables.core import metadata
 
-FEATURE_TABLES = (boards, credentials, metrics, outbox, pk, practice)
+FEATURE_TABLES = (boards, credentials, metrics, outbox, pk, practice, quality)
 """The feature modules whose tables live on ``metadata``."""
 
 __all__ = ["FEATURE_TABLES", "metadata"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -97,9 +99,15 @@ FilterDep = Annotated[MetricFilter, Depends(metric_filter)]
 def get_metrics(engine: EngineDep, tenant: TenantDep, f: FilterDep) -> DashboardPublic:
     """The outcome metrics: overall, per cohort, class and week, levels, A/B.
 
-    The projection catches up with the log first. Definitions: docs/metrics.md.
+    With ``quality_bands``: class completion, drop-out during class and
+    renewal by call-quality band (docs/quality.md). The projection catches up
+    with the log first. Definitions: docs/metrics.md.
     """
-    return DashboardPublic.of(engine.metrics.dashboard(tenant, f))
+    board = engine.metrics.dashboard(tenant, f)
+    bands = engine.metrics.quality_bands(
+        tenant, f, partial(engine.quality.participations, tenant)
+    )
+    return DashboardPublic.of(replace(board, quality_bands=bands))
 
 
 @router.get(

@@ -22,6 +22,7 @@ OutcomeKind = Literal[
     "streak_frozen",
     "pk_scored",
     "ability_measured",
+    "minutes_credited",
 ]
 """Every kind of outcome the fold decides (``codec.OUTCOME_KINDS``; a test keeps
 them equal)."""
@@ -405,6 +406,28 @@ class AbilityMeasuredPublic(_OutcomeBase):
     )
 
 
+class MinutesCreditedPublic(_OutcomeBase):
+    """Live minutes credited for time a network drop cost the learner.
+
+    The seconds count toward ``live_minutes`` like attended time; XP comes
+    only from the program's rules on ``live.credited`` (a separate ``xp``
+    receipt).
+    """
+
+    kind: Literal["minutes_credited"]
+    seconds: float = Field(description="Seconds credited")
+    reason: str = Field(
+        description="Why, as the call-quality service wrote it, e.g. "
+        "'network broken 19:42–19:54'"
+    )
+    live_class: str = Field(description="The class occurrence's id")
+    unit: str | None = Field(description="The live class's unit, if named")
+    text: str = Field(
+        description="The receipt as one readable line, e.g. '+12 live minutes "
+        "credited: network broken 19:42–19:54'"
+    )
+
+
 OutcomePublic = Annotated[
     XpAwardedPublic
     | LevelReachedPublic
@@ -416,7 +439,8 @@ OutcomePublic = Annotated[
     | StreakBrokenPublic
     | StreakFrozenPublic
     | PkScoredPublic
-    | AbilityMeasuredPublic,
+    | AbilityMeasuredPublic
+    | MinutesCreditedPublic,
     Field(discriminator="kind"),
 ]
 

@@ -89,6 +89,44 @@ class ExperimentViewPublic(_FromData):
     comparisons: list[tuple[str, list[ComparisonPublic]]]
 
 
+class RatePublic(FigurePublic):
+    """A proportion (null: no data) with its 95 % Wilson interval and n."""
+
+    low: float | None
+    high: float | None
+
+
+class BandRowPublic(_FromData):
+    """Outcomes of one call-quality band, and differences with the good band.
+
+    ``completion`` and ``dropout`` are over participations (one learner in
+    one class) of this band; ``renewal`` over the due learners whose typical
+    band it is. ``comparisons``: this band minus the good band, with
+    Newcombe's 95 % interval (none for the good band itself).
+    """
+
+    band: str
+    participations: int
+    learners: int
+    completion: RatePublic
+    dropout: RatePublic
+    renewal: RatePublic
+    comparisons: list[ComparisonPublic]
+
+
+class BandAnalysisPublic(_FromData):
+    """Class completion, drop-out during class and renewal by call-quality band.
+
+    Definitions: docs/quality.md ("The dashboard and drop-out by band").
+    """
+
+    reference: str
+    participations: int
+    ungraded: int
+    learners: int
+    rows: list[BandRowPublic]
+
+
 class MetricFilterPublic(_FromData):
     """The filter a dashboard was computed with (``klass``: the class)."""
 
@@ -113,6 +151,7 @@ class DashboardPublic(_FromData):
     by_week: list[WeekRowPublic]
     levels: list[LevelRowPublic]
     experiments: list[ExperimentViewPublic]
+    quality_bands: BandAnalysisPublic | None = None
 
     @classmethod
     def of(cls, board: Dashboard) -> DashboardPublic:

@@ -80,6 +80,11 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 unassigned code points and line or paragraph separators."""
 _JOINERS = frozenset({"\u200c", "\u200d"})
 """Zero-width (non-)joiners: format characters some scripts and emoji need."""
+MAX_CREDIT_REASON = 200
+CreditReason = Annotated[str, Field(min_length=1, max_length=MAX_CREDIT_REASON)]
+"""Why live time was credited, as a learner reads it (``network broken
+19:42–19:54``): free text of 1 to 200 characters, kept as sent (not stripped,
+so what the published schema allows is what ingest accepts), not blank."""
 
 MAX_SECONDS = 86_400
 """The longest duration an event reports: a day."""
@@ -138,6 +143,24 @@ def real_time(value: datetime) -> datetime:
     return value
 
 
+def printable(value: str) -> str:
+    """``value``, if it holds no control or other invisible character.
+
+    Free text that a learner reads (a display name, a credit's reason) must
+    print as it is stored: no controls, bidi overrides, surrogates or
+    unassigned code points (zero-width joiners are kept for scripts and
+    emoji).
+
+    Raises:
+        ValueError: Naming the first such character.
+    """
+    for char in value:
+        if unicodedata.category(char) in _INVISIBLE and char not in _JOINERS:
+            msg = f"must not contain control characters (found U+{ord(char):04X})"
+            raise ValueError(msg)
+    return value
+
+
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -173,6 +196,27 @@ class LiveAttendedIn(_Envelope):
 
     type: Literal["live.attended"]
     seconds: Seconds
+
+
+class LiveCreditedIn(_Envelope):
+    """``live.credited``: live seconds credited for time a network drop cost.
+
+    Posted by the call-quality service; ``unit`` is the live class's unit and
+    ``live_class`` the class occurrence.
+    """
+
+    type: Literal["live.credited"]
+    seconds: Annotated[Real, Field(gt=0, le=MAX_SECONDS)]
+    reason: CreditReason
+    live_class: Id
+
+    @field_validator("reason", mode="after")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        if not value.strip():
+            msg = "must not be blank"
+            raise ValueError(msg)
+        return printable(value)
 
 
 class LiveInteractionIn(_Envelope):
@@ -404,11 +448,7 @@ class ProfileUpdatedIn(_Envelope):
     @field_validator("display_name", mode="after")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        for char in value or "":
-            if unicodedata.category(char) in _INVISIBLE and char not in _JOINERS:
-                msg = f"must not contain control characters (found U+{ord(char):04X})"
-                raise ValueError(msg)
-        return value
+        return value if value is None else printable(value)
 
     @field_validator("timezone", mode="after")
     @classmethod
@@ -422,6 +462,7 @@ class ProfileUpdatedIn(_Envelope):
 EventIn = Annotated[
     LessonWatchedIn
     | LiveAttendedIn
+    | LiveCreditedIn
     | LiveInteractionIn
     | HomeworkSubmittedIn
     | QuestionAnsweredIn

@@ -247,9 +247,21 @@ def _mean_figure(values: Sequence[float]) -> Figure:
     )
 
 
-def _thin(
+def thin(
     sizes: tuple[int, int], names: tuple[str, str], least: int, what: str
 ) -> Shortfall | None:
+    """Why two groups are too small for an interval, if they are.
+
+    Args:
+        sizes: The two groups' sample sizes.
+        names: Their names.
+        least: The size each needs.
+        what: What is counted (``due learners``, ...).
+
+    Returns:
+        The first group with none at all, else the first below ``least``;
+        None when both have enough.
+    """
     pairs = list(zip(sizes, names, strict=True))
     for n, name in pairs:
         if n == 0:
@@ -267,13 +279,26 @@ def reason_text(shortfall: Shortfall) -> str:
     return f"fewer than {shortfall.least} {shortfall.what} in {shortfall.group}"
 
 
-def _compare(
+def comparison(
     metric: str,
     control: Figure,
     variant: Figure,
     short: Shortfall | None,
     interval: tuple[float, float, float] | None,
 ) -> Comparison:
+    """A variant's figure against the control's, with the difference's interval.
+
+    Args:
+        metric: The metric's name.
+        control: The control's figure.
+        variant: The variant's figure.
+        short: Why there is no interval (None: there is one).
+        interval: ``(difference, low, high)``; None without an interval.
+
+    Returns:
+        The comparison; without an interval, the plain difference of the two
+        values and the reason.
+    """
     diff = None
     if control.value is not None and variant.value is not None:
         diff = variant.value - control.value
@@ -289,7 +314,7 @@ def _compare(
 def compare(a: _Group, b: _Group, names: tuple[str, str]) -> tuple[Comparison, ...]:
     """The four comparisons of variant ``b`` against control ``a``."""
     out = []
-    short = _thin(
+    short = thin(
         (len(a.completion), len(b.completion)),
         names,
         MIN_LEARNERS,
@@ -300,7 +325,7 @@ def compare(a: _Group, b: _Group, names: tuple[str, str]) -> tuple[Comparison, .
         ("interactions_per_class", a.interactions, b.interactions),
     ):
         out.append(
-            _compare(
+            comparison(
                 metric,
                 _mean_figure(xa),
                 _mean_figure(xb),
@@ -308,10 +333,10 @@ def compare(a: _Group, b: _Group, names: tuple[str, str]) -> tuple[Comparison, .
                 None if short else welch(xa, xb),
             )
         )
-    short = _thin((a.due, b.due), names, MIN_LEARNERS, "due learners")
+    short = thin((a.due, b.due), names, MIN_LEARNERS, "due learners")
     out.insert(
         1,
-        _compare(
+        comparison(
             "renewal",
             ratio(a.renewed, a.due, a.due),
             ratio(b.renewed, b.due, b.due),
@@ -319,9 +344,9 @@ def compare(a: _Group, b: _Group, names: tuple[str, str]) -> tuple[Comparison, .
             None if short else newcombe(a.renewed, a.due, b.renewed, b.due),
         ),
     )
-    short = _thin((len(a.weeks), len(b.weeks)), names, MIN_LEVEL_UPS, "level-ups")
+    short = thin((len(a.weeks), len(b.weeks)), names, MIN_LEVEL_UPS, "level-ups")
     out.append(
-        _compare(
+        comparison(
             "level_up_weeks",
             median_figure(a.weeks),
             median_figure(b.weeks),

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from levelwise.app.metrics.bands import ParticipationSource, band_analysis
 from levelwise.app.metrics.experiments import (
     Experiment,
     check_experiment,
@@ -46,6 +47,8 @@ from levelwise.app.metrics.report import (
     week_rows,
 )
 from levelwise.app.metrics.views import (
+    BandAnalysis,
+    BandRow,
     Comparison,
     Dashboard,
     ExperimentView,
@@ -53,6 +56,7 @@ from levelwise.app.metrics.views import (
     LevelRow,
     MetricFilter,
     MetricRow,
+    Rate,
     Shortfall,
     WeekRow,
 )
@@ -62,6 +66,8 @@ from levelwise.domain.program import Program
 from levelwise.errors import ConcurrencyError, MetricError, StoreError
 
 __all__ = [
+    "BandAnalysis",
+    "BandRow",
     "CatchUpReport",
     "Comparison",
     "Dashboard",
@@ -71,6 +77,8 @@ __all__ = [
     "MetricFilter",
     "MetricRow",
     "Metrics",
+    "ParticipationSource",
+    "Rate",
     "Shortfall",
     "TABLES",
     "WeekRow",
@@ -297,28 +305,9 @@ class Metrics:
         check_filter(filter)
         store = self._store()
         program = self._program(tenant)[0]
-        cursor = store.cursor(tenant)
-        # Figures never run past today, whatever the filter or the log say
-        # (an event a few minutes ahead of the clock may fall on tomorrow).
-        today = date.fromisoformat(self.clock.now_iso()[:10])
-        as_of = min(filter.end or _last_day(cursor) or today, today)
-        if filter.start is not None and as_of < filter.start:
-            msg = (
-                f"start {filter.start} is after the end {as_of} (the day of the "
-                "last event when no end is given; never after today)"
-            )
-            raise MetricError(msg)
-        everyone = store.learners(tenant)
+        as_of, everyone, learners = self._scope(tenant, filter)
         cohort, klass = _group(filter.cohort), _group(filter.klass)
         day = as_of.isoformat()
-        learners = [
-            x
-            for x in everyone
-            if (cohort is None or x.cohort == cohort)
-            and (klass is None or x.klass == klass)
-            and x.first_at
-            and x.first_at[:10] <= day
-        ]
         start = "" if filter.start is None else filter.start.isoformat()
         query = FactQuery(cohort, klass, start, day)
         week = replace(query, start=(as_of - timedelta(days=6)).isoformat())
@@ -347,6 +336,67 @@ class Metrics:
                 experiment_view(pop, loaded(row)) for row in store.experiments(tenant)
             ),
         )
+
+    def _scope(
+        self, tenant: str, filter: MetricFilter
+    ) -> tuple[date, list[LearnerFacts], list[LearnerFacts]]:
+        """The range's last day, every learner, and the filter's learners.
+
+        Raises:
+            MetricError: The start is after the range's last day.
+        """
+        store = self._store()
+        cursor = store.cursor(tenant)
+        # Figures never run past today, whatever the filter or the log say
+        # (an event a few minutes ahead of the clock may fall on tomorrow).
+        today = date.fromisoformat(self.clock.now_iso()[:10])
+        as_of = min(filter.end or _last_day(cursor) or today, today)
+        if filter.start is not None and as_of < filter.start:
+            msg = (
+                f"start {filter.start} is after the end {as_of} (the day of the "
+                "last event when no end is given; never after today)"
+            )
+            raise MetricError(msg)
+        everyone = store.learners(tenant)
+        cohort, klass = _group(filter.cohort), _group(filter.klass)
+        day = as_of.isoformat()
+        learners = [
+            x
+            for x in everyone
+            if (cohort is None or x.cohort == cohort)
+            and (klass is None or x.klass == klass)
+            and x.first_at
+            and x.first_at[:10] <= day
+        ]
+        return as_of, everyone, learners
+
+    def quality_bands(
+        self, tenant: str, filter: MetricFilter, source: ParticipationSource
+    ) -> BandAnalysis:
+        """Class completion, drop-out during class and renewal by call-quality band.
+
+        Reads the projection as it is (call :meth:`dashboard` first to catch
+        up). The participations are those ``source`` gives for the classes
+        that started from the filter's start (00:00 UTC) to the end of the
+        dashboard's last day, of the filter's learners; see
+        :mod:`levelwise.app.metrics.bands`.
+
+        Args:
+            tenant: The school.
+            filter: The dashboard filter.
+            source: The call-quality service's participations of the school,
+                ``source(since, until)``.
+
+        Raises:
+            MetricError: The filter is invalid.
+        """
+        check_filter(filter)
+        as_of, _, learners = self._scope(tenant, filter)
+        since = None
+        if filter.start is not None:
+            since = datetime.combine(filter.start, time(), UTC)
+        until = datetime.combine(as_of + timedelta(days=1), time(), UTC)
+        return band_analysis(source(since, until), learners, as_of, filter.term_weeks)
 
     def csv(self, tenant: str, filter: MetricFilter, table: str) -> str:
         """One dashboard table as CSV text (a header line, then rows).

@@ -174,6 +174,64 @@ class ExperimentView:
 
 
 @dataclass(frozen=True)
+class Rate(Figure):
+    """A proportion with its 95 % Wilson score interval.
+
+    Attributes:
+        low: The interval's lower end; None without data.
+        high: Its upper end; None without data.
+    """
+
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class BandRow:
+    """The outcomes of one call-quality band.
+
+    Attributes:
+        band: ``good``, ``acceptable``, ``degraded`` or ``broken``.
+        participations: Learners' participations in classes with this band.
+        learners: Learners whose typical band it is (the band of most of their
+            participations).
+        completion: Completed participations / participations.
+        dropout: Participations that ended in a drop-out / participations.
+        renewal: Due learners of this typical band who renewed / due learners.
+        comparisons: ``completion``, ``dropout`` and ``renewal`` against the
+            reference band (none for the reference itself).
+    """
+
+    band: str
+    participations: int
+    learners: int
+    completion: Rate
+    dropout: Rate
+    renewal: Rate
+    comparisons: tuple[Comparison, ...] = ()
+
+
+@dataclass(frozen=True)
+class BandAnalysis:
+    """Class completion, drop-out during class and renewal by call-quality band.
+
+    Attributes:
+        reference: The band the others are compared with (``good``).
+        participations: Participations with a band (of the filtered learners,
+            in classes that started in the range).
+        ungraded: Participations left out: no graded audio, so no band.
+        learners: Learners with a typical band.
+        rows: One row per band, best first.
+    """
+
+    reference: str
+    participations: int
+    ungraded: int
+    learners: int
+    rows: tuple[BandRow, ...]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """Everything the operator's metrics page shows.
 
@@ -189,6 +247,8 @@ class Dashboard:
         by_week: One row per ISO week of the range, partial weeks marked.
         levels: The ladder with current, reached and stuck learners.
         experiments: Each experiment's comparisons.
+        quality_bands: Outcomes by call-quality band (None: not computed;
+            see ``Metrics.quality_bands``).
     """
 
     tenant: str
@@ -202,3 +262,4 @@ class Dashboard:
     by_week: tuple[WeekRow, ...]
     levels: tuple[LevelRow, ...]
     experiments: tuple[ExperimentView, ...]
+    quality_bands: BandAnalysis | None = None

@@ -207,6 +207,47 @@ class Notifications:
             )
         return s.outbox.add_notifications(rows)
 
+    def announce(
+        self,
+        s: LogSession,
+        *,
+        kind: str,
+        cohort: str,
+        subject: str,
+        at: str,
+        data: Mapping[str, Any],
+    ) -> int:
+        """Add one notification that no learner's event decided (a class alert).
+
+        Args:
+            s: The open session; the row commits with it.
+            kind: Its kind (``live.quality_degraded``).
+            cohort: The class it concerns: the class's stream shows it.
+            subject: What it is about, for its stable id (the same subject,
+                kind and time give the same id: announcing twice is a no-op).
+            at: When it happened (ISO time).
+            data: Its payload's ``data``.
+
+        Returns:
+            1 when it was new, else 0.
+        """
+        tenant = s.outbox.tenant
+        when = utc_key(at)
+        parts = (tenant, "", subject, kind, when)
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        row = Notification(
+            id=f"msg_{digest[:32]}",
+            learner="",
+            cohort=cohort,
+            kind=kind,
+            event_id=subject,
+            program_version=0,
+            at=when,
+            created_at=utc_key(self.clock.now_iso()),
+            body=_dumps({"type": kind, "timestamp": when, "data": dict(data)}),
+        )
+        return s.outbox.add_notifications([row])
+
     def committed(self, tenant: str) -> None:
         """Tell live streams that ``tenant``'s outbox may have new rows."""
         self.broadcaster.wake(tenant)

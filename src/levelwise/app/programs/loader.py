@@ -37,6 +37,7 @@ from levelwise.domain.program import (
     Gate,
     KnowledgePoint,
     Level,
+    LiveQualityPolicy,
     LogisticParams,
     LogisticPoint,
     MasterySettings,
@@ -320,6 +321,7 @@ class _Loader:
             placement=compile_placement(self, spec, program, levels),
             planning=Planning(**spec.planning.model_dump()),
             practice=compile_practice(self, spec, program, levels),
+            live_quality=LiveQualityPolicy(**spec.live_quality.model_dump()),
         )
         if spec.badges or spec.titles or spec.recognition != RecognitionIn():
             badges, titles, recognition = compile_recognition(self, spec, compiled)

@@ -213,6 +213,14 @@ class RecognitionIn(_In):
     repeat_hours: Annotated[float, Field(ge=0)] = 24.0
 
 
+class LiveQualityIn(_In):
+    """The live_quality section: whether and how live minutes are credited."""
+
+    credit: Literal["none", "drops"] = "none"
+    drop_within: Annotated[float, Field(ge=0, le=3600)] = 60.0
+    up_to: Literal["scheduled", "none"] = "scheduled"
+
+
 Word = Annotated[str, Field(min_length=1, max_length=50)]
 Examples = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]],
@@ -293,6 +301,7 @@ class ProgramIn(_In):
     titles: list[TitleIn] = []
     recognition: RecognitionIn = RecognitionIn()
     practice: PracticeIn | None = None
+    live_quality: LiveQualityIn = LiveQualityIn()
 
 
 def is_union_tag(part: object) -> bool:

@@ -1,0 +1,1 @@
+"""Live-class call quality: statistics in, graded classes, alerts and credits out."""
