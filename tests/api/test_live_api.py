@@ -17,7 +17,13 @@ from levelwise.app.engine import Levelwise
 from levelwise.app.quality.service import DEGRADED
 from tests.api.conftest import assert_problem, client_for
 from tests.support.live_server import next_event, serve
-from tests.support.quality_calls import START, Path, one_to_one, steady
+from tests.support.quality_calls import (
+    START,
+    Path,
+    expected_delay,
+    one_to_one,
+    steady,
+)
 
 ROOT = FilePath(__file__).resolve().parents[2]
 PROGRAM = (ROOT / "src/levelwise/examples/programs/english.yaml").read_text()
@@ -78,6 +84,15 @@ async def test_stats_are_taken_and_the_class_is_reported(client, key):
         "teacher-1",
         "learner-1",
     }
+    for p in data["participants"]:
+        assert p["mean_delay_ms"] == expected_delay(GOOD)
+        assert p["shares"] == {
+            "good": 1.0,
+            "acceptable": 0.0,
+            "degraded": 0.0,
+            "broken": 0.0,
+        }
+    assert data["verdict"].startswith("Good")
 
 
 @pytest.mark.anyio

@@ -9,7 +9,7 @@ webhooks and ``/v1/streams/classes/{class_id}``. See ``docs/quality.md``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from levelwise.api.deps import EngineDep, TenantDep
 from levelwise.api.problems import problem_responses
 from levelwise.api.schemas.live import (
+    ClassQualityPublic,
     EndReportPublic,
     StatsBatchCreate,
     StatsReportPublic,
@@ -65,13 +66,16 @@ def post_stats(
 
 @router.get(
     "/{class_id}/quality",
+    response_model=ClassQualityPublic,
+    response_model_by_alias=True,
     responses=problem_responses(*_BASE, QualityNotFoundError),
 )
 def class_quality(
     class_id: ClassId, engine: EngineDep, tenant: TenantDep
-) -> dict[str, Any]:
+) -> ClassQualityPublic:
     """The class's call-quality report: per participant and for the class."""
-    return reports.report_dict(engine.quality.report(tenant, class_id))
+    report = reports.report_dict(engine.quality.report(tenant, class_id))
+    return ClassQualityPublic.model_validate(report)
 
 
 @router.post(

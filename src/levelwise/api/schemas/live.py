@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,3 +105,79 @@ class EndReportPublic(BaseModel):
                 ],
             }
         )
+
+
+Band = Literal["good", "acceptable", "degraded", "broken"]
+
+
+class SharesPublic(BaseModel):
+    """Share of the graded audio time in each band (0 to 1)."""
+
+    good: float
+    acceptable: float
+    degraded: float
+    broken: float
+
+
+class EpisodePublic(BaseModel):
+    """A stretch of degraded or broken audio, with its likely cause."""
+
+    participant: str = Field(description="Who heard it.")
+    role: str
+    start: str
+    end: str
+    band: Band
+    worst_ms: int
+    cause: Literal[
+        "long_path", "uplink_congestion", "sender_cpu", "jitter_buffer", "loss"
+    ]
+    side: Literal["teacher", "learner", "both", "unknown"] = Field(
+        description="Which side of the call the cause lies on."
+    )
+    broken_seconds: float
+
+
+class MomentPublic(BaseModel):
+    """One of the class's worst 10 s windows."""
+
+    participant: str
+    role: str
+    media: Literal["audio", "video"]
+    start: str
+    end: str
+    delay_ms: int
+    band: Band | None
+
+
+class ParticipantQualityPublic(BaseModel):
+    """What one participant heard: delay, bands, MOS, drops, verdict."""
+
+    participant: str
+    role: str
+    seconds: float = Field(description="Seconds of audio graded.")
+    mean_delay_ms: int | None = Field(description="Estimated one-way delay.")
+    worst_delay_ms: int | None
+    shares: SharesPublic
+    mos: float | None = Field(
+        description="The E-model's MOS (for Opus a relative index)."
+    )
+    band: Band | None = Field(
+        description="The worst band holding at least 5 % of the time."
+    )
+    drops: int = Field(description="Network drops (gaps in the statistics).")
+    drop_seconds: float
+    episodes: list[EpisodePublic]
+    verdict: str
+
+
+class ClassQualityPublic(BaseModel):
+    """A live class's call quality."""
+
+    class_: str = Field(alias="class")
+    first_at: str
+    last_at: str
+    band: Band | None = Field(description="The worst participant's band.")
+    shares: SharesPublic
+    verdict: str
+    worst_moments: list[MomentPublic]
+    participants: list[ParticipantQualityPublic]
