@@ -12,8 +12,6 @@ from hypothesis import strategies as st
 
 from levelwise.app.quality._rollup import (
     buckets,
-    merge,
-    merge_presence,
     presence_delta,
     window_of,
 )
@@ -147,7 +145,7 @@ def test_an_interval_of_no_length_adds_nothing():
 def test_merge_adds_and_takes_the_max():
     a = buckets([g(0, 2, delay=100.0, band="good", mos=4.4, loss=0.0)])[0]
     b = buckets([g(2, 5, delay=850.0, band="broken", mos=2.0, freeze_share=0.5)])[0]
-    m = merge(a, b)
+    m = a.merged(b)
     assert m.seconds == 5.0
     assert m.band_seconds == (2.0, 0.0, 0.0, 3.0)
     assert m.delay_sum == 200 + 3 * 850
@@ -155,7 +153,7 @@ def test_merge_adds_and_takes_the_max():
     assert (m.mos_sum, m.mos_seconds) == pytest.approx((2 * 4.4 + 3 * 2.0, 5.0))
     assert (m.loss_sum, m.loss_seconds) == (0.0, 2.0)
     assert m.freeze_seconds == 1.5
-    assert merge(a, b) == merge(b, a)
+    assert a.merged(b) == b.merged(a)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +168,7 @@ def test_merge_adds_and_takes_the_max():
 def test_merge_refuses_buckets_of_another_key(change):
     a = buckets([g(0, 2)])[0]
     with pytest.raises(QualityInputError):
-        merge(a, replace(a, **change))
+        a.merged(replace(a, **change))
 
 
 @settings(max_examples=200, deadline=None)
@@ -276,7 +274,7 @@ def test_merge_presence():
         mos_seconds=10.0,
         drops=((at(10), at(20)), (at(60), at(70))),
     )
-    m = merge_presence(a, b)
+    m = a.merged(b)
     assert (m.first_at, m.last_at) == (at(-30), at(100))
     assert m.seconds == 100.0
     assert m.band_seconds == (60.0, 20.0, 10.0, 10.0)
@@ -285,10 +283,10 @@ def test_merge_presence():
     assert (m.mos_sum, m.mos_seconds) == (90 * 4.0 + 10 * 1.2, 100.0)
     assert m.drops == ((at(10), at(20)), (at(40), at(50)), (at(60), at(70)))
     assert m.unit == "u1"  # the stored one had none
-    assert merge_presence(presence(unit="u0"), b).unit == "u0"
+    assert presence(unit="u0").merged(b).unit == "u0"
 
 
 @pytest.mark.parametrize("change", [{"klass": "c2"}, {"participant": "l2"}])
 def test_merge_presence_refuses_another_participant(change):
     with pytest.raises(QualityInputError):
-        merge_presence(presence(), presence(**change))
+        presence().merged(presence(**change))

@@ -21,66 +21,6 @@ _Class = tuple[str, str]
 """``(tenant, class)``."""
 
 
-def _add_bucket(old: Bucket, new: Bucket) -> Bucket:
-    """Two roll-ups of one key as one: sums add, ``delay_max`` by max.
-
-    Args:
-        old: The stored bucket (its key and role are kept).
-        new: The bucket to add.
-
-    Returns:
-        The merged bucket.
-    """
-    return replace(
-        old,
-        seconds=old.seconds + new.seconds,
-        band_seconds=_add_bands(old.band_seconds, new.band_seconds),
-        delay_sum=old.delay_sum + new.delay_sum,
-        delay_max=max(old.delay_max, new.delay_max),
-        mos_sum=old.mos_sum + new.mos_sum,
-        mos_seconds=old.mos_seconds + new.mos_seconds,
-        loss_sum=old.loss_sum + new.loss_sum,
-        loss_seconds=old.loss_seconds + new.loss_seconds,
-        freeze_seconds=old.freeze_seconds + new.freeze_seconds,
-        paused_seconds=old.paused_seconds + new.paused_seconds,
-    )
-
-
-def _add_presence(old: Presence, new: Presence) -> Presence:
-    """Two roll-ups of one participant in one class as one.
-
-    ``first_at`` by min, ``last_at`` by max, sums add, ``delay_max`` by max,
-    the unit kept if already set (else the new one), drops appended.
-
-    Args:
-        old: The stored presence (its key and role are kept).
-        new: The presence to add.
-
-    Returns:
-        The merged presence.
-    """
-    return replace(
-        old,
-        unit=old.unit if old.unit is not None else new.unit,
-        first_at=min(old.first_at, new.first_at),
-        last_at=max(old.last_at, new.last_at),
-        seconds=old.seconds + new.seconds,
-        band_seconds=_add_bands(old.band_seconds, new.band_seconds),
-        delay_sum=old.delay_sum + new.delay_sum,
-        delay_max=max(old.delay_max, new.delay_max),
-        mos_sum=old.mos_sum + new.mos_sum,
-        mos_seconds=old.mos_seconds + new.mos_seconds,
-        drops=old.drops + new.drops,
-    )
-
-
-def _add_bands(
-    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
-) -> tuple[float, float, float, float]:
-    """Seconds per band added band by band."""
-    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
-
-
 def _within(at: datetime, since: datetime | None, until: datetime | None) -> bool:
     return (since is None or at >= since) and (until is None or at < until)
 
@@ -144,13 +84,11 @@ class InMemoryQualityStore:
                 buckets = self._buckets.setdefault((tenant, b.klass), {})
                 key = (b.participant, b.media, b.start)
                 old_b = buckets.get(key)
-                buckets[key] = b if old_b is None else _add_bucket(old_b, b)
+                buckets[key] = b if old_b is None else old_b.merged(b)
             for p in batch.presences:
                 presences = self._presences.setdefault((tenant, p.klass), {})
                 old_p = presences.get(p.participant)
-                presences[p.participant] = (
-                    p if old_p is None else _add_presence(old_p, p)
-                )
+                presences[p.participant] = p if old_p is None else old_p.merged(p)
             for e in batch.episodes:
                 episodes = self._episodes.setdefault((tenant, e.klass), {})
                 episodes[(e.participant, e.start)] = e

@@ -17,8 +17,8 @@ from levelwise.app.quality.ports import (
     Graded,
     Presence,
     Role,
+    add_bands,
 )
-from levelwise.errors import QualityInputError
 
 WINDOW = timedelta(seconds=10)
 """The width of a bucket."""
@@ -93,54 +93,9 @@ def buckets(graded: Sequence[Graded]) -> list[Bucket]:
             if seconds > 0:
                 piece = _piece(g, w, seconds)
                 key = (g.klass, g.participant, g.measures.media, w)
-                found[key] = merge(found[key], piece) if key in found else piece
+                found[key] = found[key].merged(piece) if key in found else piece
             w += WINDOW
     return [found[k] for k in sorted(found)]
-
-
-def merge(a: Bucket, b: Bucket) -> Bucket:
-    """Two buckets of the same key as one: sums add, maxima by max.
-
-    Args:
-        a: One bucket.
-        b: Another of the same class, participant, medium and window.
-
-    Returns:
-        The merged bucket (``a``'s role).
-
-    Raises:
-        QualityInputError: The keys differ.
-    """
-    if (a.klass, a.participant, a.media, a.start) != (
-        b.klass,
-        b.participant,
-        b.media,
-        b.start,
-    ):
-        raise QualityInputError("only buckets of the same key merge")
-    return Bucket(
-        klass=a.klass,
-        participant=a.participant,
-        role=a.role,
-        media=a.media,
-        start=a.start,
-        seconds=a.seconds + b.seconds,
-        band_seconds=_add(a.band_seconds, b.band_seconds),
-        delay_sum=a.delay_sum + b.delay_sum,
-        delay_max=max(a.delay_max, b.delay_max),
-        mos_sum=a.mos_sum + b.mos_sum,
-        mos_seconds=a.mos_seconds + b.mos_seconds,
-        loss_sum=a.loss_sum + b.loss_sum,
-        loss_seconds=a.loss_seconds + b.loss_seconds,
-        freeze_seconds=a.freeze_seconds + b.freeze_seconds,
-        paused_seconds=a.paused_seconds + b.paused_seconds,
-    )
-
-
-def _add(
-    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
-) -> tuple[float, float, float, float]:
-    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]
 
 
 def presence_delta(
@@ -186,7 +141,7 @@ def presence_delta(
         if g.band is None or g.delay_ms is None:
             continue
         seconds += span
-        bands = _add(bands, _bands(g, span))
+        bands = add_bands(bands, _bands(g, span))
         delay_sum += g.delay_ms * span
         delay_max = max(delay_max, g.delay_ms)
     return Presence(
@@ -203,37 +158,4 @@ def presence_delta(
         mos_sum=mos_sum,
         mos_seconds=mos_seconds,
         drops=tuple(sorted(drops)),
-    )
-
-
-def merge_presence(a: Presence, b: Presence) -> Presence:
-    """Two presences of one participant in one class as one.
-
-    Args:
-        a: The stored presence.
-        b: A batch's.
-
-    Returns:
-        First by min, last by max, sums added, worst delay by max, drops
-        concatenated and sorted; the unit is ``a``'s, else ``b``'s.
-
-    Raises:
-        QualityInputError: They are not of the same class and participant.
-    """
-    if (a.klass, a.participant) != (b.klass, b.participant):
-        raise QualityInputError("only presences of the same participant merge")
-    return Presence(
-        klass=a.klass,
-        participant=a.participant,
-        role=a.role,
-        unit=a.unit if a.unit is not None else b.unit,
-        first_at=min(a.first_at, b.first_at),
-        last_at=max(a.last_at, b.last_at),
-        seconds=a.seconds + b.seconds,
-        band_seconds=_add(a.band_seconds, b.band_seconds),
-        delay_sum=a.delay_sum + b.delay_sum,
-        delay_max=max(a.delay_max, b.delay_max),
-        mos_sum=a.mos_sum + b.mos_sum,
-        mos_seconds=a.mos_seconds + b.mos_seconds,
-        drops=tuple(sorted((*a.drops, *b.drops))),
     )

@@ -15,7 +15,8 @@ anyone): the time from their first to their last sample, less their drops.
 
 The panel rolls classes up per ISO week (Monday, UTC, of the class's first
 sample) and ranks the classes that break most: the largest share of audio time
-in the broken band first, then in the degraded band or worse.
+in the broken band first, then in the degraded band or worse (then acceptable
+or worse).
 """
 
 from __future__ import annotations
@@ -185,8 +186,9 @@ class Panel:
     """The class-quality panel of a date range.
 
     Attributes:
-        classes: Every class, the ones that break most first (broken share,
-            then degraded-or-worse share, then start).
+        classes: Every class, the ones that break most first: by the share of
+            audio time broken, then degraded or worse, then acceptable or
+            worse, then by start.
         weeks: One row per ISO week with classes, by week.
         bands: Classes per band, best first.
         shares: Every participant's audio time per band, best first.
@@ -279,7 +281,14 @@ def build(
         by_class[p.klass].append(p)
     states = [c for c in classes if by_class.get(c.klass)]
     rows = [class_row(c, by_class[c.klass], drop_after_s) for c in states]
-    rows.sort(key=lambda r: (-r.shares[3], -(r.shares[2] + r.shares[3]), r.start))
+    rows.sort(
+        key=lambda r: (
+            -r.shares[3],
+            -(r.shares[2] + r.shares[3]),
+            -(r.shares[1] + r.shares[2] + r.shares[3]),
+            r.start,
+        )
+    )
     weeks: dict[date, list[ClassRow]] = defaultdict(list)
     for r in rows:
         weeks[week_of(r.start)].append(r)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from levelwise.errors import QualityInputError
+
 Role = Literal["teacher", "learner"]
 """Who a participant is in the class."""
 Media = Literal["audio", "video"]
@@ -44,6 +46,15 @@ Cause = Literal["long_path", "uplink_congestion", "sender_cpu", "jitter_buffer",
 """
 Side = Literal["teacher", "learner", "both", "unknown"]
 """Which side of the call a cause lies on."""
+
+
+BandSeconds = tuple[float, float, float, float]
+"""Seconds in each band, in :data:`BANDS` order."""
+
+
+def add_bands(a: BandSeconds, b: BandSeconds) -> BandSeconds:
+    """Seconds per band added band by band."""
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]
 
 
 @dataclass(frozen=True)
@@ -224,6 +235,34 @@ class Bucket:
     freeze_seconds: float = 0.0
     paused_seconds: float = 0.0
 
+    def merged(self, other: Bucket) -> Bucket:
+        """This bucket and another of the same key as one: sums add, maxima by max.
+
+        Raises:
+            QualityInputError: The keys (class, participant, medium, window)
+                differ.
+        """
+        key = (self.klass, self.participant, self.media, self.start)
+        if key != (other.klass, other.participant, other.media, other.start):
+            raise QualityInputError("only buckets of the same key merge")
+        return Bucket(
+            klass=self.klass,
+            participant=self.participant,
+            role=self.role,
+            media=self.media,
+            start=self.start,
+            seconds=self.seconds + other.seconds,
+            band_seconds=add_bands(self.band_seconds, other.band_seconds),
+            delay_sum=self.delay_sum + other.delay_sum,
+            delay_max=max(self.delay_max, other.delay_max),
+            mos_sum=self.mos_sum + other.mos_sum,
+            mos_seconds=self.mos_seconds + other.mos_seconds,
+            loss_sum=self.loss_sum + other.loss_sum,
+            loss_seconds=self.loss_seconds + other.loss_seconds,
+            freeze_seconds=self.freeze_seconds + other.freeze_seconds,
+            paused_seconds=self.paused_seconds + other.paused_seconds,
+        )
+
 
 @dataclass(frozen=True)
 class Episode:
@@ -288,6 +327,33 @@ class Presence:
     mos_sum: float
     mos_seconds: float
     drops: tuple[tuple[datetime, datetime], ...] = ()
+
+    def merged(self, other: Presence) -> Presence:
+        """This presence and a later batch's of the same participant as one.
+
+        First by min, last by max, sums added, the worst delay by max, drops
+        concatenated and sorted; the unit is this one's, else the other's.
+
+        Raises:
+            QualityInputError: They are not of the same class and participant.
+        """
+        if (self.klass, self.participant) != (other.klass, other.participant):
+            raise QualityInputError("only presences of the same participant merge")
+        return Presence(
+            klass=self.klass,
+            participant=self.participant,
+            role=self.role,
+            unit=self.unit if self.unit is not None else other.unit,
+            first_at=min(self.first_at, other.first_at),
+            last_at=max(self.last_at, other.last_at),
+            seconds=self.seconds + other.seconds,
+            band_seconds=add_bands(self.band_seconds, other.band_seconds),
+            delay_sum=self.delay_sum + other.delay_sum,
+            delay_max=max(self.delay_max, other.delay_max),
+            mos_sum=self.mos_sum + other.mos_sum,
+            mos_seconds=self.mos_seconds + other.mos_seconds,
+            drops=tuple(sorted((*self.drops, *other.drops))),
+        )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from levelwise.app.quality._rollup import WINDOW, merge
+from levelwise.app.quality._rollup import WINDOW
 from levelwise.app.quality.ports import (
     BANDS,
     Band,
@@ -336,7 +336,7 @@ def _merged(buckets: Sequence[Bucket], klass: str) -> list[Bucket]:
         if b.klass != klass:
             continue
         key = (b.participant, b.media, b.start)
-        found[key] = merge(found[key], b) if key in found else b
+        found[key] = found[key].merged(b) if key in found else b
     return list(found.values())
 
 

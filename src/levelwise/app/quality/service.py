@@ -39,7 +39,7 @@ from levelwise.app.quality import panel as panels
 from levelwise.app.quality import reports
 from levelwise.app.quality._grade import grade
 from levelwise.app.quality._parse import measure
-from levelwise.app.quality._rollup import buckets, merge, presence_delta
+from levelwise.app.quality._rollup import buckets, presence_delta
 from levelwise.app.quality._samples import read_sample
 from levelwise.app.quality._track import Tracker
 from levelwise.app.quality.ports import (
@@ -772,7 +772,7 @@ def grade_class(
     merged: dict[tuple[str, str, datetime], Bucket] = {}
     for b in r.buckets:
         key = (b.participant, b.media, b.start)
-        merged[key] = merge(merged[key], b) if key in merged else b
+        merged[key] = merged[key].merged(b) if key in merged else b
     return reports.class_report(
         klass,
         list(r.presences),
