@@ -238,3 +238,23 @@ def test_a_batch_too_large_is_refused_whole(school):
     engine, tenant = school
     with pytest.raises(QualityInputError, match="at most"):
         engine.quality.post(tenant, "c9", [{}] * 2001)
+
+
+def test_a_new_peer_connection_is_a_new_baseline_with_a_note(school):
+    engine, tenant = school
+    first = participant_samples("", "learner-1", "learner", 5, steady(GOOD))
+    again = participant_samples(
+        "",
+        "learner-1",
+        "learner",
+        3,
+        steady(SLOW),
+        start=START + timedelta(seconds=5),
+        connection="2",
+    )
+    report = engine.quality.post(tenant, "c10", first + again)
+    assert report.accepted == 8 and report.rejected == ()
+    assert report.intervals == 4 + 2  # no interval spans the two connections
+    assert any(n.startswith("learner-1: ") for n in report.notes)
+    [p] = engine.quality.report(tenant, "c10").participants
+    assert p.worst_delay_ms == pytest.approx(expected_delay(SLOW), abs=1)
