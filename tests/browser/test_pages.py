@@ -8,12 +8,18 @@ Screenshots of both pages in both languages are saved for the README.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import School
+from levelwise.adapters.memory.event_log import InMemoryEventLog
+from levelwise.app.engine import Levelwise
+from levelwise.app.simulate.calls import CallPlan, batches, plan_calls
+from levelwise.app.simulate.school import simulate
+from tests.browser.conftest import NOW, PROGRAM, TENANT, School
+from tests.conftest import FixedClock
 
 pytestmark = pytest.mark.browser
 
@@ -272,3 +278,118 @@ def test_dashboard_marks_the_partial_last_week(school: School, page: Any) -> Non
         chart = page.locator(f'[data-chart="{table}"]')
         assert "partial week" in chart.text_content()
     assert page.locator('[data-note="partial"]').count() == 2
+
+
+# -- call quality: the class-quality panel and drop-out by band ---------------
+
+
+@pytest.fixture(scope="module")
+def calls(school: School) -> CallPlan:
+    """Some of the school's live classes with call quality, posted through the API.
+
+    The demo's simulated calls (``levelwise.app.simulate.calls``) of the same
+    simulated school, up to the school's clock: each class's samples in
+    batches, then the class ended (credits happen).
+    """
+    engine = Levelwise(InMemoryEventLog(), FixedClock(NOW))
+    engine.put_program(TENANT, PROGRAM.read_text(), str(PROGRAM))
+    events = list(simulate(engine.program(TENANT), learners=120, weeks=10, seed=3))
+    plan = plan_calls(events, 30, seed=3, until=datetime.fromisoformat(NOW))
+    for c in plan.classes:
+        for batch in batches(c):
+            r = school.api.post(f"/v1/live/{c.klass}/stats", json={"samples": batch})
+            assert r.status_code == 200 and not r.json()["rejected"], r.text
+        assert school.api.post(f"/v1/live/{c.klass}/end").status_code == 200
+    return plan
+
+
+def _rate_matches(cell: Any, rate: dict[str, Any]) -> bool:
+    return (
+        _close(cell.get_attribute("data-value") or "", rate["value"])
+        and int(cell.get_attribute("data-n")) == rate["n"]
+        and _close(cell.get_attribute("data-low") or "", rate["low"])
+        and _close(cell.get_attribute("data-high") or "", rate["high"])
+    )
+
+
+def test_dashboard_shows_the_class_quality_panel_and_dropout_by_band(
+    school: School, calls: CallPlan, page: Any, shots: Path
+) -> None:
+    bands = school.api.get("/v1/metrics").json()["quality_bands"]
+    page.goto(school.link("dashboard"))
+    page.wait_for_selector("body[data-ready]", state="attached")
+
+    panel = page.locator('[data-section="call-quality"]')
+    assert panel.is_visible()
+    tiles = panel.locator(".band-tile")
+    counts = [int(tiles.nth(i).get_attribute("data-classes")) for i in range(4)]
+    assert sum(counts) == len(calls.classes)
+    # The classes that broke most: each one's band is its report's.
+    breaking = panel.locator('[data-table="quality-breaking"] tbody tr')
+    assert breaking.count() > 0
+    for i in range(breaking.count()):
+        row = breaking.nth(i)
+        klass = row.get_attribute("data-class")
+        report = school.api.get(f"/v1/live/{klass}/quality").json()
+        assert row.get_attribute("data-band") == report["band"]
+        assert report["band"] in ("degraded", "broken")
+    # Drop-out by band: the API's rates, intervals and sample sizes.
+    assert bands["participations"] > 0
+    for row in bands["rows"]:
+        for metric in ("completion", "dropout", "renewal"):
+            cell = panel.locator(f'[data-band="{row["band"]}"][data-rate="{metric}"]')
+            assert _rate_matches(cell, row[metric]), (row["band"], metric)
+        for c in row["comparisons"]:
+            shown = panel.locator(
+                f'tr[data-band="{row["band"]}"][data-metric="{c["metric"]}"]'
+            )
+            assert shown.get_attribute("data-enough") == str(c["enough"]).lower()
+            assert _close(shown.get_attribute("data-difference") or "", c["difference"])
+            assert _close(shown.get_attribute("data-low") or "", c["low"])
+    # Both charts of the section are drawn.
+    for chart_id in ("quality-weeks", "quality-bands"):
+        chart = page.locator(f'[data-chart="{chart_id}"]')
+        assert chart.locator("svg").count() >= 1
+        assert chart.get_attribute("aria-label")
+    assert "Drop-out during class" in panel.inner_text()
+    panel.screenshot(path=str(shots / "dashboard-quality-en.png"))
+
+    page.goto(page.url + "&lang=zh-CN")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    chinese = page.locator('[data-section="call-quality"]')
+    text = chinese.inner_text()
+    assert "直播课通话质量" in text and "课中流失率" in text
+    for english in ("Call quality of live classes", "Drop-out during class", "Broken"):
+        assert english not in text
+    shown = chinese.locator(".band-tile")
+    assert [int(shown.nth(i).get_attribute("data-classes")) for i in range(4)] == (
+        counts
+    )
+    broken = bands["rows"][3]["dropout"]
+    assert _rate_matches(
+        chinese.locator('[data-band="broken"][data-rate="dropout"]'), broken
+    )
+    chinese.screenshot(path=str(shots / "dashboard-quality-zh-CN.png"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_class_quality_panel_fits_a_390_px_phone(
+    school: School, calls: CallPlan, browser: Any, lang: str
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB"
+    )
+    try:
+        tab = context.new_page()
+        tab.goto(school.link("dashboard") + f"&lang={lang}")
+        tab.wait_for_selector("body[data-ready]", state="attached")
+        assert tab.locator('[data-section="call-quality"] .band-tile').count() == 4
+        assert _width(tab) <= 390
+        panel = tab.locator('[data-section="call-quality"]')
+        box = panel.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        for card in panel.locator(".chart-card, .chart, .table-scroll, .tile").all():
+            box = card.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    finally:
+        context.close()

@@ -1,8 +1,10 @@
 """The ``levelwise demo`` command: a simulated school, ingested, summarised, served.
 
 It simulates the school (:mod:`levelwise.app.simulate.school`), ingests it through the
-service in batches as a platform would, starts the demo's A/B experiment,
-catches the metrics projection up, prints a summary with example receipts,
+service in batches as a platform would, posts call-quality statistics of some of
+its live classes and ends them (:mod:`levelwise.app.simulate.calls`), starts the
+demo's A/B experiment, catches the metrics projection up, prints a summary
+(with call quality and drop-out by band) and example receipts,
 then serves the API and the pages and prints signed links to the dashboard
 and to a learner's page (opened in a browser when the machine has one).
 """
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
     from levelwise.app.engine import Levelwise
     from levelwise.app.practice.service import Finished
+    from levelwise.app.simulate.calls import CallPlan
     from levelwise.app.views import ProgramSummary
 
 TENANT = "demo"
@@ -62,6 +65,14 @@ def demo(
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     open_browser: Annotated[bool, typer.Option("--open/--no-open")] = True,
     port: int = 8000,
+    live_classes: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Live classes simulated with call-quality statistics at 1 Hz "
+            "(default: one for every 16 learners, at most 120).",
+        ),
+    ] = None,
 ) -> None:
     """Simulate an online school, ingest it, summarise, serve API and pages."""
     from levelwise.app.simulate.school import START, start_demo_experiment
@@ -82,24 +93,35 @@ def demo(
         raise fail(exc, school=TENANT) from exc
     key = engine.create_key(TENANT, "demo")
     out().print(f"program: {compiled.title} ({compiled.units} units); simulating…")
-    _ingest(engine, learners, weeks, seed)
+    if live_classes is None:
+        live_classes = min(120, max(4, learners // 16))
+    plan = _ingest(engine, learners, weeks, seed, live_classes)
+    _calls(engine, plan)
     start_demo_experiment(engine, TENANT, learners)
     started = time.perf_counter()
     engine.metrics.catch_up(TENANT)
     took = time.perf_counter() - started
     out().print(f"metrics projection built in {took:.1f} s")
+    _quality_summary(engine)
     best = _summary(engine, compiled, START + timedelta(weeks=weeks))
     _practice(engine, best, url)
     if serve_api:
         _serve(engine, best, key, port, open_browser)
 
 
-def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
+def _ingest(
+    engine: Levelwise, learners: int, weeks: int, seed: int, classes: int
+) -> CallPlan:
+    """Simulate the school and its calls; ingest the events as the calls went."""
     from levelwise.app.engine import MAX_BATCH
+    from levelwise.app.simulate.calls import plan_calls
     from levelwise.app.simulate.school import simulate
 
     program = engine.program(TENANT)
-    events = list(simulate(program, learners=learners, weeks=weeks, seed=seed))
+    simulated = list(simulate(program, learners=learners, weeks=weeks, seed=seed))
+    plan = plan_calls(simulated, classes, seed=seed)
+    events = plan.events
+    del simulated
     events.sort(key=lambda e: str(e["occurred_at"]))
     # The simulated school lives in memory until ingested: keep the cyclic
     # garbage collector from walking it again and again.
@@ -115,6 +137,49 @@ def _ingest(engine: Levelwise, learners: int, weeks: int, seed: int) -> None:
     out().print(
         f"ingested {len(events):,} events of {learners:,} learners in {elapsed:.1f} s "
         f"({rate(len(events), elapsed)})"
+    )
+    return plan
+
+
+def _calls(engine: Levelwise, plan: CallPlan) -> None:
+    """Post the planned classes' call-quality samples and end the classes."""
+    from levelwise.app.simulate.calls import run_calls
+
+    started = time.perf_counter()
+    run = run_calls(engine.quality, TENANT, plan)
+    elapsed = time.perf_counter() - started
+    per_second = run.samples / max(elapsed, 1e-6)
+    out().print(
+        f"live classes: {run.classes:,} with call quality, {run.samples:,} samples "
+        f"at 1 Hz graded in {elapsed:.1f} s ({per_second:,.0f} samples/s); "
+        f"{run.credited_seconds / 60:.1f} live minutes lost to drops credited "
+        f"({run.credits} credits)",
+        highlight=False,
+    )
+
+
+def _quality_summary(engine: Levelwise) -> None:
+    """Print the classes per band and the drop-out by band the dashboard shows."""
+    from functools import partial
+
+    from levelwise.app.metrics.service import MetricFilter
+
+    panel = engine.quality.panel(TENANT)
+    if not panel.classes:
+        return
+    bands = engine.metrics.quality_bands(
+        TENANT, MetricFilter(), partial(engine.quality.participations, TENANT)
+    )
+    names = ("good", "acceptable", "degraded", "broken")
+    classes = ", ".join(f"{n} {c}" for n, c in zip(names, panel.bands, strict=True))
+    dropout = ", ".join(
+        f"{r.band} {r.dropout.value:.0%} (n={r.dropout.n})"
+        for r in bands.rows
+        if r.dropout.value is not None
+    )
+    out().print(
+        f"call quality: classes {classes}; drop-out during class: {dropout}",
+        highlight=False,
     )
 
 

@@ -11,7 +11,9 @@ Optional parts: ``axes`` (a second value axis; each series names its
 ``axis``) for series of different scales; ``partial`` (per category: a week
 the range covers only in part), with each series' values split into ``data``
 (the line, whole weeks only) and ``partial`` (hollow points, not joined);
-``note``, a caption under the chart, e.g. when it shows only some classes.
+``note``, a caption under the chart, e.g. when it shows only some classes;
+``stack`` (bars stacked into one per category) and ``colors`` (one per
+series, e.g. the call-quality bands from good to broken).
 """
 
 from __future__ import annotations
@@ -19,8 +21,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from levelwise.app.metrics.service import Figure, LevelRow, MetricRow, WeekRow
+from levelwise.app.metrics.service import (
+    BandAnalysis,
+    Figure,
+    LevelRow,
+    MetricRow,
+    WeekRow,
+)
+from levelwise.app.quality.panel import QualityWeek
 from levelwise.web.i18n import N_, Lang
+from levelwise.web.labels import QUALITY_BANDS, quality_band
 
 SYMBOLS = ("circle", "rect", "triangle", "diamond", "pin", "arrow")
 """Line symbols, one per series in turn."""
@@ -252,4 +262,53 @@ def stuck(rows: Sequence[LevelRow], lang: Lang) -> dict[str, Any]:
         [f"{level} · {requirement}" for level, requirement, _ in found],
         series=series,
         unit="",
+    )
+
+
+BAND_COLORS = ("#3ba272", "#91cc75", "#fac858", "#ee6666")
+"""One colour per band, best first (decals and the table tell them apart too)."""
+
+
+def quality_weeks(rows: Sequence[QualityWeek], lang: Lang) -> dict[str, Any]:
+    """Live classes per call-quality band, stacked, per ISO week."""
+    series = _series(
+        lang,
+        [
+            (name, [float(r.bands[i]) for r in rows])
+            for i, name in enumerate(QUALITY_BANDS.values())
+        ],
+    )
+    return _chart(
+        "quality-weeks",
+        "bar",
+        lang.gettext("Live classes by call-quality band, per week"),
+        [r.week.isoformat() for r in rows],
+        series=series,
+        unit="",
+        stack=True,
+        colors=list(BAND_COLORS),
+    )
+
+
+def band_outcomes(analysis: BandAnalysis, lang: Lang) -> dict[str, Any]:
+    """Completion, drop-out during class and renewal per band (%)."""
+    rows = analysis.rows
+    series = _series(
+        lang,
+        [
+            (N_("Completion rate"), [figure_value(r.completion, 100) for r in rows]),
+            (
+                N_("Drop-out during class"),
+                [figure_value(r.dropout, 100) for r in rows],
+            ),
+            (N_("Renewal rate"), [figure_value(r.renewal, 100) for r in rows]),
+        ],
+    )
+    return _chart(
+        "quality-bands",
+        "bar",
+        lang.gettext("Outcomes by call-quality band (%)"),
+        [quality_band(r.band, lang) for r in rows],
+        series=series,
+        unit="%",
     )

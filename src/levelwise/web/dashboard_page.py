@@ -8,21 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from levelwise.app.engine import Levelwise
 from levelwise.app.metrics.service import (
     TABLES,
+    BandAnalysis,
     Comparison,
     Dashboard,
     Figure,
     MetricFilter,
+    Rate,
 )
+from levelwise.app.quality.panel import Panel
 from levelwise.errors import MetricError
 from levelwise.web import charts
 from levelwise.web.i18n import N_, Lang
+from levelwise.web.labels import quality_band
 
 METRICS = {
     "completion": N_("Completion rate"),
@@ -30,9 +35,11 @@ METRICS = {
     "interactions_per_class": N_("Interactions per live class"),
     "level_up_weeks": N_("Median weeks per level-up"),
     "active": N_("Active learners"),
+    "dropout": N_("Drop-out during class"),
 }
 """Headline metrics by their ``data-metric`` name."""
-RATES = frozenset({"completion", "renewal"})
+RATES = frozenset({"completion", "renewal", "dropout"})
+
 TABLE_NAMES = {
     "cohorts": N_("By enrolment cohort"),
     "classes": N_("By class"),
@@ -55,6 +62,24 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class QualitySection:
+    """The class-quality panel and the outcomes by band.
+
+    Attributes:
+        panel: Per class and per week, with the classes that break most.
+        bands: Completion, drop-out and renewal by band (None without
+            participations).
+        charts: The section's charts (none without classes).
+        units: Unit titles by id, for the classes' units.
+    """
+
+    panel: Panel
+    bands: BandAnalysis | None
+    charts: tuple[dict[str, Any], ...]
+    units: dict[str, str]
+
+
+@dataclass(frozen=True)
 class DashboardPage:
     """Everything the dashboard page shows."""
 
@@ -64,6 +89,7 @@ class DashboardPage:
     stuck: tuple[tuple[str, str, int], ...]
     query: str
     csv_links: tuple[tuple[str, str], ...]
+    quality: QualitySection | None = None
 
 
 def _day(text: str | None) -> date | None:
@@ -137,25 +163,41 @@ SHORT_OF = {
     "learners with live classes": N_("learners with live classes"),
     "due learners": N_("learners due to renew"),
     "level-ups": N_("level-ups"),
+    "participations": N_("participations"),
 }
 
 
-def shortfall_text(comparison: Comparison, lang: Lang) -> str:
-    """Why a comparison has no interval, in ``lang`` ("" when it has one)."""
+def shortfall_text(comparison: Comparison, lang: Lang, bands: bool = False) -> str:
+    """Why a comparison has no interval, in ``lang`` ("" when it has one).
+
+    Args:
+        comparison: The comparison.
+        lang: The page's language.
+        bands: Its groups are call-quality bands (their names are translated);
+            else they are an experiment's variants, named by the school.
+    """
     short = comparison.shortfall
     if short is None:
         return comparison.reason
     what = lang.gettext(SHORT_OF[short.what]) if short.what in SHORT_OF else short.what
+    group = quality_band(short.group, lang) if bands else short.group
     if short.least == 0:
         return lang.gettext("no %(what)s in %(group)s") % {
             "what": what,
-            "group": short.group,
+            "group": group,
         }
     return lang.gettext("fewer than %(least)s %(what)s in %(group)s") % {
         "least": lang.number(short.least),
         "what": what,
-        "group": short.group,
+        "group": group,
     }
+
+
+def rate_interval(rate: Rate, lang: Lang) -> str:
+    """A rate's 95 % interval as text, ``[12%, 30%]`` ('' without data)."""
+    if rate.low is None or rate.high is None:
+        return ""
+    return f"[{lang.percent(rate.low)}, {lang.percent(rate.high)}]"
 
 
 def helpers(lang: Lang) -> dict[str, Callable[..., Any]]:
@@ -169,7 +211,11 @@ def helpers(lang: Lang) -> dict[str, Callable[..., Any]]:
         "difference": lambda comparison: format_difference(comparison, lang),
         "metric_name": metric_name,
         "shortfall": lambda comparison: shortfall_text(comparison, lang),
+        "band_shortfall": lambda comparison: shortfall_text(comparison, lang, True),
         "table_name": lambda table: lang.gettext(TABLE_NAMES[table]),
+        "band_name": lambda band: quality_band(band, lang),
+        "interval": lambda rate: rate_interval(rate, lang),
+        "day": lambda at: lang.date(at.astimezone(UTC).date()),
     }
 
 
@@ -208,6 +254,7 @@ def build(
         ProgramNotFoundError: The school has no program.
     """
     data = engine.metrics.dashboard(tenant, filters)
+    quality = quality_section(engine, tenant, filters, data.as_of, lang)
     query = filter_query(token, filters, lang.code)
     found = (
         *charts.weekly(data.by_week, lang),
@@ -226,7 +273,43 @@ def build(
         tuple(charts.stuck_rows(data.levels)),
         query,
         links,
+        quality,
     )
+
+
+def day_bounds(start: date | None, last: date) -> tuple[datetime | None, datetime]:
+    """The instants a range of days covers: from ``start`` to the end of ``last``."""
+    since = None if start is None else datetime.combine(start, time(), UTC)
+    return since, datetime.combine(last + timedelta(days=1), time(), UTC)
+
+
+def quality_section(
+    engine: Levelwise, tenant: str, filters: MetricFilter, as_of: date, lang: Lang
+) -> QualitySection:
+    """The class-quality panel and the outcomes by band, for the page.
+
+    The panel covers the classes that started in the dashboard's dates (the
+    cohort and class filters select learners, not classes); the outcomes by
+    band, those of the filtered learners. Without participations the
+    metrics service is not asked.
+
+    Raises:
+        StoreError: The store failed.
+        MetricError: The filter is invalid.
+    """
+    since, until = day_bounds(filters.start, as_of)
+    panel = engine.quality.panel(tenant, since, until)
+    bands = None
+    if panel.participations:
+        source = partial(engine.quality.participations, tenant)
+        bands = engine.metrics.quality_bands(tenant, filters, source)
+    found: tuple[dict[str, Any], ...] = ()
+    if panel.classes:
+        found = (charts.quality_weeks(panel.weeks, lang),)
+        if bands is not None:
+            found += (charts.band_outcomes(bands, lang),)
+    units = {u.id: u.title or u.id for u in engine.program(tenant).units}
+    return QualitySection(panel, bands, found, units)
 
 
 def csv(engine: Levelwise, tenant: str, filters: MetricFilter, table: str) -> str:

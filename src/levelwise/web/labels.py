@@ -90,6 +90,13 @@ ZONES = {
     "stay": N_("Safe zone"),
     "demotion": N_("Demotion zone"),
 }
+QUALITY_BANDS = {
+    "good": N_("Good"),
+    "acceptable": N_("Acceptable"),
+    "degraded": N_("Degraded"),
+    "broken": N_("Broken"),
+}
+"""Call-quality bands by name, best first (``levelwise.app.quality.ports.BANDS``)."""
 _GATE = re.compile(r"^\s*([A-Za-z_][\w]*(?:\.[\w-]+)?)")
 
 
@@ -179,3 +186,8 @@ def league_tier(tier: str, lang: Lang) -> str:
 def zone(name: str, lang: Lang) -> str:
     """A league zone's name."""
     return lang.gettext(ZONES[name]) if name in ZONES else name
+
+
+def quality_band(band: str, lang: Lang) -> str:
+    """A call-quality band's name (any other name stays as written)."""
+    return lang.gettext(QUALITY_BANDS[band]) if band in QUALITY_BANDS else band

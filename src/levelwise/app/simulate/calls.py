@@ -19,10 +19,10 @@ The model, and why latency drives drop-out in it:
   connection for 12 to 40 s and coming back.
 * **Teachers.** A teacher's uplink congests in a minority of classes (one
   teacher of the pool, :data:`FLAKY_TEACHER`, far more often): 60 to 200 s
-  during which the learner hears the teacher 400 to 1,000 ms later.
+  during which the learner hears the teacher 250 to 650 ms later.
 * **Leaving.** Each second a learner may leave the class for good, with a
   hazard set by what they hear *that second*: about 4 % over a ten-minute
-  class of good audio, a 1/1,500 chance a second while it is degraded, 1/250
+  class of good audio, a 1/900 chance a second while it is degraded, 1/250
   while it is broken (a minute of broken audio: about one learner in five
   leaves). So degraded and broken classes end in drop-outs more often.
 * **Renewing.** A learner who spent their classes hearing the teacher more
@@ -33,7 +33,7 @@ The model, and why latency drives drop-out in it:
 The events are adjusted to the calls before ingestion: a simulated class's
 ``live.attended`` counts the seconds the learner was connected, and the
 ``live.interaction`` events after a learner left are dropped, as are the
-renewals the learner gave up. The classes are the shorter attendances (5 to 12
+renewals the learner gave up. The classes are the shorter attendances (4 to 10
 minutes), the cost of 1 Hz samples being what it is (see ``docs/quality.md``).
 Everything is drawn from a generator seeded apart from the school's.
 """
@@ -47,9 +47,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-SHORTEST = 300
+SHORTEST = 240
 """The shortest attendance (seconds) simulated as a class."""
-LONGEST = 720
+LONGEST = 600
 """The longest attendance (seconds) simulated as a class."""
 WEAK_SHARE = 0.15
 """The share of learners on a weak network."""
@@ -63,12 +63,16 @@ INCIDENT_OTHERS = 0.08
 """The chance for the other teachers."""
 SEND_MS = 40.0
 """The grader's send-side constant: what the heard delay adds on top."""
-BATCH = 200
-"""Samples per request (about 100 s of a one-to-one class)."""
+BATCH = 600
+"""Samples per request (about five minutes of a one-to-one class)."""
+BURST_EVERY = 240
+"""A weak network's congestion bursts start about this often (seconds)."""
+INCIDENT_MS = (250.0, 650.0)
+"""How much later a learner hears the teacher during a teacher-side incident."""
 
 # Per-second hazard of leaving for good, by the delay heard that second.
 LEAVE_GOOD = 0.04 / 600
-LEAVE_DEGRADED = 1 / 1500
+LEAVE_DEGRADED = 1 / 900
 LEAVE_BROKEN = 1 / 250
 
 
@@ -96,11 +100,15 @@ class Heard:
         return self.transport_ms + self.jitter_ms + SEND_MS
 
     def agora(self, remote: str, audio: bool = True) -> dict[str, Any]:
-        """The Agora statistics of this second (without audio: the far side left)."""
-        stats: dict[str, Any] = {
-            "remote": remote,
-            "network": {"rxQuality": self.downlink, "txQuality": self.uplink},
-        }
+        """The Agora statistics of this second (without audio: the far side left).
+
+        The network's quality levels are sent when one is not excellent (the
+        grader reads a limited uplink from them); leaving the excellent ones
+        out keeps the demo's requests small.
+        """
+        stats: dict[str, Any] = {"remote": remote}
+        if self.uplink != 1 or self.downlink != 1:
+            stats["network"] = {"rxQuality": self.downlink, "txQuality": self.uplink}
         if audio:
             stats["audio"] = {
                 "networkTransportDelay": round(self.transport_ms),
@@ -212,7 +220,7 @@ def _bursts(rng: random.Random, seconds: int) -> list[_Window]:
     out: list[_Window] = []
     s = 0
     while s < seconds:
-        if rng.random() < 1 / 240:
+        if rng.random() < 1 / BURST_EVERY:
             length = rng.randint(25, 90)
             out.append(
                 _Window(s, s + length, rng.uniform(500, 1100), rng.uniform(0.05, 0.15))
@@ -228,7 +236,7 @@ def _incident(rng: random.Random, teacher: str, seconds: int) -> _Window | None:
         return None
     length = rng.randint(60, 200)
     start = rng.randint(0, max(0, seconds - length))
-    return _Window(start, start + length, rng.uniform(400, 1000), 0.02)
+    return _Window(start, start + length, rng.uniform(*INCIDENT_MS), 0.02)
 
 
 def _hazard(delay_ms: float) -> float:
@@ -257,7 +265,7 @@ def _network(rng: random.Random) -> _Network:
     return _Network(False, rng.uniform(15, 60), rng.uniform(20, 50), 0.0)
 
 
-def simulate_class(
+def _simulate_class(
     rng: random.Random,
     klass: str,
     learner: str,
@@ -350,7 +358,7 @@ def plan_calls(
     Args:
         events: The school's events (as :func:`~.school.simulate` yields them).
         classes: How many classes to simulate (fewer if the school has fewer
-            attendances of 5 to 12 minutes).
+            attendances of 4 to 10 minutes).
         seed: Seed of the calls' generator (apart from the school's).
         until: Only classes that end by then (the school's clock).
 
@@ -377,7 +385,7 @@ def plan_calls(
         if learner not in networks:
             networks[learner] = _network(rng)
         planned.append(
-            simulate_class(
+            _simulate_class(
                 rng,
                 f"live-{e['id']}",
                 learner,

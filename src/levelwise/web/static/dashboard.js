@@ -3,23 +3,28 @@
  * value labels and a distinct symbol per line; the table under each chart
  * holds the same numbers. A partial week is drawn as a hollow point apart
  * from the line, on a shaded band, and its axis label says "partial week";
- * a chart with "axes" has a second value axis on the right. */
+ * a chart with "axes" has a second value axis on the right; "stack" stacks
+ * its bars and "colors" gives each series its colour. */
 (function () {
   "use strict";
   var source = document.getElementById("chart-data");
   if (!source || typeof echarts === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var noData = data.labels.noData;
+  // The call-quality section's charts come in a JSON block of their own.
+  var more = document.getElementById("quality-chart-data");
+  if (more) { data.charts = data.charts.concat(JSON.parse(more.textContent).charts); }
   // ECharts' default colours, set on each series so that a line and its
   // partial-week points share one.
   var PALETTE = ["#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de",
     "#3ba272", "#fc8452", "#9a60b4", "#ea7ccc"];
 
-  function label(unit) {
+  function label(unit, hideZero) {
     return {
       show: true,
       formatter: function (p) {
         var v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+        if (hideZero && v === 0) { return ""; }
         return v === null || v === undefined ? "" : v + unit;
       }
     };
@@ -87,17 +92,19 @@
     base.series = [];
     spec.series.forEach(function (s, i) {
       var line = spec.kind === "line";
-      var color = PALETTE[i % PALETTE.length];
+      var color = (spec.colors || PALETTE)[i % (spec.colors || PALETTE).length];
       base.series.push({
         type: line ? "line" : "bar",
         name: s.name,
         data: s.data,
+        // Stacked bars: one bar per category, a segment per series.
+        stack: spec.stack ? "total" : undefined,
         yAxisIndex: s.axis || 0,
         symbol: s.symbol,
         symbolSize: 9,
         connectNulls: false,
         itemStyle: { color: color },
-        label: label(spec.unit),
+        label: label(spec.unit, Boolean(spec.stack)),
         lineStyle: line ? { width: 2, type: ["solid", "dashed", "dotted"][i % 3] } : undefined,
         markArea: i === 0 && bands.length ? {
           silent: true, itemStyle: { color: "rgba(93, 107, 112, 0.12)" }, data: bands
