@@ -21,6 +21,8 @@ class Event:
         occurred_at: When it happened, timezone-aware. Its own UTC offset defines
             the learner's local day for daily caps.
         unit: The learning unit it concerns, if any.
+        attributes: ``(name, value)`` of the attributes the program declares
+            for the event type (a teacher's ``rating``), sorted by name.
     """
 
     TYPE: ClassVar[str] = ""
@@ -28,6 +30,7 @@ class Event:
     learner: str
     occurred_at: datetime
     unit: str | None = None
+    attributes: tuple[tuple[str, float | str | bool], ...] = ()
 
     @property
     def type(self) -> str:
@@ -53,10 +56,15 @@ class Event:
             _RULE_FIELDS[type(self)] = names
         # An optional field left out is left out: rules read it as unknown
         # (see RULE_FIELDS_OPTIONAL).
-        return {n: v for n in names if (v := getattr(self, n)) is not None}
+        found = {n: v for n in names if (v := getattr(self, n)) is not None}
+        if self.attributes:
+            found.update(self.attributes)
+        return found
 
 
-_ENVELOPE = frozenset({"id", "learner", "occurred_at", "unit", "sort_key"})
+_ENVELOPE = frozenset(
+    {"id", "learner", "occurred_at", "unit", "attributes", "sort_key"}
+)
 _RULE_FIELDS: dict[type[Event], tuple[str, ...]] = {}
 
 
@@ -253,6 +261,32 @@ class ProfileUpdated(Event):
     display_name: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class TeamRewarded(Event):
+    """A learner's team or class met a team task's goal: their reward.
+
+    The team-task service posts it for each member when the goal is met
+    (its id derived from the task, window and learner, so it is posted once).
+    The fold gives the task's ``reward_xp`` with a receipt naming the task;
+    badges may count it (``on: team.rewarded`` with ``where: task == "..."``).
+
+    Attributes:
+        task: The team task's id.
+        window: The window it was met in (``2026-W49``, ``2026-12``,
+            ``2026-12-07`` or ``all``).
+        team: The team or class that met it.
+        contribution: What the learner gave toward it.
+        total: The team's total when it was met.
+    """
+
+    TYPE: ClassVar[str] = "team.rewarded"
+    task: str
+    window: str
+    team: str
+    contribution: float = 0.0
+    total: float = 0.0
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -269,6 +303,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PlacementCompleted,
         ProfileUpdated,
         PkFinished,
+        TeamRewarded,
     )
 }
 
@@ -299,6 +334,13 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
     "subscription.renewed": {},
     "placement.completed": {"items": "number"},
     "profile.updated": {},
+    "team.rewarded": {
+        "task": "string",
+        "window": "string",
+        "team": "string",
+        "contribution": "number",
+        "total": "number",
+    },
     "pk.finished": {
         "points": "number",
         "team_points": "number",

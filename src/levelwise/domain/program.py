@@ -9,7 +9,20 @@ from typing import Literal
 
 from levelwise.domain.expr import Expr
 
-UNIT_KINDS = ("lesson", "exercise", "live_class", "homework", "practice", "quiz")
+UNIT_KINDS = (
+    "lesson",
+    "exercise",
+    "live_class",
+    "homework",
+    "practice",
+    "quiz",
+    "test",
+)
+"""Unit kinds. A ``test`` (a mock test) is scored like homework (its
+``homework.submitted`` keeps the unit's score) but never counts as homework."""
+DEFAULT_REPEATS = {"lesson": 1, "homework": 1, "test": 1, "quiz": 2, "exercise": 3}
+"""How many times a plan may schedule a unit of each kind unless the unit says;
+a kind not listed (live classes, practice) may repeat without limit."""
 ANSWER_MINUTES = 3.0
 """Minutes of an exercise, quiz or practice unit per scored answer, by default."""
 
@@ -30,6 +43,8 @@ class KnowledgePoint:
     title: str
     dimensions: tuple[tuple[str, float], ...]
     prerequisites: tuple[str, ...] = ()
+    available_from: str | None = None
+    """The level (id) from which it is taught; None: from the start."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,15 @@ class Unit:
         dimensions: The dimensions it trains (from its points unless given).
         questions: Scored answers one study of it yields (exercise, quiz and
             practice units; None: one per :data:`ANSWER_MINUTES` minutes).
+        tags: The school's own categories (``one_on_one``, ``mock``); rules,
+            badges and team tasks read them as ``unit.tags``.
+        available_from: The level (id) from which the unit is open to a
+            learner; None: from the start. Plans and next activities never
+            offer it below that level.
+        pass_mark: Share of the maximum score (0..1) that passes the unit;
+            gates read ``passed`` and ``unit_score.ID``. None: no pass mark.
+        repeats: How many times a plan may schedule the unit; None: the
+            kind's default (:data:`DEFAULT_REPEATS`, 0 there: no limit).
     """
 
     id: str
@@ -54,6 +78,17 @@ class Unit:
     knowledge_points: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
     questions: int | None = None
+    tags: tuple[str, ...] = ()
+    available_from: str | None = None
+    pass_mark: float | None = None
+    repeats: int | None = None
+
+    @property
+    def max_repeats(self) -> int:
+        """How many times a plan may schedule the unit (0: no limit)."""
+        if self.repeats is not None:
+            return self.repeats
+        return DEFAULT_REPEATS.get(self.kind, 0)
 
     @property
     def answers(self) -> int:
@@ -91,6 +126,7 @@ class XpRule:
 
     Attributes:
         id: The rule's name, shown in receipts.
+        title: What the learner reads for it ("Correct answer"); "" : the id.
         on: The event type it applies to.
         xp: Number expression over the event's fields.
         when: Optional bool expression; the rule applies only when it holds.
@@ -107,6 +143,7 @@ class XpRule:
     daily_cap: int | None = None
     repeat_decay: float = 1.0
     repeat_floor: float = 0.0
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -318,6 +355,8 @@ class BadgeTier:
     tier: str
     count: int | None = None
     when: Expr | None = None
+    title: str = ""
+    """What the learner reads for the tier; "": the tier's name."""
 
 
 @dataclass(frozen=True)
@@ -381,6 +420,9 @@ class Recognition:
             their XP is flagged.
         repeat_hours: A question answered right again within this many hours
             earns flagged XP.
+        study_day: What makes a day a study day (streaks, active days), over
+            the day's tallies :data:`STUDY_DAY_VARIABLES`; None: any event
+            that is study.
     """
 
     day_start: int = 0
@@ -388,6 +430,18 @@ class Recognition:
     max_freezes: int = 2
     burst_events: int = 30
     repeat_hours: float = 24.0
+    study_day: Expr | None = None
+
+
+STUDY_DAY_VARIABLES = {
+    "minutes": "minutes of study that day (recorded, live and practice)",
+    "answers": "scored answers that day (questions and rated interactions)",
+    "events": "study events that day",
+    "units": "units completed that day",
+    "xp": "XP earned that day",
+}
+"""The numbers a ``study_day`` condition reads: the learner's tallies of the
+study day so far."""
 
 
 @dataclass(frozen=True)
@@ -514,6 +568,84 @@ class Practice:
         return {s.unit: s for s in self.scenarios}
 
 
+AttributeType = Literal["number", "string", "bool"]
+"""The types of a program-declared event attribute."""
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An attribute the program lets the platform send with one event type.
+
+    The platform sends it in the event's ``attributes`` object (a teacher's
+    ``rating`` of a co-mic turn); XP rules, badges' ``where`` and team tasks
+    read it by its name. Attributes the program does not declare are refused.
+
+    Attributes:
+        name: Its name (never one of the event type's own fields).
+        type: ``number``, ``string`` or ``bool``.
+        minimum: Least value of a number (None: no bound).
+        maximum: Greatest value of a number (None: no bound).
+        values: The strings a string attribute may take (empty: any).
+        optional: Whether an event may leave it out (rules read it as
+            unknown then, so a condition on it does not hold).
+        title: What teachers and learners read for it.
+    """
+
+    name: str
+    type: AttributeType
+    minimum: float | None = None
+    maximum: float | None = None
+    values: tuple[str, ...] = ()
+    optional: bool = True
+    title: str = ""
+
+
+TaskWindow = Literal["day", "week", "month", "all"]
+"""The window a team task counts over: a local day, an ISO week, a calendar
+month, or all time."""
+TaskTeam = Literal["cohort", "team"]
+"""Which membership a team task groups learners by (``profile.updated``)."""
+
+
+@dataclass(frozen=True)
+class TeamTask:
+    """A shared goal of a team or class over a window.
+
+    Either counted (``on`` + ``where`` + ``value`` summed over members'
+    events toward ``goal``) or every member's (``every`` must hold for each
+    member, ``goal`` then is how many members at least: 0 for all).
+
+    Attributes:
+        id: The task's id.
+        title: What members read ("Our class: 40 AI practice sessions").
+        team: ``cohort`` (the class) or ``team``.
+        window: ``day``, ``week``, ``month`` or ``all``.
+        goal: Counted tasks: the total to reach; ``every`` tasks: members
+            needed (0: every member).
+        on: Counted tasks: the event type counted.
+        where: Counted tasks: which of those events count (over the event's
+            fields, as badges read them).
+        value: Counted tasks: each counted event's contribution (default 1).
+        every: ``every`` tasks: the condition each member must meet (a gate
+            expression over the member's state).
+        reward_xp: XP each member gets when the goal is met (a receipt that
+            names the task).
+        min_members: Teams with fewer members never complete it.
+    """
+
+    id: str
+    title: str
+    team: TaskTeam
+    window: TaskWindow
+    goal: float
+    on: str | None = None
+    where: Expr | None = None
+    value: Expr | None = None
+    every: Expr | None = None
+    reward_xp: int = 0
+    min_members: int = 1
+
+
 CreditPolicy = Literal["none", "drops"]
 """What live-class time is credited: nothing, or minutes lost to network drops."""
 CreditCap = Literal["scheduled", "none"]
@@ -565,6 +697,12 @@ class Program:
             metrics into ability evidence.
         live_quality: When learners are credited live minutes lost to
             network drops (read by the call-quality service).
+        attributes: Per event type, the attributes the platform may send.
+        team_tasks: Shared goals of teams and classes.
+        languages: The languages the file names things in; the first is the
+            fallback (every ``title`` field holds its text).
+        names: Translations of titles: ``(key, ((language, text), ...))``,
+            with keys as :meth:`text` reads them.
         version: The stored version number (0 until stored).
     """
 
@@ -585,7 +723,57 @@ class Program:
     recognition: Recognition = field(default_factory=Recognition)
     practice: Practice = field(default_factory=Practice)
     live_quality: LiveQualityPolicy = field(default_factory=LiveQualityPolicy)
+    attributes: tuple[tuple[str, tuple[Attribute, ...]], ...] = ()
+    team_tasks: tuple[TeamTask, ...] = ()
+    languages: tuple[str, ...] = ()
+    names: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     version: int = 0
+
+    def text(self, key: str, language: str | None, default: str) -> str:
+        """A title in ``language``, falling back to ``default``.
+
+        Args:
+            key: What is named: ``program``, or ``KIND:ID`` with KIND one of
+                ``dimension``, ``kp``, ``unit``, ``level``, ``rule``,
+                ``badge``, ``title`` (a title to display), ``task``,
+                ``attribute`` (``attribute:EVENT_TYPE:NAME``) and ``tier``
+                (``tier:BADGE:TIER``).
+            language: A language tag (``zh-CN``); its primary language
+                (``zh``) is tried next, then any tag with that primary
+                language, then ``default``. None: ``default``.
+            default: The text in the file's first language (the object's
+                own ``title``), or what to show when the file has none.
+        """
+        if language is None:
+            return default
+        found = self.name_by_key.get(key)
+        if not found:
+            return default
+        if language in found:
+            return found[language]
+        primary = language.split("-")[0].lower()
+        for tag, text in found.items():
+            if tag.lower() == primary:
+                return text
+        for tag, text in found.items():
+            if tag.split("-")[0].lower() == primary:
+                return text
+        return default
+
+    @cached_property
+    def name_by_key(self) -> dict[str, dict[str, str]]:
+        """The translations keyed by what they name, then by language."""
+        return {key: dict(pairs) for key, pairs in self.names}
+
+    @cached_property
+    def attributes_by_type(self) -> dict[str, dict[str, Attribute]]:
+        """The declared attributes keyed by event type, then by name."""
+        return {on: {a.name: a for a in attrs} for on, attrs in self.attributes}
+
+    @cached_property
+    def task_by_id(self) -> dict[str, TeamTask]:
+        """The team tasks keyed by id."""
+        return {t.id: t for t in self.team_tasks}
 
     @cached_property
     def counting_badges(self) -> dict[str, tuple[Badge, ...]]:
