@@ -18,7 +18,7 @@ import pytest
 
 from levelwise.app.quality.ports import Band
 from levelwise.app.quality.reports import ClassReport
-from levelwise.app.quality.service import grade_samples
+from levelwise.app.quality.recorded import grade_samples
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "quality"
 

@@ -47,7 +47,7 @@ def grade(
     or ``{..., "agora": {...}}``; nothing is stored.
     """
     from levelwise.app.quality.reports import report_dict
-    from levelwise.app.quality.service import grade_numbered
+    from levelwise.app.quality.recorded import grade_numbered
 
     numbered: list[tuple[int, object]] = []
     with file.open(encoding="utf-8") as lines:
