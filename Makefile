@@ -56,7 +56,7 @@ contracts: install
 	$(RUN) lint-imports
 
 pytest: install browser $(ESPEAK)
-	$(RUN) pytest --cov --cov-report=term
+	$(RUN) pytest -n 2 --cov --cov-report=term
 	$(RUN) coverage report --fail-under=100 --include="src/levelwise/domain/*,src/levelwise/errors.py"
 
 test: lint types contracts pytest
