@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -52,7 +54,7 @@ from pydantic import (
 from levelwise.config import DEFAULT_EVENT_EARLIEST, DEFAULT_EVENT_MAX_SKEW_SECONDS
 from levelwise.domain import events as ev
 from levelwise.domain.practice import PRACTICE_METRICS, MetricSpec
-from levelwise.domain.program import Program
+from levelwise.domain.program import Attribute, Program
 from levelwise.domain.recognition import zone
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
@@ -119,6 +121,61 @@ Score = Annotated[Real, Field(ge=0, le=MAX_SCORE)]
 Steps = Annotated[int, Field(ge=0, le=MAX_STEPS), _NUMBER]
 Points = Annotated[int, Field(ge=0, le=MAX_COUNT), _NUMBER]
 SCHEMA_VERSION = 2
+MAX_ATTRIBUTES = 20
+"""The most attributes one event carries."""
+MAX_ATTRIBUTE_TEXT = 200
+"""The longest text attribute."""
+MAX_ATTRIBUTE_NUMBER = 1e9
+"""The largest magnitude of a number attribute."""
+ATTRIBUTE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+"""An attribute's name, as programs declare them."""
+AttributeValue = (
+    StrictBool
+    | Annotated[Real, Field(ge=-MAX_ATTRIBUTE_NUMBER, le=MAX_ATTRIBUTE_NUMBER)]
+    | Annotated[str, Strict(), Field(min_length=1, max_length=MAX_ATTRIBUTE_TEXT)]
+)
+"""An attribute's value: a boolean, a finite number or a short text."""
+
+
+def _plain_attributes(value: object) -> object:
+    """Refuse attributes with one clear reason each (before the union's errors).
+
+    Names are lower-case words; values are booleans, finite numbers up to
+    ``MAX_ATTRIBUTE_NUMBER`` in size, or printable texts of 1 to
+    ``MAX_ATTRIBUTE_TEXT`` characters.
+    """
+    if not isinstance(value, dict):
+        return value
+    if len(value) > MAX_ATTRIBUTES:
+        msg = f"at most {MAX_ATTRIBUTES} attributes, not {len(value)}"
+        raise ValueError(msg)
+    for name, item in value.items():
+        shown = clip(str(name), 40)
+        if not isinstance(name, str) or not re.match(ATTRIBUTE_PATTERN, name):
+            msg = (
+                f"{shown!r} is not an attribute name "
+                "(lower-case letters, digits and _, starting with a letter)"
+            )
+            raise ValueError(msg)
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int | float):
+            if not math.isfinite(item) or abs(item) > MAX_ATTRIBUTE_NUMBER:
+                msg = f"{shown}: a number from -1e9 to 1e9"
+                raise ValueError(msg)
+        elif isinstance(item, str):
+            if not 1 <= len(item) <= MAX_ATTRIBUTE_TEXT:
+                msg = f"{shown}: a text of 1 to {MAX_ATTRIBUTE_TEXT} characters"
+                raise ValueError(msg)
+            try:
+                printable(item)
+            except ValueError as exc:
+                msg = f"{shown}: {exc}"
+                raise ValueError(msg) from exc
+        else:
+            msg = f"{shown}: must be a boolean, a number or a text"
+            raise ValueError(msg)
+    return value
 
 
 def real_time(value: datetime) -> datetime:
@@ -168,6 +225,33 @@ class _Envelope(BaseModel):
     learner: Id
     occurred_at: AwareDatetime
     unit: Id | None = None
+    attributes: (
+        Annotated[
+            dict[Annotated[str, Field(pattern=ATTRIBUTE_PATTERN)], AttributeValue],
+            Field(max_length=MAX_ATTRIBUTES),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=(
+            "Attributes the school's program declares for this event type "
+            "(a teacher's rating); any other name is refused"
+        ),
+    )
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _plain_attributes(cls, value: object) -> object:
+        return _plain_attributes(value)
+
+    @field_validator("attributes", mode="after")
+    @classmethod
+    def _sorted_attributes(
+        cls, value: dict[str, bool | float | str] | None
+    ) -> dict[str, bool | float | str] | None:
+        # Sorted keys, and none when empty: an event without attributes has
+        # the canonical body it had before attributes existed.
+        return dict(sorted(value.items())) if value else None
 
     @field_validator("occurred_at", mode="before")
     @classmethod
@@ -430,6 +514,20 @@ class PkFinishedIn(_Envelope):
     won: StrictBool
 
 
+class TeamRewardedIn(_Envelope):
+    """``team.rewarded``: a learner's team met a team task's goal.
+
+    Posted by the team-task service for each member when the goal is met.
+    """
+
+    type: Literal["team.rewarded"]
+    task: Id
+    window: Id
+    team: Id
+    contribution: Annotated[Real, Field(ge=0, le=MAX_METRIC)] = 0.0
+    total: Annotated[Real, Field(ge=0, le=MAX_METRIC)] = 0.0
+
+
 class ProfileUpdatedIn(_Envelope):
     """``profile.updated``: time zone, cohort, team, board visibility, title, name.
 
@@ -472,7 +570,8 @@ EventIn = Annotated[
     | SubscriptionRenewedIn
     | PlacementCompletedIn
     | ProfileUpdatedIn
-    | PkFinishedIn,
+    | PkFinishedIn
+    | TeamRewardedIn,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[EventIn] = TypeAdapter(EventIn)
@@ -670,8 +769,19 @@ def _span(delta: timedelta) -> str:
 
 
 def check_references(model: BaseModel, program: Program) -> str | None:
-    """Why the event does not fit the program (unknown unit, point or dimension)."""
+    """Why the event does not fit the program.
+
+    An unknown unit, knowledge point, dimension or team task, or attributes
+    the program does not declare for the event type (or a declared one out
+    of its type, range or values, or a required one missing).
+    """
     fields = model.__dict__  # plain dict: no pydantic __getattr__ on a miss
+    problem = check_attributes(fields["type"], fields.get("attributes"), program)
+    if problem is not None:
+        return problem
+    task = fields.get("task")
+    if task is not None and task not in program.task_by_id:
+        return f"task: unknown team task {task!r} in program {program.id}"
     for dim in fields.get("abilities") or ():
         if dim not in program.dimension_weights:
             known = ", ".join(d.id for d in program.dimensions)
@@ -687,6 +797,58 @@ def check_references(model: BaseModel, program: Program) -> str | None:
         return (
             f"knowledge_point: unknown knowledge point {kp!r} in program {program.id}"
         )
+    return None
+
+
+def check_attributes(
+    kind: str, given: dict[str, bool | float | str] | None, program: Program
+) -> str | None:
+    """Why an event's attributes do not fit what the program declares, or None.
+
+    Args:
+        kind: The event's type.
+        given: Its attributes (None: none).
+        program: The school's program.
+    """
+    declared = program.attributes_by_type.get(kind, {})
+    for name, value in (given or {}).items():
+        attr = declared.get(name)
+        if attr is None:
+            known = ", ".join(declared) or "none"
+            return (
+                f"attributes.{name}: program {program.id} does not declare "
+                f"attribute {name!r} for {kind} events (declared: {known})"
+            )
+        problem = _attribute_problem(attr, value)
+        if problem is not None:
+            return f"attributes.{name}: {problem}"
+    for name, attr in declared.items():
+        if not attr.optional and name not in (given or {}):
+            return (
+                f"attributes.{name}: program {program.id} requires attribute "
+                f"{name!r} on {kind} events"
+            )
+    return None
+
+
+def _attribute_problem(attr: Attribute, value: bool | float | str) -> str | None:
+    """Why ``value`` does not fit ``attr`` (its type, range or values), or None."""
+    found = (
+        "bool"
+        if isinstance(value, bool)
+        else "string"
+        if isinstance(value, str)
+        else "number"
+    )
+    if found != attr.type:
+        return f"must be a {attr.type}, not a {found}"
+    if isinstance(value, float):
+        if attr.minimum is not None and value < attr.minimum:
+            return f"{value:g} is below the minimum {attr.minimum:g}"
+        if attr.maximum is not None and value > attr.maximum:
+            return f"{value:g} is above the maximum {attr.maximum:g}"
+    if isinstance(value, str) and attr.values and value not in attr.values:
+        return f"{clip(value)!r} is not one of {', '.join(attr.values)}"
     return None
 
 
@@ -708,6 +870,7 @@ def to_domain(model: BaseModel) -> ev.Event:
     """Map a validated wire event to its frozen domain dataclass."""
     data = dict(model.__dict__)
     cls = ev.EVENT_TYPES[data.pop("type")]
+    data["attributes"] = tuple(sorted((data["attributes"] or {}).items()))
     if "metrics" in data:
         data["metrics"] = data["metrics"].pairs()
     if "abilities" in data:
@@ -732,6 +895,11 @@ def from_body(body: str, version: int = SCHEMA_VERSION) -> ev.Event:
         version += 1
     cls = ev.EVENT_TYPES[data.pop("type")]
     data["occurred_at"] = datetime.fromisoformat(data["occurred_at"])
+    if "attributes" in data:
+        data["attributes"] = tuple(
+            (name, float(value) if type(value) is int else value)
+            for name, value in sorted(data["attributes"].items())
+        )
     if "metrics" in data:
         data["metrics"] = tuple(
             sorted((name, float(value)) for name, value in data["metrics"].items())

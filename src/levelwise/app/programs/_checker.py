@@ -30,3 +30,15 @@ class Checker(Protocol):
         self, path: Path, source: str | float, schema: Schema, expect: str
     ) -> Expr | None:
         """Compile an expression, reporting a problem at ``path`` (then None)."""
+
+    def name(
+        self, path: Path, value: str | dict[str, str], key: str, default: str
+    ) -> str:
+        """A title's text in the first language, keeping its translations.
+
+        Args:
+            path: Where the title is.
+            value: A text, or a map of language tags to texts.
+            key: What it names (``unit:u1``), as ``Program.text`` reads it.
+            default: The text when the title is empty (the object's id).
+        """

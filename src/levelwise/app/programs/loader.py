@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from levelwise.app.programs.attributes import compile_attributes
+from levelwise.app.programs.names import Names, check_languages
 from levelwise.app.programs.placement import compile_placement
 from levelwise.app.programs.practice import compile_practice
 from levelwise.app.programs.recognition import compile_recognition
@@ -23,13 +25,11 @@ from levelwise.app.programs.schema import (
     hint_for,
     is_union_tag,
 )
+from levelwise.app.programs.teams import compile_team_tasks
 from levelwise.app.programs.yaml_lines import Path, read_yaml, shorten
-from levelwise.domain.events import (
-    EVENT_TYPES,
-    RULE_FIELD_TYPES,
-    RULE_FIELDS_OPTIONAL,
-)
+from levelwise.domain.events import EVENT_TYPES
 from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
+from levelwise.domain.fields import event_schema
 from levelwise.domain.gates import gate_schema
 from levelwise.domain.program import (
     BktParams,
@@ -49,6 +49,8 @@ from levelwise.domain.program import (
 from levelwise.errors import Issue, ProgramError
 
 BOUNDED = ("accuracy", "homework_average")
+BOUNDED_PREFIXES = ("dimension.", "mastery.", "unit_score.")
+"""Gate variables between 0 and 1: plain names and namespaces."""
 
 
 def load_program_file(path: str) -> Program:
@@ -138,6 +140,7 @@ class _Loader:
         self.lines: dict[Path, int] = {}
         self.issues: list[Issue] = []
         self.warnings: list[Issue] = []
+        self.names = Names(self, ())
 
     def issue(self, path: Path, message: str, hint: str = "") -> None:
         self.issues.append(Issue(self.file, self.line(path), message, hint))
@@ -156,6 +159,12 @@ class _Loader:
             return False
         self.issue(path, message, hint)
         return True
+
+    def name(
+        self, path: Path, value: str | dict[str, str], key: str, default: str
+    ) -> str:
+        """A title's text in the first language, keeping its translations."""
+        return self.names.text(path, value, key, default)
 
     def line(self, path: Path) -> int:
         while path and path not in self.lines:
@@ -231,7 +240,17 @@ class _Loader:
         return False
 
     def _build(self, spec: ProgramIn) -> Program:
-        dims = {d.id: Dimension(d.id, d.title or d.id) for d in spec.dimensions}
+        self.names = Names(self, check_languages(self, spec.languages))
+        title = self.name(("title",), spec.title, "program", spec.program)
+        dims = {
+            d.id: Dimension(
+                d.id,
+                self.name(
+                    ("dimensions", i, "title"), d.title, f"dimension:{d.id}", d.id
+                ),
+            )
+            for i, d in enumerate(spec.dimensions)
+        }
         self._unique("dimensions", [d.id for d in spec.dimensions])
         self._unique("knowledge_points", [k.id for k in spec.knowledge_points])
         self._unique("units", [u.id for u in spec.units])
@@ -239,6 +258,8 @@ class _Loader:
         self._unique("xp_rules", [r.id for r in spec.xp_rules])
         self._unique("badges", [b.id for b in spec.badges], newer=True)
         self._unique("titles", [t.id for t in spec.titles], newer=True)
+        self._unique("team_tasks", [t.id for t in spec.team_tasks])
+        ladder = {lvl.id: i for i, lvl in enumerate(spec.levels)}
         kps_in = {k.id: k for k in spec.knowledge_points}
         kps: list[KnowledgePoint] = []
         for i, kp in enumerate(spec.knowledge_points):
@@ -262,12 +283,18 @@ class _Loader:
                     p,
                     kps_in,
                 )
+            if kp.available_from is not None:
+                path: Path = ("knowledge_points", i, "available_from")
+                self.known(path, "level", kp.available_from, ladder)
             kps.append(
                 KnowledgePoint(
                     kp.id,
-                    kp.title or kp.id,
+                    self.name(
+                        ("knowledge_points", i, "title"), kp.title, f"kp:{kp.id}", kp.id
+                    ),
                     tuple(sorted(weights.items())),
                     tuple(kp.prerequisites),
+                    kp.available_from,
                 )
             )
         self._check_dag(spec)
@@ -282,21 +309,30 @@ class _Loader:
             unit_dims = u.dimensions or sorted(
                 {d for k in u.knowledge_points if k in kps_in for d in _dims(kps_in[k])}
             )
+            if u.available_from is not None:
+                path = ("units", i, "available_from")
+                self.known(path, "level", u.available_from, ladder)
+            if len(set(u.tags)) < len(u.tags):
+                self.issue(("units", i, "tags"), f"unit '{u.id}' repeats a tag", "")
             units.append(
                 Unit(
                     u.id,
                     u.kind,
-                    u.title or u.id,
+                    self.name(("units", i, "title"), u.title, f"unit:{u.id}", u.id),
                     u.minutes,
                     tuple(u.knowledge_points),
                     tuple(unit_dims),
                     u.questions,
+                    tags=tuple(u.tags),
+                    available_from=u.available_from,
+                    pass_mark=u.pass_mark,
+                    repeats=u.repeats,
                 )
             )
         program = Program(
             id=spec.program,
             label=str(spec.version),
-            title=spec.title or spec.program,
+            title=title,
             dimensions=tuple(dims.values()),
             knowledge_points=tuple(kps),
             units=tuple(units),
@@ -304,9 +340,11 @@ class _Loader:
             xp_rules=(),
             can_go_down=spec.level_policy.can_go_down,
             mastery=self._mastery(spec, kps_in),
+            attributes=compile_attributes(self, spec),
+            languages=self.names.languages,
         )
         levels = self._levels(spec, program)
-        rules = self._rules(spec)
+        rules = self._rules(spec, program)
         compiled = Program(
             id=program.id,
             label=program.label,
@@ -322,13 +360,19 @@ class _Loader:
             planning=Planning(**spec.planning.model_dump()),
             practice=compile_practice(self, spec, program, levels),
             live_quality=LiveQualityPolicy(**spec.live_quality.model_dump()),
+            attributes=program.attributes,
+            languages=program.languages,
         )
         if spec.badges or spec.titles or spec.recognition != RecognitionIn():
             badges, titles, recognition = compile_recognition(self, spec, compiled)
             compiled = replace(
                 compiled, badges=badges, titles=titles, recognition=recognition
             )
-        return compiled
+        if spec.team_tasks:
+            compiled = replace(
+                compiled, team_tasks=compile_team_tasks(self, spec, compiled)
+            )
+        return replace(compiled, names=tuple(self.names.pairs))
 
     def _mastery(
         self, spec: ProgramIn, kps: dict[str, KnowledgePointIn]
@@ -468,8 +512,56 @@ class _Loader:
                     "add at least one gate such as 'xp >= 500'",
                 )
             previous = {**previous, **current}
-            levels.append(Level(lvl.id, lvl.title or lvl.id, tuple(gates)))
+            name = self.name(
+                ("levels", i, "title"), lvl.title, f"level:{lvl.id}", lvl.id
+            )
+            levels.append(Level(lvl.id, name, tuple(gates)))
+        self._check_reachable(spec, program, levels)
         return tuple(levels)
+
+    def _check_reachable(
+        self, spec: ProgramIn, program: Program, levels: list[Level]
+    ) -> None:
+        """Check the units each level's gates ask for can be done in time.
+
+        ``passed`` never holds a unit without a pass mark (an error: the gate
+        can never hold); a gate's ``unit_score`` of such a unit, or a unit
+        that opens only at the level (or above) whose gates ask for it, is
+        likely a mistake (a warning).
+        """
+        ladder = {lvl.id: i for i, lvl in enumerate(spec.levels)}
+        units = program.unit_by_id
+        for i, lvl in enumerate(levels):
+            for j, gate in enumerate(lvl.gates):
+                path: Path = ("levels", i, "gates", j)
+                for unit_id, how in _units_asked(gate.expr):
+                    unit = units.get(unit_id)
+                    if unit is None:
+                        continue
+                    if how == "passed" and unit.pass_mark is None:
+                        self.issue(
+                            path,
+                            f"gate '{gate.source}' can never hold: unit "
+                            f"'{unit_id}' has no pass_mark",
+                            f"give unit '{unit_id}' a pass_mark such as 0.6",
+                        )
+                    elif how == "unit_score" and unit.pass_mark is None:
+                        self.warn(
+                            path,
+                            f"gate '{gate.source}' reads the score of unit "
+                            f"'{unit_id}', which has no pass_mark",
+                            "give the unit a pass_mark so learners see what "
+                            "passing it means",
+                        )
+                    opens = ladder.get(unit.available_from or "", 0)
+                    if opens >= i:
+                        self.warn(
+                            path,
+                            f"level '{lvl.id}' asks for unit '{unit_id}', which "
+                            f"opens only at level '{unit.available_from}'",
+                            "open the unit at a level below, or ask for it at a "
+                            "higher level",
+                        )
 
     def _check_gate(
         self,
@@ -500,7 +592,7 @@ class _Loader:
             if not isinstance(part.target, float | int):
                 continue
             target = float(part.target)
-            bounded = key.startswith(("dimension.", "mastery.")) or key in BOUNDED
+            bounded = key.startswith(BOUNDED_PREFIXES) or key in BOUNDED
             if bounded and (target > 1 or (target == 1 and part.op == ">")):
                 self.issue(
                     path,
@@ -516,7 +608,7 @@ class _Loader:
                 )
             current[key] = (target, part.source)
 
-    def _rules(self, spec: ProgramIn) -> tuple[XpRule, ...]:
+    def _rules(self, spec: ProgramIn, program: Program) -> tuple[XpRule, ...]:
         rules: list[XpRule] = []
         for i, r in enumerate(spec.xp_rules):
             if r.on not in EVENT_TYPES:
@@ -529,10 +621,7 @@ class _Loader:
                 message = f"unknown event type '{shorten(r.on)}'"
                 self.issue(("xp_rules", i, "on"), message, hint)
                 continue
-            fields = dict(
-                RULE_FIELD_TYPES[r.on], unit_kind="string", unit_minutes="number"
-            )
-            schema = Schema(variables=fields, optional=RULE_FIELDS_OPTIONAL[r.on])
+            schema = event_schema(program, r.on)
             xp = self.compile(("xp_rules", i, "xp"), r.xp, schema, "number")
             when = (
                 self.compile(("xp_rules", i, "when"), r.when, schema, "bool")
@@ -545,6 +634,7 @@ class _Loader:
                     "repeat_floor is above repeat_decay",
                     "the floor is the lowest factor; keep it below the decay",
                 )
+            title = self.name(("xp_rules", i, "title"), r.title, f"rule:{r.id}", "")
             if xp is not None and (r.when is None or when is not None):
                 rules.append(
                     XpRule(
@@ -555,19 +645,41 @@ class _Loader:
                         r.daily_cap,
                         r.repeat_decay,
                         r.repeat_floor,
+                        title,
                     )
                 )
         return tuple(rules)
 
 
+def _units_asked(expr: Expr) -> list[tuple[str, str]]:
+    """The units a gate asks for in its parts joined by ``and``, with how.
+
+    ``(unit, how)`` with how ``passed``, ``units_completed`` (from
+    ``... includes [units]``) or ``unit_score`` (a comparison of
+    ``unit_score.ID``).
+    """
+    found: list[tuple[str, str]] = []
+    for part in expr.conjuncts():
+        if not isinstance(part, Comparison):
+            continue
+        key = part.left.source.strip()
+        if part.op == "includes" and isinstance(part.target, frozenset):
+            if key in ("passed", "units_completed"):
+                found += [(str(u), key) for u in sorted(part.target)]
+        elif key.startswith("unit_score."):
+            found.append((key.removeprefix("unit_score."), "unit_score"))
+    return found
+
+
 def _scored_points(unit: Unit) -> tuple[str, ...]:
     """The knowledge points one study of ``unit`` gives scored answers on.
 
-    As plans see a study (``guidance/study.py``, ``yield_of``): a homework or a
-    live class scores all its points; the answers of an exercise, quiz or
-    practice go round its points in turn, so they reach the first ``answers``.
+    As plans see a study (``guidance/study.py``, ``yield_of``): a homework, a
+    test or a live class scores all its points; the answers of an exercise,
+    quiz or practice go round its points in turn, so they reach the first
+    ``answers``.
     """
-    if unit.kind in ("homework", "live_class"):
+    if unit.kind in ("homework", "test", "live_class"):
         return unit.knowledge_points
     return unit.knowledge_points[: unit.answers]
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import BadgeIn, ProgramIn
 from levelwise.app.programs.yaml_lines import Path, shorten
-from levelwise.domain.events import (
-    EVENT_TYPES,
-    RULE_FIELD_TYPES,
-    RULE_FIELDS_OPTIONAL,
-)
+from levelwise.domain.events import EVENT_TYPES
 from levelwise.domain.expr import Expr, Schema
+from levelwise.domain.fields import event_schema
 from levelwise.domain.gates import gate_schema
-from levelwise.domain.program import Badge, BadgeTier, Program, Recognition, Title
+from levelwise.domain.program import (
+    STUDY_DAY_VARIABLES,
+    Badge,
+    BadgeTier,
+    Program,
+    Recognition,
+    Title,
+)
 
 TIERS = ("bronze", "silver", "gold")
 
@@ -27,11 +33,16 @@ def compile_recognition(
         spec: The validated file.
         program: The program compiled so far (levels included).
     """
-    badges = tuple(
-        b
-        for i, raw in enumerate(spec.badges)
-        if (b := _badge(check, ("badges", i), raw, program)) is not None
-    )
+    badges = []
+    for i, raw in enumerate(spec.badges):
+        # Names first: a badge that fails to compile still has its maps checked.
+        title, tier_titles = _names(check, ("badges", i), raw)
+        badge = _badge(check, ("badges", i), raw, program)
+        if badge is not None:
+            named = tuple(
+                replace(t, title=tier_titles.get(t.tier, "")) for t in badge.tiers
+            )
+            badges.append(replace(badge, title=title, tiers=named))
     # Titles are checked against the badges declared, not those that compiled:
     # a badge with a bad expression is reported once, not again as unknown.
     declared = {b.id: b for b in spec.badges}
@@ -55,13 +66,36 @@ def compile_recognition(
                     "tiers: " + ", ".join(tiers),
                 )
                 ok = False
+        name = check.name((*path, "name"), t.name, f"title:{t.id}", t.id)
         if ok:
-            titles.append(Title(t.id, t.name or t.id, t.level, t.badge, t.tier))
+            titles.append(Title(t.id, name, t.level, t.badge, t.tier))
     r = spec.recognition
+    study_day = None
+    if r.study_day is not None:
+        schema = Schema(variables=dict.fromkeys(STUDY_DAY_VARIABLES, "number"))
+        path = ("recognition", "study_day")
+        study_day = check.compile(path, r.study_day, schema, "bool")
     settings = Recognition(
-        r.day_start, r.freeze_every, r.max_freezes, r.burst_events, r.repeat_hours
+        r.day_start,
+        r.freeze_every,
+        r.max_freezes,
+        r.burst_events,
+        r.repeat_hours,
+        study_day,
     )
-    return badges, tuple(titles), settings
+    return tuple(badges), tuple(titles), settings
+
+
+def _names(check: Checker, path: Path, b: BadgeIn) -> tuple[str, dict[str, str]]:
+    """A badge's title and its tiers' titles (by tier), translations kept."""
+    title = check.name((*path, "title"), b.title, f"badge:{b.id}", b.id)
+    tiers = {
+        t.tier: check.name(
+            (*path, "tiers", j, "title"), t.title, f"tier:{b.id}:{t.tier}", ""
+        )
+        for j, t in enumerate(b.tiers)
+    }
+    return title, tiers
 
 
 def _tier_names(b: BadgeIn) -> list[str]:
@@ -75,7 +109,7 @@ def _badge(check: Checker, path: Path, b: BadgeIn, program: Program) -> Badge | 
     if not _fields_apply(check, path, b):
         return None
     if b.on is not None:
-        return _counting(check, path, b)
+        return _counting(check, path, b, program)
     schema = gate_schema(program)
     raw = [(t.tier, t.when) for t in b.tiers] or [(TIERS[0], b.when)]
     tiers = []
@@ -133,7 +167,7 @@ def _fields_apply(check: Checker, path: Path, b: BadgeIn) -> bool:
     return not any(failed)
 
 
-def _counting(check: Checker, path: Path, b: BadgeIn) -> Badge | None:
+def _counting(check: Checker, path: Path, b: BadgeIn, program: Program) -> Badge | None:
     on = b.on or ""
     if on not in EVENT_TYPES:
         check.issue(
@@ -144,9 +178,7 @@ def _counting(check: Checker, path: Path, b: BadgeIn) -> Badge | None:
         return None
     where = None
     if b.where is not None:
-        schema = Schema(
-            variables=dict(RULE_FIELD_TYPES[on]), optional=RULE_FIELDS_OPTIONAL[on]
-        )
+        schema = event_schema(program, on)
         where = check.compile((*path, "where"), b.where, schema, "bool")
         if where is None:
             return None
@@ -171,7 +203,7 @@ def _made(
 ) -> Badge:
     return Badge(
         id=b.id,
-        title=b.title or b.id,
+        title=b.id,  # the caller sets the title from its names
         tiers=tiers,
         on=on,
         where=where,

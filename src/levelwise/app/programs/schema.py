@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$", max_length=100)]
 Text = Annotated[str, Field(max_length=500)]
+Name = Text | Annotated[dict[str, Text], Field(min_length=1, max_length=50)]
+"""A title or name: one text, or a map of language tags to texts (``{en: ...,
+zh-CN: ...}``); the loader checks the tags against ``languages``."""
+Expression = Annotated[str, Field(max_length=2000)]
 
 
 class _In(BaseModel):
@@ -20,35 +24,42 @@ class DimensionIn(_In):
     """A dimension entry."""
 
     id: Slug
-    title: Text = ""
+    title: Name = ""
 
 
 class KnowledgePointIn(_In):
     """A knowledge point entry."""
 
     id: Slug
-    title: Text = ""
+    title: Name = ""
     dimensions: dict[Slug, Annotated[float, Field(gt=0)]] | list[Slug]
     prerequisites: list[Slug] = []
+    available_from: Slug | None = None
 
 
 class UnitIn(_In):
     """A unit entry."""
 
     id: Slug
-    kind: Literal["lesson", "exercise", "live_class", "homework", "practice", "quiz"]
-    title: Text = ""
+    kind: Literal[
+        "lesson", "exercise", "live_class", "homework", "practice", "quiz", "test"
+    ]
+    title: Name = ""
     minutes: Annotated[float, Field(gt=0)]
     knowledge_points: list[Slug] = []
     dimensions: list[Slug] = []
     questions: Annotated[int, Field(ge=0)] | None = None
+    tags: Annotated[list[Slug], Field(max_length=20)] = []
+    available_from: Slug | None = None
+    pass_mark: Annotated[float, Field(gt=0, le=1)] | None = None
+    repeats: Annotated[int, Field(ge=0, le=1000)] | None = None
 
 
 class LevelIn(_In):
     """A level entry."""
 
     id: Slug
-    title: Text = ""
+    title: Name = ""
     gates: list[str | float] = []
 
 
@@ -56,6 +67,7 @@ class XpRuleIn(_In):
     """An XP rule entry."""
 
     id: Slug
+    title: Name = ""
     on: str
     xp: str | float
     when: str | None = None
@@ -175,13 +187,14 @@ class BadgeTierIn(_In):
     tier: Slug
     count: Annotated[int, Field(gt=0)] | None = None
     when: str | None = None
+    title: Name = ""
 
 
 class BadgeIn(_In):
     """A badge entry: counted from events (``on``) or read from state."""
 
     id: Slug
-    title: Text = ""
+    title: Name = ""
     on: str | None = None
     where: str | None = None
     count: Annotated[int, Field(gt=0)] | None = None
@@ -197,7 +210,7 @@ class TitleIn(_In):
     """A title entry."""
 
     id: Slug
-    name: Text = ""
+    name: Name = ""
     level: Slug | None = None
     badge: Slug | None = None
     tier: Slug | None = None
@@ -211,6 +224,7 @@ class RecognitionIn(_In):
     max_freezes: Annotated[int, Field(ge=0)] = 2
     burst_events: Annotated[int, Field(gt=1)] = 30
     repeat_hours: Annotated[float, Field(ge=0)] = 24.0
+    study_day: Expression | None = None
 
 
 class LiveQualityIn(_In):
@@ -282,12 +296,49 @@ class PracticeIn(_In):
     measurements: list[MeasurementIn] = []
 
 
+class AttributeIn(_In):
+    """An attribute the platform may send with an event type."""
+
+    type: Literal["number", "string", "bool"]
+    min: float | None = None
+    max: float | None = None
+    values: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)]],
+        Field(max_length=100),
+    ] = []
+    optional: bool = True
+    title: Name = ""
+
+
+class RewardIn(_In):
+    """What every member of a team gets when a team task's goal is met."""
+
+    xp: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+
+class TeamTaskIn(_In):
+    """A team task: a shared goal of a team or class over a window."""
+
+    id: Slug
+    title: Name = ""
+    team: Literal["cohort", "team"]
+    window: Literal["day", "week", "month", "all"]
+    on: str | None = None
+    where: Expression | None = None
+    value: Expression | float | None = None
+    every: Expression | None = None
+    goal: Annotated[float, Field(ge=0, le=1e9)]
+    reward: RewardIn = RewardIn()
+    min_members: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
 class ProgramIn(_In):
     """The whole file."""
 
     program: Slug
     version: str | int = "1"
-    title: Text = ""
+    languages: Annotated[list[str], Field(max_length=50)] = []
+    title: Name = ""
     dimensions: Annotated[list[DimensionIn], Field(min_length=1)]
     knowledge_points: list[KnowledgePointIn] = []
     units: list[UnitIn] = []
@@ -302,12 +353,14 @@ class ProgramIn(_In):
     recognition: RecognitionIn = RecognitionIn()
     practice: PracticeIn | None = None
     live_quality: LiveQualityIn = LiveQualityIn()
+    attributes: dict[str, dict[str, AttributeIn]] = {}
+    team_tasks: list[TeamTaskIn] = []
 
 
 def is_union_tag(part: object) -> bool:
     """Whether a pydantic error location part names a union member, not a key."""
     return isinstance(part, str) and (
-        part.startswith(("list[", "dict[", "function-"))
+        part.startswith(("list[", "dict[", "function-", "constrained-"))
         or part in {"str", "float", "int"}
     )
 
