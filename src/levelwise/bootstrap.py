@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from levelwise.app.quality.ports import QualityStore
     from levelwise.app.quality.service import QualitySettings
     from levelwise.app.recognition.ports import BoardStore, PkStore
+    from levelwise.app.teams.ports import TeamStore
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Stores:
         pk: Group PK definitions.
         practice: Practice sessions of the speaking partner.
         quality: Live-class call quality.
+        teams: Team-task progress.
     """
 
     log: EventLog
@@ -53,6 +55,7 @@ class Stores:
     pk: PkStore
     practice: PracticeStore
     quality: QualityStore
+    teams: TeamStore
 
 
 def store_url(db: str) -> str:
@@ -112,6 +115,7 @@ def open_stores(
     from levelwise.adapters.sql.pk import SqlPkStore
     from levelwise.adapters.sql.practice import SqlPracticeStore
     from levelwise.adapters.sql.quality import SqlQualityStore
+    from levelwise.adapters.sql.teams import SqlTeamStore
 
     check_sqlite_file(url, create=create)
     with opening(url):
@@ -132,6 +136,7 @@ def open_stores(
         pk=SqlPkStore(engine),
         practice=SqlPracticeStore(engine),
         quality=SqlQualityStore(engine),
+        teams=SqlTeamStore(engine),
     )
 
 
@@ -146,6 +151,7 @@ def memory_stores(
     from levelwise.adapters.memory.pk import InMemoryPkStore
     from levelwise.adapters.memory.practice import InMemoryPracticeStore
     from levelwise.adapters.memory.quality import InMemoryQualityStore
+    from levelwise.adapters.memory.teams import InMemoryTeamStore
     from levelwise.adapters.redis.boards import RedisBoardStore
 
     log = log if log is not None else InMemoryEventLog()
@@ -160,6 +166,7 @@ def memory_stores(
         pk=InMemoryPkStore(),
         practice=InMemoryPracticeStore(),
         quality=InMemoryQualityStore(),
+        teams=InMemoryTeamStore(),
     )
 
 
@@ -185,6 +192,7 @@ def engine_over(
         partner=partner_backends(settings),
         quality=stores.quality,
         quality_settings=quality_settings(settings),
+        teams=stores.teams,
         public_url=settings.public_url,
         links=PageLinks.from_secret(page_secret),
         webhook_guard=UrlGuard(settings.webhook_allow_hosts.split(",")),

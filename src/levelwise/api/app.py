@@ -27,6 +27,7 @@ from levelwise.api.routes import (
     practice,
     programs,
     streams,
+    teams,
     webhooks,
 )
 from levelwise.api.routes import metrics as metric_routes
@@ -117,4 +118,5 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     app.include_router(agora_routes.router)
     app.include_router(live.router)
     app.include_router(page_routes.router)
+    app.include_router(teams.router)
     return app

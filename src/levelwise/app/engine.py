@@ -49,6 +49,8 @@ from levelwise.app.quality.service import QUALITY_KINDS, Quality, QualitySetting
 from levelwise.app.recognition.pk import NOTIFIED_KINDS, Pk
 from levelwise.app.recognition.ports import BoardStore, PkStore
 from levelwise.app.recognition.service import Boards
+from levelwise.app.teams.ports import TeamStore
+from levelwise.app.teams.service import TEAM_KINDS, TeamTasks
 from levelwise.app.views import learner_view, speaking_info, summarize
 from levelwise.config import (
     DEFAULT_EVENT_EARLIEST,
@@ -78,6 +80,7 @@ class Levelwise:
         partner: The speaking partner's back ends (default: the scripted
             partner, text only).
         quality: Where live-class call quality lives; None: unavailable.
+        teams: Where team-task progress lives; None: team tasks are not kept.
         quality_settings: How call quality is graded and kept.
         public_url: The public base URL of hosted credentials.
         links: Signs and checks page links (default: the process's own key).
@@ -100,6 +103,7 @@ class Levelwise:
         partner: Backends | None = None,
         quality: QualityStore | None = None,
         quality_settings: QualitySettings | None = None,
+        teams: TeamStore | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
         links: PageLinks | None = None,
         webhook_guard: UrlGuard | None = None,
@@ -113,11 +117,23 @@ class Levelwise:
         self.boards = Boards(log, boards, clock)
         self.notifications = Notifications(log.outbox, clock, NOTIFIED_KINDS)
         self.webhooks = Webhooks(
-            log.outbox, clock, NOTIFIABLE_KINDS | QUALITY_KINDS, guard=webhook_guard
+            log.outbox,
+            clock,
+            NOTIFIABLE_KINDS | QUALITY_KINDS | TEAM_KINDS,
+            guard=webhook_guard,
         )
         window = TimeWindow(event_earliest, event_max_skew)
+        self.teams = TeamTasks(
+            log, teams, clock, self.notifications, self.catalog.program_and_model
+        )
         self._ingest = Ingest(
-            log, clock, self.catalog, self.boards, self.notifications, window
+            log,
+            clock,
+            self.catalog,
+            self.boards,
+            self.notifications,
+            window,
+            teams=self.teams,
         )
         self.placements = Placements(log, clock, self.catalog.program, self.ingest)
         self.guidance = Guidance(log, clock, self.catalog.program_and_model)

@@ -103,6 +103,7 @@ def demo(
     took = time.perf_counter() - started
     out().print(f"metrics projection built in {took:.1f} s")
     _quality_summary(engine)
+    _teams_summary(engine)
     best = _summary(engine, compiled, START + timedelta(weeks=weeks))
     _practice(engine, best, url)
     if serve_api:
@@ -181,6 +182,29 @@ def _quality_summary(engine: Levelwise) -> None:
         f"call quality: classes {classes}; drop-out during class: {dropout}",
         highlight=False,
     )
+
+
+def _teams_summary(engine: Levelwise, top: int = 3) -> None:
+    """Print each team task's rewards and its best window's leading classes."""
+    from levelwise.cli.teams import progress_line
+
+    program = engine.program(TENANT)
+    for task in program.team_tasks:
+        met = engine.teams.goals_met(TENANT, task.id)
+        rewarded = sum(m.rewarded for m in met)
+        out().print(
+            f"team task {task.id}: goal met {len(met)} times, "
+            f"{rewarded} learners rewarded (+{task.reward_xp} XP each)",
+            highlight=False,
+        )
+        windows = engine.teams.windows(TENANT, task.id)
+        if task.every is not None or not windows:
+            continue
+        # The week whose leading class came closest to the goal.
+        tables = [engine.teams.standings(TENANT, task.id, w) for w in windows]
+        best = max(tables, key=lambda rows: rows[0].total if rows else 0.0)
+        for p in best[:top]:
+            out().print("  " + progress_line(p), highlight=False, markup=False)
 
 
 def _summary(engine: Levelwise, compiled: ProgramSummary, now: datetime) -> str:

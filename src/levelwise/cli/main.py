@@ -29,6 +29,7 @@ from levelwise.cli import (
     practice,
     quality,
     simulate,
+    teams,
     webhooks,
 )
 from levelwise.cli import eval as evaluate
@@ -80,6 +81,7 @@ placement_app = typer.Typer(
 learner_app.add_typer(guide.app)  # learner plan | next | forecast
 app.add_typer(simulate.app)
 app.add_typer(demo.app)
+app.add_typer(teams.app)
 app.add_typer(program_app)
 app.add_typer(learner_app)
 app.add_typer(keys_app)

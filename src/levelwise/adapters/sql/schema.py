@@ -15,10 +15,11 @@ from levelwise.adapters.sql.tables import (
     pk,
     practice,
     quality,
+    teams,
 )
 from levelwise.adapters.sql.tables.core import metadata
 
-FEATURE_TABLES = (boards, credentials, metrics, outbox, pk, practice, quality)
+FEATURE_TABLES = (boards, credentials, metrics, outbox, pk, practice, quality, teams)
 """The feature modules whose tables live on ``metadata``."""
 
 __all__ = ["FEATURE_TABLES", "metadata"]

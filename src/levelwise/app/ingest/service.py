@@ -54,6 +54,7 @@ from levelwise.app.ports import (
 from levelwise.app.programs.catalog import Catalog
 from levelwise.app.programs.loader import check_program
 from levelwise.app.recognition.service import Boards
+from levelwise.app.teams.service import NOTHING, Followup, TeamTasks
 from levelwise.app.views import summarize
 from levelwise.domain.events import Event
 from levelwise.domain.fold import initial_state
@@ -93,6 +94,8 @@ class Ingest:
         boards: Kept in step with every batch and replay.
         notifications: Filled in the transaction, woken after it.
         window: When an accepted event may have happened.
+        teams: Team tasks, kept in step with every batch and replay; their
+            rewards are ingested after the batch commits. None: no team tasks.
     """
 
     def __init__(
@@ -103,6 +106,7 @@ class Ingest:
         boards: Boards,
         notifications: Notifications,
         window: TimeWindow | None = None,
+        teams: TeamTasks | None = None,
     ) -> None:
         """Keep the collaborators."""
         self.log = log
@@ -111,6 +115,7 @@ class Ingest:
         self.boards = boards
         self.notifications = notifications
         self.window = window if window is not None else TimeWindow()
+        self.teams = teams
 
     def _committed(
         self, tenant: str, work: Callable[[LogSession], tuple[_T, AfterCommit]]
@@ -154,6 +159,8 @@ class Ingest:
             compiled, model = self.catalog.remember(digest, version, program)
             report, profiles = self._replay(s, compiled, model)
             after = self.boards.after_replay(tenant, s, version, profiles)
+            team = self._teams_replayed(s, compiled, model)
+            after = self._then(tenant, after, team)
             stored = summarize(compiled)
             stored = replace(stored, replay=report, warnings=warnings, changed=True)
             return stored, after
@@ -190,10 +197,15 @@ class Ingest:
             fresh = _fresh(pending, stored, results)
             if not fresh:
                 return 0, _nothing
-            refolded, states = self._apply(s, fresh, program, model, results)
+            rewound, states, decisions = self._apply(s, fresh, program, model, results)
             events = [p.event for p in fresh]
             after = self.boards.after_ingest(tenant, s, program.version, events, states)
-            return refolded, after
+            team = NOTHING
+            if self.teams is not None and program.team_tasks:
+                team = self.teams.after_ingest(
+                    s, program, model, events, states, decisions, rewound
+                )
+            return len(rewound), self._then(tenant, after, team)
 
         refolded = self._committed(tenant, work)
         done = tuple(r for r in results if r is not None)
@@ -206,7 +218,13 @@ class Ingest:
         program: Program,
         model: MasteryModel,
         results: list[views.EventResult | None],
-    ) -> tuple[int, dict[str, LearnerState]]:
+    ) -> tuple[list[str], dict[str, LearnerState], list[Decision]]:
+        """Fold the fresh events and store them with what they decided.
+
+        Returns:
+            The learners re-folded from a checkpoint (late events, stale
+            projections), every learner's new state, and the decisions.
+        """
         by_learner: dict[str, list[_Pending]] = {}
         for p in fresh:
             by_learner.setdefault(p.event.learner, []).append(p)
@@ -214,7 +232,7 @@ class Ingest:
         snaps = s.snapshots(learners)
         writes = Writes(program.version)
         states: dict[str, LearnerState] = {}
-        refolded = 0
+        rewound: list[str] = []
         for learner in learners:
             batch = sorted(by_learner[learner], key=lambda p: p.event.sort_key)
             new = [p.event for p in batch]
@@ -224,12 +242,12 @@ class Ingest:
                 state, events = initial_state(learner, program, model), new
             elif snap.program_version != program.version:
                 # A stale projection: re-fold the learner from the start.
-                refolded += 1
+                rewound.append(learner)
                 state, events = rewind(s, learner, None, new, program, model)
             elif first <= (snap.last_at, snap.last_id):
                 # A late event: re-fold from the last checkpoint before it, so
                 # state equals a fold of the time-sorted log.
-                refolded += 1
+                rewound.append(learner)
                 since = s.checkpoint_before(learner, program.version, first)
                 state, events = rewind(s, learner, since, new, program, model)
             else:
@@ -240,7 +258,7 @@ class Ingest:
         s.put_snapshots([snapshot_of(x, program) for x in states.values()])
         self.notifications.enqueue(s, writes.decisions, states, program.version)
         _accepted(fresh, writes.decisions, results)
-        return refolded, states
+        return rewound, states, writes.decisions
 
     # -- replay -------------------------------------------------------------------
 
@@ -261,9 +279,35 @@ class Ingest:
             program, model = self.catalog.program_and_model(s)
             report, profiles = self._replay(s, program, model, on_progress)
             after = self.boards.after_replay(tenant, s, program.version, profiles)
-            return report, after
+            team = self._teams_replayed(s, program, model)
+            return report, self._then(tenant, after, team)
 
         return self._committed(tenant, work)
+
+    def _teams_replayed(
+        self, s: LogSession, program: Program, model: MasteryModel
+    ) -> Followup:
+        if self.teams is None or not program.team_tasks:
+            return NOTHING
+        return self.teams.after_replay(s, program, model)
+
+    def _then(self, tenant: str, after: AfterCommit, team: Followup) -> AfterCommit:
+        """``after``, then the team tasks' writes and rewards (after the commit).
+
+        Rewards are ingested as a batch of their own once the batch that met
+        the goal committed; they are never counted by team tasks, so posting
+        them does not post more.
+        """
+        if team is NOTHING:
+            return after
+
+        def then() -> None:
+            after()
+            team.write()
+            for start in range(0, len(team.rewards), MAX_BATCH):
+                self.ingest(tenant, list(team.rewards[start : start + MAX_BATCH]))
+
+        return then
 
     def _replay(
         self,

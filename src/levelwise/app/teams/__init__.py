@@ -1,0 +1,1 @@
+"""Team tasks: shared goals of classes and teams, progress, rewards."""
