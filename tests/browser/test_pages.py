@@ -68,12 +68,76 @@ def test_learner_page_shows_the_apis_level_xp_and_requirements(
             gate["target"]
         )
         assert (shown.get_attribute("data-met") == "true") == gate["met"]
-        assert " of " in shown.inner_text()
+        assert shown.inner_text().strip()
+        assert ">=" not in shown.inner_text()
     tree = page.locator("svg[data-leaves]")
     assert int(tree.get_attribute("data-leaves")) == len(view["units_completed"])
     assert int(tree.get_attribute("data-blossoms")) >= 1
     assert tree.bounding_box()["height"] > 100  # drawn, not just in the DOM
     page.screenshot(path=str(shots / "learner-en.png"), full_page=True)
+
+
+RAW = (">=", "includes [", "if(", "dimension.", "units_completed", "unit_kind")
+"""What an expression or a formula looks like: never visible to a learner."""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_learner_pages_speak_plain_words_on_phones_and_desktops(
+    school: School, browser: Any, width: int, lang: str
+) -> None:
+    program = school.api.get("/v1/programs/current").json()
+    dimensions = len(program["dimensions"])
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        tab = context.new_page()
+        # The best placed learner and a beginner: both read plain words.
+        for learner in (school.learners[0], school.learners[-1]):
+            view = school.api.get(f"/v1/learners/{learner}").json()
+            tab.goto(school.link("learner", learner) + f"&lang={lang}")
+            text = tab.locator("main").inner_text()
+
+            assert [raw for raw in RAW if raw in text] == [], learner
+            teachers = tab.locator("details.for-teachers").first
+            assert not teachers.evaluate("d => d.open")
+            if view["next_level"] is not None:
+                scales = tab.locator("[data-field=scale]")
+                assert scales.count() >= 1
+                assert all(x.strip() for x in scales.all_inner_texts())
+            names = tab.locator("svg.growth-tree text.tree-label")
+            assert names.count() == dimensions
+            for n in range(dimensions):
+                label = names.nth(n)
+                assert label.is_visible()
+                box = label.bounding_box()
+                assert box is not None and box["height"] >= 8  # readable
+                tree = tab.locator("svg.growth-tree").bounding_box()
+                assert tree["x"] <= box["x"] and box["x"] + box["width"] <= (
+                    tree["x"] + tree["width"] + 1
+                )
+            assert tab.locator("[data-field=next-flower]").is_visible()
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
+
+
+def test_a_beginner_and_the_best_learner_grow_different_trees(
+    school: School, page: Any
+) -> None:
+    trees = []
+    for learner in (school.learners[-1], school.learners[0]):
+        page.goto(school.link("learner", learner))
+        tree = page.locator("svg.growth-tree")
+        trees.append(
+            (
+                int(tree.get_attribute("data-blossoms")),
+                float(tree.get_attribute("data-height")),
+            )
+        )
+    (few, short), (many, tall) = trees
+
+    assert many > few
+    assert tall > short
 
 
 def test_learner_page_shows_the_apis_streak_rank_and_forecast(

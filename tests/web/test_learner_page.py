@@ -52,7 +52,8 @@ async def test_the_page_shows_the_apis_numbers(client, key):
         for g in api["gates"]
     }
     xp_gate = find(html, data_gate="xp >= 100")[0]
-    assert "85 of 100" in xp_gate.text
+    assert "Earn 100 XP" in xp_gate.text
+    assert "85 so far" in xp_gate.text
     assert "85%" in xp_gate.text
 
 
@@ -83,8 +84,8 @@ async def test_each_part_of_an_and_gate_is_a_requirement_of_its_own(
         p["gate"]: (p["current"], p["target"], p["progress"], p["met"])
         for p in gate["parts"]
     }
-    assert "85 of 100" in one(html, data_group="effort").text  # xp >= 100
-    assert "1 of 1" in one(html, data_group="ability").text  # units_completed
+    assert "85 so far" in one(html, data_group="effort").text  # xp >= 100
+    assert "1 of 1 done" in one(html, data_group="ability").text  # units_completed
     assert one(html, data_field="met").attrs["data-met"] == "1"
     assert one(html, data_field="met").attrs["data-total"] == "2"
 
@@ -119,7 +120,7 @@ async def test_receipts_are_newest_first_and_at_most_ten(client, key, engine):
     rows = parse_list(html)
     assert len(rows) == 10
     assert [r.attrs["data-kind"] for r in rows] == [x["kind"] for x in api["receipts"]]
-    assert rows[0].text.startswith("+5 XP: answer")
+    assert rows[0].text.startswith("+5 XP: Answer")  # the rule's id in words
 
 
 def parse_list(html):

@@ -34,8 +34,8 @@ ROWS = {
     [
         (
             "badge_earned",
-            "Badge earned: Chatterbox (silver)",
-            "获得徽章：Chatterbox（silver）",
+            "Badge earned: Chatterbox (Silver)",
+            "获得徽章：Chatterbox（白银）",
         ),
         ("title_changed", "New title: Explorer", "新称号：Explorer"),
         ("streak_broken", "Streak ended after 6 days", "连续学习 6 天后中断"),

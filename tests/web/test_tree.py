@@ -6,17 +6,27 @@ import re
 
 import pytest
 
-from levelwise.web.tree import Branch, Leaf, TreeShape, tree_svg, trunk_height
+from levelwise.web.tree import (
+    FLOWER_UNITS,
+    Branch,
+    Leaf,
+    TreeShape,
+    flowers,
+    tree_svg,
+    trunk_height,
+)
 
 BRANCHES = (Branch("vocabulary", "Vocabulary", 0.4), Branch("grammar", "Grammar", 0.2))
 
 
-def draw(leaves: int = 0, blossoms: int = 0, branches=BRANCHES) -> str:
+def draw(
+    leaves: int = 0, blossoms: int = 0, branches=BRANCHES, level: int = 0, bud=False
+) -> str:
     units = tuple(
         Leaf(f"u{i}", f"Unit {i}", ("vocabulary", "grammar", None)[i % 3])
         for i in range(leaves)
     )
-    shape = TreeShape(branches, units, blossoms)
+    shape = TreeShape(branches, units, blossoms, level, bud)
     return tree_svg(shape, title="Growth tree", desc="A tree.", label="2 branches")
 
 
@@ -38,12 +48,72 @@ def test_more_completed_units_grow_more_leaves(fewer, more):
 
 
 @pytest.mark.parametrize(("lower", "higher"), [(0, 1), (1, 3), (3, 9)])
-def test_a_higher_level_has_more_blossoms_and_a_taller_trunk(lower, higher):
+def test_more_blossoms_are_drawn_as_asked(lower, higher):
     low, high = draw(blossoms=lower), draw(blossoms=higher)
 
     assert count(low, "tree-blossom") == lower
     assert count(high, "tree-blossom") == higher
+
+
+@pytest.mark.parametrize(("lower", "higher"), [(0, 1), (1, 3), (3, 6)])
+def test_a_higher_level_has_a_taller_trunk(lower, higher):
+    low, high = draw(level=lower), draw(level=higher)
+
     assert trunk_height(higher) > trunk_height(lower)
+    assert f'data-height="{trunk_height(higher):.1f}"' in high
+    assert f'data-height="{trunk_height(lower):.1f}"' in low
+
+
+@pytest.mark.parametrize(
+    ("units", "blossoms", "to_go"),
+    [
+        # No unit yet: no blossom, the first after FLOWER_UNITS units.
+        (0, 0, FLOWER_UNITS),
+        (1, 0, FLOWER_UNITS - 1),
+        # A full set opens a blossom and starts the next.
+        (FLOWER_UNITS, 1, FLOWER_UNITS),
+        (2 * FLOWER_UNITS + 1, 2, FLOWER_UNITS - 1),
+    ],
+    ids=["none", "one", "full", "two-and-one"],
+)
+def test_blossoms_come_with_completed_units(units, blossoms, to_go):
+    assert flowers(units) == (blossoms, to_go)
+
+
+def test_a_beginner_and_an_advanced_learner_look_different():
+    weak = tuple(Branch(b.id, b.label, 0.0) for b in BRANCHES)
+    strong = tuple(Branch(b.id, b.label, 0.8) for b in BRANCHES)
+    beginner = draw(leaves=1, blossoms=flowers(1)[0], branches=weak, level=0)
+    advanced = draw(leaves=40, blossoms=flowers(40)[0], branches=strong, level=4)
+
+    assert count(beginner, "tree-blossom") == 0
+    assert count(advanced, "tree-blossom") == 40 // FLOWER_UNITS
+    height = re.compile(r'data-height="([\d.]+)"')
+    tall = float(height.search(advanced).group(1))  # type: ignore[union-attr]
+    short = float(height.search(beginner).group(1))  # type: ignore[union-attr]
+    assert tall > 1.8 * short
+
+
+def test_branches_carry_visible_names_and_the_next_blossom_is_a_bud():
+    svg = draw(leaves=2, bud=True)
+
+    labels = re.findall(
+        r'<text class="tree-label" data-dimension="(\w+)"[^>]*>([^<]+)<', svg
+    )
+    assert labels == [("vocabulary", "Vocabulary"), ("grammar", "Grammar")]
+    assert count(svg, "tree-bud") == 1
+    assert count(draw(leaves=2), "tree-bud") == 0
+
+
+def test_branch_names_stay_inside_the_picture():
+    long = (
+        Branch("a", "A very long ability name", 1.0),
+        Branch("b", "语音语调很长的名字", 1.0),
+    )
+    svg = draw(branches=long, level=6)
+
+    for x in re.findall(r'<text class="tree-label"[^>]* x="([\d.]+)"', svg):
+        assert 0 < float(x) < 360
 
 
 def branch_end(svg: str, dimension: str) -> tuple[float, float, float, float]:
@@ -98,6 +168,7 @@ def test_odd_values_are_clamped():
 
 def test_the_tree_is_accessible_and_escaped():
     shape = TreeShape((Branch("v", "<b>", 0.5),), (Leaf("u", "a & b", "v"),), 1)
+    assert "&lt;b&gt;</text>" in tree_svg(shape, title="t", desc="d", label="l")
     svg = tree_svg(shape, title="Tree <1>", desc="d & e", label='1 "leaf"')
 
     assert svg.startswith("<svg")

@@ -1,7 +1,8 @@
 """Names of the engine's own vocabulary on pages, marked for translation.
 
-Program data (level, unit, dimension and knowledge point titles) stays as the
-school wrote it; the engine's words (gate variables, practice metrics and
+Program data (level, unit, dimension and knowledge point titles) is the
+school's, in the page's language where the program has it
+(``Program.text``); the engine's words (gate variables, practice metrics and
 their units, unit kinds, league tiers, zones) get a translatable name here.
 """
 
@@ -97,6 +98,20 @@ QUALITY_BANDS = {
     "broken": N_("Broken"),
 }
 """Call-quality bands by name, best first (``levelwise.app.quality.ports.BANDS``)."""
+ACTIVITIES = {
+    "lesson.watched": N_("Watching a lesson"),
+    "live.attended": N_("Live class"),
+    "live.credited": N_("Live minutes credited"),
+    "live.interaction": N_("Taking part in class"),
+    "homework.submitted": N_("Homework handed in"),
+    "question.answered": N_("Answering questions"),
+    "unit.completed": N_("Unit completed"),
+    "practice.completed": N_("Speaking practice"),
+    "pk.finished": N_("Team challenge"),
+    "team.rewarded": N_("Team task"),
+}
+"""What learners did, by event type: an XP rule's name when the school gave it
+no title in the page's language."""
 _GATE = re.compile(r"^\s*([A-Za-z_][\w]*(?:\.[\w-]+)?)")
 
 
@@ -127,11 +142,15 @@ def gate_label(source: str, program: Program, lang: Lang) -> GateLabel:
     if name.startswith("dimension."):
         key = name.split(".", 1)[1]
         titles = {d.id: d.title for d in program.dimensions}
-        return GateLabel(titles.get(key) or key, "ability", "ability")
+        title = program.text(f"dimension:{key}", lang.code, titles.get(key) or key)
+        return GateLabel(title, "ability", "ability")
     if name.startswith("mastery."):
         key = name.split(".", 1)[1]
         titles = {k.id: k.title for k in program.knowledge_points}
-        return GateLabel(titles.get(key) or key, "ability", "share")
+        title = program.text(f"kp:{key}", lang.code, titles.get(key) or key)
+        return GateLabel(title, "ability", "share")
+    if name.startswith("unit_score.") or name == "passed":
+        return GateLabel(source, "ability", "share" if name != "passed" else "units")
     if name == "units_completed":
         return GateLabel(lang.gettext(VARIABLES[name]), "ability", "units")
     if name in METRICS:
@@ -181,6 +200,18 @@ def unit_kind(kind: str, lang: Lang) -> str:
 def league_tier(tier: str, lang: Lang) -> str:
     """A league tier's name."""
     return lang.gettext(LEAGUE_TIERS[tier]) if tier in LEAGUE_TIERS else tier
+
+
+def tier(name: str, lang: Lang) -> str:
+    """A badge tier's name when the school gave none: ``bronze`` reads Bronze."""
+    if name in LEAGUE_TIERS:
+        return lang.gettext(LEAGUE_TIERS[name])
+    return name[:1].upper() + name[1:]
+
+
+def activity(event_type: str, lang: Lang) -> str:
+    """What an event type's learner did, in words (an unknown one: "Activity")."""
+    return lang.gettext(ACTIVITIES.get(event_type, N_("Activity")))
 
 
 def zone(name: str, lang: Lang) -> str:

@@ -20,6 +20,7 @@ from babel.lists import format_list
 from levelwise.app.engine import Levelwise
 from levelwise.app.guidance.forecast import Forecast
 from levelwise.app.guidance.outlook import PracticeTip
+from levelwise.app.guidance.requirements import Facts, describe, school_name
 from levelwise.app.practice.profile import PLATEAU_SESSIONS
 from levelwise.app.recognition.boards import week_of
 from levelwise.app.recognition.leagues import zone_of
@@ -27,27 +28,38 @@ from levelwise.app.views import LearnerView, MetricTrendInfo
 from levelwise.domain.outcomes import whole_minutes
 from levelwise.domain.practice import PRACTICE_METRICS, metric_text
 from levelwise.domain.program import Program
-from levelwise.errors import PlanError, StoreError
+from levelwise.errors import LearnerNotFoundError, PlanError, StoreError
 from levelwise.web import labels
 from levelwise.web.i18n import N_, Lang
 from levelwise.web.sparkline import sparkline_svg
-from levelwise.web.tree import Branch, Leaf, TreeShape, tree_svg
+from levelwise.web.tree import Branch, Leaf, TreeShape, flowers, tree_svg
 
 
 @dataclass(frozen=True)
 class GateRow:
-    """One requirement of the next level with the learner's progress."""
+    """One requirement of the next level with the learner's progress.
+
+    ``label`` and ``progress_text`` are the requirement in plain words (the
+    expression, ``source``, is for teachers). An ability requirement shows
+    ``scale`` (``none``: no answers yet, ``not_yet``, ``getting_there``,
+    ``strong``) as ``stars`` of 3 instead of a bar; ``bar`` is False where a
+    bar would show what the learner did not do (a prior, an average of no
+    homework).
+    """
 
     source: str
     label: str
     group: str
     current: float
     target: float
-    current_text: str
-    target_text: str
+    progress_text: str
     progress: float
     percent: str
     met: bool
+    bar: bool = True
+    scale: str = ""
+    scale_text: str = ""
+    stars: int = 0
 
 
 @dataclass(frozen=True)
@@ -191,8 +203,50 @@ class ReceiptRow:
 
 
 @dataclass(frozen=True)
+class BadgeRow:
+    """A badge with the school's names in the page's language."""
+
+    id: str
+    title: str
+    tier: str
+    tier_title: str
+    next_tier: str
+    next_count: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class TeamCard:
+    """A team task as a member sees it ("your class: 31 of 40, you gave 6").
+
+    Filled from the team-task service's view of the learner when the engine
+    has one; the template shows a card per task.
+    """
+
+    task: str
+    text: str
+    progress: float
+    done: bool
+
+
+@dataclass(frozen=True)
+class Names:
+    """The school's names of what the page's header shows, in its language."""
+
+    program: str
+    level: str
+    next_level: str
+    title: str
+
+
+@dataclass(frozen=True)
 class LearnerPage:
-    """Everything a learner page shows."""
+    """Everything a learner page shows.
+
+    ``teams`` is the place of the learner's team tasks (empty until the
+    engine offers them); ``flower`` says how many units to the tree's next
+    blossom.
+    """
 
     view: LearnerView
     program_title: str
@@ -205,6 +259,10 @@ class LearnerPage:
     tree: str
     week: str
     speaking: SpeakingInfo | None = None
+    names: Names = Names("", "", "", "")
+    badges: tuple[BadgeRow, ...] = ()
+    flower: str = ""
+    teams: tuple[TeamCard, ...] = ()
 
     @property
     def met(self) -> int:
@@ -217,26 +275,81 @@ class LearnerPage:
         return len(self.effort) + len(self.ability)
 
 
+def facts_of(view: LearnerView) -> Facts:
+    """What the learner has done, as the requirement words read it."""
+    placed = frozenset(view.placement.abilities) if view.placement else frozenset()
+    return Facts(
+        counters=view.counters,
+        mastery={kp: (m[0], m[2]) for kp, m in view.mastery.items()},
+        placed=placed,
+    )
+
+
+_SCALE = {
+    "none": N_("No answers yet"),
+    "not_yet": N_("Not yet"),
+    "getting_there": N_("Getting there"),
+    "strong": N_("Strong"),
+}
+"""The ability scale, from no evidence to a met requirement."""
+_STARS = {"none": 0, "not_yet": 1, "getting_there": 2, "strong": 3}
+GETTING_THERE = 0.8
+"""Progress (on evidence) from which an ability reads "getting there"."""
+
+
+def ability_scale(evidence: bool, met: bool, progress: float) -> str:
+    """Where an ability requirement stands on the learner's scale.
+
+    Nothing but evidence moves it: without answers on what it measures it is
+    ``none`` whatever the prior says.
+    """
+    if not evidence:
+        return "none"
+    if met:
+        return "strong"
+    return "getting_there" if progress >= GETTING_THERE else "not_yet"
+
+
 def _gates(view: LearnerView, program: Program, lang: Lang) -> list[GateRow]:
     """A row per requirement: each part of an ``and`` gate is a row of its own."""
+    facts = facts_of(view)
     rows = []
     for gate in (part for g in view.gates for part in g.parts or (g,)):
         name = labels.gate_label(gate.gate, program, lang)
+        said = describe(
+            gate.gate,
+            program,
+            lang.code,
+            current=gate.current,
+            met=gate.met,
+            facts=facts,
+        )
+        scale = ""
+        if said.kind == "ability":
+            scale = ability_scale(said.evidence, gate.met, gate.progress)
         rows.append(
             GateRow(
                 gate.gate,
-                name.label,
+                said.goal,
                 name.group,
                 gate.current,
                 gate.target,
-                labels.gate_value(gate.current, name.kind, lang),
-                labels.gate_value(gate.target, name.kind, lang),
+                said.progress,
                 gate.progress,
                 lang.percent(gate.progress),
                 gate.met,
+                bar=said.evidence and not scale,
+                scale=scale,
+                scale_text=lang.gettext(_SCALE[scale]) if scale else "",
+                stars=_STARS.get(scale, 0),
             )
         )
     return rows
+
+
+def _words(source: str, program: Program, lang: Lang) -> str:
+    """A requirement's goal in words (forecasts, next steps, tips)."""
+    return describe(source, program, lang.code).goal
 
 
 def _forecast(
@@ -259,7 +372,7 @@ def _forecast(
         return ForecastInfo(
             "none", stalled=fc.stalled, speaking=speaking, bottlenecks=found
         )
-    binding = labels.gate_label(fc.binding, program, lang).label if fc.binding else ""
+    binding = _words(fc.binding, program, lang) if fc.binding else ""
     return ForecastInfo(
         "forecast",
         on(fc.median_weeks),
@@ -322,7 +435,7 @@ def _bottlenecks(
 ) -> tuple[BottleneckRow, ...]:
     rows = []
     for found in fc.bottlenecks:
-        held = [labels.gate_label(r, program, lang).label for r in found.requirements]
+        held = [_words(r, program, lang) for r in found.requirements]
         text = lang.gettext(
             "%(metric)s has not improved lately: it may hold back %(requirements)s."
         ) % {
@@ -344,15 +457,14 @@ def _next(
         return NextInfo(nxt.status)
     unit = program.unit_by_id.get(nxt.step.unit)
     tip = nxt.practice
+    title = unit.title if unit is not None and unit.title else nxt.step.title
     return NextInfo(
         nxt.status,
         nxt.step.unit,
-        unit.title if unit is not None and unit.title else nxt.step.title,
+        program.text(f"unit:{nxt.step.unit}", lang.code, title),
         labels.unit_kind(nxt.step.kind, lang),
         nxt.minutes,
-        labels.gate_label(nxt.requirement, program, lang).label
-        if nxt.requirement
-        else "",
+        _words(nxt.requirement, program, lang) if nxt.requirement else "",
         _tip(tip, nxt.step.unit, program, lang) if tip is not None else None,
     )
 
@@ -384,9 +496,9 @@ def _tip(tip: PracticeTip, step: str, program: Program, lang: Lang) -> TipInfo:
     )
     return TipInfo(
         tip.unit,
-        tip.scenario or tip.title,
+        tip.scenario or program.text(f"unit:{tip.unit}", lang.code, tip.title),
         tip.partner,
-        name.label,
+        _words(tip.requirement, program, lang),
         progress,
         tip.unit == step,
         notes,
@@ -514,7 +626,33 @@ def _rank(
     return info
 
 
+def tier_title(program: Program, badge: str, tier: str, lang: Lang) -> str:
+    """A badge tier's name: the school's (in ``lang``), else the engine's word."""
+    found = next((b for b in program.badges if b.id == badge), None)
+    own = next((t.title for t in found.tiers if t.tier == tier), "") if found else ""
+    return program.text(
+        f"tier:{badge}:{tier}", lang.code, own or labels.tier(tier, lang)
+    )
+
+
+def rule_title(program: Program, rule: str, lang: Lang) -> str:
+    """What a receipt's rule reads as: its title (a team task's for ``task:ID``).
+
+    A rule without a title reads as its id in words on an English page, and as
+    what the learner did (its event type) in any other language.
+    """
+    kind, _, key = rule.partition(":")
+    if kind == "task" and key:
+        return school_name(program, "task", key, lang.code)
+    found = next((r for r in program.xp_rules if r.id == rule), None)
+    if found is None or found.title or lang.code == "en":
+        return school_name(program, "rule", rule, lang.code)
+    # No title of the school's: the activity in the page's language, not an id.
+    return program.text(f"rule:{rule}", lang.code, labels.activity(found.on, lang))
+
+
 def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
+    """One receipt as a line in words; ``detail`` (formula, reason) is for teachers."""
     kind = str(row["kind"])
     day = datetime.fromisoformat(str(row["at"])).date()
     at = lang.date(day)
@@ -522,7 +660,7 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
         receipt = row["receipt"]
         text = lang.gettext("+%(xp)s XP: %(rule)s") % {
             "xp": lang.number(row["xp"]),
-            "rule": receipt["rule"],
+            "rule": rule_title(program, str(receipt["rule"]), lang),
         }
         return ReceiptRow(kind, int(row["xp"]), text, str(receipt["formula"]), at, day)
     if kind == "ability_measured":
@@ -536,17 +674,18 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
         ) % {"num": minutes}
         return ReceiptRow(kind, 0, text, str(row["reason"]), at, day)
     if kind == "unit_completed":
-        unit = program.unit_by_id.get(str(row["unit"]))
-        title = unit.title if unit is not None and unit.title else str(row["unit"])
-        text = lang.gettext("Unit completed: %(unit)s") % {"unit": title}
+        unit = school_name(program, "unit", str(row["unit"]), lang.code)
+        text = lang.gettext("Unit completed: %(unit)s") % {"unit": unit}
         return ReceiptRow(kind, 0, text, "", at, day)
     if kind in _LEVEL_MESSAGES:
         level_id = str(row["level"])
-        titles = (lvl.title for lvl in program.levels if lvl.id == level_id)
-        level = next(titles, level_id)
+        known = any(lvl.id == level_id for lvl in program.levels)
+        level = (
+            school_name(program, "level", level_id, lang.code) if known else level_id
+        )
         text = lang.gettext(_LEVEL_MESSAGES[kind]) % {"level": level}
         return ReceiptRow(kind, 0, text, "", at, day)
-    return ReceiptRow(kind, 0, _recognition_text(row, lang), "", at, day)
+    return ReceiptRow(kind, 0, _recognition_text(row, program, lang), "", at, day)
 
 
 def _measured(
@@ -554,10 +693,12 @@ def _measured(
 ) -> ReceiptRow:
     """A practice measurement: the dimension's change, and the metrics behind it."""
     dimension = str(row["dimension"])
-    titles = (d.title for d in program.dimensions if d.id == dimension)
+    title = next((d.title for d in program.dimensions if d.id == dimension), "")
     change = round(float(row["after"]) - float(row["before"]), 2) + 0.0  # no -0.00
     text = lang.gettext("Practice: %(dimension)s %(change)s") % {
-        "dimension": next(titles, str(row["title"])),
+        "dimension": program.text(
+            f"dimension:{dimension}", lang.code, title or str(row["title"])
+        ),
         "change": f"{change:+.2f}",
     }
     metrics = ", ".join(
@@ -575,16 +716,18 @@ _LEVEL_MESSAGES = {
 }
 
 
-def _recognition_text(row: dict[str, Any], lang: Lang) -> str:
-    """A badge, title, streak or PK receipt as one line (school names as written)."""
+def _recognition_text(row: dict[str, Any], program: Program, lang: Lang) -> str:
+    """A badge, title, streak or PK receipt as one line (school names translated)."""
     kind = str(row["kind"])
     if kind == "badge_earned":
+        badge = str(row.get("badge", ""))
         return lang.gettext("Badge earned: %(badge)s (%(tier)s)") % {
-            "badge": row["title"],
-            "tier": row["tier"],
+            "badge": program.text(f"badge:{badge}", lang.code, str(row["title"])),
+            "tier": tier_title(program, badge, str(row["tier"]), lang),
         }
     if kind == "title_changed":
-        return lang.gettext("New title: %(title)s") % {"title": row["name"]}
+        name = program.text(f"title:{row['title']}", lang.code, str(row["name"]))
+        return lang.gettext("New title: %(title)s") % {"title": name}
     if kind == "streak_broken":
         days = int(row["length"])
         return lang.ngettext(
@@ -603,18 +746,27 @@ def _recognition_text(row: dict[str, Any], lang: Lang) -> str:
     ) % {"num": points, "team": row["team"]}
 
 
-def _tree(view: LearnerView, program: Program, lang: Lang) -> str:
-    branches = tuple(
-        Branch(d.id, d.title or d.id, view.dimensions.get(d.id, (0.0, 0.0))[0])
-        for d in program.dimensions
-    )
+def _tree(view: LearnerView, program: Program, lang: Lang) -> tuple[str, str]:
+    """The growth tree's SVG, and how many units to its next blossom in words."""
+    facts = facts_of(view)
+    tried = {kp for kp, (_, attempts) in facts.mastery.items() if attempts > 0}
+    branches = []
+    for d in program.dimensions:
+        points = {kp for kp, _ in program.dimension_weights.get(d.id, ())}
+        # A branch grows on evidence only: a prior is not the learner's doing.
+        evidence = bool(points & tried) or d.id in facts.placed
+        value = view.dimensions.get(d.id, (0.0, 0.0))[0] if evidence else 0.0
+        branches.append(
+            Branch(d.id, school_name(program, "dimension", d.id, lang.code), value)
+        )
     leaves = []
     for unit_id in view.units_completed:
         unit = program.unit_by_id.get(unit_id)
-        title = unit.title if unit is not None and unit.title else unit_id
+        title = school_name(program, "unit", unit_id, lang.code)
         dimension = unit.dimensions[0] if unit is not None and unit.dimensions else None
         leaves.append(Leaf(unit_id, title, dimension))
-    shape = TreeShape(branches, tuple(leaves), view.level.index)
+    blossoms, to_go = flowers(len(leaves))
+    shape = TreeShape(tuple(branches), tuple(leaves), blossoms, view.level.index, True)
     counts = [
         lang.ngettext("%(num)d branch", "%(num)d branches", len(branches))
         % {"num": len(branches)},
@@ -626,14 +778,55 @@ def _tree(view: LearnerView, program: Program, lang: Lang) -> str:
     label = lang.gettext("Growth tree: %(counts)s") % {
         "counts": format_list(counts, locale=lang.locale)
     }
-    return tree_svg(
+    svg = tree_svg(
         shape,
         title=lang.gettext("Growth tree"),
         desc=lang.gettext(
-            "A branch for each ability, a leaf for each completed unit and a "
-            "blossom for each level reached."
+            "A named branch for each ability, growing as you answer; a leaf for "
+            "each completed unit, a blossom for every three; the tree grows "
+            "taller with each level."
         ),
         label=label,
+    )
+    flower = lang.ngettext(
+        "%(num)d more unit to your next flower",
+        "%(num)d more units to your next flower",
+        to_go,
+    ) % {"num": to_go}
+    return svg, flower
+
+
+def _badges(view: LearnerView, program: Program, lang: Lang) -> tuple[BadgeRow, ...]:
+    r = view.recognition
+    if r is None:
+        return ()
+    return tuple(
+        BadgeRow(
+            b.id,
+            program.text(f"badge:{b.id}", lang.code, b.title),
+            b.tier,
+            tier_title(program, b.id, b.tier, lang) if b.tier else "",
+            tier_title(program, b.id, b.next_tier, lang) if b.next_tier else "",
+            b.next_count,
+            b.count,
+        )
+        for b in r.badges
+    )
+
+
+def _names(view: LearnerView, program: Program, lang: Lang) -> Names:
+    def level(info: Any) -> str:
+        return program.text(f"level:{info.id}", lang.code, info.title or info.id)
+
+    r = view.recognition
+    title = ""
+    if r is not None and r.title_name:
+        title = program.text(f"title:{r.title}", lang.code, r.title_name)
+    return Names(
+        program.text("program", lang.code, program.title),
+        level(view.level),
+        level(view.next_level) if view.next_level else "",
+        title,
     )
 
 
@@ -651,16 +844,53 @@ def learner_page(
     rows = _gates(view, program, lang)
     week = week_of(date.fromisoformat(engine.clock.now_iso()[:10]))
     receipts = engine.receipts(tenant, learner, limit=10)
+    tree, flower = _tree(view, program, lang)
+    names = _names(view, program, lang)
     return LearnerPage(
         view=view,
-        program_title=program.title,
+        program_title=names.program,
         effort=tuple(r for r in rows if r.group == "effort"),
         ability=tuple(r for r in rows if r.group == "ability"),
         forecast=_forecast(engine, tenant, view, program, lang),
         next=_next(engine, tenant, learner, program, lang),
         rank=_rank(engine, tenant, learner, week, lang),
         receipts=tuple(_receipt(r, program, lang) for r in receipts),
-        tree=_tree(view, program, lang),
+        tree=tree,
         week=week,
         speaking=_speaking(view, program, lang),
+        names=names,
+        badges=_badges(view, program, lang),
+        flower=flower,
+        teams=_teams(engine, tenant, learner, program, lang),
     )
+
+
+def _teams(
+    engine: Levelwise, tenant: str, learner: str, program: Program, lang: Lang
+) -> tuple[TeamCard, ...]:
+    """The learner's team tasks ("your class: 31 of 40, you gave 6")."""
+    try:
+        tasks = engine.teams.learner_tasks(tenant, learner, lang.code)
+    except (StoreError, LearnerNotFoundError):
+        return ()
+    cards = []
+    for t in tasks:
+        task = program.task_by_id.get(t.task)
+        goal = t.goal or float(t.members)  # an every-member goal of 0: everyone
+        values = {
+            "task": t.title,
+            "total": lang.number(t.total, 1),
+            "goal": lang.number(goal, 1),
+            "given": lang.number(t.given, 1),
+            "xp": lang.number(t.reward_xp),
+        }
+        if task is not None and task.team == "team":
+            line = N_("Your team: %(total)s of %(goal)s, you gave %(given)s")
+        else:
+            line = N_("Your class: %(total)s of %(goal)s, you gave %(given)s")
+        text = t.title + " · " + lang.gettext(line) % values
+        if t.met:
+            text += " · " + lang.gettext("Done! +%(xp)s XP each") % values
+        progress = 1.0 if t.met else min(t.total / goal, 1.0) if goal > 0 else 0.0
+        cards.append(TeamCard(t.task, text, progress, t.met))
+    return tuple(cards)

@@ -1,12 +1,14 @@
 """The growth tree: a learner's state drawn as an inline SVG.
 
 The tree is a pure function of what it is given, so the same learner always
-gets the same picture: a trunk that grows taller with every level reached,
-one branch per ability dimension (longer and thicker as the ability grows),
-one leaf per completed unit on the branch of the unit's first dimension
-(units without a dimension sit on the trunk), and one blossom per level
-reached. Text (title, description, label) arrives translated; this module
-only escapes it.
+gets the same picture: a trunk that grows taller and thicker with every level
+reached, one branch per ability dimension (longer and thicker as the ability
+grows, a bare stub until the learner has answered on it) with its name written
+beside it, one leaf per completed unit on the branch of the unit's first
+dimension (units without a dimension sit on the trunk), a blossom for every
+:data:`FLOWER_UNITS` completed units and, drawn as an open bud, the next one.
+Text (title, description, labels) arrives translated; this module only
+escapes it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH = 360
-HEIGHT = 300
-GROUND = 282.0
+HEIGHT = 340
+GROUND = 322.0
 CENTRE = WIDTH / 2
+FLOWER_UNITS = 3
+"""Completed units per blossom."""
+LABEL_SIZE = 13.0
+"""Branch names' font size (viewBox units: about 11 px on a 390 px phone)."""
 LEAF_COLOURS = ("#5b9a68", "#7aa95c", "#4d8a7d", "#93b05a", "#6c9c4a", "#3f7f5f")
 """Leaf greens, one per branch in turn (the shapes carry the meaning)."""
 
@@ -60,12 +66,22 @@ class TreeShape:
     Attributes:
         branches: The program's dimensions with the learner's values.
         leaves: The learner's completed units.
-        blossoms: Levels reached above the first.
+        blossoms: Blossoms open (one per :data:`FLOWER_UNITS` units).
+        level: Levels reached above the first (the tree's size).
+        bud: Draw the next blossom as a bud (False: none is coming).
     """
 
     branches: tuple[Branch, ...]
     leaves: tuple[Leaf, ...]
     blossoms: int
+    level: int = 0
+    bud: bool = False
+
+
+def flowers(units: int) -> tuple[int, int]:
+    """Blossoms for ``units`` completed units, and units to the next one."""
+    done = max(units, 0)
+    return done // FLOWER_UNITS, FLOWER_UNITS - done % FLOWER_UNITS
 
 
 @dataclass(frozen=True)
@@ -91,9 +107,14 @@ def _clamp(value: float) -> float:
     return min(1.0, max(0.0, value)) if math.isfinite(value) else 0.0
 
 
-def trunk_height(blossoms: int) -> float:
-    """How tall the trunk is after ``blossoms`` levels (it stops at eight)."""
-    return 108.0 + 12.0 * min(max(blossoms, 0), 8)
+def trunk_height(level: int) -> float:
+    """How tall the trunk is after ``level`` levels (it stops at six)."""
+    return 70.0 + 22.0 * min(max(level, 0), 6)
+
+
+def _reach(level: int) -> float:
+    """How far branches reach at ``level``: a sapling's are short."""
+    return 0.6 + 0.1 * min(max(level, 0), 5)
 
 
 def _stems(shape: TreeShape, height: float) -> list[_Stem]:
@@ -104,7 +125,11 @@ def _stems(shape: TreeShape, height: float) -> list[_Stem]:
         # Outer branches leave the trunk lower, as on a real crown.
         rise = 0.5 + 0.42 * (1 - abs(spread) / 62)
         start = (CENTRE, GROUND - height * rise)
-        length = 42 + 88 * _clamp(branch.value)
+        length = (34 + 86 * _clamp(branch.value)) * _reach(shape.level)
+        # Room above the branch for its name.
+        length = min(
+            length, (start[1] - 2.4 * LABEL_SIZE) / math.cos(math.radians(spread))
+        )
         rad = math.radians(spread)
         end = (start[0] + length * math.sin(rad), start[1] - length * math.cos(rad))
         bend = math.radians(spread * 0.6)
@@ -191,13 +216,39 @@ def _blossom(x: float, y: float, number: int) -> str:
         for k in range(5)
     )
     return (
-        f'<g class="tree-blossom" data-level="{number}" fill="#e8a0b4">{petals}'
+        f'<g class="tree-blossom" data-number="{number}" fill="#e8a0b4">{petals}'
         f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2.4" fill="#f4d06f"/></g>'
     )
 
 
-def _trunk(height: float, blossoms: int) -> str:
-    base = 16 + 2 * min(max(blossoms, 0), 6)
+def _bud(x: float, y: float) -> str:
+    """The next blossom: an open outline that the next units fill in."""
+    return (
+        f'<circle class="tree-bud" cx="{_f(x)}" cy="{_f(y)}" r="6.5" fill="#fff" '
+        'stroke="#d9718f" stroke-width="1.6" stroke-dasharray="3 2"/>'
+    )
+
+
+def _label(stem: _Stem, text: str, dimension: str) -> str:
+    """A branch's name beside its tip, kept inside the picture."""
+    (sx, _), (ex, ey) = stem.start, stem.end
+    # CJK characters are about a square wide, Latin ones a little over half.
+    wide = sum(1.0 if ord(c) > 0x2E80 else 0.58 for c in text) * LABEL_SIZE
+    side = 0.0 if abs(ex - sx) < 8 else math.copysign(1.0, ex - sx)
+    x = ex + side * (wide / 2 - 6)
+    x = min(max(x, wide / 2 + 2), WIDTH - wide / 2 - 2)
+    y = ey - 9
+    return (
+        f'<text class="tree-label" data-dimension="{escape(dimension)}" '
+        f'x="{_f(x)}" y="{_f(y)}" text-anchor="middle" font-size="{LABEL_SIZE:g}" '
+        'font-family="system-ui, sans-serif" fill="#34472f" stroke="#fff" '
+        'stroke-width="3" paint-order="stroke" stroke-linejoin="round">'
+        f"{escape(text)}</text>"
+    )
+
+
+def _trunk(height: float, level: int) -> str:
+    base = 12 + 3 * min(max(level, 0), 6)
     top = GROUND - height
     x = CENTRE
     d = (
@@ -223,7 +274,7 @@ def tree_svg(shape: TreeShape, *, title: str, desc: str, label: str) -> str:
     Returns:
         The ``<svg>`` markup; every text in it is escaped.
     """
-    height = trunk_height(shape.blossoms)
+    height = trunk_height(shape.level)
     stems = _stems(shape, height)
     branches = []
     for branch, stem in zip(shape.branches, stems, strict=True):
@@ -236,18 +287,26 @@ def tree_svg(shape: TreeShape, *, title: str, desc: str, label: str) -> str:
             f'fill="none"><title>{escape(branch.label)}</title></path>'
         )
     leaves = _leaves(shape, stems, height)
-    points = _blossom_points(stems, shape.blossoms, height)
-    blossoms = [_blossom(x, y, n + 1) for n, (x, y) in enumerate(points)]
+    points = _blossom_points(stems, shape.blossoms + 1, height)
+    blossoms = [_blossom(x, y, n + 1) for n, (x, y) in enumerate(points[:-1])]
+    bud = _bud(*points[-1]) if shape.bud else ""
+    names = [
+        _label(stem, branch.label, branch.id)
+        for branch, stem in zip(shape.branches, stems, strict=True)
+    ]
     return (
         f'<svg class="growth-tree" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
         f'data-branches="{len(branches)}" data-leaves="{len(leaves)}" '
-        f'data-blossoms="{len(blossoms)}">'
+        f'data-blossoms="{len(blossoms)}" data-level="{shape.level}" '
+        f'data-height="{_f(height)}">'
         f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"
         f'<ellipse cx="{CENTRE}" cy="{GROUND + 4}" rx="120" ry="10" fill="#e3ecd9"/>'
-        + _trunk(height, shape.blossoms)
+        + _trunk(height, shape.level)
         + "".join(branches)
         + "".join(leaves)
         + "".join(blossoms)
+        + bud
+        + "".join(names)
         + "</svg>"
     )
