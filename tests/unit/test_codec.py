@@ -191,3 +191,60 @@ def test_flagged_awards_keep_their_flags_and_others_write_none(program):
     assert body["flags"] == ["rate"]
     envelope = {"kind": "xp", "event_id": award.event_id, "learner": "ana"}
     assert codec.outcome_from_dict({**body, **envelope, "at": award.at}) == flagged
+
+
+def test_unit_scores_and_day_tallies_round_trip_and_are_written_only_when_set(
+    program,
+):
+    from types import MappingProxyType
+
+    from levelwise.domain.fold import initial_state
+    from levelwise.domain.state import DayTally
+
+    plain = initial_state("ana", program)
+    written = codec.state_to_dict(plain)
+    assert "unit_scores" not in written and "day_tally" not in written
+    scored = replace(
+        plain,
+        unit_scores=MappingProxyType({"u2": (0.8, 0.25), "u1": (1.0, 1.0)}),
+        day_tally=DayTally(seconds=90.5, answers=2, events=3, units=1, xp=7),
+    )
+    text = dumps(codec.state_to_dict(scored))
+    back = codec.state_from_dict(json.loads(text))
+    assert back == scored
+    assert back.unit_scores["u2"] == (0.8, 0.25)
+    assert dumps(codec.state_to_dict(back)) == text
+    # Snapshots written before the fields existed decode to their defaults.
+    old = codec.state_from_dict(json.loads(dumps(written)))
+    assert old.unit_scores == {} and old.day_tally == DayTally()
+
+
+def test_a_set_input_of_a_receipt_is_a_sorted_list_and_decodes_to_a_set():
+    from levelwise.domain.outcomes import Receipt, XpAwarded
+
+    receipt = Receipt(
+        rule="r",
+        formula="count(unit.tags)",
+        inputs=(("seconds", 60), ("unit.tags", frozenset({"mock", "group", "b"}))),
+        base=3.0,
+        factor=1.0,
+        repeat=0,
+        daily_cap=None,
+        earned_today=0,
+        capped=False,
+        xp=3,
+    )
+    award = XpAwarded("e1", "ana", "2026-01-05T10:00:00Z", 3, 3, receipt)
+    body = codec.outcome_body(award)
+    assert body["receipt"]["inputs"] == {
+        "seconds": 60,
+        "unit.tags": ["b", "group", "mock"],
+    }
+    assert receipt.text == (
+        "+3 XP: r (count(unit.tags) = 3 with seconds=60, unit.tags=[b, group, mock])"
+    )
+    view = codec.outcome_view(
+        json.loads(dumps(body)), kind="xp", event_id="e1", learner="ana", at=award.at
+    )
+    assert view["receipt"]["text"] == receipt.text
+    assert codec.outcome_from_dict(view) == award

@@ -206,3 +206,79 @@ def test_incremental_abilities_track_the_full_weighted_mean():
     for dim, (mean, sd) in full.items():
         assert abs(state.abilities[dim][0] - mean) < 1e-9
         assert abs(state.abilities[dim][1] - sd) < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("names", "fields"),
+    [
+        # both unit-score variables are computed from the unit scores
+        (frozenset({"unit_score.mock"}), frozenset({"unit_scores"})),
+        (frozenset({"passed"}), frozenset({"unit_scores"})),
+        (frozenset({"passed", "xp"}), frozenset({"unit_scores", "xp"})),
+    ],
+    ids=["unit-score", "passed", "with-xp"],
+)
+def test_unit_score_gates_read_the_unit_scores(names, fields):
+    from levelwise.domain.gates import fields_read
+
+    assert fields_read(names) == fields
+
+
+def test_passed_needs_a_program_with_pass_marks():
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from levelwise.domain.gates import gate_env, gate_schema, passed_units
+
+    program = load_program(SMALL_PROGRAM)
+    marked = replace(
+        program,
+        units=tuple(
+            replace(u, pass_mark=0.5) if u.id == "u2" else u for u in program.units
+        ),
+    )
+    state = replace(
+        initial_state("ana", program),
+        unit_scores=MappingProxyType({"u2": (0.5, 0.1), "u1": (1.0, 1.0), "x": (1, 1)}),
+    )
+    # u1 has no pass mark and "x" is no unit of the program: neither is passed.
+    assert passed_units(state, marked) == {"u2"}
+    assert passed_units(state, program) == frozenset()  # no pass marks there
+    assert passed_units(initial_state("ana", program), marked) == frozenset()
+    names = ["passed", "unit_score.u2", "unit_score.u3"]
+    env = gate_env(state, names, lambda _: 0.0, program)
+    assert env == {"passed": frozenset(), "unit_score.u2": 0.5, "unit_score.u3": None}
+    assert gate_env(state, names, lambda _: 0.0, marked)["passed"] == {"u2"}
+    # unit_score.ID is optional per unit: unknown until the unit is scored.
+    schema = gate_schema(marked)
+    assert {"unit_score.u1", "unit_score.u2", "unit_score.u3"} <= schema.optional
+    assert schema.flat["passed"] == "set"
+
+
+@pytest.mark.parametrize(
+    ("key", "language", "expected"),
+    [
+        # the exact tag
+        ("unit:u1", "zh-CN", "假名"),
+        # a tag's primary language next ("zh-TW" -> "zh")
+        ("unit:u2", "zh-TW", "作业"),
+        # then any tag with that primary language ("zh" -> "zh-CN")
+        ("unit:u1", "zh", "假名"),
+        # nothing in that language, no language, or nothing named: the default
+        ("unit:u1", "ja", "default"),
+        ("unit:u1", None, "default"),
+        ("unit:u3", "zh-CN", "default"),
+    ],
+    ids=["exact", "primary", "same-primary", "other", "none", "unnamed"],
+)
+def test_program_text_falls_back_by_language(key, language, expected):
+    from dataclasses import replace
+
+    program = replace(
+        load_program(SMALL_PROGRAM),
+        names=(
+            ("unit:u1", (("en", "Kana"), ("zh-CN", "假名"))),
+            ("unit:u2", (("zh-CN", "作业简"), ("zh", "作业"))),
+        ),
+    )
+    assert program.text(key, language, "default") == expected

@@ -406,3 +406,5 @@ def test_every_event_type_that_changes_state_has_its_own_handler():
         t for t, cls in EVENT_TYPES.items() if _track.dispatch(cls) is fallback
     }
     assert only_count == {"subscription.renewed", "pk.finished"}
+    # team.rewarded is handled: it gives the task's reward (a receipt naming it).
+    assert _track.dispatch(EVENT_TYPES["team.rewarded"]) is not fallback

@@ -190,7 +190,8 @@ def test_a_gate_on_a_metric_reads_the_mean_of_its_recent_values(program):
 def test_a_gate_on_a_metric_never_reported_does_not_hold(program, source):
     state = initial_state("ana", program)
     gate = compile_expr(source, gate_schema(program), expect="bool")
-    env = gate_env(state, gate.names, prior_for(state, default_model(program)))
+    prior = prior_for(state, default_model(program))
+    env = gate_env(state, gate.names, prior, program)
 
     assert practice_metric(state, "speech_rate") is None
     assert gate.evaluate(env) is False
@@ -199,7 +200,7 @@ def test_a_gate_on_a_metric_never_reported_does_not_hold(program, source):
 def test_an_unknown_metric_gate_shows_no_progress(program):
     state = initial_state("ana", program)
     gates = program.levels[1].gates
-    env = gate_env(state, program.level_variables[1], lambda _: 0.2)
+    env = gate_env(state, program.level_variables[1], lambda _: 0.2, program)
 
     (value,) = gate_values(gates, env)
 

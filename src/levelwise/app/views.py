@@ -360,7 +360,7 @@ def learner_view(
     gates: tuple[Any, ...] = ()
     if nxt is not None:
         env = gate_env(
-            state, program.level_variables[nxt_index], prior_for(state, model)
+            state, program.level_variables[nxt_index], prior_for(state, model), program
         )
         gates = gate_values(nxt.gates, env)
     counters = {

@@ -24,6 +24,7 @@ from levelwise.domain.outcomes import (
 )
 from levelwise.domain.state import (
     BadgeHold,
+    DayTally,
     KpMastery,
     LearnerState,
     LevelStamp,
@@ -75,7 +76,8 @@ def state_to_dict(state: LearnerState) -> JsonObject:
 
     ``model_state`` is written only when the mastery model keeps learner-level
     numbers, and ``placement`` only for placed learners, so the snapshots of
-    other learners are as before.
+    other learners are as before; so are recognition, practice metrics, unit
+    scores and the day's tallies (written only when set).
     """
     data: JsonObject = {
         "learner": state.learner,
@@ -132,6 +134,10 @@ def state_to_dict(state: LearnerState) -> JsonObject:
         data["practice_metrics"] = {
             k: list(v) for k, v in state.practice_metrics.items()
         }
+    if state.unit_scores:
+        data["unit_scores"] = {k: list(v) for k, v in state.unit_scores.items()}
+    if state.day_tally != DayTally():
+        data["day_tally"] = state.day_tally.__dict__.copy()
     return data
 
 
@@ -213,6 +219,12 @@ def state_from_dict(data: JsonObject) -> LearnerState:
         practice_metrics=MappingProxyType(
             {k: tuple(v) for k, v in data.get("practice_metrics", {}).items()}
         ),
+        # Absent until a unit is scored, and from older snapshots.
+        unit_scores=MappingProxyType(
+            {k: (v[0], v[1]) for k, v in data.get("unit_scores", {}).items()}
+        ),
+        # Absent unless the program says what makes a study day.
+        day_tally=DayTally(**data.get("day_tally", {})),
     )
 
 
@@ -286,7 +298,7 @@ def _xp_fields(outcome: XpAwarded, data: JsonObject, *, text: bool) -> None:
     receipt = {
         "rule": r.rule,
         "formula": r.formula,
-        "inputs": dict(r.inputs),
+        "inputs": {k: _input_to_json(v) for k, v in r.inputs},
         "base": r.base,
         "factor": r.factor,
         "repeat": r.repeat,
@@ -385,7 +397,18 @@ def outcome_view(
     return data
 
 
+def _input_to_json(value: object) -> object:
+    """A receipt input as JSON: a set (``unit.tags``) as a sorted list."""
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
 def _receipt(data: JsonObject) -> Receipt:
     fields = {k: v for k, v in data.items() if k != "text"}
-    fields["inputs"] = tuple(sorted(fields["inputs"].items()))
+    # A list is a set input (no other input is one): back to a frozenset.
+    fields["inputs"] = tuple(
+        sorted(
+            (k, frozenset(v) if isinstance(v, list) else v)
+            for k, v in fields["inputs"].items()
+        )
+    )
     return Receipt(**fields)

@@ -24,8 +24,8 @@ CALENDAR_FIELDS = {"weekday": "number", "weekend": "bool", "hour": "number"}
 7 = Sunday), whether that is Saturday or Sunday, and the hour (0..23)."""
 LEGACY_FIELDS = {"unit_kind": "string", "unit_minutes": "number"}
 """Older names of ``unit.kind`` and ``unit.minutes``, still read."""
-RESERVED = frozenset(UNIT_FIELDS) | frozenset(CALENDAR_FIELDS) | frozenset(
-    LEGACY_FIELDS
+RESERVED = (
+    frozenset(UNIT_FIELDS) | frozenset(CALENDAR_FIELDS) | frozenset(LEGACY_FIELDS)
 )
 """Names an attribute may not take (besides the event type's own fields)."""
 

@@ -26,6 +26,7 @@ from levelwise.domain.events import (
     PracticeCompleted,
     ProfileUpdated,
     QuestionAnswered,
+    TeamRewarded,
     UnitFinished,
 )
 from levelwise.domain.gates import (
@@ -49,7 +50,9 @@ from levelwise.domain.outcomes import (
     MinutesCredited,
     Outcome,
     PkScored,
+    Receipt,
     UnitCompleted,
+    XpAwarded,
 )
 from levelwise.domain.placed import placed_level, placed_priors
 from levelwise.domain.program import Measurement, Program
@@ -98,18 +101,26 @@ def fold(
     model = model or default_model(program)
     at = event.sort_key[0]
     changes: StateChanges = {"events": state.events + 1, "last_key": (at, event.id)}
-    day = recognition.event_day(event, state, program)
+    local = recognition.event_local(event, state)
+    day = recognition.event_day(local, state, program)
+    study_day = program.recognition.study_day
     if day != state.day:
         changes["day"] = day
         changes["xp_today"] = MappingProxyType({})
-        changes["active_days"] = state.active_days + 1
+        if study_day is None:  # else the day counts once its tallies say so
+            changes["active_days"] = state.active_days + 1
     outcomes: list[Outcome] = []
     flags = recognition.flags_for(event, state, changes, program)
     _track(event, state, changes, program, model, outcomes, at)
-    award_xp(event, state, changes, program, outcomes, at, flags)
+    award_xp(event, state, changes, program, outcomes, at, local, flags)
     recognition.clean_changes(event, state, changes, flags, at)
-    recognition.streak_changes(event, state, changes, program, outcomes, at, day)
-    moved = recognition.count_badges(event, state, changes, program, outcomes, at, day)
+    if study_day is None or recognition.tally_changes(
+        event, state, changes, study_day, day
+    ):
+        recognition.streak_changes(event, state, changes, program, outcomes, at, day)
+    moved = recognition.count_badges(
+        event, state, changes, program, outcomes, at, day, local
+    )
     new = evolve(state, changes)
     if (
         state.events == 0
@@ -343,10 +354,17 @@ def _(
     *_: object,
 ) -> None:
     ratio = min(max(event.score / event.max_score, 0.0), 1.0)
-    changes["homework_submitted"] = state.homework_submitted + 1
-    changes["homework_score_sum"] = round(state.homework_score_sum + ratio, 9)
-    if event.unit is not None:
-        kps = program.unit_by_id[event.unit].knowledge_points
+    unit = program.unit_by_id[event.unit] if event.unit is not None else None
+    # A test unit (a mock test) is scored like homework but is no homework.
+    if unit is None or unit.kind != "test":
+        changes["homework_submitted"] = state.homework_submitted + 1
+        changes["homework_score_sum"] = round(state.homework_score_sum + ratio, 9)
+    if unit is not None:
+        best = state.unit_scores.get(unit.id, (ratio, ratio))[0]
+        scores = dict(state.unit_scores)
+        scores[unit.id] = (max(best, ratio), ratio)
+        changes["unit_scores"] = MappingProxyType(scores)
+        kps = unit.knowledge_points
         _evidence(state, changes, program, model, [(kp, ratio) for kp in kps], None)
 
 
@@ -381,6 +399,39 @@ def _(
     if event.unit is not None and event.unit not in state.units_completed:
         changes["units_completed"] = state.units_completed | {event.unit}
         outcomes.append(UnitCompleted(event.id, event.learner, at, event.unit))
+
+
+@_track.register
+def _(
+    event: TeamRewarded,
+    state: LearnerState,
+    changes: StateChanges,
+    program: Program,
+    model: MasteryModel,  # noqa: ARG001 - the dispatch signature
+    outcomes: list[Outcome],
+    at: str,
+) -> None:
+    # The task's reward, with a receipt that names it (no cap, no repeats: the
+    # team-task service posts one per member, task and window).
+    task = program.task_by_id.get(event.task)
+    reward = task.reward_xp if task is not None else 0
+    if reward <= 0:
+        return
+    total = state.xp + reward
+    changes["xp"] = total
+    receipt = Receipt(
+        rule=f"task:{event.task}",
+        formula="team task reward",
+        inputs=(),
+        base=float(reward),
+        factor=1.0,
+        repeat=0,
+        daily_cap=None,
+        earned_today=0,
+        capped=False,
+        xp=reward,
+    )
+    outcomes.append(XpAwarded(event.id, event.learner, at, reward, total, receipt))
 
 
 @_track.register
@@ -512,7 +563,7 @@ def _settle_level(
     levels = program.levels
     while state.level + 1 < len(levels):
         nxt = state.level + 1
-        opened, env = gates_hold(levels[nxt].gates, state, prior)
+        opened, env = gates_hold(levels[nxt].gates, state, prior, program)
         if not opened:
             break
         values = gate_values(levels[nxt].gates, env)
@@ -535,9 +586,9 @@ def _settle_level(
         floor = [lvl.id for lvl in levels].index(state.placement.level)
     while program.can_go_down and state.level > floor:
         gates = levels[state.level].gates
-        if gates_hold(gates, state, prior)[0]:
+        if gates_hold(gates, state, prior, program)[0]:
             break
-        env = gate_env(state, program.level_variables[state.level], prior)
+        env = gate_env(state, program.level_variables[state.level], prior, program)
         lower = levels[state.level - 1]
         outcomes.append(
             LevelLost(

@@ -87,6 +87,48 @@ PRACTICE_VARIABLES: dict[str, str] = {
 number, unknown (the gate does not hold) until the learner reports it."""
 
 
+def unit_score(state: LearnerState, unit: str) -> float | None:
+    """The learner's best score ratio on ``unit`` (None: never scored).
+
+    Args:
+        state: The learner.
+        unit: A unit's id.
+    """
+    scores = state.unit_scores.get(unit)
+    return scores[0] if scores is not None else None
+
+
+def passed_units(state: LearnerState, program: Program) -> frozenset[str]:
+    """The units whose best score reaches their pass mark in ``program``.
+
+    Args:
+        state: The learner.
+        program: The program that sets the pass marks.
+
+    Returns:
+        The ids of the scored units that declare a pass mark and whose best
+        ratio is at least that mark (units without a pass mark never are).
+    """
+    if not state.unit_scores:
+        return frozenset()
+    units = program.unit_by_id
+    return frozenset(
+        uid
+        for uid, (best, _) in state.unit_scores.items()
+        if (unit := units.get(uid)) is not None
+        and unit.pass_mark is not None
+        and best >= unit.pass_mark
+    )
+
+
+UNIT_VARIABLES: dict[str, str] = {
+    "passed": "units passed (best score at or above the unit's pass mark)",
+    "unit_score": "a unit's best score, 0..1 (unit_score.ID; unknown until scored)",
+}
+"""Gate variables of scored units, with descriptions: ``passed`` is a set,
+``unit_score`` a namespace of numbers over every unit of the program."""
+
+
 _READS: dict[str, frozenset[str]] = {
     "watch_minutes": frozenset({"watch_seconds"}),
     "live_minutes": frozenset({"live_seconds"}),
@@ -98,6 +140,7 @@ _READS: dict[str, frozenset[str]] = {
     "best_streak": frozenset({"streak"}),
     "badges_earned": frozenset({"badges"}),
     **dict.fromkeys(PRACTICE_VARIABLES, frozenset({"practice_metrics"})),
+    "passed": frozenset({"unit_scores"}),
 }
 
 
@@ -110,6 +153,8 @@ def fields_read(names: frozenset[str]) -> frozenset[str]:
             fields.add("abilities")
         elif name.startswith("mastery."):
             fields.add("mastery")
+        elif name.startswith("unit_score."):
+            fields.add("unit_scores")
         else:
             fields.update(_READS.get(name, (name,)))
     return frozenset(fields)
@@ -121,12 +166,15 @@ def gate_schema(program: Program) -> Schema:
         variables={
             **{name: spec[0] for name, spec in STATE_VARIABLES.items()},
             **dict.fromkeys(PRACTICE_VARIABLES, "number"),
+            "passed": "set",
         },
         namespaces={
             "dimension": {d.id: "number" for d in program.dimensions},
             "mastery": {k.id: "number" for k in program.knowledge_points},
+            "unit_score": {u.id: "number" for u in program.units},
         },
-        optional=frozenset(PRACTICE_VARIABLES),
+        optional=frozenset(PRACTICE_VARIABLES)
+        | {f"unit_score.{u.id}" for u in program.units},
     )
 
 
@@ -135,7 +183,10 @@ Prior = Callable[[str], float]
 
 
 def gate_env(
-    state: LearnerState, names: Iterable[str], prior: Prior
+    state: LearnerState,
+    names: Iterable[str],
+    prior: Prior,
+    program: Program,
 ) -> dict[str, object]:
     """Values of exactly the variables in ``names`` for ``state``.
 
@@ -143,19 +194,23 @@ def gate_env(
         state: The learner.
         names: Variable keys, e.g. ``xp`` or ``dimension.vocabulary``.
         prior: Mastery of a knowledge point that has no evidence yet.
+        program: The learner's program, which sets the units' pass marks
+            (``passed`` reads them).
     """
-    return {name: gate_variable(state, name, prior) for name in names}
+    return {name: gate_variable(state, name, prior, program) for name in names}
 
 
-def gate_variable(state: LearnerState, name: str, prior: Prior) -> object:
-    """The value of one gate variable for ``state``."""
+def gate_variable(
+    state: LearnerState, name: str, prior: Prior, program: Program
+) -> object:
+    """The value of one gate variable for ``state`` (see :func:`gate_env`)."""
     read = _READERS.get(name)
     if read is None:
         read = _READERS[name] = _reader(name)
-    return read(state, prior)
+    return read(state, prior, program)
 
 
-_Reader = Callable[[LearnerState, Prior], object]
+_Reader = Callable[[LearnerState, Prior, Program | None], object]
 _READERS: dict[str, _Reader] = {}
 """How to read each gate variable, by name (built on first use)."""
 
@@ -163,34 +218,43 @@ _READERS: dict[str, _Reader] = {}
 def _reader(name: str) -> _Reader:
     if name.startswith("dimension."):
         dim = name[10:]
-        return lambda state, _: state.abilities.get(dim, (0.0, 0.0))[0]
+        return lambda state, _, __: state.abilities.get(dim, (0.0, 0.0))[0]
     if name.startswith("mastery."):
         kp = name[8:]
 
-        def mastery(state: LearnerState, prior: Prior) -> object:
+        def mastery(state: LearnerState, prior: Prior, _: Program | None) -> object:
             m = state.mastery.get(kp)
             return m.value if m is not None else prior(kp)
 
         return mastery
+    if name.startswith("unit_score."):
+        unit = name[11:]
+        return lambda state, _, __: unit_score(state, unit)
+    if name == "passed":
+        return lambda state, _, program: passed_units(state, program)
     if name in PRACTICE_VARIABLES:
-        return lambda state, _: practice_metric(state, name)
+        return lambda state, _, __: practice_metric(state, name)
     getter = STATE_VARIABLES[name][1]
-    return lambda state, _: getter(state)
+    return lambda state, _, __: getter(state)
 
 
 def gates_hold(
-    gates: Iterable[Gate], state: LearnerState, prior: Prior
+    gates: Iterable[Gate],
+    state: LearnerState,
+    prior: Prior,
+    program: Program,
 ) -> tuple[bool, dict[str, object]]:
     """Whether every gate holds, and the values read on the way.
 
     Variables are read gate by gate and the check stops at the first gate that
     fails, so a blocked level costs only the reads of its first failing gate.
+    ``program`` sets the units' pass marks (see :func:`gate_env`).
     """
     env: dict[str, object] = {}
     for gate in gates:
         for name in gate.expr.names:
             if name not in env:
-                env[name] = gate_variable(state, name, prior)
+                env[name] = gate_variable(state, name, prior, program)
         if not gate.expr.evaluate(env):
             return False, env
     return True, env

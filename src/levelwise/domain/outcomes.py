@@ -43,7 +43,8 @@ class Receipt:
     Attributes:
         rule: The XP rule's id.
         formula: The rule's XP expression.
-        inputs: The event fields the rule read, sorted by name.
+        inputs: The event fields the rule read, sorted by name (a unit's
+            ``unit.tags`` as a frozenset).
         base: The formula's value.
         factor: The repeat factor applied (1.0 when none).
         repeat: How many earlier awards this rule gave on the same unit.
@@ -87,6 +88,8 @@ def _fmt(value: object) -> str:
         return f"{value:.4g}"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, frozenset):  # a unit's tags: sorted, so text is stable
+        return "[" + ", ".join(sorted(map(str, value))) + "]"
     return str(value)
 
 

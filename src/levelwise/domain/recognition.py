@@ -9,7 +9,13 @@ time zone is state, so a replay gives the same streaks, badges and titles.
   1 a.m. counts for the day before). ``zoneinfo`` applies daylight-saving
   changes, so a 23- or 25-hour day is still one day. The fold computes it once
   per event (:func:`event_day`) and uses it everywhere: daily XP caps, active
-  days, streaks and badge date windows.
+  days, streaks and badge date windows. The same local time (unshifted) is
+  what XP rules and badges read as ``weekday``, ``weekend`` and ``hour``.
+* **What makes a study day.** By default any study event (not in
+  :data:`NOT_STUDY`). A program's ``recognition.study_day`` asks more (``minutes
+  >= 10 or answers >= 3``): the state keeps the day's tallies
+  (:class:`~levelwise.domain.state.DayTally`) and the day counts (an active
+  day, a streak day) at the event that first makes the condition hold.
 * **Streaks** grow by one on each new study day. Missed days are covered by
   freezes when the learner holds enough (one per day; one is earned every
   ``freeze_every`` streak days, up to ``max_freezes``), else the streak breaks
@@ -31,13 +37,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from levelwise.domain.events import Event, ProfileUpdated, QuestionAnswered
+from levelwise.domain.events import (
+    Event,
+    LiveInteracted,
+    ProfileUpdated,
+    QuestionAnswered,
+)
+from levelwise.domain.expr import Expr, Schema
+from levelwise.domain.fields import event_env
 from levelwise.domain.gates import fields_read, gate_variable
 from levelwise.domain.outcomes import (
     BadgeEarned,
@@ -46,9 +60,10 @@ from levelwise.domain.outcomes import (
     StreakFrozen,
     TitleChanged,
 )
-from levelwise.domain.program import Badge, Program
+from levelwise.domain.program import STUDY_DAY_VARIABLES, Badge, Program
 from levelwise.domain.state import (
     BadgeHold,
+    DayTally,
     LearnerState,
     Profile,
     StateChanges,
@@ -57,12 +72,19 @@ from levelwise.domain.state import (
 )
 
 NOT_STUDY = frozenset(
-    {"enrolment.started", "subscription.renewed", "profile.updated", "live.credited"}
+    {
+        "enrolment.started",
+        "subscription.renewed",
+        "profile.updated",
+        "live.credited",
+        "team.rewarded",
+    }
 )
 """Event types that are not study: they neither extend nor break a streak.
 
 A ``live.credited`` gives back minutes a network drop cost: it may come after
-the class's day has ended, and must not make a day of study of that day.
+the class's day has ended, and must not make a day of study of that day. A
+``team.rewarded`` is the team's doing, posted when the goal is met.
 """
 
 
@@ -77,25 +99,48 @@ def zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def event_day(event: Event, state: LearnerState, program: Program) -> str:
-    """The study day ``event`` counts on: for caps, active days, streaks, badges.
+def event_day(local: datetime, state: LearnerState, program: Program) -> str:
+    """The study day an event counts on: for caps, active days, streaks, badges.
 
-    It is the :func:`study_day` of the event in the zone the learner had before
-    it (a ``profile.updated`` that sets a zone applies from the next event),
-    and never earlier than the learner's last day (``state.day``): a day that
-    comes out earlier, after flying west or from another UTC offset, is still
-    the last one, so it neither restarts the daily caps nor counts again.
+    Args:
+        local: When the event happened in the zone the learner had before it
+            (:func:`event_local`: a ``profile.updated`` that sets a zone
+            applies from the next event).
+        state: The learner before the event.
+        program: The program (its ``day_start``).
+
+    Returns:
+        The :func:`local_day` of ``local``, never earlier than the learner's
+        last day (``state.day``): a day that comes out earlier, after flying
+        west or from another UTC offset, is still the last one, so it neither
+        restarts the daily caps nor counts again.
     """
-    day = study_day(
-        event.occurred_at, state.profile.timezone, program.recognition.day_start
-    )
-    return max(day, state.day)
+    return max(local_day(local, program.recognition.day_start), state.day)
+
+
+def local_time(moment: datetime, tz: str | None) -> datetime:
+    """``moment`` in the IANA zone ``tz``; without a (known) zone, as given.
+
+    The learner's local time (module notes): what study days count in and
+    what expressions over an event read as ``weekday``, ``weekend`` and
+    ``hour`` (:func:`levelwise.domain.fields.event_env`).
+    """
+    where = zone(tz)
+    return moment.astimezone(where) if where is not None else moment
+
+
+def event_local(event: Event, state: LearnerState) -> datetime:
+    """When ``event`` happened in the zone the learner had before it."""
+    return local_time(event.occurred_at, state.profile.timezone)
 
 
 def study_day(moment: datetime, tz: str | None, day_start: int) -> str:
     """The learner's study day of ``moment`` as ``YYYY-MM-DD`` (module notes)."""
-    where = zone(tz)
-    local = moment.astimezone(where) if where is not None else moment
+    return local_day(local_time(moment, tz), day_start)
+
+
+def local_day(local: datetime, day_start: int) -> str:
+    """The study day of the local time ``local`` (see :func:`study_day`)."""
     # The local date shifted back by ``day_start`` hours: the time of day is
     # ``hour + f`` with ``0 <= f < 1``, so the date moves by
     # ``floor((hour + f - day_start) / 24) = (hour - day_start) // 24`` days.
@@ -195,6 +240,73 @@ def flags_for(
     return tuple(flags)
 
 
+def study_day_schema() -> Schema:
+    """The variables a ``recognition.study_day`` condition may read."""
+    return Schema(variables=dict.fromkeys(STUDY_DAY_VARIABLES, "number"))
+
+
+_NEW_TALLY = DayTally()
+"""The tallies of a day without study yet (shared: it is frozen)."""
+
+
+def tally_changes(
+    event: Event,
+    state: LearnerState,
+    changes: StateChanges,
+    rule: Expr,
+    day: str,
+) -> bool:
+    """Tally a study event for its day; whether the day counts from this event.
+
+    For programs with a ``recognition.study_day`` condition, ``rule`` (module
+    notes): the tallies start afresh when the study day changes, a study
+    event adds to them (after its XP and units are in ``changes``), and the
+    first event after which the condition holds makes the day an active day
+    and returns True (the streak then moves, as it does on any study event
+    by default). Events in :data:`NOT_STUDY` tally nothing.
+    """
+    tally = state.day_tally if day == state.day else _NEW_TALLY
+    if event.TYPE in NOT_STUDY:
+        if tally is not state.day_tally:
+            changes["day_tally"] = tally
+        return False
+    s = state
+    seconds = (
+        changes.get("watch_seconds", s.watch_seconds)
+        + changes.get("live_seconds", s.live_seconds)
+        + changes.get("practice_seconds", s.practice_seconds)
+        - (s.watch_seconds + s.live_seconds + s.practice_seconds)
+    )
+    units = len(changes.get("units_completed", s.units_completed))
+    answered = isinstance(event, QuestionAnswered) or (
+        isinstance(event, LiveInteracted) and event.correct is not None
+    )
+    new = DayTally(
+        seconds=tally.seconds + seconds,
+        answers=tally.answers + answered,
+        events=tally.events + 1,
+        units=tally.units + units - len(s.units_completed),
+        xp=tally.xp + changes.get("xp", s.xp) - s.xp,
+        counted=tally.counted,
+    )
+    reached = not new.counted and bool(
+        rule.evaluate(
+            {
+                "minutes": new.seconds / 60.0,
+                "answers": new.answers,
+                "events": new.events,
+                "units": new.units,
+                "xp": new.xp,
+            }
+        )
+    )
+    if reached:
+        new = replace(new, counted=True)
+        changes["active_days"] = s.active_days + 1
+    changes["day_tally"] = new
+    return reached
+
+
 def streak_changes(
     event: Event,
     state: LearnerState,
@@ -275,9 +387,12 @@ def count_badges(
     outcomes: list[Outcome],
     at: str,
     day: str,
+    local: datetime,
 ) -> bool:
     """Count the event for counting badges; award the tiers it reaches.
 
+    ``local`` is the event's time in the learner's zone (:func:`event_local`),
+    which a badge's ``where`` reads as ``weekday``, ``weekend`` and ``hour``.
     Returns whether any badge was earned (titles may have unlocked).
     """
     badges = program.counting_badges.get(event.TYPE)
@@ -293,7 +408,7 @@ def count_badges(
             continue
         if badge.where is not None:
             if env is None:
-                env = event.fields_for_rules()
+                env = event_env(event, program, local)
             if not badge.where.evaluate(env):
                 continue
         if holds is None:
@@ -374,7 +489,7 @@ def settle_badges_and_title(
             when = badge.tiers[tier].when
             if prior is None:
                 prior = priors()
-            env = {n: gate_variable(state, n, prior) for n in names}
+            env = {n: gate_variable(state, n, prior, program) for n in names}
             if when is None or not when.evaluate(env):
                 break
             tier += 1

@@ -115,6 +115,31 @@ class Streak:
 
 
 @dataclass(frozen=True)
+class DayTally:
+    """What the learner did on their current study day so far.
+
+    Kept only when the program sets ``recognition.study_day`` (what makes a
+    day a study day); the fold starts a new one when the study day changes.
+
+    Attributes:
+        seconds: Study time (recorded lessons, live classes, practice).
+        answers: Scored answers (questions, and live interactions with a
+            ``correct`` value).
+        events: Study events.
+        units: Units completed.
+        xp: XP earned by study events.
+        counted: Whether the day already counts as a study day.
+    """
+
+    seconds: float = 0.0
+    answers: int = 0
+    events: int = 0
+    units: int = 0
+    xp: int = 0
+    counted: bool = False
+
+
+@dataclass(frozen=True)
 class BadgeHold:
     """A learner's standing on one badge.
 
@@ -147,7 +172,11 @@ class LearnerState:
     and months) with the UTC key of the award that reached it.
     ``practice_metrics`` keeps, per practice metric, its values in the latest
     :data:`RECENT_SESSIONS` practice sessions that reported it, oldest first
-    (gates read their mean).
+    (gates read their mean). ``unit_scores`` keeps, per scored unit (any
+    ``homework.submitted``), its best and latest score ratio in [0, 1]
+    (gates read ``unit_score.ID`` and ``passed``). ``day_tally`` is what
+    the learner did on ``day`` so far, kept when the program says what makes a
+    study day (``recognition.study_day``).
     """
 
     learner: str
@@ -186,6 +215,10 @@ class LearnerState:
     practice_metrics: MappingProxyType[str, tuple[float, ...]] = field(
         default_factory=_empty
     )
+    unit_scores: MappingProxyType[str, tuple[float, float]] = field(
+        default_factory=_empty
+    )
+    day_tally: DayTally = field(default_factory=DayTally)
 
 
 class StateChanges(TypedDict, total=False):
@@ -228,6 +261,8 @@ class StateChanges(TypedDict, total=False):
     correct_items: MappingProxyType[str, float]
     clean: MappingProxyType[str, tuple[int, str]]
     practice_metrics: MappingProxyType[str, tuple[float, ...]]
+    unit_scores: MappingProxyType[str, tuple[float, float]]
+    day_tally: DayTally
 
 
 _FIELDS = frozenset(LearnerState.__dataclass_fields__)

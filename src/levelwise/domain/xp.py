@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import cast
 
 from levelwise.domain.events import Event
+from levelwise.domain.fields import event_env
 from levelwise.domain.outcomes import Outcome, Receipt, XpAwarded
 from levelwise.domain.program import Program, XpRule
 from levelwise.domain.state import LearnerState, StateChanges, frozen
@@ -22,9 +24,13 @@ def award_xp(
     program: Program,
     outcomes: list[Outcome],
     at: str,
+    local: datetime,
     flags: tuple[str, ...] = (),
 ) -> None:
     """Apply the program's XP rules for ``event``: receipts, caps and repeats.
+
+    The rules read the event through :func:`~levelwise.domain.fields.event_env`,
+    with ``local`` (the event's time in the learner's zone) as its calendar.
 
     Records ``xp``, ``xp_today`` and ``repeats`` in ``changes`` when they move
     and appends one ``XpAwarded`` per rule that gives XP (0 when capped).
@@ -34,11 +40,8 @@ def award_xp(
     rules = program.rules_by_type.get(event.TYPE)
     if not rules:
         return
-    env = event.fields_for_rules()
-    unit = program.unit_by_id.get(event.unit) if event.unit else None
-    env["unit_kind"] = unit.kind if unit else ""
-    env["unit_minutes"] = unit.minutes if unit else 0.0
-    xp = state.xp
+    env = event_env(event, program, local)
+    xp = changes.get("xp", state.xp)  # a team task's reward may come first
     # Read-only until the first award: copied then.
     tally: Mapping[str, int] = changes.get("xp_today", state.xp_today)
     today: dict[str, int] | None = None
@@ -74,7 +77,7 @@ def award_xp(
                 flags=flags,
             )
         )
-    if xp != state.xp:
+    if xp != changes.get("xp", state.xp):
         changes["xp"] = xp
     if today is not None:
         changes["xp_today"] = MappingProxyType(today)

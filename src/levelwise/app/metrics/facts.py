@@ -266,7 +266,8 @@ def furthest_gate(state: LearnerState, program: Program, model: MasteryModel) ->
     nxt = state.level + 1
     if nxt >= len(program.levels) or not program.levels[nxt].gates:
         return ""
-    env = gate_env(state, program.level_variables[nxt], prior_for(state, model))
+    prior = prior_for(state, model)
+    env = gate_env(state, program.level_variables[nxt], prior, program)
     values = gate_values(program.levels[nxt].gates, env)
     return min(values, key=lambda g: (g.met, g.progress)).gate
 

@@ -305,7 +305,7 @@ class TeamTasks:
                 elif any(e.type in on for e in new):
                     self._add(plan, r, learner, new, flagged, program, state)
                 if every:
-                    self._every(plan, r, learner, every, model, state)
+                    self._every(plan, r, learner, every, program, model, state)
             rewards = self._settle(plan, r, s, program, announce=True)
         return self._followup(s, plan, rewards)
 
@@ -333,7 +333,9 @@ class TeamTasks:
             for learner in learners:
                 self._relearn(plan, r, s, learner, program)
                 if every and learner in states:
-                    self._every(plan, r, learner, every, model, states[learner])
+                    self._every(
+                        plan, r, learner, every, program, model, states[learner]
+                    )
             rewards = self._settle(plan, r, s, program, announce=False)
         return self._followup(s, plan, rewards)
 
@@ -408,6 +410,7 @@ class TeamTasks:
         r: TeamReader,
         learner: str,
         tasks: Sequence[TeamTask],
+        program: Program,
         model: MasteryModel,
         state: LearnerState,
     ) -> None:
@@ -428,7 +431,7 @@ class TeamTasks:
                     plan.remove(old)  # a member who left takes it with them
             if not team:
                 continue
-            env = gate_env(state, t.every.names, prior)
+            env = gate_env(state, t.every.names, prior, program)
             row = Progress(t.id, window, team, learner, 1.0, 1, state.last_key[0])
             if t.every.evaluate(env) is True:
                 if (plan.rows.get(row.key) or _find(rows, row.key)) is None:
