@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 from typing import Any, get_args
 
 import httpx
@@ -347,3 +348,25 @@ async def test_a_measured_ability_names_the_metrics_that_moved_it(
     assert receipt["after"] > receipt["before"]
     change = round(receipt["after"] - receipt["before"], 2)
     assert receipt["text"] == f"+{change:.2f} speaking: speech rate 75 wpm"
+
+
+NIHONGO = Path(__file__).resolve().parents[1] / "data/programs/nihongo.yaml"
+
+
+async def test_learner_shows_unit_scores_best_and_latest_and_what_is_passed(
+    client, engine
+):
+    engine.put_program("school-n", NIHONGO.read_text(), NIHONGO.name)
+    key = {"Authorization": f"Bearer {engine.create_key('school-n', 'test')}"}
+    mock = {"unit": "n5_mock", "learner": "ana"}
+    await ingest(client, key, homework(7, **mock, minutes=1))
+    await ingest(client, key, homework(5, **mock, minutes=2))
+    await ingest(client, key, homework(5, unit="n5_homework", learner="ana", minutes=3))
+
+    body = (await client.get("/v1/learners/ana", headers=key)).json()
+
+    assert body["unit_scores"]["n5_mock"] == {"best": 0.7, "latest": 0.5}
+    # The best 70 % reaches the 60 % pass mark; the homework has no pass mark.
+    assert body["passed"] == ["n5_mock"]
+    # A mock test is scored, never counted as homework.
+    assert body["counters"]["homework_submitted"] == 1

@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from levelwise.domain.fold import prior_for
-from levelwise.domain.gates import STATE_VARIABLES, gate_env, gate_values
+from levelwise.domain.gates import (
+    STATE_VARIABLES,
+    gate_env,
+    gate_values,
+    passed_units,
+)
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import GateValue
 from levelwise.domain.program import Program
@@ -285,7 +290,9 @@ class LearnerView:
     """Where a learner stands and what the next level asks.
 
     ``speaking`` is the learner's speaking profile: each practice metric's
-    trend over their last sessions (None when not read).
+    trend over their last sessions (None when not read). ``unit_scores`` is
+    each scored unit's best and latest score (0..1) and ``passed`` the units
+    whose best reaches their pass mark.
     """
 
     learner: str
@@ -304,6 +311,8 @@ class LearnerView:
     placement: PlacementInfo | None = None
     recognition: RecognitionInfo | None = None
     speaking: SpeakingInfo | None = None
+    unit_scores: dict[str, tuple[float, float]] = field(default_factory=dict)
+    passed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -393,6 +402,8 @@ def learner_view(
         placement=placement_info(state, program),
         recognition=recognition_info(state, program),
         speaking=speaking,
+        unit_scores=dict(state.unit_scores),
+        passed=tuple(sorted(passed_units(state, program))),
     )
 
 

@@ -210,7 +210,7 @@ def gate_variable(
     return read(state, prior, program)
 
 
-_Reader = Callable[[LearnerState, Prior, Program | None], object]
+_Reader = Callable[[LearnerState, Prior, Program], object]
 _READERS: dict[str, _Reader] = {}
 """How to read each gate variable, by name (built on first use)."""
 
@@ -222,7 +222,7 @@ def _reader(name: str) -> _Reader:
     if name.startswith("mastery."):
         kp = name[8:]
 
-        def mastery(state: LearnerState, prior: Prior, _: Program | None) -> object:
+        def mastery(state: LearnerState, prior: Prior, _: Program) -> object:
             m = state.mastery.get(kp)
             return m.value if m is not None else prior(kp)
 

@@ -282,6 +282,7 @@ def facts_of(view: LearnerView) -> Facts:
         counters=view.counters,
         mastery={kp: (m[0], m[2]) for kp, m in view.mastery.items()},
         placed=placed,
+        scored=frozenset(view.unit_scores),
     )
 
 

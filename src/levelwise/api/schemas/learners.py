@@ -174,6 +174,13 @@ class SpeakingPublic(PublicModel):
         )
 
 
+class UnitScorePublic(PublicModel):
+    """A unit's score: the learner's best and latest (score / max_score)."""
+
+    best: float = Field(ge=0, le=1)
+    latest: float = Field(ge=0, le=1)
+
+
 class LearnerPublic(PublicModel):
     """Where a learner stands and what the next level asks."""
 
@@ -187,6 +194,14 @@ class LearnerPublic(PublicModel):
     mastery: dict[str, MasteryPublic] = Field(description="Per knowledge point")
     counters: dict[str, float]
     units_completed: list[str]
+    unit_scores: dict[str, UnitScorePublic] = Field(
+        default_factory=dict,
+        description="Each scored unit's best and latest score (0..1)",
+    )
+    passed: list[str] = Field(
+        default_factory=list,
+        description="Units whose best score reaches their pass mark",
+    )
     history: list[LevelChangePublic]
     events: int
     last_event_at: str
@@ -222,6 +237,11 @@ class LearnerPublic(PublicModel):
             },
             counters=view.counters,
             units_completed=list(view.units_completed),
+            unit_scores={
+                u: UnitScorePublic(best=best, latest=latest)
+                for u, (best, latest) in view.unit_scores.items()
+            },
+            passed=list(view.passed),
             history=[LevelChangePublic.model_validate(h) for h in view.history],
             events=view.events,
             last_event_at=view.last_event_at,
