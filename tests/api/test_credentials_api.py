@@ -228,3 +228,40 @@ async def test_public_documents_are_served_as_openapi_says(client, school_a):
         "application/vc+jwt",
         "image/svg+xml",
     }
+
+
+async def test_a_credential_is_issued_in_the_learners_language(
+    client, engine, school_a
+):
+    from tests.support.factories import BILINGUAL_PROGRAM
+
+    engine.put_program("school-a", BILINGUAL_PROGRAM.replace('"1"', '"2"'))
+    await reach_a1(client, school_a)
+    r = await client.post(
+        "/v1/learners/ana/credentials", json={"language": "zh-CN"}, headers=school_a
+    )
+    assert r.status_code == 200, r.text
+    [level] = [c for c in r.json()["credentials"] if c["kind"] == "level_reached"]
+    assert level["title"] == "突破级" and level["language"] == "zh-CN"
+    assertion = (await client.get(f"/ob/v2/assertions/{level['id']}")).json()
+    assert assertion["badge"].endswith("/level-a1?lang=zh-CN")
+    badge = await client.get(assertion["badge"].removeprefix(BASE))
+    assert badge.status_code == 200, badge.text
+    assert badge.json()["name"] == "突破级"
+    assert badge.json()["id"] == assertion["badge"]
+    english = await client.get("/ob/v2/badges/school-a/level-a1?lang=en")
+    assert english.json()["name"] == "Breakthrough"
+    svg = (await client.get(f"/ob/certificates/{level['id']}.svg")).text
+    assert "成就证书" in svg and "突破级" in svg
+
+
+async def test_a_bad_language_is_a_problem_and_issues_nothing(client, school_a):
+    await reach_a1(client, school_a)
+    r = await client.post(
+        "/v1/learners/ana/credentials", json={"language": "<zh>"}, headers=school_a
+    )
+    assert_problem(r, 422, "invalid-request")
+    r = await client.get("/ob/v2/badges/school-a/level-a1?lang=%3Czh%3E")
+    assert_problem(r, 422, "invalid-request")
+    listed = await client.get("/v1/learners/ana/credentials", headers=school_a)
+    assert listed.json()["credentials"] == []

@@ -401,6 +401,33 @@ def test_learner_show_prints_every_kind_of_receipt(tmp_path):
     assert "streak of 1 day(s) broken: no study on" in result.stdout
 
 
+def test_learner_show_names_rules_and_levels_in_the_language(tmp_path):
+    from tests.support.factories import BILINGUAL_PROGRAM, completed
+
+    url = f"sqlite:///{tmp_path / 'zh.db'}"
+    engine = bootstrap.build(url)
+    engine.put_program("default", BILINGUAL_PROGRAM)
+    now = datetime.now(UTC)
+    events = [
+        completed("u1", at=now - timedelta(days=2)),
+        homework(10, at=now - timedelta(days=2, minutes=-1)),
+        homework(10, at=now - timedelta(days=2, minutes=-2)),
+    ]
+    assert {r.status for r in engine.ingest("default", events).results} == {"accepted"}
+
+    chinese = invoke("learner", "show", "ana", "--lang", "zh-CN", "--db", url)
+    plain = invoke("learner", "show", "ana", "--db", url)
+
+    assert chinese.exit_code == 0, chinese.output
+    # The rule's title in Chinese, then the exact formula, for staff.
+    assert "XP: 完成作业 (50 * score / max_score = 50 with" in chinese.stdout
+    assert "reached 突破级 (a1)" in chinese.stdout
+    assert "ana: 突破级 (a1)" in chinese.stdout
+    assert "earned the badge 完成者 (铜牌)" in chinese.stdout
+    assert "XP: homework (50 * score / max_score" in plain.stdout
+    assert "ana: Breakthrough (a1)" in plain.stdout
+
+
 # -- 6. simulate speaks to its reader -------------------------------------------
 
 

@@ -113,3 +113,31 @@ def completed(unit: str = "u1", **kw: Any) -> dict[str, Any]:
 def new_tenant() -> str:
     """A tenant id no other test uses (the PostgreSQL database is shared)."""
     return f"t-{uuid.uuid4().hex}"
+
+
+BILINGUAL_PROGRAM = (
+    SMALL_PROGRAM.replace('version: "1"\n', 'version: "1"\nlanguages: [en, zh-CN]\n')
+    .replace("title: Breakthrough", "title: {en: Breakthrough, zh-CN: 突破级}")
+    .replace(
+        "  - id: homework\n",
+        "  - id: homework\n    title: {en: Homework done, zh-CN: 完成作业}\n",
+    )
+    + """\
+badges:
+  - id: finisher
+    title: {en: Finisher, zh-CN: 完成者}
+    on: unit.completed
+    tiers:
+      - {tier: bronze, count: 1, title: {en: Bronze, zh-CN: 铜牌}}
+team_tasks:
+  - id: class_lessons
+    title: {en: "Our class: 2 lessons", zh-CN: 全班完成2节课}
+    team: cohort
+    window: week
+    on: unit.completed
+    goal: 2
+    reward: {xp: 50}
+"""
+)
+"""The small program with English and Chinese names for a level, a rule, a
+badge and its tier, and a team task."""

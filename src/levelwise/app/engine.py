@@ -137,7 +137,9 @@ class Levelwise:
         )
         self.placements = Placements(log, clock, self.catalog.program, self.ingest)
         self.guidance = Guidance(log, clock, self.catalog.program_and_model)
-        self.credentials = Credentials(credentials, log, clock, public_url)
+        self.credentials = Credentials(
+            credentials, log, clock, public_url, programs=self.catalog.program
+        )
         self.metrics = Metrics(log, metrics, clock, self.catalog.program_and_model)
         self.pk = Pk(self, pk)
         self.practice = Practice(

@@ -11,6 +11,7 @@ import typer
 from levelwise.cli.options import (
     DbOpt,
     JsonOpt,
+    LangOpt,
     TenantOpt,
     fail,
     open_engine,
@@ -43,6 +44,7 @@ def _row(c: StoredCredential, creds: Credentials) -> dict[str, object]:
         "learner": c.award.learner,
         "kind": c.kind,
         "title": c.title,
+        "language": creds.language_of(c),
         "event_id": c.award.event_id,
         "awarded_at": c.awarded_at,
         "issued_at": c.issued_at,
@@ -77,13 +79,18 @@ def issue(
         str | None, typer.Option("--event", help="Only the award of this event.")
     ] = None,
     seq: Annotated[int | None, typer.Option("--seq", min=0)] = None,
+    lang: LangOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Certify a learner's awards (levels reached or placed, badges earned)."""
+    """Certify a learner's awards (levels reached or placed, badges earned).
+
+    ``--lang`` writes new credentials in the learner's language (the school's
+    names from the program file; default: the program's first language).
+    """
     creds, school = _credentials(db, tenant)
     try:
-        issued = creds.issue(school, learner, event_id, seq)
+        issued = creds.issue(school, learner, event_id, seq, lang)
     except LevelwiseError as exc:
         raise fail(exc, school=school) from exc
     _print([_row(i.credential, creds) for i in issued], as_json)

@@ -36,6 +36,7 @@ from levelwise.cli import eval as evaluate
 from levelwise.cli.options import (
     DbOpt,
     JsonOpt,
+    LangOpt,
     TenantOpt,
     err,
     escape,
@@ -47,6 +48,7 @@ from levelwise.cli.options import (
     rate,
     read_input,
     receipt_line,
+    school_names,
 )
 from levelwise.errors import Issue, LevelwiseError, ProgramError
 
@@ -253,18 +255,29 @@ def ingest(
 def learner_show(
     learner: str,
     tenant: TenantOpt = None,
+    lang: LangOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show a learner's level, XP, next-level gates and recent receipts."""
+    """Show a learner's level, XP, next-level gates and recent receipts.
+
+    With ``--lang``, levels, badges and the rules and team tasks of XP
+    receipts are named as the school names them in that language; each
+    receipt keeps its exact formula.
+    """
     from rich.table import Table
 
     engine, school = open_school(db, tenant)
     try:
         view = engine.learner(school, learner)
         receipts = engine.receipts(school, learner, limit=10)
+        name = None if lang is None else school_names(engine.program(school), lang)
     except LevelwiseError as exc:
         raise fail(exc, school=school) from exc
+
+    def level(ident: str, title: str) -> str:
+        return title if name is None else name(f"level:{ident}", title)
+
     if as_json:
         from levelwise.domain.codec import gate_to_dict
 
@@ -273,12 +286,13 @@ def learner_show(
         out().print_json(json.dumps(data))
         return
     nxt = (
-        f" → next: {escape(view.next_level.title)}"
+        f" → next: {escape(level(view.next_level.id, view.next_level.title))}"
         if view.next_level
         else " (top level)"
     )
     out().print(
-        f"[bold]{escape(view.learner)}[/]: {escape(view.level.title)} "
+        f"[bold]{escape(view.learner)}[/]: "
+        f"{escape(level(view.level.id, view.level.title))} "
         f"({escape(view.level.id)}), "
         f"{view.xp} XP{nxt}",
         highlight=False,
@@ -307,9 +321,19 @@ def learner_show(
         )
     rec = view.recognition
     if rec is not None and (rec.streak or rec.badges or rec.title):
-        held = ", ".join(f"{b.title} ({b.tier})" for b in rec.badges if b.tier)
+        held = ", ".join(
+            f"{b.title} ({b.tier})"
+            if name is None
+            else f"{name(f'badge:{b.id}', b.title)} "
+            f"({name(f'tier:{b.id}:{b.tier}', b.tier)})"
+            for b in rec.badges
+            if b.tier
+        )
+        called = rec.title_name
+        if name is not None and rec.title:
+            called = name(f"title:{rec.title}", rec.title_name)
         out().print(
-            f"title: {rec.title_name or '-'}; streak {rec.streak} day(s) "
+            f"title: {called or '-'}; streak {rec.streak} day(s) "
             f"(best {rec.best_streak}, {rec.freezes} freeze(s)); badges: {held or '-'}",
             highlight=False,
         )
@@ -321,7 +345,7 @@ def learner_show(
         more = f" … {len(practised) - 8} more" if len(practised) > 8 else ""
         out().print(f"mastery (answers): {shown}{more}", highlight=False)
     for receipt in receipts:
-        out().print("  " + receipt_line(receipt), highlight=False, markup=False)
+        out().print("  " + receipt_line(receipt, name), highlight=False, markup=False)
 
 
 @placement_app.command("try")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from levelwise.app.engine import Levelwise
     from levelwise.config import Settings
+    from levelwise.domain.program import Program
 
 DbOpt = Annotated[
     str | None,
@@ -52,6 +53,17 @@ TenantOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="The learner's language for the school's names (zh-CN, en); "
+        "default: as the program file's titles have them.",
+    ),
+]
+
+Namer = Callable[[str, str], str]
+"""A school's name for a key (``rule:ID``, ``level:ID``, …) given a fallback text."""
 
 DEFAULT_SCHOOL = "default"
 """The school of a database that holds none yet."""
@@ -269,28 +281,84 @@ def fail(
     return typer.Exit(code)
 
 
-def receipt_line(row: dict[str, Any]) -> str:
+def school_names(program: Program, language: str | None) -> Namer:
+    """The names of ``program``'s things in ``language``, for receipt lines.
+
+    The returned function takes a key as :meth:`Program.text` reads it
+    (``rule:ID``, ``task:ID``, ``level:ID``, ``badge:ID``, ``tier:BADGE:TIER``,
+    ``unit:ID``, ``title:ID``) and what to show when nothing names it: the
+    thing's own title (the file's first language) when it has one, else that
+    fallback.
+    """
+    own: dict[str, str] = {}
+    own.update((f"rule:{r.id}", r.title) for r in program.xp_rules)
+    own.update((f"task:{t.id}", t.title) for t in program.team_tasks)
+    own.update((f"level:{lv.id}", lv.title) for lv in program.levels)
+    own.update((f"unit:{u.id}", u.title) for u in program.units)
+    own.update((f"title:{t.id}", t.name) for t in program.titles)
+    for b in program.badges:
+        own[f"badge:{b.id}"] = b.title
+        own.update((f"tier:{b.id}:{t.tier}", t.title) for t in b.tiers)
+
+    def name(key: str, fallback: str) -> str:
+        return program.text(key, language, own.get(key) or fallback)
+
+    return name
+
+
+def _rule_named(text: str, receipt: dict[str, Any], name: Namer) -> str:
+    """An XP receipt's text with its rule (or team task) named, formula kept."""
+    rule = str(receipt["rule"])
+    head = f"+{receipt['xp']} XP: {rule}"
+    if not text.startswith(head):  # a receipt text of another shape: as it is
+        return text
+    key = rule if rule.startswith("task:") else f"rule:{rule}"
+    shown = name(key, rule.removeprefix("task:"))
+    return f"+{receipt['xp']} XP: {shown}{text[len(head) :]}"
+
+
+def receipt_line(row: dict[str, Any], name: Namer | None = None) -> str:
     """One receipt as a line of text: its time and what happened.
 
     Every outcome kind has its line; a kind this function does not know yet
     (a newer store) prints its name, so that showing a learner never fails.
+
+    Args:
+        row: The receipt as ``Levelwise.receipts`` gives it.
+        name: The school's names in the learner's language
+            (:func:`school_names`); an XP line then names its rule or team
+            task by its title and keeps the exact formula after it, and level,
+            badge and unit lines use the school's names. None: ids and stored
+            titles, as recorded.
     """
     at = row["at"][:16].replace("T", " ")
     kind = row["kind"]
+
+    def called(key: str, fallback: str) -> str:
+        return fallback if name is None else name(key, fallback)
+
     if kind == "xp":
-        return f"{at} {row['receipt']['text']}"
-    if kind == "level_reached":
+        text = str(row["receipt"]["text"])
+        if name is not None:
+            text = _rule_named(text, row["receipt"], name)
+        return f"{at} {text}"
+    if kind in ("level_reached", "level_placed", "level_lost"):
+        level = called(f"level:{row['level']}", row.get("title") or row["level"])
+        if kind == "level_lost":
+            shown = row["level"] if name is None else f"{level} ({row['level']})"
+            return f"{at} fell back to {shown}"
+        if kind == "level_placed":
+            return f"{at} placed at {level} ({row['level']})"
         parts = [p for g in row["gates"] for p in g.get("parts") or [g]]
         gates = "; ".join(f"{p['gate']} ({p['current']:g})" for p in parts)
-        return f"{at} reached {row['title']} ({row['level']}): {gates}"
-    if kind == "level_placed":
-        return f"{at} placed at {row['title']} ({row['level']})"
-    if kind == "level_lost":
-        return f"{at} fell back to {row['level']}"
+        return f"{at} reached {level} ({row['level']}): {gates}"
     if kind == "unit_completed":
-        return f"{at} completed {row['unit']}"
+        unit = str(row["unit"])
+        return f"{at} completed {called(f'unit:{unit}', unit)}"
     if kind == "badge_earned":
-        return f"{at} earned the badge {row['title']} ({row['tier']})"
+        badge = called(f"badge:{row['badge']}", row["title"])
+        tier = called(f"tier:{row['badge']}:{row['tier']}", row["tier"])
+        return f"{at} earned the badge {badge} ({tier})"
     if kind == "title_changed":
         return f"{at} now titled {row['name']}"
     if kind == "streak_broken":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -59,6 +59,15 @@ TenantId = Annotated[
 BadgeSlug = Annotated[
     str, Path(min_length=1, max_length=400, description="level-<id> or badge-<id>")
 ]
+Lang = Annotated[
+    str | None,
+    Query(
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$",
+        description="The edition's language (default: the program's first)",
+    ),
+]
 _COMMON = (RequestValidationError, StoreError, CredentialsUnavailableError)
 _AUTH = (*_COMMON, AuthenticationError)
 _PUBLIC = problem_responses(*_COMMON, CredentialNotFoundError)
@@ -79,7 +88,11 @@ _TEXT = {"type": "string"}
 @router.post(
     "/v1/learners/{learner_id}/credentials",
     responses=problem_responses(
-        *_AUTH, LearnerNotFoundError, ProgramNotFoundError, CredentialNotFoundError
+        *_AUTH,
+        LearnerNotFoundError,
+        ProgramNotFoundError,
+        CredentialNotFoundError,
+        CredentialError,
     ),
 )
 def issue_credentials(
@@ -91,12 +104,13 @@ def issue_credentials(
     """Certify one award (``event_id``, ``seq``) or every award of the learner.
 
     An award is a level reached or placed, or a badge earned, under the
-    school's current program. Issuing again returns the same credential
-    (``created`` false). Answers 404 ``credential-not-found`` when the event
-    gave the learner no such award.
+    school's current program, named in ``language`` (default: the program's
+    first language). Issuing again returns the same credential
+    (``created`` false), in the language it was first issued in. Answers 404
+    ``credential-not-found`` when the event gave the learner no such award.
     """
     creds = engine.credentials
-    issued = creds.issue(tenant, learner_id, body.event_id, body.seq)
+    issued = creds.issue(tenant, learner_id, body.event_id, body.seq, body.language)
     return CredentialListPublic(
         credentials=[CredentialPublic.issued(i, creds.urls) for i in issued]
     )
@@ -166,10 +180,14 @@ def get_issuer(tenant_id: TenantId, engine: EngineDep) -> JSONResponse:
     response_class=Response,
 )
 def get_badge_class(
-    tenant_id: TenantId, slug: BadgeSlug, engine: EngineDep
+    tenant_id: TenantId, slug: BadgeSlug, engine: EngineDep, lang: Lang = None
 ) -> JSONResponse:
-    """An Open Badges 2.0 BadgeClass of a level or badge the school certified."""
-    doc = engine.credentials.badge_class(tenant_id, slug)
+    """An Open Badges 2.0 BadgeClass of a level or badge the school certified.
+
+    ``?lang=zh-CN`` gives its edition in that language, named as the school's
+    program names it (a language the program lacks: its first language).
+    """
+    doc = engine.credentials.badge_class(tenant_id, slug, lang)
     return JSONResponse(doc, media_type=JSON_LD)
 
 

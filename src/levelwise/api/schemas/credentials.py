@@ -7,11 +7,21 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from levelwise.api.schemas.common import PublicModel, Text
-from levelwise.app.credentials.openbadges import Urls
+from levelwise.app.credentials.openbadges import Urls, achievement_language
 from levelwise.app.credentials.ports import StoredCredential
 from levelwise.app.credentials.service import Issued, Verification
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
+Language = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$",
+        description="A BCP 47 language tag: en, zh-CN, pt-BR",
+        examples=["zh-CN"],
+    ),
+]
 
 
 class CredentialCreate(BaseModel):
@@ -28,6 +38,14 @@ class CredentialCreate(BaseModel):
         le=1_000_000,
         description="The award's position among the event's outcomes "
         "(default: every award of the event)",
+    )
+    language: Language | None = Field(
+        default=None,
+        description="The learner's language: the achievement's name, "
+        "description and evidence are written in it (the school's names from "
+        "the program file; a language the program lacks, or none, gives the "
+        "program's first language). An award certified before keeps its "
+        "credential and language.",
     )
 
 
@@ -65,7 +83,13 @@ class CredentialPublic(PublicModel):
     learner: str
     kind: str
     achievement: str
-    title: str
+    title: str = Field(
+        description="The achievement's name in the credential's language"
+    )
+    language: str | None = Field(
+        description="The credential's language (OB 3.0 achievement inLanguage); "
+        "null: not named (a program without languages)"
+    )
     event_id: str
     seq: int
     program_version: int
@@ -92,6 +116,7 @@ class CredentialPublic(PublicModel):
             kind=c.kind,
             achievement=c.achievement,
             title=c.title,
+            language=achievement_language(c.jwt),
             event_id=c.award.event_id,
             seq=c.award.seq,
             program_version=c.award.program_version,

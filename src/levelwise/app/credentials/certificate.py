@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 
+from levelwise.app.credentials._words import words
 from levelwise.app.credentials.openbadges import xml_text
 
 WIDTH = 1123
@@ -19,6 +20,7 @@ def certificate_svg(
     issuer: str,
     verify_url: str,
     revoked: bool = False,
+    language: str | None = None,
 ) -> str:
     """The certificate as a standalone SVG document.
 
@@ -30,6 +32,9 @@ def certificate_svg(
         issuer: The issuer's display name.
         verify_url: Where anyone can verify it; printed and encoded as a QR code.
         revoked: Print a "REVOKED" mark across it.
+        language: The credential's language: its fixed sentences are in
+            Chinese for ``zh*``, else in English; the names given are printed
+            as they are (already in that language).
 
     Returns:
         The SVG text.
@@ -41,17 +46,18 @@ def certificate_svg(
     code = code.replace(
         "<svg ", f'<svg x="{WIDTH - size - 80}" y="{HEIGHT - size - 80}" ', 1
     )
+    said = words(language)
     who = (
-        [(22, "normal", "This certifies that"), (34, "bold", name)]
+        [(22, "normal", said.certifies), (34, "bold", name)]
         if name
-        else [(22, "normal", f"This certifies that a learner of {issuer}")]
+        else [(22, "normal", said.learner_of.format(issuer=issuer))]
     )
     lines = [
-        (40, "bold", "Certificate of achievement"),
+        (40, "bold", said.heading),
         *who,
-        (22, "normal", "has achieved"),
+        (22, "normal", said.achieved),
         (34, "bold", title),
-        (20, "normal", f"on {awarded_on}, issued by {issuer}"),
+        (20, "normal", said.issued.format(date=awarded_on, issuer=issuer)),
     ]
     # The heading at y=150, then one line every 60 units from y=250.
     texts = "".join(
@@ -63,19 +69,20 @@ def certificate_svg(
     mark = (
         f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" font-size="120" fill="#dc2626" '
         'fill-opacity="0.35" text-anchor="middle" font-family="sans-serif" '
-        f'transform="rotate(-20 {WIDTH // 2} {HEIGHT // 2})">REVOKED</text>'
+        f'transform="rotate(-20 {WIDTH // 2} {HEIGHT // 2})">{said.revoked}</text>'
         if revoked
         else ""
     )
+    lang = f' xml:lang="{xml_text(language)}"' if language else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg"{lang} width="{WIDTH}" '
+        f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">'
         f'<rect x="20" y="20" width="{WIDTH - 40}" height="{HEIGHT - 40}" '
         'fill="#fff" stroke="#1d4ed8" stroke-width="6"/>'
         f"{texts}"
         f'<text x="80" y="{HEIGHT - 110}" font-size="16" font-family="sans-serif">'
-        "Verify at:</text>"
+        f"{xml_text(said.verify)}</text>"
         f'<text x="80" y="{HEIGHT - 85}" font-size="14" font-family="monospace">'
         f"{xml_text(verify_url)}</text>"
         f"{code}{mark}</svg>"

@@ -18,6 +18,7 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 
+from levelwise.app.credentials._words import words
 from levelwise.app.credentials.ports import IssuerProfile, SigningKey
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -36,6 +38,8 @@ ALG = "Ed25519"
 JWT_TYPE = "vc+jwt"
 STATUS_BITS = 131_072
 """The status list's minimum length: 16 KB, as the spec asks for privacy."""
+OB3_LANGUAGE = re.compile(r"^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
+"""The language codes OB 3.0's JSON schema accepts (``inLanguage``)."""
 
 
 class Urls:
@@ -53,9 +57,14 @@ class Urls:
         """The tenant's issuer Profile (also the 3.0 issuer id)."""
         return f"{self.base}/ob/v2/issuers/{quote(tenant, safe='')}"
 
-    def badge(self, tenant: str, slug: str) -> str:
-        """A BadgeClass (3.0: the Achievement's id)."""
-        return f"{self.base}/ob/v2/badges/{quote(tenant, safe='')}/{quote(slug)}"
+    def badge(self, tenant: str, slug: str, language: str | None = None) -> str:
+        """A BadgeClass (3.0: the Achievement's id), in one language if given.
+
+        Each language of a program is an edition of the achievement (OB 3.0
+        ``related``): ``?lang=zh-CN`` names it in Chinese.
+        """
+        url = f"{self.base}/ob/v2/badges/{quote(tenant, safe='')}/{quote(slug)}"
+        return url if language is None else f"{url}?lang={quote(language)}"
 
     def assertion(self, credential_id: str) -> str:
         """A hosted 2.0 Assertion."""
@@ -123,52 +132,98 @@ def xml_text(text: str) -> str:
     )
 
 
-def criteria(kind: str, title: str) -> str:
-    """How the achievement is earned, in words."""
+def ob3_language(tag: str | None) -> str | None:
+    """``tag`` as OB 3.0 writes a language (``zh-CN``, ``zh-Hant``), if it can.
+
+    Returns:
+        The tag in BCP 47's usual case, or None when OB 3.0's schema would not
+        accept it (a variant such as ``de-1996``): the credential then names
+        no language rather than a wrong one.
+    """
+    if tag is None:
+        return None
+    parts = tag.split("-")
+    cased = [parts[0].lower()] + [
+        p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p for p in parts[1:]
+    ]
+    shown = "-".join(cased)
+    return shown if OB3_LANGUAGE.match(shown) else None
+
+
+def criteria(kind: str, title: str, language: str | None = None) -> str:
+    """How the achievement is earned, in words of ``language``."""
+    said = words(language)
     if kind == "badge_earned":
-        return f"Earn the badge '{title}' under the school's program rules."
-    return f"Reach the level '{title}': meet every gate of the level in the program."
+        return said.badge_criteria.format(title=title)
+    return said.level_criteria.format(title=title)
 
 
 def badge_class(
-    tenant: str, slug: str, kind: str, title: str, urls: Urls
+    tenant: str,
+    slug: str,
+    kind: str,
+    title: str,
+    urls: Urls,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """The OB 2.0 BadgeClass of a level or badge."""
+    """The OB 2.0 BadgeClass of a level or badge (``title`` in ``language``)."""
     return {
         "@context": OB2_CONTEXT,
         "type": "BadgeClass",
-        "id": urls.badge(tenant, slug),
+        "id": urls.badge(tenant, slug, language),
         "name": title,
         "description": f"{title} ({slug})",
         "image": _badge_image(title),
-        "criteria": {"narrative": criteria(kind, title)},
+        "criteria": {"narrative": criteria(kind, title, language)},
         "issuer": urls.issuer(tenant),
     }
 
 
-def narrative(kind: str, body: Mapping[str, Any], at: str) -> str:
+def narrative(
+    kind: str,
+    body: Mapping[str, Any],
+    at: str,
+    title: str | None = None,
+    language: str | None = None,
+) -> str:
     """The evidence in words, from the award's receipt.
 
     It names the award, its date and why it was given, never the learner's or
     the platform's ids: the event id would tie the credential back to the
     learner that the hashed recipient hides.
+
+    Args:
+        kind: The award's outcome kind.
+        body: The stored outcome.
+        at: The award's date.
+        title: The award's name in ``language`` (a badge's with its tier);
+            None: the stored title (with the tier's id).
+        language: The language of the sentences around the names; the gate
+            expressions and reasons are the program's own, as written.
     """
-    title = body.get("title") or body.get("level") or body.get("badge") or ""
+    said = words(language)
+    named = body.get("title") or body.get("level") or body.get("badge") or ""
     if kind == "badge_earned":
-        tier = f" ({body['tier']})" if body.get("tier") else ""
-        head = f"Earned the badge {title}{tier}"
+        if title is None:
+            tier = body.get("tier")
+            title = said.tier.format(badge=named, tier=tier) if tier else named
+        head = said.earned.format(title=title, at=at)
         why = str(body.get("reason", ""))
     else:
-        verb = "Placed at" if kind == "level_placed" else "Reached"
-        head = f"{verb} level {title} ({body.get('level', '')})"
-        gates = body.get("gates") or []
-        why = "; ".join(
-            f"{g['gate']} (value {g['current']}, needed {g['target']})" for g in gates
-        )
-        for item in body.get("evidence") or []:
-            why += f"{'; ' if why else ''}{item['dimension']} θ={item['theta']:.2f}"
-    tail = f": {why}" if why else ""
-    return f"{head} on {at}{tail}."
+        verb = said.placed if kind == "level_placed" else said.reached
+        level = body.get("level", "")
+        head = verb.format(title=named if title is None else title, level=level, at=at)
+        parts = [
+            said.gate.format(gate=g["gate"], current=g["current"], target=g["target"])
+            for g in body.get("gates") or []
+        ]
+        parts += [
+            f"{item['dimension']} θ={item['theta']:.2f}"
+            for item in body.get("evidence") or []
+        ]
+        why = said.separator.join(parts)
+    tail = f"{said.colon}{why}" if why else ""
+    return f"{head}{tail}{said.stop}"
 
 
 def assertion(
@@ -181,8 +236,9 @@ def assertion(
     issued_on: str,
     evidence: str,
     urls: Urls,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """An OB 2.0 hosted Assertion."""
+    """An OB 2.0 hosted Assertion (its badge: the edition in ``language``)."""
     return {
         "@context": OB2_CONTEXT,
         "type": "Assertion",
@@ -193,7 +249,7 @@ def assertion(
             "salt": salt,
             "identity": identity_hash(recipient_identity(tenant, learner), salt),
         },
-        "badge": urls.badge(tenant, slug),
+        "badge": urls.badge(tenant, slug, language),
         "issuedOn": issued_on,
         "verification": {"type": "hosted"},
         "evidence": [{"narrative": evidence}],
@@ -215,9 +271,51 @@ def open_badge_credential(
     evidence: str,
     status_index: int,
     urls: Urls,
+    language: str | None = None,
+    editions: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """An OB 3.0 ``OpenBadgeCredential`` (unsigned)."""
+    """An OB 3.0 ``OpenBadgeCredential`` (unsigned).
+
+    Args:
+        credential_id: The credential's public id.
+        tenant: The issuing school.
+        issuer: How the school appears.
+        learner: The recipient (only hashed into the credential).
+        slug: The achievement's slug.
+        kind: The award's outcome kind.
+        title: The achievement's name in ``language``.
+        salt: The identity hash's salt.
+        issued_on: When the credential is issued.
+        awarded_on: When the award happened.
+        evidence: The evidence narrative.
+        status_index: Its bit in the school's status list.
+        urls: The deployment's public URLs.
+        language: The credential's language (a program language), or None.
+        editions: The program's other languages: each is a ``related``
+            edition of the achievement (OB 3.0 ``Related``), at its own URL.
+    """
     status = urls.status(tenant)
+    achievement: dict[str, Any] = {
+        "id": urls.badge(tenant, slug, language),
+        "type": ["Achievement"],
+        "name": title,
+        "description": f"{title} ({slug})",
+        "criteria": {"narrative": criteria(kind, title, language)},
+    }
+    tag = ob3_language(language)
+    if tag is not None:
+        achievement["inLanguage"] = tag
+    related = [
+        {
+            "id": urls.badge(tenant, slug, other),
+            "type": ["Related"],
+            **({"inLanguage": t} if (t := ob3_language(other)) else {}),
+        }
+        for other in editions
+        if other != language
+    ]
+    if related:
+        achievement["related"] = related
     return {
         "@context": [VC2_CONTEXT, OB3_CONTEXT],
         "id": urls.credential(credential_id),
@@ -245,13 +343,7 @@ def open_badge_credential(
                     "salt": salt,
                 }
             ],
-            "achievement": {
-                "id": urls.badge(tenant, slug),
-                "type": ["Achievement"],
-                "name": title,
-                "description": f"{title} ({slug})",
-                "criteria": {"narrative": criteria(kind, title)},
-            },
+            "achievement": achievement,
         },
         "evidence": [{"type": ["Evidence"], "narrative": evidence}],
         "credentialStatus": {
@@ -262,6 +354,17 @@ def open_badge_credential(
             "statusListCredential": status,
         },
     }
+
+
+def achievement_language(token: str) -> str | None:
+    """The ``inLanguage`` of a signed credential's achievement, if it names one."""
+    parsed = unverified(token)
+    if parsed is None:
+        return None
+    subject = parsed[1].get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    found = achievement.get("inLanguage") if isinstance(achievement, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def new_key(kid: str, created_at: str) -> SigningKey:

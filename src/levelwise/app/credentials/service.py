@@ -10,6 +10,15 @@ event id; the printable certificate names the learner only by the display
 name the school set. Revoking sets the credential's bit in the tenant's status
 list and makes its hosted assertion answer 410 Gone. Documents are built by
 :mod:`levelwise.app.credentials.openbadges`.
+
+A credential is written in one language of the program (asked for when it is
+issued; default: the program's first): the achievement's name and the evidence
+in the school's own names in that language, the fixed sentences in English or
+Chinese. The OB 3.0 credential says which (the achievement's ``inLanguage``)
+and lists the program's other languages as ``related`` editions of the
+achievement, each a BadgeClass URL with ``?lang=``. The certificate reads the
+language back from the signed credential, so nothing new is stored and the
+credentials issued before languages existed stay as they were (English).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +34,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from levelwise.app.credentials import openbadges as ob
+from levelwise.app.credentials._names import (
+    LANGUAGE_TAG,
+    achievement_title,
+    badge_title,
+    credential_language,
+    level_title,
+)
 from levelwise.app.credentials.certificate import certificate_svg
 from levelwise.app.credentials.ports import (
     AWARD_KINDS,
@@ -34,8 +50,9 @@ from levelwise.app.credentials.ports import (
     IssuerProfile,
     StoredCredential,
 )
-from levelwise.app.ports import Clock, EventLog, StoredOutcome
+from levelwise.app.ports import Clock, EventLog, LogSession, StoredOutcome
 from levelwise.config import DEFAULT_PUBLIC_URL
+from levelwise.domain.program import Program
 from levelwise.errors import (
     CredentialError,
     CredentialNotFoundError,
@@ -45,6 +62,21 @@ from levelwise.errors import (
 )
 
 MAX_AWARDS = 10_000
+
+Compile = Callable[[LogSession], Program]
+"""The tenant's current program, compiled (the engine's catalog)."""
+
+UNNAMED = Program(
+    id="",
+    label="",
+    title="",
+    dimensions=(),
+    knowledge_points=(),
+    units=(),
+    levels=(),
+    xp_rules=(),
+)
+"""What names awards without a compiled program: no languages, stored titles."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,9 @@ class Credentials:
         log: The event log, to read awards.
         clock: Issue dates and expiry checks.
         public_url: The base of every hosted URL.
+        programs: Compiles the tenant's current program, whose names (in
+            each of its languages) credentials are written with; None: the
+            titles the awards were stored with, and no language.
     """
 
     def __init__(
@@ -97,12 +132,14 @@ class Credentials:
         log: EventLog,
         clock: Clock,
         public_url: str = DEFAULT_PUBLIC_URL,
+        programs: Compile | None = None,
     ) -> None:
         """Keep the stores; nothing is read yet."""
         self._store = store
         self.log = log
         self.clock = clock
         self.urls = ob.Urls(public_url)
+        self._programs = programs
 
     @property
     def store(self) -> CredentialStore:
@@ -154,6 +191,7 @@ class Credentials:
         learner: str,
         event_id: str | None = None,
         seq: int | None = None,
+        language: str | None = None,
     ) -> list[Issued]:
         """Issue credentials for one award, or for every award of the learner.
 
@@ -164,16 +202,24 @@ class Credentials:
                 current program version not yet certified.
             seq: The award's position among that event's outcomes (None:
                 every award of the event).
+            language: The learner's language (BCP 47, ``zh-CN``); one the
+                program lacks falls back to its first language, as does None.
 
         Returns:
             The awards' credentials, oldest award first; an award issued
-            before gives its existing credential (``created`` False).
+            before gives its existing credential (``created`` False), in the
+            language it was issued in.
 
         Raises:
             LearnerNotFoundError: The learner has no events in this school.
             CredentialNotFoundError: That event produced no such award.
+            CredentialError: ``language`` is not a language tag.
         """
-        awards = self._awards(tenant, learner)
+        if language is not None and not LANGUAGE_TAG.match(language):
+            msg = f"{language!r} is not a language tag (en, zh-CN, pt-BR)"
+            raise CredentialError(msg)
+        program, awards = self._awards(tenant, learner)
+        written_in = credential_language(program, language)
         if event_id is not None:
             awards = [
                 a
@@ -194,22 +240,34 @@ class Credentials:
                 if found is not None:
                     done.append(Issued(found, created=False))
                     continue
-                done.append(Issued(self._issue(s, tenant, award, key), created=True))
+                made = self._issue(s, tenant, award, key, program, written_in)
+                done.append(Issued(made, created=True))
         return done
 
-    def _awards(self, tenant: str, learner: str) -> list[StoredOutcome]:
+    def _awards(self, tenant: str, learner: str) -> tuple[Program, list[StoredOutcome]]:
         with self.log.read(tenant) as s:
-            program = s.program(None)
-            if program is None:
+            stored = s.program(None)
+            if stored is None:
                 raise ProgramNotFoundError("no program is set for this school")
             if not s.snapshots([learner]):
                 msg = f"learner {learner!r} has no events in this school"
                 raise LearnerNotFoundError(msg)
-            rows = s.outcomes(learner, program.version, AWARD_KINDS, MAX_AWARDS)
-        return sorted(rows, key=lambda r: (r.at, r.event_id, r.seq))
+            rows = s.outcomes(learner, stored.version, AWARD_KINDS, MAX_AWARDS)
+            program = self._program(s)
+        return program, sorted(rows, key=lambda r: (r.at, r.event_id, r.seq))
+
+    def _program(self, s: LogSession) -> Program:
+        """The current program's names (:data:`UNNAMED` without a compiler)."""
+        return UNNAMED if self._programs is None else self._programs(s)
 
     def _issue(
-        self, s: CredentialSession, tenant: str, award: StoredOutcome, key: AwardKey
+        self,
+        s: CredentialSession,
+        tenant: str,
+        award: StoredOutcome,
+        key: AwardKey,
+        program: Program,
+        language: str | None,
     ) -> StoredCredential:
         now = self.clock.now_iso()
         issued_on = _utc(now)
@@ -219,16 +277,20 @@ class Credentials:
             s.add_key(signing)
         body: dict[str, Any] = json.loads(award.body)
         kind = award.kind
+        stored = str(body.get("title") or "")
         if kind == "badge_earned":
             name = str(body.get("badge", ""))
-            slug = f"badge-{name}" + (f"-{body['tier']}" if body.get("tier") else "")
+            tier = str(body.get("tier") or "")
+            slug = f"badge-{name}" + (f"-{tier}" if tier else "")
+            title = badge_title(program, name, tier, stored, language)
         else:
-            slug = f"level-{body.get('level', '')}"
-        title = str(body.get("title") or slug)
+            level = str(body.get("level", ""))
+            slug = f"level-{level}"
+            title = level_title(program, level, stored, language) or slug
         cid = uuid.uuid4().hex
         salt = secrets.token_hex(16)
         awarded_on = _utc(award.at)
-        evidence = ob.narrative(kind, body, awarded_on)
+        evidence = ob.narrative(kind, body, awarded_on, title, language)
         index = s.next_status_index()
         hosted = ob.assertion(
             credential_id=cid,
@@ -239,6 +301,7 @@ class Credentials:
             issued_on=issued_on,
             evidence=evidence,
             urls=self.urls,
+            language=language,
         )
         vc = ob.open_badge_credential(
             credential_id=cid,
@@ -254,6 +317,8 @@ class Credentials:
             evidence=evidence,
             status_index=index,
             urls=self.urls,
+            language=language,
+            editions=program.languages,
         )
         credential = StoredCredential(
             credential_id=cid,
@@ -277,6 +342,11 @@ class Credentials:
         """A learner's credentials, oldest issue first."""
         with self.store.read(tenant) as s:
             return s.credentials(learner)
+
+    @staticmethod
+    def language_of(credential: StoredCredential) -> str | None:
+        """The language a credential is written in (None: not named)."""
+        return ob.achievement_language(credential.jwt)
 
     def revoke(self, tenant: str, credential_id: str, reason: str) -> StoredCredential:
         """Revoke a credential of the tenant (again: no change).
@@ -324,13 +394,29 @@ class Credentials:
         with self._public(tenant) as s:
             return ob.profile(tenant, self._issuer(s, tenant), self.urls)
 
-    def badge_class(self, tenant: str, slug: str) -> dict[str, Any]:
-        """The OB 2.0 BadgeClass of an achievement the tenant has certified."""
+    def badge_class(
+        self, tenant: str, slug: str, language: str | None = None
+    ) -> dict[str, Any]:
+        """The OB 2.0 BadgeClass of an achievement the tenant has certified.
+
+        Args:
+            tenant: The school.
+            slug: The achievement (``level-a1``, ``badge-reader-bronze``).
+            language: The edition asked for (``?lang=``); its name comes from
+                the school's current program, in that language or the
+                program's first. An achievement the program no longer has
+                keeps the name it was last certified with.
+        """
         with self._public(tenant) as s:
             found = s.achievement(slug)
         if found is None:
             raise CredentialNotFoundError(f"{tenant!r} has no badge {slug!r}")
-        return ob.badge_class(tenant, slug, found.kind, found.title, self.urls)
+        with self.log.read(tenant) as r:
+            program = self._program(r) if r.program(None) is not None else UNNAMED
+        written_in = credential_language(program, language)
+        title = achievement_title(program, slug, written_in) or found.title
+        edition = written_in if language is not None else None
+        return ob.badge_class(tenant, slug, found.kind, title, self.urls, edition)
 
     def hosted_assertion(self, credential_id: str) -> tuple[dict[str, Any], bool]:
         """The hosted Assertion and whether it is revoked.
@@ -380,6 +466,7 @@ class Credentials:
             issuer=issuer.name,
             verify_url=self.urls.assertion(credential_id),
             revoked=found.revoked,
+            language=self.language_of(found),
         )
 
     def _display_name(self, tenant: str, learner: str) -> str | None:
