@@ -75,13 +75,32 @@ async def test_plan_lists_steps_requirements_and_the_binding_one(
         "total_minutes",
         "serves",
         "reason",
+        "week",
+        "level",
+        "why",
+        "reason_text",
+        "chance",
     }
     assert first["serves"][0] == {
         "requirement": plan.steps[0].serves[0][0],
+        "measure": "units completed",
         "before": plan.steps[0].serves[0][1],
         "after": plan.steps[0].serves[0][2],
     }
     assert first["reason"] == plan.steps[0].reason
+    assert first["why"] == {
+        "kind": "completes",
+        "subject": "units_completed",
+        "level": "a1",
+        "chance": None,
+    }
+    assert first["reason_text"] == "is a unit Breakthrough asks you to finish"
+    assert [s["week"] for s in body["steps"]] == [s.week for s in plan.steps]
+    assert body["weekly_minutes"] == plan.weekly_minutes
+    assert [w["units"] for w in body["weeks"]] == [
+        [s.unit for s in steps] for _, steps in plan.weeks()
+    ]
+    assert sum(w["minutes"] for w in body["weeks"]) == pytest.approx(plan.minutes)
     assert body["steps"][-1]["total_minutes"] == plan.minutes
     assert [r["requirement"] for r in body["now"]] == [
         "xp >= 100",
@@ -101,6 +120,30 @@ async def test_plan_lists_steps_requirements_and_the_binding_one(
     assert body["binding"] == plan.binding
     assert [m["minutes"] for m in body["met_at"]] == [m for _, m in plan.met_at]
     assert "BKT" in body["gains"]
+
+
+async def test_plan_says_why_in_the_asked_language(client, school_a, ana):
+    english = await client.get("/v1/learners/ana/plan?target=a2", headers=school_a)
+    chinese = await client.get(
+        "/v1/learners/ana/plan?target=a2&lang=zh-CN", headers=school_a
+    )
+
+    assert chinese.status_code == 200, chinese.text
+    en = [s["reason_text"] for s in english.json()["steps"]]
+    zh = [s["reason_text"] for s in chinese.json()["steps"]]
+    assert en[0] == "is a unit Breakthrough asks you to finish"
+    assert zh[0] == "是Breakthrough要求完成的单元"
+    assert all(t and ">=" not in t for t in en + zh)
+    assert all(
+        s["serves"][0]["measure"] in ("units completed", "XP")
+        for s in english.json()["steps"]
+    )
+
+
+async def test_plan_refuses_a_malformed_language(client, school_a, ana):
+    response = await client.get("/v1/learners/ana/plan?lang=<script>", headers=school_a)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_next_is_the_plans_first_step(client, school_a, engine, ana):

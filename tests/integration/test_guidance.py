@@ -128,7 +128,7 @@ def test_a_complete_plan_meets_every_gate_in_expectation(lw, school):
     assert [r.level for r in plan.expected] == ["a1", "a1", "a2", "a2"]
     after = expected_state(program, state, [s.unit for s in plan.steps], model)
     for level in program.levels[1:]:
-        held, _ = gates_hold(level.gates, after, prior_for(after, model))
+        held, _ = gates_hold(level.gates, after, prior_for(after, model), program)
         assert held, level.id
     assert plan.minutes == pytest.approx(sum(s.minutes for s in plan.steps))
 

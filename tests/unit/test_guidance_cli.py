@@ -100,7 +100,8 @@ def test_forecast_prints_weeks_dates_and_flags(db):
     result = invoke("learner", "forecast", "ana", "--target", "a2", "--db", db)
 
     assert result.exit_code == 0, result.output
-    assert "ana → a2: plan 100 min" in result.output
+    # u1 once, u2 once (no lesson or homework repeated), live classes for XP.
+    assert "ana → a2: plan 120 min" in result.output
     assert "(3 weeks of history)" in result.output
     assert "median" in result.output and "80 % interval" in result.output
     assert re.search(r"\d wk \(\d{4}-\d{2}-\d{2}\)", result.output)  # and dates

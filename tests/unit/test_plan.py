@@ -170,7 +170,7 @@ def test_a_complete_plan_meets_every_gate_in_expectation(seed):
     if not plan.complete:
         pytest.fail(f"seed {seed}: incomplete plan, unmet {plan.expected}")
     for level in program.levels[state.level + 1 :]:
-        held, env = gates_hold(level.gates, after, prior_for(after, model))
+        held, env = gates_hold(level.gates, after, prior_for(after, model), program)
         assert held, (seed, level.id, env)
     assert all(r.met for r in plan.expected)
 

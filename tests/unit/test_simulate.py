@@ -277,6 +277,10 @@ def test_the_plot_labels_every_policy(one_path: Calibration) -> None:
     assert 'id="hatch"' in text
 
 
+def results_of(out):
+    return json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
 def test_the_command_writes_the_table_plot_and_results(tmp_path: Path) -> None:
     source = tmp_path / "tiny.yaml"
     source.write_text(SMALL_PROGRAM, encoding="utf-8")
@@ -296,10 +300,18 @@ def test_the_command_writes_the_table_plot_and_results(tmp_path: Path) -> None:
     assert (out / "plot.svg").read_text(encoding="utf-8").startswith("<svg")
     table = (out / "table.md").read_text(encoding="utf-8")
     assert "| planner |" in table
-    # The table ends with the sentence the terminal shows, not an internal goal.
-    last = table.strip().splitlines()[-1]
-    assert last.startswith("With the planner, learners levelled up")
-    assert last in result.output
+    # The table ends with the sentences the terminal shows, not an internal goal:
+    # the planner's figure, then the teachability of its plans.
+    said, checked = table.strip().splitlines()[-3::2]
+    assert said.startswith("With the planner, learners levelled up")
+    assert said in result.output
+    assert checked.startswith("Teachability of the planner's ")
+    assert "0 with a violation" in checked
+    assert checked.rstrip(".") in result.output  # the terminal adds the time
+    assert "ms a plan" in result.output and "ms a plan" not in table
+    teach = results_of(out)["teachability"]
+    assert teach["plans"] > 0 and teach["flagged"] == 0
+    assert set(teach["violations"]) == {"skipped", "locked", "early_test", "repeat"}
     assert "goal" not in table.lower() and "37.5" not in table
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert len(results["learners"]) == 6

@@ -24,10 +24,11 @@ from levelwise.cli.options import (
 from levelwise.errors import LevelwiseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from levelwise.app.guidance.forecast import Forecast
     from levelwise.app.guidance.plan import Plan
+    from levelwise.app.guidance.reasons import StepWords
 
 app = typer.Typer()
 """Nameless: ``levelwise.cli.main`` mounts these commands on ``levelwise learner``."""
@@ -35,6 +36,12 @@ app = typer.Typer()
 TargetOpt = Annotated[
     str | None,
     typer.Option("--target", help="A level above the learner's (default: the next)."),
+]
+
+
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Language of the plain words (en, zh-CN)."),
 ]
 
 
@@ -52,26 +59,51 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     return data
 
 
-def print_plan(plan: Plan) -> None:
-    """Print a plan: its steps, then the requirements now and after it."""
+def week_lines(plan: Plan, words: Sequence[StepWords] | None = None) -> list[str]:
+    """The plan by week in words: "this week: ...", "week 2: ...".
+
+    Each step is its title and, when ``words`` are given, why in plain words.
+    """
+    said = {id(s): w.reason for s, w in zip(plan.steps, words or (), strict=False)}
+    lines = []
+    for week, steps in plan.weeks():
+        head = "this week" if week == 1 else f"week {week}"
+        parts = []
+        for step in steps:
+            why = said.get(id(step))
+            chance = f", {step.chance:.0%} chance to pass" if step.chance else ""
+            parts.append(f"{step.title}{chance}" + (f" ({why})" if why else ""))
+        minutes = sum(s.minutes for s in steps)
+        lines.append(f"{head} ({minutes:g} min): " + "; ".join(parts))
+    return lines
+
+
+def print_plan(plan: Plan, words: Sequence[StepWords] | None = None) -> None:
+    """Print a plan: its weeks, its steps, then the requirements now and after it."""
     from rich.table import Table
 
     done = "complete" if plan.complete else "incomplete: some requirements stay unmet"
     out().print(
         f"[bold]{escape(plan.learner)}[/]: {plan.level} → {plan.target}, "
-        f"{len(plan.steps)} steps, {plan.minutes:g} min ({done})",
+        f"{len(plan.steps)} steps, {plan.minutes:g} min ({done}), "
+        f"at {plan.weekly_minutes:g} min a week",
         highlight=False,
     )
-    steps = Table("#", "unit", "kind", "min", "total", "reason")
+    for line in week_lines(plan, words):
+        out().print(line, highlight=False, markup=False)
+    said = list(words) if words is not None else []
+    steps = Table("#", "week", "unit", "kind", "min", "total", "why", "requirement")
     for number, step in enumerate(plan.steps, start=1):
         steps.add_row(
             str(number),
+            str(step.week),
             escape(
                 f"{step.unit} {step.title}" if step.title != step.unit else step.unit
             ),
             step.kind,
             f"{step.minutes:g}",
             f"{step.total_minutes:g}",
+            escape(said[number - 1].reason if said else ""),
             escape(step.reason),
         )
     if plan.steps:
@@ -94,18 +126,24 @@ def learner_plan(
     tenant: str | None,
     db: str | None,
     as_json: bool,
+    lang: str | None = None,
 ) -> None:
     """Print the learner's plan to ``target`` (exit 1 on an error)."""
     engine = engine_for(db)
     school = school_of(engine, tenant)
     try:
         plan = engine.guidance.plan(school, learner, target)
+        words = engine.guidance.describe(school, plan, lang)
     except LevelwiseError as exc:
         raise fail(exc, school=school) from exc
     if as_json:
-        out().print_json(json.dumps(plan_json(plan)))
+        data = plan_json(plan)
+        for step, said in zip(data["steps"], words, strict=True):
+            step["reason_text"] = said.reason
+            step["measures"] = list(said.measures)
+        out().print_json(json.dumps(data))
         return
-    print_plan(plan)
+    print_plan(plan, words)
 
 
 def learner_next(
@@ -246,9 +284,10 @@ def plan(
     tenant: TenantOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
-    """Show the quickest expected plan to the next (or a target) level."""
-    learner_plan(open_engine, learner, target, tenant, db, as_json)
+    """Show the quickest expected plan to the next (or a target) level, by week."""
+    learner_plan(open_engine, learner, target, tenant, db, as_json, lang)
 
 
 @app.command("next")

@@ -87,6 +87,7 @@ def simulate(
         planner_line,
         summarize,
         svg,
+        teachability_line,
     )
     from levelwise.app.simulate.simulator import calibrate
     from levelwise.app.simulate.simulator import simulate as run_simulation
@@ -112,6 +113,7 @@ def simulate(
     results = as_json(sim, summary)
     out().print(_table(summary, compiled.title))
     out().print(planner_line(summary), highlight=False)
+    out().print(teachability_line(sim), highlight=False)
     forecast_md = None
     if with_forecast:
         points = points_of(sim)

@@ -37,6 +37,15 @@ Target = Annotated[
         description="A level above the learner's (default: the next one)",
     ),
 ]
+Lang = Annotated[
+    str | None,
+    Query(
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        description="Language of the plain words (zh-CN, en; default: English)",
+    ),
+]
 _ERRORS = problem_responses(
     AuthenticationError,
     LearnerNotFoundError,
@@ -53,15 +62,18 @@ def get_plan(
     engine: EngineDep,
     tenant: TenantDep,
     target: Target = None,
+    lang: Lang = None,
 ) -> PlanPublic:
     """The quickest expected way to the target level.
 
-    Ordered units with their minutes, the requirements each serves (progress
-    before and after, in expectation) and why; the requirements now and after
-    the plan; the binding requirement; where the mastery gains come from.
+    Ordered units with their minutes, grouped into weeks at the learner's
+    pace; the requirements each serves (what they measure, progress before
+    and after, in expectation) and why, as data and in plain words; the
+    requirements now and after the plan; the binding requirement; where the
+    mastery gains come from.
     """
     plan = engine.guidance.plan(tenant, learner_id, target)
-    return PlanPublic.from_plan(plan)
+    return PlanPublic.from_plan(plan, engine.guidance.describe(tenant, plan, lang))
 
 
 @router.get("/{learner_id}/next", responses=_ERRORS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -17,6 +18,7 @@ from levelwise.app.guidance.outlook import (
     SpeakingEta,
 )
 from levelwise.app.guidance.plan import Plan, PlanStep
+from levelwise.app.guidance.reasons import ReasonKind, StepWords
 from levelwise.app.guidance.requirements import Requirement
 from levelwise.app.guidance.service import NextActivity
 
@@ -47,9 +49,37 @@ class RequirementPublic(PublicModel):
 class ServesPublic(PublicModel):
     """How a step moves one requirement, in expectation."""
 
-    requirement: str
-    before: float = Field(ge=0, le=1, description="Progress before the step")
-    after: float = Field(ge=0, le=1, description="Progress after the step")
+    requirement: str = Field(description="The requirement as written (for teachers)")
+    measure: str = Field(
+        default="",
+        description="What the requirement measures, in words "
+        "('minutes in live classes')",
+    )
+    before: float = Field(
+        ge=0, le=1, description="Share of the requirement met before the step"
+    )
+    after: float = Field(
+        ge=0, le=1, description="Share of the requirement met after the step"
+    )
+
+
+class WhyPublic(PublicModel):
+    """Why a step is in the plan, as data."""
+
+    kind: ReasonKind = Field(
+        description="teaches: an ability or point a gate needs; fills: an effort "
+        "counter (minutes, XP); completes: a unit a gate lists; unlocks: a "
+        "prerequisite of a unit the plan needs; prepares: readies for a test; "
+        "test: the test itself; keeps: keeps the rest moving"
+    )
+    subject: str = Field(
+        description="What it is for: a gate variable (teaches, fills) or a unit "
+        "(unlocks, prepares, test)"
+    )
+    level: str = Field(description="The level whose requirement it serves")
+    chance: float | None = Field(
+        default=None, ge=0, le=1, description="test: the chance to pass it"
+    )
 
 
 class StepPublic(PublicModel):
@@ -61,11 +91,25 @@ class StepPublic(PublicModel):
     minutes: float = Field(description="Expected minutes of this step")
     total_minutes: float = Field(description="Minutes from now to this step's end")
     serves: list[ServesPublic] = Field(description="Requirements it moves, most first")
-    reason: str = Field(description="Why this unit, now (one line)")
+    reason: str = Field(
+        description="Why this unit, now (one line, naming the requirement)"
+    )
+    week: int = Field(
+        default=1, ge=1, description="The plan week it starts in (1: this week)"
+    )
+    level: str = Field(default="", description="The level it works toward")
+    why: WhyPublic | None = Field(default=None, description="Why, as data")
+    reason_text: str = Field(
+        default="", description="Why, in plain words in the asked language"
+    )
+    chance: float | None = Field(
+        default=None, ge=0, le=1, description="A test's chance to pass"
+    )
 
     @classmethod
-    def from_step(cls, step: PlanStep) -> StepPublic:
-        """Build from the planner's step."""
+    def from_step(cls, step: PlanStep, words: StepWords | None = None) -> StepPublic:
+        """Build from the planner's step (and its words, if given)."""
+        measures = words.measures if words is not None else ()
         return cls(
             unit=step.unit,
             title=step.title,
@@ -73,11 +117,34 @@ class StepPublic(PublicModel):
             minutes=step.minutes,
             total_minutes=step.total_minutes,
             serves=[
-                ServesPublic(requirement=src, before=a, after=b)
-                for src, a, b in step.serves
+                ServesPublic(
+                    requirement=src,
+                    measure=measures[i] if i < len(measures) else "",
+                    before=a,
+                    after=b,
+                )
+                for i, (src, a, b) in enumerate(step.serves)
             ],
             reason=step.reason,
+            week=step.week,
+            level=step.level,
+            why=WhyPublic(
+                kind=step.why.kind,
+                subject=step.why.subject,
+                level=step.why.level,
+                chance=step.why.chance,
+            ),
+            reason_text=words.reason if words is not None else "",
+            chance=step.chance,
         )
+
+
+class WeekPublic(PublicModel):
+    """One week of a plan at the learner's pace."""
+
+    week: int = Field(ge=1, description="1: this week")
+    minutes: float = Field(description="Expected minutes of its steps")
+    units: list[str] = Field(description="Its steps' units, in order")
 
 
 class MetAtPublic(PublicModel):
@@ -107,16 +174,37 @@ class PlanPublic(PublicModel):
     )
     complete: bool = Field(description="Every requirement is met in expectation")
     gains: str = Field(description="Where the expected mastery gains come from")
+    weekly_minutes: float = Field(
+        default=0.0, description="The learner's pace the weeks are counted at"
+    )
+    weeks: list[WeekPublic] = Field(
+        default_factory=list, description="The steps grouped by week"
+    )
 
     @classmethod
-    def from_plan(cls, plan: Plan) -> PlanPublic:
-        """Build from the service's plan."""
+    def from_plan(
+        cls, plan: Plan, words: Sequence[StepWords] | None = None
+    ) -> PlanPublic:
+        """Build from the service's plan (and its steps in words, if given)."""
+        said = list(words) if words is not None else [None] * len(plan.steps)
         return cls(
             learner=plan.learner,
             level=plan.level,
             target=plan.target,
             minutes=plan.minutes,
-            steps=[StepPublic.from_step(s) for s in plan.steps],
+            weekly_minutes=plan.weekly_minutes,
+            weeks=[
+                WeekPublic(
+                    week=week,
+                    minutes=round(sum(s.minutes for s in steps), 3),
+                    units=[s.unit for s in steps],
+                )
+                for week, steps in plan.weeks()
+            ],
+            steps=[
+                StepPublic.from_step(s, w)
+                for s, w in zip(plan.steps, said, strict=True)
+            ],
             now=[RequirementPublic.from_requirement(r) for r in plan.now],
             expected=[RequirementPublic.from_requirement(r) for r in plan.expected],
             met_at=[

@@ -12,10 +12,18 @@ ones (the same fallback the BKT model uses) until the school fits its own
 Practice metrics stay as they are in the draft (study minutes do not predict
 them); the draft counts the practice sessions it plans instead, which meet
 the requirements on them (:mod:`levelwise.app.guidance.speaking`).
+
+A test is not assumed passed: its expected score is the mean chance of a
+correct answer over its questions, and :meth:`Draft.pass_chance` the chance
+that the score reaches its pass mark (the number of correct answers is a sum
+of independent draws, one per question, at the draft's chances). The draft
+counts a planned test as passed (``passed``) only when that chance is at least
+:data:`PASS_CHANCE`; the plan shows the chance.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -24,14 +32,47 @@ from levelwise.app.guidance.study import (
     DAY_MINUTES,
     StudyYield,
     XpProfile,
+    sitting_items,
     xp_profile,
     yield_of,
 )
 from levelwise.domain.fold import default_model, prior_for
-from levelwise.domain.gates import PRACTICE_VARIABLES, STATE_VARIABLES, practice_metric
+from levelwise.domain.gates import (
+    PRACTICE_VARIABLES,
+    STATE_VARIABLES,
+    passed_units,
+    practice_metric,
+)
 from levelwise.domain.mastery import LogisticMastery, MasteryModel, dimension_abilities
 from levelwise.domain.program import BktParams, Program, Unit
 from levelwise.domain.state import KpMastery, LearnerState, as_changes, evolve
+
+PASS_CHANCE = 0.7
+"""The least chance to pass at which a plan takes a test (and counts it passed)."""
+LAST_PASS_CHANCE = 0.9
+"""The least chance to pass at which a plan takes a test's last allowed sitting
+(a failed last sitting cannot be made good)."""
+
+
+def chance_at_least(chances: Iterable[float], needed: int) -> float:
+    """The chance that at least ``needed`` of independent draws succeed.
+
+    Args:
+        chances: Each draw's chance of success.
+        needed: Successes needed.
+
+    Examples:
+        >>> round(chance_at_least([0.5, 0.5], 1), 2)
+        0.75
+    """
+    dist = [1.0]
+    for p in chances:
+        nxt = [0.0] * (len(dist) + 1)
+        for k, q in enumerate(dist):
+            nxt[k] += q * (1.0 - p)
+            nxt[k + 1] += q * p
+        dist = nxt
+    return min(1.0, max(0.0, sum(dist[max(needed, 0) :])))
 
 
 class Gains:
@@ -127,6 +168,8 @@ class Draft:
         self.repeats = dict(state.repeats)
         self.speakers = speaking_units(program)
         self.sessions = 0
+        self.scores = {u: best for u, (best, _) in state.unit_scores.items()}
+        self.passed = set(passed_units(state, program))
         # XP profiles depend on the program, the unit and its repeats only:
         # they are kept with the compiled program, for every plan.
         profiles = program.memo.setdefault("plan.xp_profiles", {})
@@ -156,6 +199,10 @@ class Draft:
             return m.value if m is not None else 0.0
         if name == SESSIONS:
             return self.sessions
+        if name == "passed":
+            return frozenset(self.passed)
+        if name.startswith("unit_score."):
+            return self.scores.get(name[11:])
         if name in PRACTICE_VARIABLES:
             return practice_metric(self.state, name)
         return STATE_VARIABLES[name][1](self.state)
@@ -163,6 +210,26 @@ class Draft:
     def p(self, kp: str) -> float:
         """The chance of a correct answer on ``kp`` in the draft."""
         return self.gains.p_correct(kp, self.mastery[kp].value)
+
+    def test_chances(self, unit: Unit) -> list[float]:
+        """The chance of a correct answer on each question of test ``unit``."""
+        kps = unit.knowledge_points
+        if not kps:
+            return []
+        return [self.p(kps[i % len(kps)]) for i in range(sitting_items(unit))]
+
+    def pass_chance(self, unit: Unit) -> float:
+        """The chance that a study of test ``unit`` now reaches its pass mark.
+
+        1 for a unit without a pass mark; 0 for a test without questions.
+        """
+        if unit.pass_mark is None:
+            return 1.0
+        chances = self.test_chances(unit)
+        if not chances:
+            return 0.0
+        needed = math.ceil(unit.pass_mark * len(chances) - 1e-9)
+        return chance_at_least(chances, needed)
 
     def yield_of(self, unit: Unit) -> StudyYield:
         """What one study of ``unit`` gives (cached)."""
@@ -198,7 +265,8 @@ class Draft:
         kps = unit.knowledge_points
         chances = {k: self.p(k) for k in kps}
         chance = sum(chances.values()) / len(kps) if kps else 0.0
-        questions = 0 if got.live_seconds or got.homework else len(got.answers)
+        scored = got.live_seconds or got.homework or got.test
+        questions = 0 if scored else len(got.answers)
         correct = sum(n * chances[k] for k, n in counts.items()) if questions else 0.0
         changes: dict[str, object] = {
             "xp": s.xp + profile.expected(chances.__getitem__),
@@ -219,6 +287,12 @@ class Draft:
         env.update({f"dimension.{d}": v for d, v in abilities.items()})
         if unit.id in self.speakers:
             env[SESSIONS] = self.sessions + 1
+        if got.test:
+            tests = self.test_chances(unit)
+            expected = sum(tests) / len(tests) if tests else 0.0
+            env[f"unit_score.{unit.id}"] = max(expected, self.scores.get(unit.id, 0.0))
+            if self.pass_chance(unit) >= PASS_CHANCE:
+                env["passed"] = frozenset(self.passed | {unit.id})
         changes["_mastery"] = mastery
         changes["_abilities"] = abilities
         return changes, env
@@ -238,6 +312,12 @@ class Draft:
 
     def apply(self, unit: Unit, changes: dict[str, object]) -> None:
         """Study ``unit``: take the ``changes`` :meth:`effect` computed."""
+        if unit.kind == "test":  # before the mastery moves: the chances of now
+            tests = self.test_chances(unit)
+            expected = sum(tests) / len(tests) if tests else 0.0
+            self.scores[unit.id] = max(expected, self.scores.get(unit.id, 0.0))
+            if self.pass_chance(unit) >= PASS_CHANCE:
+                self.passed.add(unit.id)
         mastery = changes.pop("_mastery")
         abilities = changes.pop("_abilities")
         assert isinstance(mastery, dict) and isinstance(abilities, dict)  # noqa: S101

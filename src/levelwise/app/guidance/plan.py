@@ -28,6 +28,31 @@ least study time the planner can find:
   units are studied, so a stale value is an upper bound). Units may repeat
   (a weekly live club, a second exercise round) at their decayed value.
 
+A plan a teacher would sign also keeps to the school's rules:
+
+* **The ladder, in order.** Only the requirements of the next level not yet
+  reached (and sub-goals) give a unit value; the plan reaches the levels one
+  after the other. A unit is offered only once the plan has reached the level
+  it (or any of its knowledge points) is ``available_from``.
+* **Tests after their material.** A ``test`` unit is offered only once each
+  of its knowledge points rests on evidence, and only when the chance to pass
+  it is at least :data:`~levelwise.app.guidance.draft.PASS_CHANCE` (0.9,
+  :data:`~levelwise.app.guidance.draft.LAST_PASS_CHANCE`, for the last
+  sitting its repeats allow); a test
+  the plan needs but would likely fail turns its points into sub-goals
+  (preparation) first. When no preparation is left to plan (the units that
+  teach its points are used up), the plan takes the test at the chance there
+  is. The step says the chance; a test is never assumed passed for sure.
+* **No farming.** A unit is scheduled at most its ``max_repeats`` times,
+  counting the times the learner already studied it (a completed unit counts
+  once unless the caller says more); minute gates are then filled by the
+  kinds that may repeat (live classes, practice), each repeat valued at its
+  decayed XP.
+* **Weeks and reasons.** Steps are grouped into weeks at the learner's pace
+  (``weekly_minutes``, else ``planning.weekly_minutes``): a step's ``week``
+  is the week it starts in. Each step carries a :class:`Reason` that
+  :func:`~levelwise.app.guidance.reasons.describe_reason` says in words.
+
 Everything is computed on a draft of the learner's numbers; nothing is
 stored. Daily XP caps are not modelled (a plan says what to study, not on
 which day).
@@ -37,10 +62,16 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from levelwise.app.guidance.draft import Draft
+from levelwise.app.guidance.draft import (
+    LAST_PASS_CHANCE,
+    PASS_CHANCE,
+    Draft,
+    chance_at_least,
+)
+from levelwise.app.guidance.reasons import Reason
 from levelwise.app.guidance.requirements import (
     Part,
     Requirement,
@@ -54,6 +85,7 @@ from levelwise.app.guidance.speaking import (
     practised,
     reads_practice,
 )
+from levelwise.app.guidance.study import sitting_items
 from levelwise.domain.expr import Comparison
 from levelwise.domain.fold import default_model
 from levelwise.domain.gates import PRACTICE_VARIABLES, STATE_VARIABLES
@@ -63,6 +95,10 @@ from levelwise.domain.state import LearnerState, as_changes, evolve
 from levelwise.errors import PlanError
 
 _EPS = 1e-9
+_MARGIN = 0.05
+_PARKED = ("test", "homework")
+"""Kinds a plan may hold back until the learner is ready, then look at again."""
+"""How far above a homework average a prepared homework aims."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +113,15 @@ class PlanStep:
         total_minutes: Minutes from now to the end of this step.
         serves: ``(requirement, progress before, progress after)`` for each
             requirement it moves, the largest move first.
-        reason: One line: why this unit, now.
+        reason: One line: why this unit, now (names the requirement, for
+            teachers).
+        week: The week of the plan it starts in (1: this week), at the
+            learner's pace.
+        why: Why, as data (:func:`~levelwise.app.guidance.reasons.describe_reason`
+            says it in words).
+        level: The level it works toward.
+        chance: A test's chance to pass, in expectation (None: not a test
+            with a pass mark).
     """
 
     unit: str
@@ -87,6 +131,10 @@ class PlanStep:
     total_minutes: float
     serves: tuple[tuple[str, float, float], ...]
     reason: str
+    week: int = 1
+    why: Reason = Reason("keeps")
+    level: str = ""
+    chance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +154,7 @@ class Plan:
         binding: The requirement met last: the one that holds the learner back.
         complete: Whether every requirement is met in expectation.
         gains: Where the expected mastery gains come from.
+        weekly_minutes: The pace the steps' weeks are counted at.
     """
 
     learner: str
@@ -119,6 +168,14 @@ class Plan:
     binding: str | None
     complete: bool
     gains: str
+    weekly_minutes: float = 0.0
+
+    def weeks(self) -> list[tuple[int, tuple[PlanStep, ...]]]:
+        """The steps grouped by week, in order: ``(week, steps)``."""
+        grouped: dict[int, list[PlanStep]] = {}
+        for step in self.steps:
+            grouped.setdefault(step.week, []).append(step)
+        return [(week, tuple(steps)) for week, steps in grouped.items()]
 
 
 def make_plan(
@@ -129,6 +186,8 @@ def make_plan(
     target: str | None = None,
     max_steps: int = 2000,
     speaking: SpeakingProfile | None = None,
+    weekly_minutes: float | None = None,
+    studied: Mapping[str, int] | None = None,
 ) -> Plan:
     """Plan the quickest expected way from ``state`` to ``target``.
 
@@ -140,6 +199,11 @@ def make_plan(
         max_steps: Give up after this many units (the plan is then incomplete).
         speaking: The learner's speaking profile: its trends set the sessions
             a requirement on a practice metric needs (None: no trends).
+        weekly_minutes: The learner's study minutes a week, which group the
+            steps into weeks (None or 0: ``planning.weekly_minutes``).
+        studied: How many times the learner studied each unit (the repeat
+            rule counts them); None: once for each completed unit, or each
+            scored one.
 
     Raises:
         PlanError: ``target`` is unknown, or not above the learner's level.
@@ -167,8 +231,15 @@ def make_plan(
             else p
             for p in parts
         ]
-    planner = _Planner(program, draft, parts)
-    steps = planner.run(max_steps)
+    if studied is None:
+        done = set(state.units_completed) | set(state.unit_scores)
+        studied = dict.fromkeys(done, 1)
+    pace = weekly_minutes or program.planning.weekly_minutes
+    planner = _Planner(program, draft, parts, state.level, studied)
+    steps = [
+        replace(s, week=1 + int((s.total_minutes - s.minutes) // pace + _EPS))
+        for s in planner.run(max_steps)
+    ]
     now = tuple(measure(p, planner.start_env) for p in parts)
     expected = tuple(measure(p, planner.env) for p in parts)
     met_at = tuple((p.source, planner.met_at.get(p.source, math.inf)) for p in parts)
@@ -187,12 +258,46 @@ def make_plan(
         binding=binding,
         complete=all(r.met for r in expected),
         gains=draft.gains.source,
+        weekly_minutes=pace,
     )
 
 
+def _scored(name: str) -> bool:
+    """Whether gate variable ``name`` reads test results."""
+    return name == "passed" or name.startswith("unit_score.")
+
+
+def opens_at(program: Program, unit: Unit) -> int:
+    """The ladder index from which ``unit`` is available (0: from the start).
+
+    The later of the unit's own ``available_from`` and its knowledge points'.
+    """
+    ladder = {lvl.id: i for i, lvl in enumerate(program.levels)}
+    found = [unit.available_from] + [
+        program.kp_by_id[kp].available_from
+        for kp in unit.knowledge_points
+        if kp in program.kp_by_id
+    ]
+    return max((ladder.get(f, 0) for f in found if f), default=0)
+
+
 class _Planner:
-    def __init__(self, program: Program, draft: Draft, parts: list[Part]) -> None:
+    def __init__(
+        self,
+        program: Program,
+        draft: Draft,
+        parts: list[Part],
+        level: int = 0,
+        studied: Mapping[str, int] | None = None,
+    ) -> None:
         self.program = program
+        self.ladder = [lvl.id for lvl in program.levels]
+        self.at = level  # the level the plan has reached so far
+        self.opens = {u.id: opens_at(program, u) for u in program.units}
+        self.count = dict(studied or {})
+        self.prepares: dict[str, str] = {}  # sub-goal point -> the test it readies
+        self.unlocks: dict[str, str] = {}  # sub-goal point -> the unit it opens
+        self.tests = [u for u in program.units if u.kind == "test"]
         self.draft = draft
         self.parts = list(parts)  # sub-goals are added to this copy
         self.by_name: dict[str, list[Part]] = {}
@@ -207,8 +312,11 @@ class _Planner:
         self.plain = [
             n
             for n in sorted(names)
-            if not n.startswith(("dimension.", "mastery.", "ready.", "practice."))
+            if not n.startswith(
+                ("dimension.", "mastery.", "ready.", "practice.", "unit_score.")
+            )
             and n not in PRACTICE_VARIABLES
+            and n != "passed"
         ]
         self.start_env = dict(self.env)
         self.reqs = {p.source: measure(p, self.env) for p in parts}
@@ -245,10 +353,94 @@ class _Planner:
             for dim in unit.dimensions:
                 self.trainers.setdefault(f"dimension.{dim}", set()).add(unit.id)
         self.trainers[SESSIONS] = set(draft.speakers)
+        self.rank = {lvl: i for i, lvl in enumerate(self.ladder)}
+        self.goal = max((self.rank[p.level] for p in parts if p.level), default=level)
+        self.parked: set[str] = set()  # tests not offered yet, to look at again
+        self.any_chance = False  # once preparation can do no more (run)
+        self.homework = next(
+            (
+                p
+                for p in parts
+                if p.names == frozenset({"homework_average"})
+                and isinstance(p.check, Comparison)
+            ),
+            None,
+        )
+        self._advance()
 
     def is_ready(self, unit: Unit) -> bool:
         learned = self.draft.learned
         return all(learned(p) for p in self.blockers[unit.id])
+
+    def offered(self, unit: Unit) -> bool:
+        """Whether the plan may schedule ``unit`` now (module notes).
+
+        Open at the level the plan has reached, within its repeats, and, for
+        a test, after its material with a good enough chance to pass.
+        """
+        if self.opens[unit.id] > self.at:
+            return False
+        cap = unit.max_repeats
+        if cap and self.count.get(unit.id, 0) >= cap:
+            return False
+        if unit.kind == "homework" and self.homework is not None:
+            return self._homework_ready(unit)
+        return unit.kind != "test" or self._test_ready(unit)
+
+    def _homework_ready(self, unit: Unit) -> bool:
+        """Whether ``unit``'s expected score reaches the homework average needed.
+
+        Only while a homework-average requirement of the next level is unmet:
+        a homework done before its material would pull the average down, and
+        it cannot be done again.
+        """
+        part = self.homework
+        if part is None or self.reqs[part.source].met or not self._active(part):
+            return True
+        kps = unit.knowledge_points
+        if not kps or not isinstance(part.check, Comparison):
+            return True
+        target = part.check.target
+        if not isinstance(target, int | float):
+            return True
+        chance = sum(self.draft.p(kp) for kp in kps) / len(kps)
+        return chance >= float(target)
+
+    def _test_ready(self, unit: Unit) -> bool:
+        draft = self.draft
+        taught = all(
+            draft.mastery[kp].attempts > 0 or kp in draft.placed
+            for kp in unit.knowledge_points
+        )
+        if not taught:
+            return False
+        return self.any_chance or draft.pass_chance(unit) >= self._needed(unit)
+
+    def _needed(self, unit: Unit) -> float:
+        """The chance to pass a plan wants before it takes test ``unit``.
+
+        :data:`~levelwise.app.guidance.draft.PASS_CHANCE`, or
+        :data:`~levelwise.app.guidance.draft.LAST_PASS_CHANCE` for the last
+        sitting its repeats allow.
+        """
+        cap = unit.max_repeats
+        last = bool(cap) and self.count.get(unit.id, 0) + 1 >= cap
+        return LAST_PASS_CHANCE if last else PASS_CHANCE
+
+    def _active(self, part: Part) -> bool:
+        """Whether ``part`` counts now: a sub-goal, or a part of the next level."""
+        return not part.level or self.rank[part.level] <= self.at + 1
+
+    def _advance(self) -> bool:
+        """Move the plan's level up past every level whose parts are all met."""
+        moved = False
+        while self.at < self.goal:
+            nxt = self.ladder[self.at + 1]
+            if not all(self.reqs[p.source].met for p in self.parts if p.level == nxt):
+                break
+            self.at += 1
+            moved = True
+        return moved
 
     def score(self, unit: Unit) -> tuple[float, dict[str, object], dict[str, object]]:
         changes, env = self.draft.effect(unit)
@@ -257,7 +449,7 @@ class _Planner:
         view: dict[str, object] | None = None
         for part in self._reading(trial):
             before = self.reqs[part.source]
-            if before.met:
+            if before.met or not self._active(part):
                 continue
             if view is None:
                 view = {**self.env, **trial}
@@ -295,22 +487,33 @@ class _Planner:
         while not self._done() and len(steps) < max_steps:
             if not heap or -heap[0][0] <= _EPS:
                 # Stalled: what is left needs units that are not ready yet, so
-                # unlock one (its prerequisites become sub-goals) and value
-                # the units that train them. Failing that, value every ready
-                # unit afresh, as values can also grow (a point's rising
-                # mastery raises the XP of every unit on it).
-                goals = self._unlock()
+                # unlock one (its prerequisites become sub-goals) or prepare
+                # for a test the level needs (its points become sub-goals),
+                # and value the units that train them. Failing that, value
+                # every offered unit afresh, as values can also grow (a
+                # point's rising mastery raises the XP of every unit on it).
+                goals = self._prepare() or self._unlock()
                 if goals:
                     for unit in self._trainers_of(goals):
                         entry = (-self.score(unit)[0], self.order[unit.id], unit.id)
                         heapq.heappush(heap, entry)
                     continue
                 heap = self._heap()
-                if not heap or -heap[0][0] <= _EPS:
+                if heap and -heap[0][0] > _EPS:
+                    continue
+                if self.any_chance:
                     break
+                # Last resort: no more preparation is possible, so a test the
+                # level needs is taken at the chance there is (the step says it).
+                self.any_chance = True
+                heap = self._heap()
                 continue
             _, order, uid = heapq.heappop(heap)
             unit = units[uid]
+            if not self.offered(unit):
+                if unit.kind in _PARKED:
+                    self.parked.add(uid)
+                continue
             value, changes, trial = self.score(unit)
             if heap and value < -heap[0][0] - _EPS:
                 heapq.heappush(heap, (-value, order, uid))  # stale: try again
@@ -318,56 +521,197 @@ class _Planner:
             if value <= _EPS:
                 continue
             before = dict(self.reqs)
+            level = self.ladder[min(self.at + 1, self.goal)]
+            chance = self.draft.pass_chance(unit) if unit.kind == "test" else None
             self.draft.apply(unit, changes)
             self.env.update(trial)
+            self.count[uid] = self.count.get(uid, 0) + 1
             total += unit.minutes
             moved = self._remeasure(trial, total)
-            steps.append(self._step(unit, total, before, moved))
-            heapq.heappush(heap, (-self.score(unit)[0], order, uid))
+            steps.append(self._step(unit, total, before, moved, level, chance))
+            if self._advance():
+                heap = self._heap()
+                continue
+            if self.offered(unit):
+                heapq.heappush(heap, (-self.score(unit)[0], order, uid))
             self._recount(unit.knowledge_points)
             for other in self._newly_ready(unit):
-                heapq.heappush(
-                    heap, (-self.score(other)[0], self.order[other.id], other.id)
-                )
+                if self.offered(other):
+                    heapq.heappush(
+                        heap, (-self.score(other)[0], self.order[other.id], other.id)
+                    )
+                elif other.kind in _PARKED:
+                    self.parked.add(other.id)
+            for tid in sorted(self.parked, key=self.order.__getitem__):
+                test = units[tid]
+                if self.offered(test):
+                    self.parked.discard(tid)
+                    heapq.heappush(heap, (-self.score(test)[0], self.order[tid], tid))
         return steps
 
     def _done(self) -> bool:
         return all(self.reqs[p.source].met for p in self.parts if p.level)
 
     def _heap(self) -> list[tuple[float, int, str]]:
-        """Every ready unit with its value now (values may have grown)."""
+        """Every offered ready unit with its value now (values may have grown)."""
         heap = []
         for unit in self.program.units:
             if unit.id in self.queued or self.is_ready(unit):
                 self.queued.add(unit.id)
-                heap.append((-self.score(unit)[0], self.order[unit.id], unit.id))
+                if self.offered(unit):
+                    heap.append((-self.score(unit)[0], self.order[unit.id], unit.id))
+                elif unit.kind in _PARKED:
+                    self.parked.add(unit.id)
         heapq.heapify(heap)
         return heap
 
     def _trainers_of(self, goals: list[Part]) -> list[Unit]:
-        """The ready units that train the points of sub-goals ``goals``."""
+        """The offered ready units that train the points of sub-goals ``goals``."""
         by_id = self.program.unit_by_id
         ids = set().union(*(self.trainers.get(n, ()) for g in goals for n in g.names))
-        ready = [by_id[u] for u in ids if u in self.queued]
+        ready = [by_id[u] for u in ids if u in self.queued and self.offered(by_id[u])]
         return sorted(ready, key=lambda u: self.order[u.id])
+
+    def _prepare(self) -> list[Part]:
+        """Sub-goals that ready the learner for a test the next level needs.
+
+        The first unmet requirement (of the next level) on ``passed``, a
+        ``unit_score`` or a list of units that an open test with repeats
+        left could meet, but
+        that the learner would likely fail (or has no material for yet):
+        each of its points below the mastery that gives a
+        :data:`~levelwise.app.guidance.draft.PASS_CHANCE` to pass becomes a
+        sub-goal at that mastery. Returns the new sub-goals (none: no such test).
+        """
+        by_id = self.program.unit_by_id
+        for part in self.parts:
+            if self.reqs[part.source].met or not self._active(part):
+                continue
+            check = part.check
+            if "homework_average" in part.names and isinstance(check, Comparison):
+                if isinstance(check.target, int | float):
+                    goals = self._prepare_homework(float(check.target))
+                    if goals:
+                        return goals
+                continue
+            listed = isinstance(check, Comparison) and isinstance(
+                check.target, frozenset
+            )
+            if not listed and not any(_scored(n) for n in part.names):
+                continue
+            for uid in self._touching(part):
+                unit = by_id[uid]
+                if unit.kind != "test" or uid not in self.queued:
+                    continue
+                cap = unit.max_repeats
+                if self.opens[uid] > self.at or (cap and self.count.get(uid, 0) >= cap):
+                    continue
+                if self._test_ready(unit):
+                    continue
+                target = self._pass_mastery(unit)
+                goals = []
+                for kp in unit.knowledge_points:
+                    if kp in self.prepares or self._at(kp, target):
+                        continue
+                    self.prepares[kp] = uid
+                    goals.append(self._add_goal(kp, target))
+                if goals:
+                    return goals
+        return []
+
+    def _prepare_homework(self, average: float) -> list[Part]:
+        """Sub-goals that make the next homework score well enough.
+
+        A homework average below ``average`` rises only with homework scored
+        above it, and a homework is done once (unless the program says more).
+        When no open homework with repeats left is expected to score at least
+        ``average``, the points of the first one that can be prepared become
+        sub-goals at the mastery that gives ``average`` plus a margin (at
+        most what the point's guess and slip allow).
+        """
+        draft = self.draft
+        gains = draft.gains
+        candidates = []
+        for unit in self.program.units:
+            kps = unit.knowledge_points
+            if unit.kind != "homework" or not kps or unit.id not in self.queued:
+                continue
+            cap = unit.max_repeats
+            if self.opens[unit.id] > self.at or (
+                cap and self.count.get(unit.id, 0) >= cap
+            ):
+                continue
+            if sum(draft.p(kp) for kp in kps) / len(kps) >= average:
+                return []  # the greedy can take it as it is
+            candidates.append(unit)
+        for unit in candidates:
+            goals = []
+            for kp in unit.knowledge_points:
+                want = min(average + _MARGIN, gains.p_correct(kp, 0.98))
+                target = self._mastery_for(kp, want)
+                source = sub_goal(kp, target).source
+                if source in self.reqs or self._at(kp, target):
+                    continue
+                self.prepares.setdefault(kp, unit.id)
+                goals.append(self._add_goal(kp, target))
+            if goals:
+                return goals
+        return []
+
+    def _mastery_for(self, kp: str, chance: float) -> float:
+        """The mastery of ``kp`` that gives ``chance`` of a correct answer."""
+        gains = self.draft.gains
+        low, high = self.ready, 0.99
+        for _ in range(20):
+            mid = (low + high) / 2
+            if gains.p_correct(kp, mid) >= chance:
+                high = mid
+            else:
+                low = mid
+        return round(high, 3)
+
+    def _pass_mastery(self, unit: Unit) -> float:
+        """The mastery on every point of ``unit`` that gives a good chance to pass."""
+        gains = self.draft.gains
+        kps = unit.knowledge_points
+        mark = unit.pass_mark if unit.pass_mark is not None else 0.0
+        n = sitting_items(unit)
+        needed = math.ceil(mark * n - 1e-9)
+        low, high = self.ready, 0.99
+        for _ in range(20):
+            mid = (low + high) / 2
+            chances = [gains.p_correct(kps[i % len(kps)], mid) for i in range(n)]
+            if chance_at_least(chances, needed) >= self._needed(unit) + 0.02:
+                high = mid
+            else:
+                low = mid
+        return round(high, 3)
+
+    def _at(self, kp: str, target: float) -> bool:
+        m = self.draft.mastery[kp]
+        return m.value >= target and (m.attempts > 0 or kp in self.draft.placed)
 
     def _unlock(self) -> list[Part]:
         """Add the prerequisites of a blocked unit that would help as sub-goals.
 
-        The first unmet requirement (in gate order, then sub-goals in the
-        order they were added) that some unit outside the fringe could move
-        picks, of those units, the one with the fewest prerequisites below
-        ``ready_mastery`` that are not sub-goals yet (then the first in the
-        program); each of those prerequisites becomes a sub-goal
-        ``mastery.<point> >= ready_mastery``. Returns the new sub-goals (none
-        when no unit helps).
+        The first unmet requirement (of the next level in gate order, then
+        sub-goals in the order they were added) that some open unit outside
+        the fringe could move picks, of those units, the one with the fewest
+        prerequisites below ``ready_mastery`` that are not sub-goals yet
+        (then the first in the program); each of those prerequisites becomes
+        a sub-goal ``mastery.<point> >= ready_mastery``. Returns the new
+        sub-goals (none when no unit helps).
         """
+        by_id = self.program.unit_by_id
         for part in self.parts:
-            if self.reqs[part.source].met:
+            if self.reqs[part.source].met or not self._active(part):
                 continue
             best: tuple[int, str] | None = None
             for uid in self._touching(part):
-                if uid in self.queued:
+                if uid in self.queued or self.opens[uid] > self.at:
+                    continue
+                cap = by_id[uid].max_repeats
+                if cap and self.count.get(uid, 0) >= cap:
                     continue
                 missing = self.missing[uid]
                 if missing and (best is None or missing < best[0]):
@@ -376,11 +720,13 @@ class _Planner:
                         break
             if best is not None:
                 low = [p for p in self.blockers[best[1]] if self._open(p)]
+                for pre in low:
+                    self.unlocks.setdefault(pre, best[1])
                 return [self._add_goal(pre) for pre in low]
         return []
 
-    def _add_goal(self, kp: str) -> Part:
-        part = sub_goal(kp, self.ready)
+    def _add_goal(self, kp: str, target: float | None = None) -> Part:
+        part = sub_goal(kp, self.ready if target is None else target)
         self.goals.add(kp)
         self._recount((kp,))
         self.parts.append(part)
@@ -450,6 +796,8 @@ class _Planner:
         total: float,
         before: dict[str, Requirement],
         moved: list[str],
+        level: str,
+        chance: float | None,
     ) -> PlanStep:
         serves = sorted(
             (
@@ -460,13 +808,21 @@ class _Planner:
             key=lambda s: s[1] - s[2],
         )
         reason = "keeps the other requirements moving"
+        why = Reason("keeps", level=level)
+        active = [x for x in serves if self._active(self._part(x[0]))]
+        if active:  # the reason is a move on what the plan works on now
+            serves = active + [x for x in serves if x not in active]
         if serves:
             src, p0, p1 = serves[0]
             share = (p1 - p0) / max(1.0 - p0, _EPS)
             reason = f"closes {round(100 * min(share, 1.0))} % of the gap on {src}"
-            level = self.levels.get(src)
-            if level is None:  # a sub-goal: a prerequisite of what the level needs
+            if self.levels.get(src) is None:  # a sub-goal: what the level needs
                 reason += " (a prerequisite of units the target needs)"
+            why = self._why(src, level)
+        if unit.kind == "test":
+            why = Reason("test", unit.id, level, chance)
+            if chance is not None and unit.pass_mark is not None:
+                reason += f"; chance to pass {round(100 * chance)} %"
         return PlanStep(
             unit=unit.id,
             title=unit.title,
@@ -475,7 +831,35 @@ class _Planner:
             total_minutes=round(total, 3),
             serves=tuple((s, round(a, 6), round(b, 6)) for s, a, b in serves),
             reason=reason,
+            level=level,
+            why=why,
+            chance=None if chance is None else round(chance, 4),
         )
+
+    def _part(self, source: str) -> Part:
+        return next(p for p in self.parts if p.source == source)
+
+    def _why(self, source: str, level: str) -> Reason:
+        """The reason of a step whose largest move is on requirement ``source``."""
+        part = self._part(source)
+        if not part.level:  # a sub-goal on one point
+            kp = next(iter(part.names)).partition(".")[2]
+            if kp in self.prepares:
+                return Reason("prepares", self.prepares[kp], level)
+            if kp in self.unlocks:
+                return Reason("unlocks", self.unlocks[kp], level)
+            return Reason("teaches", f"mastery.{kp}", level)
+        names = sorted(part.names)
+        for name in names:
+            if name.startswith(("dimension.", "mastery.", "ready.")):
+                return Reason("teaches", name, part.level)
+        check = part.check
+        if isinstance(check, Comparison) and isinstance(check.target, frozenset):
+            if "passed" in names:
+                return Reason("prepares", min(check.target), part.level)
+            return Reason("completes", "units_completed", part.level)
+        subject = names[0] if names else ""
+        return Reason("fills", subject, part.level)
 
 
 def requirements_at(

@@ -38,6 +38,7 @@ from levelwise.app.guidance.outlook import (
     speaking_etas,
 )
 from levelwise.app.guidance.plan import Plan, PlanStep, make_plan, requirements_at
+from levelwise.app.guidance.reasons import StepWords, step_words
 from levelwise.app.guidance.speaking import SpeakingProfile, profile_of, speaks
 from levelwise.app.ingest.wire import from_body
 from levelwise.app.ports import Clock, EventLog, LogSession, StoredEvent
@@ -156,9 +157,43 @@ class Guidance:
             PlanError: ``target`` is unknown or already reached, or the learner
                 is at the top level.
         """
-        got = self._learner(tenant, learner, history=False)
+        got = self._learner(tenant, learner, history=True)
         return make_plan(
-            got.program, got.state, got.model, target=target, speaking=got.speaking
+            got.program,
+            got.state,
+            got.model,
+            target=target,
+            speaking=got.speaking,
+            weekly_minutes=self._pace(got),
+        )
+
+    def _pace(self, got: _Learner) -> float:
+        """The learner's study minutes a week: recent weeks, shrunk to the program's.
+
+        The forecast's pace (:func:`levelwise.app.guidance.forecast.pace_of`)
+        over the last 8 weeks; ``planning.weekly_minutes`` without history.
+        """
+        prior = got.program.planning.weekly_minutes
+        weekly, _ = study_weeks(got.history, self.now(), 8)
+        if not weekly:
+            return prior
+        pace = forecasting.pace_of(weekly, prior)[0]
+        return pace if pace > 0 else prior
+
+    def describe(
+        self, tenant: str, plan: Plan, lang: str | None = None
+    ) -> tuple[StepWords, ...]:
+        """Each step of ``plan`` in plain words, in ``lang``: why, and what it moves.
+
+        Args:
+            tenant: The school (its program names things).
+            plan: A plan of a learner of that school.
+            lang: A language tag (``zh-CN``); None: English.
+        """
+        with self.log.read(tenant) as s:
+            program, _ = self._compiled(s)
+        return tuple(
+            step_words(step.why, step.serves, program, lang) for step in plan.steps
         )
 
     def next_activity(self, tenant: str, learner: str) -> NextActivity:

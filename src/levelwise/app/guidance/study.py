@@ -12,6 +12,8 @@ gives, so it is written once, here:
   ``live.interaction`` per ten minutes, cycling ``answer``, ``mic``, ``pk``,
   ``chat`` (answers and PK rounds are scored);
 * ``homework``: one ``homework.submitted`` scored out of :data:`HOMEWORK_POINTS`;
+* ``test``: one ``homework.submitted`` scored out of :attr:`Unit.answers`
+  questions (a test's score is kept per unit and never counts as homework);
 
 and then ``unit.completed``.
 """
@@ -33,7 +35,8 @@ from levelwise.domain.events import (
     QuestionAnswered,
     UnitFinished,
 )
-from levelwise.domain.program import Program, Unit, XpRule
+from levelwise.domain.fields import event_env
+from levelwise.domain.program import ANSWER_MINUTES, Program, Unit, XpRule
 
 HOMEWORK_POINTS = 10
 LIVE_KINDS = ("answer", "mic", "pk", "chat")
@@ -57,6 +60,9 @@ class StudyYield:
         answers: The knowledge point of each scored answer (questions, scored
             practice turns, scored live interactions), in order.
         homework: Whether it is a scored homework (on all the unit's points).
+        test: Whether it is a test: scored like homework (``homework.submitted``
+            out of ``questions``), kept as the unit's score, not as homework.
+        questions: A test's scored items.
     """
 
     minutes: float
@@ -67,6 +73,21 @@ class StudyYield:
     interactions: tuple[str, ...] = ()
     answers: tuple[str, ...] = ()
     homework: bool = False
+    test: bool = False
+    questions: int = 0
+
+
+def sitting_items(unit: Unit) -> int:
+    """Scored items of one sitting of test ``unit``.
+
+    Its ``questions``, else one per
+    :data:`~levelwise.domain.program.ANSWER_MINUTES` minutes (0 without points).
+    """
+    if not unit.knowledge_points:
+        return 0
+    if unit.questions is not None:
+        return unit.questions
+    return max(1, round(unit.minutes / ANSWER_MINUTES))
 
 
 def yield_of(unit: Unit) -> StudyYield:
@@ -88,6 +109,10 @@ def yield_of(unit: Unit) -> StudyYield:
         )
     if unit.kind == "homework":
         return StudyYield(unit.minutes, homework=True, answers=kps)
+    if unit.kind == "test":
+        return StudyYield(
+            unit.minutes, test=True, answers=kps, questions=sitting_items(unit)
+        )
     if unit.kind == "practice":
         turns = max(1, round(unit.minutes * TURNS_PER_MINUTE))
         return StudyYield(
@@ -153,15 +178,14 @@ def _events(
         yield PracticeCompleted(
             **stamp(), occurred_at=at(0), seconds=got.practice_seconds, turns=got.turns
         )
-    if got.homework:
-        points = (
-            sum(draw(kps[i % len(kps)]) for i in range(HOMEWORK_POINTS)) if kps else 0
-        )
+    if got.homework or got.test:
+        items = got.questions if got.test else HOMEWORK_POINTS
+        points = sum(draw(kps[i % len(kps)]) for i in range(items)) if kps else 0
         yield HomeworkSubmitted(
             **stamp(),
             occurred_at=at(0.9),
             score=float(points),
-            max_score=float(HOMEWORK_POINTS),
+            max_score=float(max(items, 1)),
         )
     elif not got.live_seconds:
         per = min(60.0, unit.minutes * 60.0 / max(len(got.answers), 1))
@@ -227,8 +251,8 @@ def xp_profile(program: Program, unit: Unit, repeats: Mapping[str, int]) -> XpPr
                 seen[key] = seen.get(key, 0) + 1
                 if done:
                     factor = max(rule.repeat_floor, rule.repeat_decay**done)
-            low = _rule_xp(rule, _env(bad, unit), factor)
-            gain = _rule_xp(rule, _env(good, unit), factor) - low
+            low = _rule_xp(rule, _env(bad, unit, program), factor)
+            gain = _rule_xp(rule, _env(good, unit, program), factor) - low
             base += low
             if isinstance(good, QuestionAnswered):
                 on: tuple[str, ...] = (good.knowledge_point,)
@@ -244,10 +268,17 @@ def xp_profile(program: Program, unit: Unit, repeats: Mapping[str, int]) -> XpPr
 _EPOCH = datetime.fromisoformat("2026-01-05T00:00:00+00:00")
 
 
-def _env(event: Event, unit: Unit) -> dict[str, object]:
-    env = event.fields_for_rules()
-    env["unit_kind"] = unit.kind
-    env["unit_minutes"] = unit.minutes
+def _env(event: Event, unit: Unit, program: Program) -> dict[str, object]:
+    """What a rule reads of ``event`` (:func:`levelwise.domain.fields.event_env`).
+
+    The unit's fields come from ``unit`` itself (it may be a variant of the
+    program's unit of that id, as in a what-if).
+    """
+    env = event_env(event, program, event.occurred_at)
+    env["unit.id"] = unit.id
+    env["unit.kind"] = env["unit_kind"] = unit.kind
+    env["unit.tags"] = frozenset(unit.tags)
+    env["unit.minutes"] = env["unit_minutes"] = unit.minutes
     return env
 
 

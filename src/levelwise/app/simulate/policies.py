@@ -19,7 +19,10 @@ learner (a new policy object per learner and run):
   next level, on the folded state. The policy follows ``replan_every`` steps
   of one plan before asking for a new one (and re-plans at once after a
   level-up or when the plan runs out); a plan without steps falls back to the
-  first ready unit in file order.
+  first ready unit in file order that is open at the learner's level and
+  within its repeats (not a test). The policy tells the planner how often the
+  learner studied each unit (the repeat rule) and checks every plan it gets
+  for teachability (:mod:`levelwise.app.simulate.teachable`), timing it.
 * ``random``: a uniformly random unit among
   :func:`levelwise.app.guidance.plan.ready_units` (the planner's own readiness rule:
   learned prerequisites, resting on evidence, not on a prior alone); any unit
@@ -28,12 +31,14 @@ learner (a new policy object per learner and run):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 
 from levelwise.app.guidance.plan import make_plan, ready_units
+from levelwise.app.simulate.teachable import Audit, check_plan
 from levelwise.domain.expr import Comparison
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program, Unit
@@ -132,6 +137,8 @@ class PlannerPolicy:
         self.queue: list[str] = []
         self.level = -1
         self.plans = 0
+        self.studied: dict[str, int] = {}
+        self.audit = Audit()
 
     def choose(
         self,
@@ -142,14 +149,49 @@ class PlannerPolicy:
     ) -> Unit:
         """The next step of the current plan, re-planning as the notes say."""
         if not self.queue or state.level != self.level:
-            plan = make_plan(program, state, model)
+            started = time.perf_counter()
+            plan = make_plan(program, state, model, studied=self.studied)
+            took = time.perf_counter() - started
+            found = check_plan(program, plan, state, self.studied)
+            self.audit = self.audit.add(found, took)
             self.plans += 1
             self.level = state.level
             self.queue = [s.unit for s in plan.steps[: self.every]]
             if not self.queue:
-                ready = ready_units(program, state, model)
-                return ready[0] if ready else program.units[0]
-        return program.unit_by_id[self.queue.pop(0)]
+                unit = self._fallback(state, program, model)
+                self.studied[unit.id] = self.studied.get(unit.id, 0) + 1
+                return unit
+        uid = self.queue.pop(0)
+        self.studied[uid] = self.studied.get(uid, 0) + 1
+        return program.unit_by_id[uid]
+
+    def _fallback(
+        self, state: LearnerState, program: Program, model: MasteryModel
+    ) -> Unit:
+        """The first ready unit open at the learner's level, within its repeats.
+
+        Failing that, the first open unit that may repeat without limit, then
+        the program's first unit.
+        """
+        ladder = {lvl.id: i for i, lvl in enumerate(program.levels)}
+
+        def open_now(unit: Unit) -> bool:
+            found = [unit.available_from] + [
+                program.kp_by_id[k].available_from for k in unit.knowledge_points
+            ]
+            return all(ladder.get(f, 0) <= state.level for f in found if f)
+
+        def within(unit: Unit) -> bool:
+            cap = unit.max_repeats
+            return not cap or self.studied.get(unit.id, 0) < cap
+
+        for unit in ready_units(program, state, model):
+            if open_now(unit) and within(unit) and unit.kind != "test":
+                return unit
+        for unit in program.units:
+            if open_now(unit) and not unit.max_repeats:
+                return unit
+        return program.units[0]
 
 
 class RandomReady:

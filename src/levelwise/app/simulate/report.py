@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from levelwise.app.simulate.simulator import LearnerRun, Simulation
+from levelwise.app.simulate.teachable import Audit
 
 FloatArray = npt.NDArray[np.float64]
 BASELINE = "fixed"
@@ -265,8 +266,42 @@ def markdown(sim: Simulation, summary: Summary) -> str:
             f"| {f.policy} | {f.level} | {f.median:.2f} | "
             f"[{f.low:.2f}, {f.high:.2f}] | {f.censored}/{f.learners} | {shown} |"
         )
-    lines += ["", planner_line(summary), ""]
+    lines += ["", planner_line(summary), "", teachability_line(sim, timed=False), ""]
     return "\n".join(lines)
+
+
+def audit_of(sim: Simulation, policy: str = "planner") -> Audit | None:
+    """The teachability audit of all plans ``policy`` made (None: it made none)."""
+    found = [r.audit for r in sim.runs.get(policy, ()) if r.audit is not None]
+    if not found:
+        return None
+    total = Audit()
+    for audit in found:
+        total = total.merged(audit)
+    return total
+
+
+def teachability_line(sim: Simulation, *, timed: bool = True) -> str:
+    """The teachability check of the planner's plans (and their time), in words.
+
+    ``table.md`` leaves the time out (``timed=False``), so that a second run
+    writes the same table.
+    """
+    audit = audit_of(sim)
+    if audit is None or not audit.plans:
+        return "No plans to check for teachability."
+    counts = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in audit.violations)
+    line = (
+        f"Teachability of the planner's {audit.plans} plans: {audit.flagged} with a "
+        f"violation ({counts})"
+    )
+    if not timed:
+        return line + "."
+    mean = 1000 * audit.seconds / audit.plans
+    return (
+        f"{line}; {mean:.1f} ms a plan on average "
+        f"({audit.seconds:.1f} s of planning in all)."
+    )
 
 
 _PATTERNS = {
@@ -376,6 +411,7 @@ def as_json(sim: Simulation, summary: Summary) -> dict[str, Any]:
         "figures": [f.__dict__ for f in summary.figures],
         "reductions": [r.__dict__ for r in summary.reductions],
         "verdict": verdict(summary),
+        "teachability": _audit_json(audit_of(sim)),
         "learners": [
             {
                 "learner": person.index,
@@ -389,4 +425,16 @@ def as_json(sim: Simulation, summary: Summary) -> dict[str, Any]:
             }
             for person in sim.learners
         ],
+    }
+
+
+def _audit_json(audit: Audit | None) -> dict[str, Any] | None:
+    if audit is None:
+        return None
+    return {
+        "plans": audit.plans,
+        "flagged": audit.flagged,
+        "violations": dict(audit.violations),
+        "planning_seconds": round(audit.seconds, 3),
+        "ms_per_plan": round(1000 * audit.seconds / max(audit.plans, 1), 3),
     }

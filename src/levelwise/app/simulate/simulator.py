@@ -55,6 +55,7 @@ import numpy as np
 
 from levelwise.app.guidance.study import study_events, yield_of
 from levelwise.app.simulate.policies import POLICIES, Policy
+from levelwise.app.simulate.teachable import Audit
 from levelwise.domain.fold import default_model, fold, initial_state
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import LevelReached
@@ -231,6 +232,8 @@ class LearnerRun:
         units: Units studied.
         minutes: Minutes studied.
         notes: What an :class:`Observer` kept of the run.
+        audit: The teachability of the plans the policy made (None: a
+            policy without plans).
     """
 
     learner: int
@@ -239,6 +242,7 @@ class LearnerRun:
     units: int
     minutes: float
     notes: tuple[Any, ...] = ()
+    audit: Audit | None = None
 
 
 class Observer(Protocol):
@@ -279,8 +283,8 @@ class _Truth:
 
     def draw_for(self, unit: Unit) -> Callable[[str], bool]:
         """The ``draw`` of one study of ``unit``: answers, learning as it goes."""
-        if unit.kind == "homework":
-            return self.answer  # learning after the whole homework
+        if unit.kind in ("homework", "test"):
+            return self.answer  # learning after the whole homework (or test)
         if unit.kind == "live_class":
             kps = unit.knowledge_points
 
@@ -373,7 +377,7 @@ def run_learner(
         events = study_events(
             unit, name, start, truth.draw_for(unit), f"{learner.index}-{units}"
         )
-        if unit.kind == "homework":
+        if unit.kind in ("homework", "test"):
             for kp in yield_of(unit).answers:
                 truth.practise(kp)
         for event in events:
@@ -386,7 +390,15 @@ def run_learner(
                             reached[lvl] = round(at, 6)
         units += 1
         minutes += unit.minutes
-    run = LearnerRun(learner.index, policy.name, tuple(reached), units, minutes)
+    audit = getattr(policy, "audit", None)
+    run = LearnerRun(
+        learner.index,
+        policy.name,
+        tuple(reached),
+        units,
+        minutes,
+        audit=audit if isinstance(audit, Audit) else None,
+    )
     return replace(run, notes=observer.finish(run)) if observer else run
 
 
