@@ -354,3 +354,14 @@ def reductions(value: float, low: float, high: float) -> Summary:
 )
 def test_the_planner_line_says_what_the_planner_did(summary, line) -> None:
     assert planner_line(summary) == line
+
+
+def test_a_stage_also_ends_with_the_test_whose_score_a_level_reads() -> None:
+    nihongo = Path(__file__).parents[1] / "data/programs/nihongo.yaml"
+    program = load_program_file(str(nihongo))
+    ids = [u.id for u in program.units]
+    bounds = stages(program)
+    # n5 lists its mock test (passed includes [n5_mock]); n4 reads only
+    # unit_score.n4_mock: its stage still ends with that test, not with n5's.
+    assert bounds[0][1] == ids.index("n5_mock")
+    assert bounds[1] == (ids.index("n5_mock") + 1, ids.index("n4_mock"))

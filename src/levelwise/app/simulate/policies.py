@@ -5,8 +5,9 @@ learner (a new policy object per learner and run):
 
 * ``fixed``: the school's fixed syllabus. The program's units are split into
   stages, one per level: the stage of the level a learner works towards ends
-  with the last unit that level's ``units_completed includes [...]`` gates
-  list (the level test) and starts after the previous stage (without such
+  with the last unit that level's ``units_completed includes [...]`` (or
+  ``passed includes [...]``) gates list or whose ``unit_score`` they read (the
+  level test) and starts after the previous stage (without such
   gates the whole program is one stage). The learner takes the stage's units
   once in file order (skipping those already completed). After that first
   pass the recurring work of the stage continues, in file order and in a
@@ -65,7 +66,8 @@ def stages(program: Program) -> list[tuple[int, int]]:
     """``(first, last)`` unit index of the stage towards each level above the first.
 
     Stage ``j`` (towards level ``j + 1``) ends with the last unit that level's
-    ``units_completed includes`` gates list; a level without such gates ends
+    ``units_completed includes`` (or ``passed includes``) gates list or whose
+    ``unit_score`` they read; a level without such gates ends
     its stage where the previous one ended (or, for the last level, at the
     last unit). Without any such gates every stage is the whole program.
     """
@@ -80,6 +82,14 @@ def stages(program: Program) -> list[tuple[int, int]]:
             if isinstance(part, Comparison) and isinstance(part.target, frozenset)
             for uid in part.target
             if uid in order
+        ]
+        # A gate on a unit's score (``unit_score.n4_mock >= 0.6``) names its
+        # unit as a list does: the level test ends the stage.
+        listed += [
+            order[name[11:]]
+            for gate in level.gates
+            for name in gate.expr.names
+            if name.startswith("unit_score.") and name[11:] in order
         ]
         ends.append(max(listed) if listed else None)
     if all(e is None for e in ends):
