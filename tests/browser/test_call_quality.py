@@ -38,8 +38,8 @@ from typing import Any
 import pytest
 
 from levelwise.app.quality.ports import Band, Thresholds
-from levelwise.app.quality.reports import ClassReport
 from levelwise.app.quality.recorded import grade_samples
+from levelwise.app.quality.reports import ClassReport
 from tests.browser.conftest import CHROMIUM
 from tests.support.udp_relay import LOOPBACK, Counters, Relay
 

@@ -116,9 +116,38 @@ def test_learner_pages_speak_plain_words_on_phones_and_desktops(
                     tree["x"] + tree["width"] + 1
                 )
             assert tab.locator("[data-field=next-flower]").is_visible()
+            _shows_this_week(school, tab, learner, view, lang, width)
             assert tab.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
+
+
+def _shows_this_week(
+    school: School, tab: Any, learner: str, view: dict[str, Any], lang: str, width: int
+) -> None:
+    """The "this week" card lists the API plan's week 1, each with its reason."""
+    card = tab.locator("[data-section=this-week]")
+    if view["next_level"] is None:
+        assert card.count() == 0
+        return
+    plan = school.api.get(f"/v1/learners/{learner}/plan", params={"lang": lang})
+    first: dict[str, dict[str, Any]] = {}
+    for step in plan.json()["steps"]:
+        if step["week"] == 1:
+            first.setdefault(step["unit"], step)
+    assert first, learner  # the plan's first step is always in week 1
+    assert card.is_visible()
+    rows = card.locator(".plan-step")
+    shown = [rows.nth(i).get_attribute("data-unit") for i in range(rows.count())]
+    assert shown == list(first)[:5]
+    for i, unit in enumerate(shown):
+        why = rows.nth(i).locator("[data-field=why]").inner_text()
+        step = first[unit]
+        # A test says its chance to pass instead, in the page's own words.
+        assert why.strip() if step["kind"] == "test" else why == step["reason_text"]
+        assert rows.nth(i).locator(".plan-step-title").inner_text().strip()
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
 def test_a_beginner_and_the_best_learner_grow_different_trees(

@@ -206,6 +206,9 @@ class RefusingGuidance:
     def next_activity(self, *args):
         raise PlanError("no plan")
 
+    def plan(self, *args):
+        raise PlanError("no plan")
+
 
 async def test_plan_errors_still_render_the_page(client, engine: Levelwise):
     engine.guidance = RefusingGuidance()  # type: ignore[assignment]
@@ -213,6 +216,7 @@ async def test_plan_errors_still_render_the_page(client, engine: Levelwise):
 
     assert one(html, data_section="forecast").attrs["data-status"] == "none"
     assert one(html, data_section="next").attrs["data-status"] == "stuck"
+    assert not find(html, data_section="this-week")
 
 
 async def test_without_boards_the_page_says_so(client, engine: Levelwise):

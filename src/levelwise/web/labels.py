@@ -73,6 +73,7 @@ UNIT_KINDS = {
     "homework": N_("Homework"),
     "practice": N_("Practice"),
     "quiz": N_("Quiz"),
+    "test": N_("Mock test"),
 }
 LEAGUE_TIERS = {
     "bronze": N_("Bronze"),

@@ -1,8 +1,11 @@
 """What a learner's page shows, read through the same use cases as the API.
 
 Every number comes from the engine's services (``learner``, ``receipts``,
-``guidance.forecast`` / ``next_activity``, ``boards.rank`` / ``league``), the
-ones ``/v1/learners/...`` returns, and is only formatted here. The speaking
+``guidance.forecast`` / ``next_activity`` / ``plan``, ``boards.rank`` /
+``league``), the ones ``/v1/learners/...`` returns, and is only formatted
+here. The plan's first week is a short list of units, each with why it is
+there in plain words (:func:`~levelwise.app.guidance.reasons.describe_reason`),
+never a requirement's expression. The speaking
 section shows the practice metrics the program uses (in its measurements and
 gates; every metric with a better direction when it uses none), each as a
 small line, its values and its trend in words.
@@ -20,6 +23,8 @@ from babel.lists import format_list
 from levelwise.app.engine import Levelwise
 from levelwise.app.guidance.forecast import Forecast
 from levelwise.app.guidance.outlook import PracticeTip
+from levelwise.app.guidance.plan import PlanStep
+from levelwise.app.guidance.reasons import describe_reason
 from levelwise.app.guidance.requirements import Facts, describe, school_name
 from levelwise.app.practice.profile import PLATEAU_SESSIONS
 from levelwise.app.recognition.boards import week_of
@@ -141,6 +146,43 @@ class NextInfo:
 
 
 @dataclass(frozen=True)
+class WeekStep:
+    """A unit of the plan's first week, as the learner reads it.
+
+    A unit the week studies more than once is one row: ``times`` says how
+    often, ``minutes`` is their sum and ``reason`` is the first one's.
+    ``chance`` is a scored test's chance to pass (None otherwise).
+    """
+
+    unit: str
+    title: str
+    kind: str
+    kind_text: str
+    minutes: float
+    times: int
+    reason: str
+    chance: float | None = None
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """This week of the learner's plan: its first units, and how many more.
+
+    ``minutes`` are those of the whole week (``more`` rows included); ``level``
+    is the name of the level the plan goes to.
+    """
+
+    steps: tuple[WeekStep, ...]
+    more: int
+    minutes: float
+    level: str
+
+
+WEEK_ROWS = 5
+"""How many of the week's units the page lists before "and N more"."""
+
+
+@dataclass(frozen=True)
 class MetricRow:
     """One practice metric: its trend as a line, in words and in numbers.
 
@@ -245,7 +287,7 @@ class LearnerPage:
 
     ``teams`` is the place of the learner's team tasks (empty until the
     engine offers them); ``flower`` says how many units to the tree's next
-    blossom.
+    blossom; ``this_week`` is the plan's first week (None without a plan).
     """
 
     view: LearnerView
@@ -263,6 +305,7 @@ class LearnerPage:
     badges: tuple[BadgeRow, ...] = ()
     flower: str = ""
     teams: tuple[TeamCard, ...] = ()
+    this_week: WeekPlan | None = None
 
     @property
     def met(self) -> int:
@@ -863,6 +906,67 @@ def learner_page(
         badges=_badges(view, program, lang),
         flower=flower,
         teams=_teams(engine, tenant, learner, program, lang),
+        this_week=_this_week(engine, tenant, view, program, lang),
+    )
+
+
+def _this_week(
+    engine: Levelwise, tenant: str, view: LearnerView, program: Program, lang: Lang
+) -> WeekPlan | None:
+    """The plan's week 1 at the learner's pace (None: no plan, or nothing to do)."""
+    if view.next_level is None:
+        return None
+    try:
+        plan = engine.guidance.plan(tenant, view.learner)
+    except PlanError:
+        return None
+    first = [s for s in plan.steps if s.week == 1]
+    if not first:
+        return None
+    by_unit: dict[str, list[PlanStep]] = {}
+    for step in first:
+        by_unit.setdefault(step.unit, []).append(step)
+    rows = [_week_step(steps, program, lang) for steps in by_unit.values()]
+    level = program.text(
+        f"level:{plan.target}",
+        lang.code,
+        next((lv.title for lv in program.levels if lv.id == plan.target), "")
+        or plan.target,
+    )
+    return WeekPlan(
+        tuple(rows[:WEEK_ROWS]),
+        max(len(rows) - WEEK_ROWS, 0),
+        sum(s.minutes for s in first),
+        level,
+    )
+
+
+def _week_step(steps: list[PlanStep], program: Program, lang: Lang) -> WeekStep:
+    """One unit of the week (``steps``: its studies this week, in order)."""
+    step = steps[0]
+    unit = program.unit_by_id.get(step.unit)
+    title = unit.title if unit is not None and unit.title else step.title
+    chance = None
+    if step.kind == "test":
+        # A test's reason names the test itself: the row says its chance instead.
+        if unit is not None and unit.pass_mark is not None and step.chance is not None:
+            chance = step.chance
+            reason = lang.gettext("about %(chance)s chance to pass") % {
+                "chance": lang.percent(chance)
+            }
+        else:
+            reason = lang.gettext("a test of what you have learned")
+    else:
+        reason = describe_reason(step.why, program, lang.code)
+    return WeekStep(
+        step.unit,
+        program.text(f"unit:{step.unit}", lang.code, title),
+        step.kind,
+        labels.unit_kind(step.kind, lang),
+        sum(s.minutes for s in steps),
+        len(steps),
+        reason,
+        chance,
     )
 
 
