@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from levelwise.app.quality.ports import Band
-from levelwise.app.quality.reports import ClassReport
 from levelwise.app.quality.recorded import grade_samples
+from levelwise.app.quality.reports import ClassReport
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "quality"
 

@@ -46,8 +46,8 @@ def grade(
     Each line is ``{"class", "participant", "role", "at", "webrtc": [...]}``
     or ``{..., "agora": {...}}``; nothing is stored.
     """
-    from levelwise.app.quality.reports import report_dict
     from levelwise.app.quality.recorded import grade_numbered
+    from levelwise.app.quality.reports import report_dict
 
     numbered: list[tuple[int, object]] = []
     with file.open(encoding="utf-8") as lines:
