@@ -27,6 +27,13 @@ least study time the planner can find:
   left) per minute, evaluated lazily (a unit's value never grows as other
   units are studied, so a stale value is an upper bound). Units may repeat
   (a weekly live club, a second exercise round) at their decayed value.
+* **Preparation, early or late.** A test the next level needs that the
+  learner would likely fail (or whose units are not ready) is prepared for
+  once the greedy stalls. When that happens the plan is made a second time
+  with the preparation (and the test) a goal from the start, so that the
+  units that prepare, and the test itself, also earn the level's XP and
+  minutes; the quicker of the two complete plans is kept. Only the test a
+  ``unit_score.ID`` gate reads is prepared for.
 
 A plan a teacher would sign also keeps to the school's rules:
 
@@ -236,9 +243,22 @@ def make_plan(
         studied = dict.fromkeys(done, 1)
     pace = weekly_minutes or program.planning.weekly_minutes
     planner = _Planner(program, draft, parts, state.level, studied)
+    found = planner.run(max_steps)
+    if planner.prepares or planner.unlocks:
+        # A test needed preparation: plan again with it a goal from the start
+        # and keep the quicker plan (module notes).
+        early = _Planner(
+            program, Draft(program, state, model), parts, state.level, studied
+        )
+        other = early.run(max_steps, foresee=True)
+        if (early.done(), -sum(s.minutes for s in other)) > (
+            planner.done(),
+            -sum(s.minutes for s in found) + _EPS,
+        ):
+            planner, found = early, other
     steps = [
         replace(s, week=1 + int((s.total_minutes - s.minutes) // pace + _EPS))
-        for s in planner.run(max_steps)
+        for s in found
     ]
     now = tuple(measure(p, planner.start_env) for p in parts)
     expected = tuple(measure(p, planner.env) for p in parts)
@@ -479,9 +499,16 @@ class _Planner:
                     trial[n] = value
         return trial
 
-    def run(self, max_steps: int) -> list[PlanStep]:
+    def done(self) -> bool:
+        """Whether every requirement of the plan is met, in expectation."""
+        return all(r.met for r in self.reqs.values())
+
+    def run(self, max_steps: int, *, foresee: bool = False) -> list[PlanStep]:
         steps: list[PlanStep] = []
         units = self.program.unit_by_id
+        if foresee:
+            self.queued.update(u.id for u in self.program.units if self.is_ready(u))
+            self._foresee()
         heap = self._heap()
         total = 0.0
         while not self._done() and len(steps) < max_steps:
@@ -542,6 +569,11 @@ class _Planner:
                     )
                 elif other.kind in _PARKED:
                     self.parked.add(other.id)
+            goals = self._foresee() if foresee else []
+            for other in self._trainers_of(goals):
+                heapq.heappush(
+                    heap, (-self.score(other)[0], self.order[other.id], other.id)
+                )
             for tid in sorted(self.parked, key=self.order.__getitem__):
                 test = units[tid]
                 if self.offered(test):
@@ -571,6 +603,19 @@ class _Planner:
         ids = set().union(*(self.trainers.get(n, ()) for g in goals for n in g.names))
         ready = [by_id[u] for u in ids if u in self.queued and self.offered(by_id[u])]
         return sorted(ready, key=lambda u: self.order[u.id])
+
+    def _foresee(self) -> list[Part]:
+        """Sub-goals for the tests the next level needs, from the start.
+
+        A test's preparation (and the prerequisites of a test not ready yet)
+        are goals as soon as the plan knows the level needs the test, not only
+        once the rest is met: the units that prepare also earn the level's XP
+        and minutes, and so does the test itself. Returns the new sub-goals.
+        """
+        found: list[Part] = []
+        while goals := self._prepare() or self._unlock(tests=True):
+            found += goals
+        return found
 
     def _prepare(self) -> list[Part]:
         """Sub-goals that ready the learner for a test the next level needs.
@@ -691,7 +736,7 @@ class _Planner:
         m = self.draft.mastery[kp]
         return m.value >= target and (m.attempts > 0 or kp in self.draft.placed)
 
-    def _unlock(self) -> list[Part]:
+    def _unlock(self, *, tests: bool = False) -> list[Part]:
         """Add the prerequisites of a blocked unit that would help as sub-goals.
 
         The first unmet requirement (of the next level in gate order, then
@@ -700,15 +745,20 @@ class _Planner:
         prerequisites below ``ready_mastery`` that are not sub-goals yet
         (then the first in the program); each of those prerequisites becomes
         a sub-goal ``mastery.<point> >= ready_mastery``. Returns the new
-        sub-goals (none when no unit helps).
+        sub-goals (none when no unit helps). With ``tests``, only requirements
+        on test results, and only the tests that could meet them.
         """
         by_id = self.program.unit_by_id
         for part in self.parts:
             if self.reqs[part.source].met or not self._active(part):
                 continue
+            if tests and not any(_scored(n) for n in part.names):
+                continue
             best: tuple[int, str] | None = None
             for uid in self._touching(part):
                 if uid in self.queued or self.opens[uid] > self.at:
+                    continue
+                if tests and by_id[uid].kind != "test":
                     continue
                 cap = by_id[uid].max_repeats
                 if cap and self.count.get(uid, 0) >= cap:
@@ -759,6 +809,9 @@ class _Planner:
         check = part.check
         if isinstance(check, Comparison) and isinstance(check.target, frozenset):
             ids: set[str] = set(check.target) & self.program.unit_by_id.keys()
+        elif part.names and all(n.startswith("unit_score.") for n in part.names):
+            # Only the unit it names moves a unit's score.
+            ids = {n[11:] for n in part.names} & self.program.unit_by_id.keys()
         elif any(
             not n.startswith(("mastery.", "dimension.", "ready.", "practice."))
             for n in part.names
