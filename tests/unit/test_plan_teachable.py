@@ -280,6 +280,24 @@ def test_variables_are_named_in_words() -> None:
         "your score on N4 mock test"
     )
     assert variable_words("some_new_counter", program) == "some new counter"
+    # A practice metric is named in the learner's language too.
+    assert variable_words("speech_rate", program, "en") == "speech rate"
+    assert variable_words("speech_rate", program, "zh-CN") == "语速"
+
+
+def test_a_test_without_a_pass_mark_promises_no_chance() -> None:
+    program = named(teachable_school())
+    unmarked = replace(
+        program,
+        units=tuple(
+            replace(u, pass_mark=None) if u.id == "mock" else u for u in program.units
+        ),
+    )
+    for prog, chance in ((unmarked, 1.0), (program, None)):
+        en = describe_reason(Reason("test", "mock", "n5", chance), prog, "en")
+        zh = describe_reason(Reason("test", "mock", "n5", chance), prog, "zh-CN")
+        assert en == "takes the N4 mock test to check what you have learned"
+        assert zh == "参加N4模拟考试，检验学过的内容"
 
 
 def test_the_chance_to_pass_is_exact() -> None:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from levelwise.app.guidance.requirements import metric_title
+from levelwise.domain.practice import PRACTICE_METRICS
 from levelwise.domain.program import Program
 
 ReasonKind = Literal[
@@ -100,6 +102,9 @@ def variable_words(name: str, program: Program, lang: str | None = None) -> str:
     words = _VARIABLES.get(name)
     if words is not None:
         return words[1] if zh else words[0]
+    if name in PRACTICE_METRICS:
+        title = metric_title(name, lang)
+        return title if zh else title[:1].lower() + title[1:]
     return name.replace("_", " ")
 
 
@@ -141,7 +146,13 @@ def describe_reason(reason: Reason, program: Program, lang: str | None = None) -
             if zh:
                 return f"为开始学习“{unit}”打基础"
             return f"prepares you to start {unit}"
-        chance = round(100 * (reason.chance or 0.0))
+        test = program.unit_by_id.get(subject)
+        if reason.chance is None or test is None or test.pass_mark is None:
+            # No pass mark: nothing to pass, it shows what was learned.
+            if zh:
+                return f"参加{unit}，检验学过的内容"
+            return f"takes the {unit} to check what you have learned"
+        chance = round(100 * reason.chance)
         if zh:
             return f"参加{unit}（通过的可能性约{chance}%）"
         return f"takes the {unit} (about {chance} % chance to pass)"

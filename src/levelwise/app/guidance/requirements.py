@@ -489,7 +489,7 @@ def _comparison(
             unit = spec.unit if spec.unit in ("wpm", "s") else ""
             return f"{number_text(value)} {unit}".strip()
 
-        title = _metric_title(name, lang)
+        title = metric_title(name, lang)
         goal = _say("metric", lang, name=title, n=shown(target))
         if current is None:
             return Wording(goal, _say("no_practice", lang), "metric", False)
@@ -561,7 +561,8 @@ _METRIC_ZH = {
 }
 
 
-def _metric_title(name: str, lang: str | None) -> str:
+def metric_title(name: str, lang: str | None) -> str:
+    """A practice metric's name in words, in Chinese for ``zh*``, else English."""
     if _language(lang) == _ZH and name in _METRIC_ZH:
         return _METRIC_ZH[name]
     label = PRACTICE_METRICS[name].label
