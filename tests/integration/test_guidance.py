@@ -20,6 +20,7 @@ from tests.support.factories import (
     answered,
     completed,
     event,
+    homework,
     watched,
 )
 
@@ -306,3 +307,31 @@ def test_study_weeks_buckets_by_week_back_from_now_and_skips_the_future():
     assert study_weeks(history, NOW, 2) == ([50.0, 10.0], 2.0)
     assert study_weeks([], NOW, 8) == ([], 0.0)
     assert study_weeks(history[-1:], NOW, 8) == ([], 0.0)
+
+
+def studied(lw: Levelwise, event_log: EventLog, school: str) -> dict[str, int]:
+    with event_log.read(school) as s:
+        history = s.history("ana")
+    return guidance_module.studied_of(history, state_of(lw, school, "ana"))
+
+
+def test_every_sitting_and_every_day_of_a_completed_unit_counts(lw, event_log, school):
+    ingest(
+        lw,
+        school,
+        watched(300, unit="u1", at=ago(4)),  # u1 on two days, completed
+        watched(300, unit="u1", at=ago(3)),
+        watched(200, unit="u1", at=ago(3) + timedelta(hours=1)),
+        completed("u1", at=ago(3)),
+        homework(2, at=ago(3)),  # u2 sat twice, begun only
+        homework(3, at=ago(2)),
+        event("live.attended", unit="u3", seconds=600, at=ago(2)),  # begun
+    )
+
+    assert studied(lw, event_log, school) == {"u1": 2, "u2": 2}
+
+
+def test_a_lesson_begun_but_not_completed_may_still_be_finished(lw, school):
+    ingest(lw, school, watched(300, unit="u1", at=ago(3)))
+    # a1 lists u1: the plan finishes it, though the learner began it.
+    assert "u1" in [s.unit for s in lw.guidance.plan(school, "ana").steps]

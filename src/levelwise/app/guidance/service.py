@@ -165,6 +165,7 @@ class Guidance:
             target=target,
             speaking=got.speaking,
             weekly_minutes=self._pace(got),
+            studied=studied_of(got.history, got.state),
         )
 
     def _pace(self, got: _Learner) -> float:
@@ -202,7 +203,7 @@ class Guidance:
         Raises:
             LearnerNotFoundError: The learner has no events in this tenant.
         """
-        got = self._learner(tenant, learner, history=False)
+        got = self._learner(tenant, learner, history=True)
         levels = got.program.levels
         here = levels[got.state.level]
         if got.state.level + 1 >= len(levels):
@@ -216,7 +217,13 @@ class Guidance:
                 0.0,
                 f"{learner} is at the top level ({here.id}); nothing is left to plan",
             )
-        plan = make_plan(got.program, got.state, got.model, speaking=got.speaking)
+        plan = make_plan(
+            got.program,
+            got.state,
+            got.model,
+            speaking=got.speaking,
+            studied=studied_of(got.history, got.state),
+        )
         if not plan.steps:
             if plan.complete:
                 status: NextStatus = "ready"
@@ -277,7 +284,12 @@ class Guidance:
         """
         got = self._learner(tenant, learner, history=True)
         plan = make_plan(
-            got.program, got.state, got.model, target=target, speaking=got.speaking
+            got.program,
+            got.state,
+            got.model,
+            target=target,
+            speaking=got.speaking,
+            studied=studied_of(got.history, got.state),
         )
         now = self.now()
         weekly, window = study_weeks(got.history, now, weeks)
@@ -346,3 +358,31 @@ def _state_before(got: _Learner, key: str) -> LearnerState:
     learner = got.state.learner
     state, _ = fold_all(events, got.program, None, got.model)
     return state or initial_state(learner, got.program, got.model)
+
+
+_SITTINGS = frozenset({"homework.submitted"})
+"""Event types of which every one is a study of its unit (a sitting)."""
+
+
+def studied_of(history: Sequence[StoredEvent], state: LearnerState) -> dict[str, int]:
+    """How many times the learner studied each unit, for the repeat rule.
+
+    Each ``homework.submitted`` on a unit is a sitting (of a homework or a
+    test). A completed unit counts once per day with events on it (a lesson
+    watched in three parts in one evening is one study; watched again on
+    another day, two), and at least once. A unit begun but not completed
+    counts only its sittings: the plan may still finish it.
+    """
+    days: dict[str, set[str]] = {}
+    found: dict[str, int] = {}
+    for stored in history:
+        event = from_body(stored.body, stored.version)
+        if event.unit is None:
+            continue
+        if stored.type in _SITTINGS:
+            found[event.unit] = found.get(event.unit, 0) + 1
+        else:
+            days.setdefault(event.unit, set()).add(event.occurred_at.date().isoformat())
+    for unit in (*state.units_completed, *state.unit_scores):
+        found[unit] = max(found.get(unit, 0), len(days.get(unit, ())), 1)
+    return found
