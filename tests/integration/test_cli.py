@@ -242,6 +242,13 @@ def test_demo_simulates_ingests_and_summarises(tmp_path, monkeypatch):
     assert "metrics projection built" in result.output
     assert "median weeks per level-up" in result.output
     assert "example receipts of learner-" in result.output
+    # The demo school's weekly class task: progress counted from members' events.
+    task = re.search(
+        r"Our class: 40 practice sessions this week \[class-\d+, (\S+)\]: (\d+) of 40",
+        result.output,
+    )
+    assert task is not None and int(task.group(2)) > 0, result.output
+    assert "team task class_practice_week: goal met" in result.output
     assert served["port"] == 8123 and served["host"] == "127.0.0.1"
     # The printed links open the pages on the served app.
     links = re.findall(r"http://127\.0\.0\.1:8123(/pages/\S+)", result.output)
@@ -256,6 +263,7 @@ def test_demo_simulates_ingests_and_summarises(tmp_path, monkeypatch):
     dashboard, learner = (asyncio.run(fetch(link)) for link in links[:2])
     assert dashboard.status_code == 200 and 'data-metric="completion"' in dashboard.text
     assert learner.status_code == 200 and "<svg" in learner.text
+    assert 'data-section="teams"' in learner.text  # the class's task card
     metrics = served["app"].state.engine.metrics.experiments("demo")
     assert [e.id for e in metrics] == ["adaptive-plan"]
     again = invoke(*args, "--no-serve")  # the demo starts from a fresh file
