@@ -14,6 +14,7 @@ from levelwise.cli.options import (
     DbOpt,
     EngineFor,
     JsonOpt,
+    LangOpt,
     TenantOpt,
     escape,
     fail,
@@ -36,12 +37,6 @@ app = typer.Typer()
 TargetOpt = Annotated[
     str | None,
     typer.Option("--target", help="A level above the learner's (default: the next)."),
-]
-
-
-LangOpt = Annotated[
-    str | None,
-    typer.Option("--lang", help="Language of the plain words (en, zh-CN)."),
 ]
 
 

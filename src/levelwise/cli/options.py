@@ -57,8 +57,8 @@ LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
-        help="The learner's language for the school's names (zh-CN, en); "
-        "default: as the program file's titles have them.",
+        help="The learner's language (zh-CN, en) for the school's names and "
+        "plain words; default: as the program file's titles have them.",
     ),
 ]
 

@@ -11,6 +11,7 @@ import typer
 from levelwise.cli.options import (
     DbOpt,
     JsonOpt,
+    LangOpt,
     TenantOpt,
     escape,
     fail,
@@ -23,10 +24,6 @@ if TYPE_CHECKING:
     from levelwise.app.teams.service import TaskProgress
 
 app = typer.Typer(name="teams", no_args_is_help=True, help="Team tasks.")
-
-LangOpt = Annotated[
-    str | None, typer.Option("--lang", help="Language of titles (zh-CN, en).")
-]
 
 
 def progress_line(p: TaskProgress, learner: bool = False) -> str:
