@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 
@@ -122,6 +123,13 @@ def test_members_events_progress_the_class_and_meeting_the_goal_rewards_all(make
     accepted(lw, [watched(learner="cy", minutes=40)])
     assert week_view(lw).total == 6.0
     assert rewards(lw, ["ana", "bob", "cy"]) == got
+    # A week later the new week starts empty, and last week's result stays.
+    later = lw.teams.learner_tasks(SCHOOL, "ana", day=T0.date() + timedelta(days=7))
+    (watch,) = [t for t in later if t.task == "class_watch"]
+    assert (watch.window, watch.total, watch.met) == ("2026-W03", 0.0, False)
+    assert watch.previous is not None
+    assert (watch.previous.window, watch.previous.total) == ("2026-W02", 6.0)
+    assert watch.previous.met and watch.previous.given == 4.0
 
 
 def test_two_arrival_orders_give_the_same_progress_and_rewards(make):

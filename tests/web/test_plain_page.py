@@ -25,7 +25,11 @@ PLAIN_PROGRAM = SMALL_PROGRAM.replace(
     "      - homework_average >= 0.6\n"
     "      - dimension.vocabulary >= 0.3\n"
     "      - units_completed includes [u1, u3]\n",
-).replace("  - id: vocabulary\n", "  - id: vocabulary\n    title: Vocabulary\n")
+).replace("  - id: vocabulary\n", "  - id: vocabulary\n    title: Vocabulary\n") + (
+    "team_tasks:\n"
+    "  - {id: practice_week, team: cohort, window: week, on: practice.completed,"
+    " goal: 40, reward: {xp: 50}}\n"
+)
 RAW = (">=", "includes [", "if(", "dimension.", "units_completed", "seconds / 60")
 """What an expression or formula looks like: never in the text a learner sees."""
 NAMES = (
@@ -204,6 +208,9 @@ async def test_the_tree_names_its_branches_and_the_next_flower(client, plain):
 class OneTask:
     """Team tasks with one class task the learner gave 6 of 31 to."""
 
+    before = None
+    """The window before, if the fake should have one."""
+
     def learner_tasks(self, tenant, learner, language=None):
         from levelwise.app.teams.service import TaskProgress
 
@@ -222,6 +229,7 @@ class OneTask:
                 False,
                 None,
                 50,
+                previous=self.before,
             )
         ]
 
@@ -248,3 +256,30 @@ async def test_team_tasks_show_the_class_and_the_learners_part(
         e for e in find(html) if e.tag == "progress" and e.attrs.get("value") == "0.775"
     ]
     assert bar.attrs["max"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "Last week: 46 of 40, done, +50 XP each"),
+        ("zh-CN", "上周：46/40，已完成，每人 +50 经验值"),
+    ],
+)
+async def test_last_weeks_task_shows_how_it_ended(client, plain, lang, line):
+    from dataclasses import replace
+
+    from levelwise.app.teams.service import TaskProgress
+
+    tasks = OneTask()
+    now = tasks.learner_tasks("s", "ana")[0]
+    tasks.before = replace(now, window="2026-W01", total=46.0, met=True)
+    plain.teams = tasks  # type: ignore[assignment]
+
+    card = one(await page(client, lang=lang), data_task="practice_week")
+
+    assert line in card.text
+    assert isinstance(tasks.before, TaskProgress)
+    # Nothing given in the window before: no line about it.
+    tasks.before = replace(now, window="2026-W01", total=0.0)
+    card = one(await page(client, lang=lang), data_task="practice_week")
+    assert ("Last week" if lang == "en" else "上周") not in card.text

@@ -970,6 +970,14 @@ def _week_step(steps: list[PlanStep], program: Program, lang: Lang) -> WeekStep:
     )
 
 
+_BEFORE = {
+    "week": N_("Last week: %(total)s of %(goal)s"),
+    "day": N_("Yesterday: %(total)s of %(goal)s"),
+    "month": N_("Last month: %(total)s of %(goal)s"),
+}
+"""How a team task's window before the current one ended, by window kind."""
+
+
 def _teams(
     engine: Levelwise, tenant: str, learner: str, program: Program, lang: Lang
 ) -> tuple[TeamCard, ...]:
@@ -996,6 +1004,17 @@ def _teams(
         text = t.title + " · " + lang.gettext(line) % values
         if t.met:
             text += " · " + lang.gettext("Done! +%(xp)s XP each") % values
+        before = t.previous
+        if task is not None and before is not None and before.total > 0:
+            # How the window before ended: a met goal's reward stays in view.
+            was = {
+                "total": lang.number(before.total, 1),
+                "goal": lang.number(before.goal or float(before.members), 1),
+                "xp": lang.number(before.reward_xp),
+            }
+            text += " · " + lang.gettext(_BEFORE[task.window]) % was
+            if before.met:
+                text += lang.gettext(", done, +%(xp)s XP each") % was
         progress = 1.0 if t.met else min(t.total / goal, 1.0) if goal > 0 else 0.0
         cards.append(TeamCard(t.task, text, progress, t.met))
     return tuple(cards)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from levelwise.app.teams.service import TaskProgress
 
@@ -35,6 +35,11 @@ class TaskProgressPublic(BaseModel):
     met_at: str | None
     reward_xp: int
     contributors: list[ContributorPublic]
+    previous: TaskProgressPublic | None = Field(
+        default=None,
+        description="A learner's view: the same team in the window before "
+        "(last week, yesterday, last month); none for all-time tasks",
+    )
 
     @classmethod
     def of(cls, p: TaskProgress) -> TaskProgressPublic:
@@ -55,6 +60,7 @@ class TaskProgressPublic(BaseModel):
             contributors=[
                 ContributorPublic(learner=k, given=v) for k, v in p.contributors
             ],
+            previous=cls.of(p.previous) if p.previous is not None else None,
         )
 
 

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from levelwise.domain.events import Event, ProfileUpdated, TeamRewarded
 from levelwise.domain.fields import event_env
@@ -65,6 +65,28 @@ def window_of(kind: TaskWindow, day: date) -> str:
         year, week, _ = day.isocalendar()
         return f"{year:04d}-W{week:02d}"
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def previous_day(kind: TaskWindow, day: date) -> date | None:
+    """A day of the window before the one of ``kind`` that holds ``day``.
+
+    None for ``all``, which has no window before it.
+
+    Examples:
+        >>> previous_day("week", date(2026, 12, 7))
+        datetime.date(2026, 11, 30)
+        >>> previous_day("month", date(2026, 3, 31))
+        datetime.date(2026, 2, 28)
+        >>> previous_day("day", date(2026, 1, 1)), previous_day("all", date(2026, 1, 1))
+        (datetime.date(2025, 12, 31), None)
+    """
+    if kind == "all":
+        return None
+    if kind == "day":
+        return day - timedelta(days=1)
+    if kind == "week":
+        return day - timedelta(days=7)
+    return day.replace(day=1) - timedelta(days=1)
 
 
 def group_of(task: TeamTask, profile: Profile) -> str:

@@ -44,6 +44,7 @@ from levelwise.app.teams._count import (
     crossing,
     group_of,
     memberships,
+    previous_day,
     totals,
     window_of,
 )
@@ -111,6 +112,8 @@ class TaskProgress:
         met_at: When it was met, or None.
         reward_xp: What each member got or gets.
         contributors: ``(learner, part)`` of the members who gave, largest first.
+        previous: A learner's view only: the same team in the window before
+            (last week, yesterday, last month); None for ``all`` tasks.
     """
 
     task: str
@@ -126,6 +129,7 @@ class TaskProgress:
     met_at: str | None
     reward_xp: int
     contributors: tuple[tuple[str, float], ...] = ()
+    previous: TaskProgress | None = None
 
 
 @dataclass
@@ -597,18 +601,25 @@ class TeamTasks:
         out = []
         for task in program.team_tasks:
             team = group_of(task, profile)
-            if team:
-                out.append(
-                    self._view(
-                        tenant,
-                        program,
-                        task,
-                        team,
-                        window_of(task.window, day),
-                        learner,
-                        language,
-                    )
+            if not team:
+                continue
+            view = self._view(
+                tenant,
+                program,
+                task,
+                team,
+                window_of(task.window, day),
+                learner,
+                language,
+            )
+            before = previous_day(task.window, day)
+            if before is not None:
+                window = window_of(task.window, before)
+                done = self._view(
+                    tenant, program, task, team, window, learner, language
                 )
+                view = replace(view, previous=done)
+            out.append(view)
         return out
 
     def team_tasks(
