@@ -51,6 +51,10 @@ each class to one problem type in one table (``levelwise.api.problems``)::
     ├── ModelUnavailableError         the language model is down, refused or slow
     ├── QualityInputError (ValueError)  call-quality statistics cannot be read
     ├── QualityNotFoundError          no statistics of this live class in this tenant
+    ├── StatementError                an xAPI statement breaks the specification
+    ├── StatementConflictError        an xAPI statement id was reused with another body
+    ├── PreconditionFailedError       an xAPI document's ETag fails the condition
+    ├── DocumentMergeError            an xAPI document merge needs two JSON objects
     └── ModelNotAvailableError (LookupError)  no such learner model
 """
 
@@ -318,3 +322,28 @@ class QualityInputError(LevelwiseError, ValueError):
 
 class QualityNotFoundError(LevelwiseError):
     """Raised when a live class has no call-quality statistics in this school."""
+
+
+class StatementError(LevelwiseError):
+    """Raised when a statement breaks the xAPI specification; names the JSON path.
+
+    Attributes:
+        status: The HTTP status the specification asks for (400).
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        """Keep the message and the HTTP status."""
+        self.status = status
+        super().__init__(message)
+
+
+class StatementConflictError(LevelwiseError):
+    """Raised when an xAPI statement id is stored (or sent) with another body."""
+
+
+class PreconditionFailedError(LevelwiseError):
+    """Raised when an xAPI document's ETag does not meet If-Match/If-None-Match."""
+
+
+class DocumentMergeError(LevelwiseError):
+    """Raised when an xAPI merge (POST) meets content that is not a JSON object."""

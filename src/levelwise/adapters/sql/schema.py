@@ -16,10 +16,21 @@ from levelwise.adapters.sql.tables import (
     practice,
     quality,
     teams,
+    xapi,
 )
 from levelwise.adapters.sql.tables.core import metadata
 
-FEATURE_TABLES = (boards, credentials, metrics, outbox, pk, practice, quality, teams)
+FEATURE_TABLES = (
+    boards,
+    credentials,
+    metrics,
+    outbox,
+    pk,
+    practice,
+    quality,
+    teams,
+    xapi,
+)
 """The feature modules whose tables live on ``metadata``."""
 
 __all__ = ["FEATURE_TABLES", "metadata"]

@@ -1,0 +1,1 @@
+"""xAPI: a conformant Learning Record Store and statements mapped to learning events."""
