@@ -335,3 +335,27 @@ def test_a_lesson_begun_but_not_completed_may_still_be_finished(lw, school):
     ingest(lw, school, watched(300, unit="u1", at=ago(3)))
     # a1 lists u1: the plan finishes it, though the learner began it.
     assert "u1" in [s.unit for s in lw.guidance.plan(school, "ana").steps]
+
+
+def test_the_overview_gives_what_plan_next_and_forecast_give(lw, school):
+    ingest(lw, school, *weekly_practice("ana", 3, 50), watched(600, at=ago(3)))
+
+    found = lw.guidance.overview(school, "ana")
+
+    assert found is not None
+    plan, nxt, forecast = found
+    assert plan == lw.guidance.plan(school, "ana")
+    assert nxt == lw.guidance.next_activity(school, "ana")
+    assert forecast == lw.guidance.forecast(school, "ana")
+
+
+def test_the_overview_at_the_top_level_is_none(lw, school):
+    answers = [
+        answered(True, kp=kp, at=ago(10 - i / 100))
+        for i in range(40)
+        for kp in ("greetings", "numbers")
+    ]
+    ingest(lw, school, completed("u1", at=ago(11)), *answers)
+    assert lw.learner(school, "ana").level.id == "a2"
+
+    assert lw.guidance.overview(school, "ana") is None

@@ -200,13 +200,7 @@ async def test_a_learner_without_a_reachable_date_gets_a_page_that_says_so(
 class RefusingGuidance:
     """Guidance whose plans cannot be made."""
 
-    def forecast(self, *args):
-        raise PlanError("no plan")
-
-    def next_activity(self, *args):
-        raise PlanError("no plan")
-
-    def plan(self, *args):
+    def overview(self, *args):
         raise PlanError("no plan")
 
 

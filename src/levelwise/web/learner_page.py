@@ -23,9 +23,10 @@ from babel.lists import format_list
 from levelwise.app.engine import Levelwise
 from levelwise.app.guidance.forecast import Forecast
 from levelwise.app.guidance.outlook import PracticeTip
-from levelwise.app.guidance.plan import PlanStep
+from levelwise.app.guidance.plan import Plan, PlanStep
 from levelwise.app.guidance.reasons import describe_reason
 from levelwise.app.guidance.requirements import Facts, describe, school_name
+from levelwise.app.guidance.service import NextActivity
 from levelwise.app.practice.profile import PLATEAU_SESSIONS
 from levelwise.app.recognition.boards import week_of
 from levelwise.app.recognition.leagues import zone_of
@@ -397,13 +398,9 @@ def _words(source: str, program: Program, lang: Lang) -> str:
 
 
 def _forecast(
-    engine: Levelwise, tenant: str, view: LearnerView, program: Program, lang: Lang
+    engine: Levelwise, fc: Forecast | None, program: Program, lang: Lang
 ) -> ForecastInfo:
-    if view.next_level is None:
-        return ForecastInfo("top")
-    try:
-        fc = engine.guidance.forecast(tenant, view.learner)
-    except PlanError:
+    if fc is None:
         return ForecastInfo("none")
     now = engine.guidance.now()
 
@@ -490,12 +487,8 @@ def _bottlenecks(
     return tuple(rows)
 
 
-def _next(
-    engine: Levelwise, tenant: str, learner: str, program: Program, lang: Lang
-) -> NextInfo:
-    try:
-        nxt = engine.guidance.next_activity(tenant, learner)
-    except PlanError:
+def _next(nxt: NextActivity | None, program: Program, lang: Lang) -> NextInfo:
+    if nxt is None:
         return NextInfo("stuck")
     if nxt.step is None:
         return NextInfo(nxt.status)
@@ -890,13 +883,27 @@ def learner_page(
     receipts = engine.receipts(tenant, learner, limit=10)
     tree, flower = _tree(view, program, lang)
     names = _names(view, program, lang)
+    # One plan serves the forecast, the next step and this week.
+    plan: Plan | None = None
+    nxt: NextActivity | None = None
+    fc: Forecast | None = None
+    if view.next_level is None:
+        forecast, step = ForecastInfo("top"), NextInfo("top_level")
+    else:
+        try:
+            found = engine.guidance.overview(tenant, learner)
+        except PlanError:
+            found = None
+        if found is not None:
+            plan, nxt, fc = found
+        forecast, step = _forecast(engine, fc, program, lang), _next(nxt, program, lang)
     return LearnerPage(
         view=view,
         program_title=names.program,
         effort=tuple(r for r in rows if r.group == "effort"),
         ability=tuple(r for r in rows if r.group == "ability"),
-        forecast=_forecast(engine, tenant, view, program, lang),
-        next=_next(engine, tenant, learner, program, lang),
+        forecast=forecast,
+        next=step,
         rank=_rank(engine, tenant, learner, week, lang),
         receipts=tuple(_receipt(r, program, lang) for r in receipts),
         tree=tree,
@@ -906,19 +913,13 @@ def learner_page(
         badges=_badges(view, program, lang),
         flower=flower,
         teams=_teams(engine, tenant, learner, program, lang),
-        this_week=_this_week(engine, tenant, view, program, lang),
+        this_week=_this_week(plan, program, lang),
     )
 
 
-def _this_week(
-    engine: Levelwise, tenant: str, view: LearnerView, program: Program, lang: Lang
-) -> WeekPlan | None:
+def _this_week(plan: Plan | None, program: Program, lang: Lang) -> WeekPlan | None:
     """The plan's week 1 at the learner's pace (None: no plan, or nothing to do)."""
-    if view.next_level is None:
-        return None
-    try:
-        plan = engine.guidance.plan(tenant, view.learner)
-    except PlanError:
+    if plan is None:
         return None
     first = [s for s in plan.steps if s.week == 1]
     if not first:

@@ -157,7 +157,10 @@ class Guidance:
             PlanError: ``target`` is unknown or already reached, or the learner
                 is at the top level.
         """
-        got = self._learner(tenant, learner, history=True)
+        return self._plan(self._learner(tenant, learner, history=True), target)
+
+    def _plan(self, got: _Learner, target: str | None = None) -> Plan:
+        """The plan to ``target`` at the learner's pace, counting what they studied."""
         return make_plan(
             got.program,
             got.state,
@@ -167,6 +170,26 @@ class Guidance:
             weekly_minutes=self._pace(got),
             studied=studied_of(got.history, got.state),
         )
+
+    def overview(
+        self, tenant: str, learner: str, weeks: int = 8
+    ) -> tuple[Plan, NextActivity, forecasting.Forecast] | None:
+        """The plan to the next level, its next activity and the forecast, at once.
+
+        What :meth:`plan`, :meth:`next_activity` and :meth:`forecast` give, from
+        one read of the learner and one plan (a page shows all three).
+
+        Returns:
+            None at the top level (nothing is left to plan).
+
+        Raises:
+            LearnerNotFoundError: The learner has no events in this tenant.
+        """
+        got = self._learner(tenant, learner, history=True)
+        if got.state.level + 1 >= len(got.program.levels):
+            return None
+        plan = self._plan(got)
+        return plan, self._next_of(got, plan), self._forecast_of(got, plan, weeks)
 
     def _pace(self, got: _Learner) -> float:
         """The learner's study minutes a week: recent weeks, shrunk to the program's.
@@ -217,13 +240,11 @@ class Guidance:
                 0.0,
                 f"{learner} is at the top level ({here.id}); nothing is left to plan",
             )
-        plan = make_plan(
-            got.program,
-            got.state,
-            got.model,
-            speaking=got.speaking,
-            studied=studied_of(got.history, got.state),
-        )
+        return self._next_of(got, self._plan(got))
+
+    def _next_of(self, got: _Learner, plan: Plan) -> NextActivity:
+        """The next activity of ``plan`` (the learner is below the top level)."""
+        learner = got.state.learner
         if not plan.steps:
             if plan.complete:
                 status: NextStatus = "ready"
@@ -283,14 +304,12 @@ class Guidance:
             PlanError: As :meth:`plan`.
         """
         got = self._learner(tenant, learner, history=True)
-        plan = make_plan(
-            got.program,
-            got.state,
-            got.model,
-            target=target,
-            speaking=got.speaking,
-            studied=studied_of(got.history, got.state),
-        )
+        return self._forecast_of(got, self._plan(got, target), weeks)
+
+    def _forecast_of(
+        self, got: _Learner, plan: Plan, weeks: int
+    ) -> forecasting.Forecast:
+        """The forecast of ``plan`` from the learner's last ``weeks`` of study."""
         now = self.now()
         weekly, window = study_weeks(got.history, now, weeks)
         start = now - window * WEEK
