@@ -14,10 +14,10 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from levelwise.app.ingest.acceptance import check_references
 from levelwise.app.ingest.wire import (
     EVENT_ADAPTER,
     canonical_body,
-    check_references,
     describe_errors,
     from_body,
     to_domain,

@@ -9,11 +9,11 @@ from types import MappingProxyType
 import pytest
 from pydantic import ValidationError
 
+from levelwise.app.ingest.acceptance import check_references
 from levelwise.app.ingest.projection import dumps
 from levelwise.app.ingest.wire import (
     EVENT_ADAPTER,
     canonical_body,
-    check_references,
     from_body,
     to_domain,
 )

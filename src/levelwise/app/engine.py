@@ -21,8 +21,9 @@ from levelwise.app import views
 from levelwise.app.credentials.ports import CredentialStore
 from levelwise.app.credentials.service import Credentials
 from levelwise.app.guidance.service import Guidance
+from levelwise.app.ingest.acceptance import TimeWindow
 from levelwise.app.ingest.service import MAX_BATCH, Ingest, OnProgress
-from levelwise.app.ingest.wire import TimeWindow, from_body
+from levelwise.app.ingest.wire import from_body
 from levelwise.app.links import PageLinks
 from levelwise.app.metrics.ports import MetricStore
 from levelwise.app.metrics.service import Metrics

@@ -25,6 +25,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from levelwise.app import views
+from levelwise.app.ingest.acceptance import TimeWindow, check_references
 from levelwise.app.ingest.projection import (
     Writes,
     fold_into,
@@ -34,9 +35,7 @@ from levelwise.app.ingest.projection import (
 from levelwise.app.ingest.wire import (
     EVENT_ADAPTER,
     SCHEMA_VERSION,
-    TimeWindow,
     canonical_body,
-    check_references,
     describe_errors,
     digest_of,
     event_id_of,
