@@ -12,10 +12,11 @@ declares for it, the unit it concerns (``unit.id``, ``unit.kind``,
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from levelwise.domain.events import RULE_FIELD_TYPES, RULE_FIELDS_OPTIONAL, Event
 from levelwise.domain.expr import Schema
-from levelwise.domain.program import Program
+from levelwise.domain.program import Program, Unit
 
 UNIT_FIELDS = {"id": "string", "kind": "string", "tags": "set", "minutes": "number"}
 """The ``unit.`` fields an event expression reads (empty when no unit)."""
@@ -52,6 +53,50 @@ def event_schema(program: Program, on: str) -> Schema:
     )
 
 
+def unit_fields(unit: Unit | None) -> dict[str, object]:
+    """The ``unit.`` fields (and their older names) an expression reads of ``unit``.
+
+    Args:
+        unit: The unit an event concerns (None: no unit, or one the program
+            lacks; the fields are then empty).
+    """
+    if unit is None:
+        return {
+            "unit.id": "",
+            "unit.kind": "",
+            "unit_kind": "",
+            "unit.tags": frozenset(),
+            "unit.minutes": 0.0,
+            "unit_minutes": 0.0,
+        }
+    return {
+        "unit.id": unit.id,
+        "unit.kind": unit.kind,
+        "unit_kind": unit.kind,
+        "unit.tags": frozenset(unit.tags),
+        "unit.minutes": unit.minutes,
+        "unit_minutes": unit.minutes,
+    }
+
+
+def _program_unit_fields(program: Program, unit_id: str | None) -> dict[str, object]:
+    """:func:`unit_fields` of ``program``'s unit ``unit_id``, kept in its memo.
+
+    Readers copy the result and never change it.
+    """
+    found = program.memo.get(_program_unit_fields)
+    if found is None:
+        found = {}
+        program.memo[_program_unit_fields] = found
+    parts = cast("dict[str | None, dict[str, object]]", found)
+    unit = program.unit_by_id.get(unit_id) if unit_id else None
+    key = unit.id if unit is not None else None
+    part = parts.get(key)
+    if part is None:
+        part = parts[key] = unit_fields(unit)
+    return part
+
+
 def event_env(event: Event, program: Program, local: datetime) -> dict[str, object]:
     """The values an expression over ``event`` reads (see the module notes).
 
@@ -61,16 +106,7 @@ def event_env(event: Event, program: Program, local: datetime) -> dict[str, obje
         local: The event's time in the learner's zone (the calendar fields).
     """
     env = event.fields_for_rules()
-    unit = program.unit_by_id.get(event.unit) if event.unit else None
-    if unit is not None:
-        env["unit.id"] = unit.id
-        env["unit.kind"] = env["unit_kind"] = unit.kind
-        env["unit.tags"] = frozenset(unit.tags)
-        env["unit.minutes"] = env["unit_minutes"] = unit.minutes
-    else:
-        env["unit.id"] = env["unit.kind"] = env["unit_kind"] = ""
-        env["unit.tags"] = frozenset()
-        env["unit.minutes"] = env["unit_minutes"] = 0.0
+    env.update(_program_unit_fields(program, event.unit))
     weekday = local.isoweekday()
     env["weekday"] = weekday
     env["weekend"] = weekday >= 6

@@ -400,12 +400,16 @@ class _Planner:
         """
         if self.opens[unit.id] > self.at:
             return False
-        cap = unit.max_repeats
-        if cap and self.count.get(unit.id, 0) >= cap:
+        if self._used_up(unit):
             return False
         if unit.kind == "homework" and self.homework is not None:
             return self._homework_ready(unit)
         return unit.kind != "test" or self._test_ready(unit)
+
+    def _used_up(self, unit: Unit) -> bool:
+        """Whether the plan already holds ``unit`` its ``max_repeats`` times."""
+        cap = unit.max_repeats
+        return bool(cap) and self.count.get(unit.id, 0) >= cap
 
     def _homework_ready(self, unit: Unit) -> bool:
         """Whether ``unit``'s expected score reaches the homework average needed.
@@ -648,8 +652,7 @@ class _Planner:
                 unit = by_id[uid]
                 if unit.kind != "test" or uid not in self.queued:
                     continue
-                cap = unit.max_repeats
-                if self.opens[uid] > self.at or (cap and self.count.get(uid, 0) >= cap):
+                if self.opens[uid] > self.at or self._used_up(unit):
                     continue
                 if self._test_ready(unit):
                     continue
@@ -681,10 +684,7 @@ class _Planner:
             kps = unit.knowledge_points
             if unit.kind != "homework" or not kps or unit.id not in self.queued:
                 continue
-            cap = unit.max_repeats
-            if self.opens[unit.id] > self.at or (
-                cap and self.count.get(unit.id, 0) >= cap
-            ):
+            if self.opens[unit.id] > self.at or self._used_up(unit):
                 continue
             if sum(draft.p(kp) for kp in kps) / len(kps) >= average:
                 return []  # the greedy can take it as it is
@@ -760,8 +760,7 @@ class _Planner:
                     continue
                 if tests and by_id[uid].kind != "test":
                     continue
-                cap = by_id[uid].max_repeats
-                if cap and self.count.get(uid, 0) >= cap:
+                if self._used_up(by_id[uid]):
                     continue
                 missing = self.missing[uid]
                 if missing and (best is None or missing < best[0]):

@@ -35,7 +35,7 @@ from levelwise.domain.events import (
     QuestionAnswered,
     UnitFinished,
 )
-from levelwise.domain.fields import event_env
+from levelwise.domain.fields import event_env, unit_fields
 from levelwise.domain.program import ANSWER_MINUTES, Program, Unit, XpRule
 
 HOMEWORK_POINTS = 10
@@ -275,10 +275,7 @@ def _env(event: Event, unit: Unit, program: Program) -> dict[str, object]:
     program's unit of that id, as in a what-if).
     """
     env = event_env(event, program, event.occurred_at)
-    env["unit.id"] = unit.id
-    env["unit.kind"] = env["unit_kind"] = unit.kind
-    env["unit.tags"] = frozenset(unit.tags)
-    env["unit.minutes"] = env["unit_minutes"] = unit.minutes
+    env.update(unit_fields(unit))
     return env
 
 

@@ -8,17 +8,17 @@ from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import BadgeIn, ProgramIn
 from levelwise.app.programs.yaml_lines import Path, shorten
 from levelwise.domain.events import EVENT_TYPES
-from levelwise.domain.expr import Expr, Schema
+from levelwise.domain.expr import Expr
 from levelwise.domain.fields import event_schema
 from levelwise.domain.gates import gate_schema
 from levelwise.domain.program import (
-    STUDY_DAY_VARIABLES,
     Badge,
     BadgeTier,
     Program,
     Recognition,
     Title,
 )
+from levelwise.domain.recognition import study_day_schema
 
 TIERS = ("bronze", "silver", "gold")
 
@@ -72,7 +72,7 @@ def compile_recognition(
     r = spec.recognition
     study_day = None
     if r.study_day is not None:
-        schema = Schema(variables=dict.fromkeys(STUDY_DAY_VARIABLES, "number"))
+        schema = study_day_schema()
         path = ("recognition", "study_day")
         study_day = check.compile(path, r.study_day, schema, "bool")
     settings = Recognition(

@@ -38,7 +38,7 @@ from typing import Protocol
 
 import numpy as np
 
-from levelwise.app.guidance.plan import make_plan, ready_units
+from levelwise.app.guidance.plan import make_plan, opens_at, ready_units
 from levelwise.app.simulate.teachable import Audit, check_plan
 from levelwise.domain.expr import Comparison
 from levelwise.domain.mastery import MasteryModel
@@ -183,23 +183,20 @@ class PlannerPolicy:
         Failing that, the first open unit that may repeat without limit, then
         the program's first unit.
         """
-        ladder = {lvl.id: i for i, lvl in enumerate(program.levels)}
-
-        def open_now(unit: Unit) -> bool:
-            found = [unit.available_from] + [
-                program.kp_by_id[k].available_from for k in unit.knowledge_points
-            ]
-            return all(ladder.get(f, 0) <= state.level for f in found if f)
 
         def within(unit: Unit) -> bool:
             cap = unit.max_repeats
             return not cap or self.studied.get(unit.id, 0) < cap
 
         for unit in ready_units(program, state, model):
-            if open_now(unit) and within(unit) and unit.kind != "test":
+            if (
+                opens_at(program, unit) <= state.level
+                and within(unit)
+                and unit.kind != "test"
+            ):
                 return unit
         for unit in program.units:
-            if open_now(unit) and not unit.max_repeats:
+            if opens_at(program, unit) <= state.level and not unit.max_repeats:
                 return unit
         return program.units[0]
 

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from levelwise.domain.program import Program, Unit
+from levelwise.app.guidance.plan import opens_at
+from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
 
 KINDS = ("skipped", "locked", "early_test", "repeat")
@@ -60,17 +61,6 @@ class PlanLike(Protocol):
     def met_at(self) -> Sequence[tuple[str, float]]:
         """``(requirement, plan minutes at which it is met)``."""
         ...
-
-
-def opens_at(program: Program, unit: Unit) -> int:
-    """The ladder index from which ``unit`` (and each of its points) is open."""
-    ladder = {lvl.id: i for i, lvl in enumerate(program.levels)}
-    found = [unit.available_from] + [
-        program.kp_by_id[kp].available_from
-        for kp in unit.knowledge_points
-        if kp in program.kp_by_id
-    ]
-    return max((ladder.get(f, 0) for f in found if f), default=0)
 
 
 @dataclass(frozen=True)

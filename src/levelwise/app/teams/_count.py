@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from levelwise.domain.events import Event, ProfileUpdated, TeamRewarded
 from levelwise.domain.fields import event_env
 from levelwise.domain.program import Program, TaskWindow, TeamTask
-from levelwise.domain.recognition import zone
+from levelwise.domain.recognition import local_time
 from levelwise.domain.state import Profile
 
 
@@ -105,13 +105,6 @@ def joined(profile: Profile, event: ProfileUpdated) -> Profile:
     )
 
 
-def local_day(event: Event, profile: Profile) -> date:
-    """The local date of ``event`` for a learner with ``profile`` before it."""
-    where = zone(profile.timezone)
-    local = event.occurred_at.astimezone(where) if where else event.occurred_at
-    return local.date()
-
-
 def counted(
     events: Iterable[Event],
     flagged: AbstractSet[str],
@@ -133,8 +126,7 @@ def counted(
     for e in events:
         if isinstance(e, TeamRewarded):
             continue  # a reward is the team's doing, never a contribution
-        where = zone(profile.timezone)
-        local = e.occurred_at.astimezone(where) if where else e.occurred_at
+        local = local_time(e.occurred_at, profile.timezone)
         if isinstance(e, ProfileUpdated):
             profile = joined(profile, e)
         env: dict[str, object] | None = None

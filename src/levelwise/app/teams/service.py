@@ -62,7 +62,7 @@ from levelwise.domain.gates import gate_env
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import XpAwarded
 from levelwise.domain.program import Program, TeamTask
-from levelwise.domain.recognition import zone
+from levelwise.domain.recognition import local_time
 from levelwise.domain.state import LearnerState
 from levelwise.errors import LearnerNotFoundError
 
@@ -422,8 +422,7 @@ class TeamTasks:
         if not state.last_key[0]:
             return
         moment = datetime.fromisoformat(state.last_key[0].replace("Z", "+00:00"))
-        where = zone(state.profile.timezone)
-        day = (moment.astimezone(where) if where else moment).date()
+        day = local_time(moment, state.profile.timezone).date()
         prior = prior_for(state, model)
         rows = plan.learner_rows(r, learner)
         for t in tasks:
@@ -595,9 +594,7 @@ class TeamTasks:
             raise LearnerNotFoundError(msg)
         profile = snap.learner_state().profile
         if day is None:
-            where = zone(profile.timezone)
-            now = _now(self.clock)
-            day = (now.astimezone(where) if where else now).date()
+            day = local_time(_now(self.clock), profile.timezone).date()
         out = []
         for task in program.team_tasks:
             team = group_of(task, profile)
