@@ -568,6 +568,14 @@ class Practice:
         return {s.unit: s for s in self.scenarios}
 
 
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+"""A BCP 47 language tag as schools write them (``en``, ``zh-CN``,
+``zh-Hant-TW``, ``pt-BR``): program files, certificates and the API read it."""
+ATTRIBUTE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+"""An event attribute's name: lower-case letters, digits and ``_``, up to 40."""
+MAX_ATTRIBUTES = 20
+"""The most attributes an event type may declare, and an event may carry."""
+
 AttributeType = Literal["number", "string", "bool"]
 """The types of a program-declared event attribute."""
 

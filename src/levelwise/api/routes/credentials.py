@@ -26,6 +26,7 @@ from levelwise.api.schemas.credentials import (
     RevocationCreate,
     VerificationPublic,
 )
+from levelwise.domain.program import LANGUAGE_TAG
 from levelwise.errors import (
     AuthenticationError,
     CredentialError,
@@ -64,7 +65,7 @@ Lang = Annotated[
     Query(
         min_length=2,
         max_length=35,
-        pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$",
+        pattern=LANGUAGE_TAG,
         description="The edition's language (default: the program's first)",
     ),
 ]

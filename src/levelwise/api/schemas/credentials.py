@@ -10,6 +10,7 @@ from levelwise.api.schemas.common import PublicModel, Text
 from levelwise.app.credentials.openbadges import Urls, achievement_language
 from levelwise.app.credentials.ports import StoredCredential
 from levelwise.app.credentials.service import Issued, Verification
+from levelwise.domain.program import LANGUAGE_TAG
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Language = Annotated[
@@ -17,7 +18,7 @@ Language = Annotated[
     Field(
         min_length=2,
         max_length=35,
-        pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$",
+        pattern=LANGUAGE_TAG,
         description="A BCP 47 language tag: en, zh-CN, pt-BR",
         examples=["zh-CN"],
     ),

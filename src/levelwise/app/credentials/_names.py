@@ -9,13 +9,8 @@ things in its titles only, and its credentials carry no language.
 
 from __future__ import annotations
 
-import re
-
 from levelwise.app.credentials._words import words
 from levelwise.domain.program import Badge, Program
-
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-"""A BCP 47 language tag as schools write them: ``en``, ``zh-CN``, ``pt-BR``."""
 
 
 def credential_language(program: Program, requested: str | None) -> str | None:

@@ -24,6 +24,7 @@ credentials issued before languages existed stay as they were (English).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,7 +36,6 @@ from urllib.parse import unquote
 
 from levelwise.app.credentials import openbadges as ob
 from levelwise.app.credentials._names import (
-    LANGUAGE_TAG,
     achievement_title,
     badge_title,
     credential_language,
@@ -52,7 +52,7 @@ from levelwise.app.credentials.ports import (
 )
 from levelwise.app.ports import Clock, EventLog, LogSession, StoredOutcome
 from levelwise.config import DEFAULT_PUBLIC_URL
-from levelwise.domain.program import Program
+from levelwise.domain.program import LANGUAGE_TAG, Program
 from levelwise.errors import (
     CredentialError,
     CredentialNotFoundError,
@@ -215,7 +215,7 @@ class Credentials:
             CredentialNotFoundError: That event produced no such award.
             CredentialError: ``language`` is not a language tag.
         """
-        if language is not None and not LANGUAGE_TAG.match(language):
+        if language is not None and not re.match(LANGUAGE_TAG, language):
             msg = f"{language!r} is not a language tag (en, zh-CN, pt-BR)"
             raise CredentialError(msg)
         program, awards = self._awards(tenant, learner)

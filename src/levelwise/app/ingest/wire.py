@@ -54,6 +54,7 @@ from pydantic import (
 
 from levelwise.domain import events as ev
 from levelwise.domain.practice import PRACTICE_METRICS, MetricSpec
+from levelwise.domain.program import ATTRIBUTE_NAME, MAX_ATTRIBUTES
 from levelwise.domain.recognition import zone
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
@@ -120,14 +121,10 @@ Score = Annotated[Real, Field(ge=0, le=MAX_SCORE)]
 Steps = Annotated[int, Field(ge=0, le=MAX_STEPS), _NUMBER]
 Points = Annotated[int, Field(ge=0, le=MAX_COUNT), _NUMBER]
 SCHEMA_VERSION = 2
-MAX_ATTRIBUTES = 20
-"""The most attributes one event carries."""
 MAX_ATTRIBUTE_TEXT = 200
 """The longest text attribute."""
 MAX_ATTRIBUTE_NUMBER = 1e9
 """The largest magnitude of a number attribute."""
-ATTRIBUTE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-"""An attribute's name, as programs declare them."""
 AttributeValue = (
     StrictBool
     | Annotated[Real, Field(ge=-MAX_ATTRIBUTE_NUMBER, le=MAX_ATTRIBUTE_NUMBER)]
@@ -150,7 +147,7 @@ def _plain_attributes(value: object) -> object:
         raise ValueError(msg)
     for name, item in value.items():
         shown = clip(str(name), 40)
-        if not isinstance(name, str) or not re.match(ATTRIBUTE_PATTERN, name):
+        if not isinstance(name, str) or not re.match(ATTRIBUTE_NAME, name):
             msg = (
                 f"{shown!r} is not an attribute name "
                 "(lower-case letters, digits and _, starting with a letter)"
@@ -226,7 +223,7 @@ class _Envelope(BaseModel):
     unit: Id | None = None
     attributes: (
         Annotated[
-            dict[Annotated[str, Field(pattern=ATTRIBUTE_PATTERN)], AttributeValue],
+            dict[Annotated[str, Field(pattern=ATTRIBUTE_NAME)], AttributeValue],
             Field(max_length=MAX_ATTRIBUTES),
         ]
         | None

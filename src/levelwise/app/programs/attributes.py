@@ -18,18 +18,14 @@ from levelwise.app.programs.schema import AttributeIn, ProgramIn
 from levelwise.app.programs.yaml_lines import Path, shorten
 from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
 from levelwise.domain.fields import RESERVED
-from levelwise.domain.program import Attribute
+from levelwise.domain.program import ATTRIBUTE_NAME, MAX_ATTRIBUTES, Attribute
 
-ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-"""An attribute's name: lower-case letters, digits and ``_``, up to 40."""
 NOT_NAMES = frozenset(
     {"and", "or", "not", "in", "includes", "true", "false", "if", "min", "max"}
     | {"id", "learner", "occurred_at", "unit", "type", "attributes", "unit_id"}
 )
 """Words an attribute cannot be called: the expression language's words and
 the envelope's fields."""
-MAX_ATTRIBUTES = 20
-"""The most attributes one event type may declare (the wire's limit too)."""
 
 
 def compile_attributes(
@@ -72,7 +68,7 @@ def compile_attributes(
 def _attribute(
     check: Checker, path: Path, on: str, name: str, raw: AttributeIn, own: set[str]
 ) -> Attribute | None:
-    if not ATTRIBUTE_NAME.match(name):
+    if not re.match(ATTRIBUTE_NAME, name):
         check.issue(
             path,
             f"attribute name '{shorten(name)}' is not a plain name",

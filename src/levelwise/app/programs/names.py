@@ -14,10 +14,8 @@ import re
 
 from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.yaml_lines import Path, shorten
+from levelwise.domain.program import LANGUAGE_TAG
 
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-"""A BCP 47 language tag as schools write them: ``en``, ``zh-CN``,
-``zh-Hant-TW``, ``pt-BR``."""
 TAG_HINT = "write a language tag such as en, zh-CN or pt-BR"
 
 
@@ -96,7 +94,7 @@ def check_languages(check: Checker, raw: list[str]) -> tuple[str, ...]:
     """
     found: list[str] = []
     for i, tag in enumerate(raw):
-        if not LANGUAGE_TAG.match(tag):
+        if not re.match(LANGUAGE_TAG, tag):
             message = f"'{shorten(tag)}' is not a language tag"
             check.issue(("languages", i), message, TAG_HINT)
         elif tag in found:

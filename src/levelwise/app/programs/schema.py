@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from levelwise.domain.program import AttributeType, TaskTeam, TaskWindow
+
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$", max_length=100)]
 Text = Annotated[str, Field(max_length=500)]
 Name = Text | Annotated[dict[str, Text], Field(min_length=1, max_length=50)]
@@ -299,7 +301,7 @@ class PracticeIn(_In):
 class AttributeIn(_In):
     """An attribute the platform may send with an event type."""
 
-    type: Literal["number", "string", "bool"]
+    type: AttributeType
     min: float | None = None
     max: float | None = None
     values: Annotated[
@@ -321,8 +323,8 @@ class TeamTaskIn(_In):
 
     id: Slug
     title: Name = ""
-    team: Literal["cohort", "team"]
-    window: Literal["day", "week", "month", "all"]
+    team: TaskTeam
+    window: TaskWindow
     on: str | None = None
     where: Expression | None = None
     value: Expression | float | None = None
