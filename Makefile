@@ -8,7 +8,7 @@ STAMP := $(VENV)/.synced
 RUN := $(UV) run --locked --no-sync
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install browser demo test check lint types contracts pytest bench screenshots serve clean
+.PHONY: install browser demo test check lint types contracts pytest bench conformance screenshots serve clean
 
 # Browser tests drive Debian's Chromium; a CJK font renders the zh-CN pages.
 # The speaking partner's offline voice is Debian's espeak-ng.
@@ -39,6 +39,12 @@ $(ESPEAK):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq espeak-ng
 
+# ADL's LRS conformance suite is a Node.js program (make conformance).
+NPM := /usr/bin/npm
+$(NPM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm
+
 demo: install
 	$(RUN) levelwise demo
 
@@ -66,6 +72,12 @@ check: test
 bench: install
 	$(RUN) python benchmarks/ingest.py
 	$(RUN) python benchmarks/startup.py
+
+# ADL's xAPI LRS Conformance Test Suite, both versions, on a fresh SQLite file
+# (needs the pinned suite beside the project: SUITE=path to use another copy).
+SUITE ?= ../shared/conformance/lrs-conformance-test-suite
+conformance: install $(NPM)
+	$(RUN) python benchmarks/conformance.py --suite $(SUITE)
 
 screenshots: install browser
 	LEVELWISE_SCREENSHOTS=docs/screenshots $(RUN) pytest tests/browser -q

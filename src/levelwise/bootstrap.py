@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from levelwise.app.quality.service import QualitySettings
     from levelwise.app.recognition.ports import BoardStore, PkStore
     from levelwise.app.teams.ports import TeamStore
+    from levelwise.app.xapi.ports import XapiStore
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Stores:
         practice: Practice sessions of the speaking partner.
         quality: Live-class call quality.
         teams: Team-task progress.
+        xapi: The xAPI record store.
     """
 
     log: EventLog
@@ -56,6 +58,7 @@ class Stores:
     practice: PracticeStore
     quality: QualityStore
     teams: TeamStore
+    xapi: XapiStore
 
 
 def store_url(db: str) -> str:
@@ -116,6 +119,7 @@ def open_stores(
     from levelwise.adapters.sql.practice import SqlPracticeStore
     from levelwise.adapters.sql.quality import SqlQualityStore
     from levelwise.adapters.sql.teams import SqlTeamStore
+    from levelwise.adapters.sql.xapi import SqlXapiStore
 
     check_sqlite_file(url, create=create)
     with opening(url):
@@ -137,6 +141,7 @@ def open_stores(
         practice=SqlPracticeStore(engine),
         quality=SqlQualityStore(engine),
         teams=SqlTeamStore(engine),
+        xapi=SqlXapiStore(engine),
     )
 
 
@@ -152,6 +157,7 @@ def memory_stores(
     from levelwise.adapters.memory.practice import InMemoryPracticeStore
     from levelwise.adapters.memory.quality import InMemoryQualityStore
     from levelwise.adapters.memory.teams import InMemoryTeamStore
+    from levelwise.adapters.memory.xapi import InMemoryXapiStore
     from levelwise.adapters.redis.boards import RedisBoardStore
 
     log = log if log is not None else InMemoryEventLog()
@@ -167,6 +173,7 @@ def memory_stores(
         practice=InMemoryPracticeStore(),
         quality=InMemoryQualityStore(),
         teams=InMemoryTeamStore(),
+        xapi=InMemoryXapiStore(),
     )
 
 
@@ -193,6 +200,8 @@ def engine_over(
         quality=stores.quality,
         quality_settings=quality_settings(settings),
         teams=stores.teams,
+        xapi=stores.xapi,
+        xapi_default_version=settings.xapi_default_version,
         public_url=settings.public_url,
         links=PageLinks.from_secret(page_secret),
         webhook_guard=UrlGuard(settings.webhook_allow_hosts.split(",")),

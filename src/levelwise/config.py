@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +76,12 @@ class Settings(BaseSettings):
         default=DEFAULT_EVENT_EARLIEST,
         description="The first day events are accepted for, the same for every "
         "school for now; earlier ones are rejected.",
+    )
+    xapi_default_version: Literal["2.0.0", "1.0.3"] = Field(
+        default="2.0.0",
+        description="The xAPI version the record store names in its answer to a "
+        "request that names none (such a request is refused with 400); clients "
+        "that speak 1.0.3 only may prefer `1.0.3`.",
     )
     practice_model_url: str | None = Field(
         default=None,

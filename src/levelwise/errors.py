@@ -20,6 +20,7 @@ each class to one problem type in one table (``levelwise.api.problems``)::
     ├── UnsupportedMediaTypeError     a request body's content type is not accepted
     ├── LearnerNotFoundError          no events for this learner in this tenant
     ├── AuthenticationError           missing or unknown API key
+    │   └── LrsAuthenticationError    missing or unknown LRS client credentials
     ├── ConcurrencyError              a concurrent writer changed the same learner
     ├── StoreError                    the store failed (wraps driver errors)
     ├── FitError                      nothing to fit a mastery model from
@@ -55,6 +56,9 @@ each class to one problem type in one table (``levelwise.api.problems``)::
     ├── StatementConflictError        an xAPI statement id was reused with another body
     ├── PreconditionFailedError       an xAPI document's ETag fails the condition
     ├── DocumentMergeError            an xAPI document merge needs two JSON objects
+    ├── DocumentConflictError         an xAPI document PUT without a condition
+    ├── XapiRequestError              an xAPI request breaks the protocol
+    ├── XapiNotFoundError             no such xAPI statement or document
     └── ModelNotAvailableError (LookupError)  no such learner model
 """
 
@@ -347,3 +351,19 @@ class PreconditionFailedError(LevelwiseError):
 
 class DocumentMergeError(LevelwiseError):
     """Raised when an xAPI merge (POST) meets content that is not a JSON object."""
+
+
+class DocumentConflictError(LevelwiseError):
+    """Raised when an xAPI document PUT would overwrite one without a condition."""
+
+
+class XapiRequestError(LevelwiseError):
+    """Raised when an xAPI request breaks the protocol (parameters, headers)."""
+
+
+class XapiNotFoundError(LevelwiseError):
+    """Raised when an xAPI statement or document is not in this school's store."""
+
+
+class LrsAuthenticationError(AuthenticationError):
+    """Raised when an xAPI request has no LRS client credentials, or unknown ones."""

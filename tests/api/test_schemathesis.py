@@ -30,6 +30,7 @@ no example database), so CI tests the same cases every time.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -99,9 +100,18 @@ def issue_credentials(api: httpx.Client, learners: list[str]) -> list[str]:
 
 
 def config_file(
-    folder: Path, tenant: str, learners: list[str], credentials: list[str]
+    folder: Path,
+    tenant: str,
+    learners: list[str],
+    credentials: list[str],
+    key: str,
+    lrs: tuple[str, str],
 ) -> Path:
-    """A ``schemathesis.toml`` that offers real ids half of the time."""
+    """A ``schemathesis.toml`` that offers real ids half of the time.
+
+    The API key goes with every request but those to ``/xapi/``, which carry
+    the school's LRS client credentials (HTTP Basic) instead.
+    """
     dictionaries = {
         "learners": learners[:5],
         "tenants": [tenant],
@@ -113,7 +123,8 @@ def config_file(
         "path.tenant_id": "tenants",
         "path.credential_id": "credentials",
     }
-    lines = ["[dictionaries]"]
+    basic = base64.b64encode(f"{lrs[0]}:{lrs[1]}".encode()).decode()
+    lines = [f'headers = {{ Authorization = "Bearer {key}" }}', "", "[dictionaries]"]
     lines += [
         f"{name} = {{ values = {json.dumps(v)} }}" for name, v in dictionaries.items()
     ]
@@ -127,6 +138,8 @@ def config_file(
     refusals = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429, "5xx"]
     lines += ["", "[checks.negative_data_rejection]"]
     lines += [f"expected-statuses = {json.dumps(refusals)}"]
+    lines += ["", "[[operations]]", 'include-path-regex = "^/xapi/"']
+    lines += [f'headers = {{ Authorization = "Basic {basic}" }}']
     path = folder / "schemathesis.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -141,8 +154,6 @@ def run_schemathesis(
         str(config),
         "run",
         f"{base}/openapi.json",
-        "--header",
-        f"Authorization: Bearer {key}",
         "--phases",
         "fuzzing,stateful",
         "--checks",
@@ -190,11 +201,14 @@ def served(
     tenant = new_tenant()
     learners = seed_school(engine, tenant)
     key = engine.create_key(tenant, "schemathesis")
+    assert engine.xapi is not None
+    client = engine.xapi.add_client(tenant, "schemathesis")
+    lrs = (client.client.key, client.secret)
     with serve(create_api(engine, settings)) as base:
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
             credentials = issue_credentials(api, learners)
-        yield base, key, config_file(tmp_path, tenant, learners, credentials)
+        yield base, key, config_file(tmp_path, tenant, learners, credentials, key, lrs)
     sql = getattr(stores.log, "engine", None)
     if sql is not None:
         sql.dispose()  # no connection left open for the garbage collector

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -80,8 +81,9 @@ def test_statements_are_put_once_and_read_back(store, tenant):
     first = store.put_statements(tenant, [a, b, a])
     assert [s.record for s in first] == [a, b, a]
     assert first[0].stored < first[1].stored
+    assert [s.fresh for s in first] == [True, True, True]  # a twice: one statement
     again = store.put_statements(tenant, [a])
-    assert again == [first[0]]
+    assert again == [replace(first[0], fresh=False)]  # held already: not fresh
     got = store.statement(tenant, b.id)
     assert got is not None
     assert (got.record, got.stored, got.voided) == (b, first[1].stored, False)

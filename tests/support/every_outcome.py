@@ -15,7 +15,8 @@ events (UTC, from Monday 2026-06-01):
 - day 8: a placement test above ``a2``'s cuts (placed at ``a2``), then a
   practice session whose speech rate is evidence for speaking (an ability
   measured), then 12 live minutes credited for a network drop in a class of
-  ``u3`` (minutes credited).
+  ``u3`` (minutes credited), then a subscription renewal that is voided
+  (voided).
 """
 
 from __future__ import annotations
@@ -125,5 +126,17 @@ def events(learner: str = "ana") -> list[dict[str, Any]]:
             seconds=720,
             reason="network broken 19:42–19:54",
             live_class="u3-2026-06-09",
+        ),
+        event(
+            "subscription.renewed",
+            learner=learner,
+            at=_on(8, 3),
+            id_=f"renewal-{learner}",
+        ),
+        event(
+            "event.voided",
+            learner=learner,
+            at=_on(8, 4),
+            target=f"renewal-{learner}",
         ),
     ]

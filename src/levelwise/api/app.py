@@ -23,12 +23,14 @@ from levelwise.api.routes import (
     health,
     learners,
     live,
+    lrs,
     placements,
     practice,
     programs,
     streams,
     teams,
     webhooks,
+    xapi,
 )
 from levelwise.api.routes import metrics as metric_routes
 from levelwise.api.routes import pages as page_routes
@@ -119,4 +121,6 @@ def create_app(engine: Levelwise, *, title: str = "Levelwise") -> FastAPI:
     app.include_router(live.router)
     app.include_router(page_routes.router)
     app.include_router(teams.router)
+    app.include_router(lrs.router)
+    app.include_router(xapi.router)
     return app

@@ -42,6 +42,7 @@ from levelwise.errors import (
     CredentialsUnavailableError,
     DatasetNotFoundError,
     DetailedError,
+    DocumentConflictError,
     DocumentMergeError,
     EventConflictError,
     EventRejectedError,
@@ -54,6 +55,7 @@ from levelwise.errors import (
     JunyiNotFoundError,
     LearnerNotFoundError,
     LevelwiseError,
+    LrsAuthenticationError,
     MetricError,
     ModelNotAvailableError,
     ModelUnavailableError,
@@ -81,6 +83,8 @@ from levelwise.errors import (
     StoreError,
     UnsupportedMediaTypeError,
     WebhookNotFoundError,
+    XapiNotFoundError,
+    XapiRequestError,
 )
 
 logger = logging.getLogger(__name__)
@@ -199,6 +203,24 @@ PROBLEMS: tuple[ProblemType, ...] = (
         "precondition-failed",
         "The document changed: its ETag does not meet the request's condition",
         errors=(PreconditionFailedError,),
+    ),
+    ProblemType(
+        409,
+        "document-exists",
+        "The xAPI document exists: send If-Match or If-None-Match to change it",
+        errors=(DocumentConflictError,),
+    ),
+    ProblemType(
+        400,
+        "xapi-bad-request",
+        "The xAPI request breaks the protocol",
+        errors=(XapiRequestError,),
+    ),
+    ProblemType(
+        404,
+        "xapi-not-found",
+        "No such xAPI statement or document",
+        errors=(XapiNotFoundError,),
     ),
     ProblemType(
         400,
@@ -415,7 +437,8 @@ def problem_response(
     )
 
 
-async def _levelwise_error(request: Request, exc: Exception) -> JSONResponse:
+async def levelwise_error_response(request: Request, exc: Exception) -> JSONResponse:
+    """The problem+json response of a Levelwise error (the handler of them all)."""
     kind = problem_type(type(exc))
     if not kind.expose:
         logger.exception("%s on %s", kind.slug, request.url.path, exc_info=exc)
@@ -433,7 +456,10 @@ async def _levelwise_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, DetailedError):
         extensions.update(exc.extensions)
     # RFC 9110 §11.6.1: a 401 names the scheme the client should use.
-    headers = {"WWW-Authenticate": "Bearer"} if kind.status == 401 else None
+    scheme = (
+        'Basic realm="xAPI"' if isinstance(exc, LrsAuthenticationError) else "Bearer"
+    )
+    headers = {"WWW-Authenticate": scheme} if kind.status == 401 else None
     return problem_response(request, kind, detail, extensions, headers)
 
 
@@ -545,7 +571,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error ``app`` answers an ``application/problem+json`` body."""
-    app.add_exception_handler(LevelwiseError, _levelwise_error)
+    app.add_exception_handler(LevelwiseError, levelwise_error_response)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
     # Starlette hands this one to ServerErrorMiddleware, which still re-raises

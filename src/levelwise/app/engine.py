@@ -53,6 +53,9 @@ from levelwise.app.recognition.service import Boards
 from levelwise.app.teams.ports import TeamStore
 from levelwise.app.teams.service import TEAM_KINDS, TeamTasks
 from levelwise.app.views import learner_view, speaking_info, summarize
+from levelwise.app.xapi.feed import StatementFeed
+from levelwise.app.xapi.ports import XapiStore
+from levelwise.app.xapi.service import RecordStore
 from levelwise.config import (
     DEFAULT_EVENT_EARLIEST,
     DEFAULT_EVENT_MAX_SKEW_SECONDS,
@@ -82,6 +85,10 @@ class Levelwise:
             partner, text only).
         quality: Where live-class call quality lives; None: unavailable.
         teams: Where team-task progress lives; None: team tasks are not kept.
+        xapi: The xAPI record store's statements, documents and clients;
+            None: this engine has no record store (``/xapi/`` answers 404).
+        xapi_default_version: The version ``/xapi/`` names in answers to
+            requests that name none.
         quality_settings: How call quality is graded and kept.
         public_url: The public base URL of hosted credentials.
         links: Signs and checks page links (default: the process's own key).
@@ -105,6 +112,8 @@ class Levelwise:
         quality: QualityStore | None = None,
         quality_settings: QualitySettings | None = None,
         teams: TeamStore | None = None,
+        xapi: XapiStore | None = None,
+        xapi_default_version: str = "2.0.0",
         public_url: str = DEFAULT_PUBLIC_URL,
         links: PageLinks | None = None,
         webhook_guard: UrlGuard | None = None,
@@ -155,6 +164,20 @@ class Levelwise:
             settings=quality_settings,
         )
         self.links = links if links is not None else PageLinks.from_secret(None)
+        self.statement_feed = (
+            None if xapi is None else StatementFeed(self.program, self.ingest, xapi)
+        )
+        self.xapi = (
+            None
+            if xapi is None
+            else RecordStore(
+                xapi,
+                clock,
+                feed=self.statement_feed,
+                home_page=public_url,
+                default_version=xapi_default_version,
+            )
+        )
 
     def _alert(
         self, tenant: str, klass: str, kind: str, data: Mapping[str, Any]

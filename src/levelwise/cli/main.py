@@ -31,6 +31,7 @@ from levelwise.cli import (
     simulate,
     teams,
     webhooks,
+    xapi,
 )
 from levelwise.cli import eval as evaluate
 from levelwise.cli.options import (
@@ -84,6 +85,7 @@ learner_app.add_typer(guide.app)  # learner plan | next | forecast
 app.add_typer(simulate.app)
 app.add_typer(demo.app)
 app.add_typer(teams.app)
+app.add_typer(xapi.app)
 app.add_typer(program_app)
 app.add_typer(learner_app)
 app.add_typer(keys_app)

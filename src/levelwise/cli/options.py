@@ -367,6 +367,6 @@ def receipt_line(row: dict[str, Any], name: Namer | None = None) -> str:
         return f"{at} streak kept with a freeze: {row['reason']}"
     if kind == "pk_scored":
         return f"{at} PK {row['pk']}: {row['points']} point(s) for {row['team']}"
-    if kind in ("ability_measured", "minutes_credited"):
+    if kind in ("ability_measured", "minutes_credited", "voided"):
         return f"{at} {row['text']}"
     return f"{at} {str(kind).replace('_', ' ')}"

@@ -20,6 +20,7 @@ from levelwise.domain.outcomes import (
     StreakFrozen,
     TitleChanged,
     UnitCompleted,
+    Voided,
     XpAwarded,
 )
 from levelwise.domain.state import (
@@ -49,6 +50,7 @@ OUTCOME_KINDS: dict[type, str] = {
     PkScored: "pk_scored",
     AbilityMeasured: "ability_measured",
     MinutesCredited: "minutes_credited",
+    Voided: "voided",
 }
 _PLAIN: dict[str, type] = {
     "unit_completed": UnitCompleted,
@@ -58,6 +60,7 @@ _PLAIN: dict[str, type] = {
     "streak_frozen": StreakFrozen,
     "pk_scored": PkScored,
     "minutes_credited": MinutesCredited,
+    "voided": Voided,
 }
 """Outcomes whose fields are all plain values (a credit's text follows from them)."""
 _PLAIN_TYPES = (
@@ -68,6 +71,7 @@ _PLAIN_TYPES = (
     StreakFrozen,
     PkScored,
     MinutesCredited,
+    Voided,
 )
 
 
@@ -138,6 +142,8 @@ def state_to_dict(state: LearnerState) -> JsonObject:
         data["unit_scores"] = {k: list(v) for k, v in state.unit_scores.items()}
     if state.day_tally != DayTally():
         data["day_tally"] = state.day_tally.__dict__.copy()
+    if state.voided:
+        data["voided"] = {k: list(v) for k, v in state.voided.items()}
     return data
 
 
@@ -225,6 +231,10 @@ def state_from_dict(data: JsonObject) -> LearnerState:
         ),
         # Absent unless the program says what makes a study day.
         day_tally=DayTally(**data.get("day_tally", {})),
+        # Absent unless an event of the learner was voided.
+        voided=MappingProxyType(
+            {k: tuple(v) for k, v in data.get("voided", {}).items()}
+        ),
     )
 
 
@@ -265,7 +275,9 @@ def outcome_to_dict(outcome: Outcome) -> JsonObject:
     elif isinstance(outcome, _PLAIN_TYPES):
         fields = outcome.__dict__
         data.update({k: v for k, v in fields.items() if k not in data})
-        if isinstance(outcome, MinutesCredited):
+        if isinstance(outcome, Voided):
+            data["removed"] = list(outcome.removed)
+        if isinstance(outcome, MinutesCredited | Voided):
             data["text"] = outcome.text
     elif isinstance(outcome, AbilityMeasured):
         _measured_fields(outcome, data)
@@ -307,6 +319,8 @@ def _xp_fields(outcome: XpAwarded, data: JsonObject, *, text: bool) -> None:
         "capped": r.capped,
         "xp": r.xp,
     }
+    if r.source:  # written only when set, as bodies were before
+        receipt["source"] = r.source
     if text:
         receipt["text"] = r.text
     data["receipt"] = receipt
@@ -345,6 +359,8 @@ def outcome_from_dict(data: JsonObject) -> Outcome:
         fields["receipt"] = _receipt(fields["receipt"])
         fields["flags"] = tuple(fields.get("flags", ()))
         return XpAwarded(**fields)
+    if kind == "voided":
+        fields["removed"] = tuple(fields["removed"])
     plain = _PLAIN.get(kind)
     if plain is not None:
         made: Outcome = plain(**fields)
@@ -394,6 +410,9 @@ def outcome_view(
     elif kind == "minutes_credited":
         fields = {k: v for k, v in data.items() if k not in ("kind", "text")}
         data["text"] = MinutesCredited(**fields).text
+    elif kind == "voided":
+        fields = {k: v for k, v in data.items() if k not in ("kind", "text")}
+        data["text"] = Voided(**{**fields, "removed": tuple(fields["removed"])}).text
     return data
 
 

@@ -9,6 +9,17 @@ from typing import ClassVar
 from levelwise.domain.practice import PRACTICE_METRICS
 
 INTERACTION_KINDS = ("mic", "answer", "chat", "pk")
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
+"""Every platform-chosen id (event, learner, unit, item, PK, team, cohort, ...).
+
+1 to 200 ASCII letters, digits and ``. _ : @ -``, starting with a letter or
+digit: no NUL, space, ``/``, ``?``, ``#`` or ``%``, so an id is safe in a URL
+path segment, in every store and in a log line, and never ``.`` or ``..``.
+"""
+MAX_SECONDS = 86_400
+"""The longest duration an event reports: a day."""
+MAX_SCORE = 1_000_000
+"""The largest ``score`` and ``max_score`` of a homework."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -287,6 +298,47 @@ class TeamRewarded(Event):
     total: float = 0.0
 
 
+@dataclass(frozen=True, kw_only=True)
+class XapiStatement(Event):
+    """An xAPI statement a learner's activity produced, as the record store kept it.
+
+    The fold reads it through the program's ``xapi`` mapping as the event it
+    stands for (``question.answered``, ``lesson.watched``, ...; see
+    :mod:`levelwise.domain.xapi`), so a new mapping is a new program version
+    and replays like any rule change. A statement the mapping does not cover
+    folds to nothing. The envelope's ``id`` is the statement's id and
+    ``occurred_at`` its timestamp; ``unit`` and ``attributes`` stay empty.
+
+    Attributes:
+        statement: The statement's JSON text, exactly as the record store
+            stored it.
+    """
+
+    TYPE: ClassVar[str] = "xapi.statement"
+    statement: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventVoided(Event):
+    """An earlier event of the learner no longer counts (a voided xAPI statement).
+
+    The learner's state is the fold of their time-sorted log without the
+    events voided in it; the voiding event's receipt says what was removed.
+    It may not void a voiding event.
+
+    Attributes:
+        target: The id of the voided event, one of the learner's own.
+    """
+
+    TYPE: ClassVar[str] = "event.voided"
+    target: str
+
+
+INDIRECT_TYPES = frozenset({XapiStatement.TYPE, EventVoided.TYPE})
+"""Event types the fold never folds as themselves: a statement folds as the
+event its mapping gives, a voiding removes another event. No XP rule, badge,
+team task or attribute may name them."""
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -304,6 +356,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ProfileUpdated,
         PkFinished,
         TeamRewarded,
+        XapiStatement,
+        EventVoided,
     )
 }
 
@@ -347,6 +401,8 @@ RULE_FIELD_TYPES: dict[str, dict[str, str]] = {
         "rank": "number",
         "won": "bool",
     },
+    "xapi.statement": {},
+    "event.voided": {},
 }
 """The fields each event type offers to XP rule expressions, with their types."""
 

@@ -12,11 +12,13 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from functools import singledispatch
 from types import MappingProxyType
+from typing import cast
 
 from levelwise.domain import recognition
 from levelwise.domain.events import (
     EnrolmentStarted,
     Event,
+    EventVoided,
     HomeworkSubmitted,
     LessonWatched,
     LiveAttended,
@@ -28,6 +30,7 @@ from levelwise.domain.events import (
     QuestionAnswered,
     TeamRewarded,
     UnitFinished,
+    XapiStatement,
 )
 from levelwise.domain.gates import (
     Prior,
@@ -52,6 +55,7 @@ from levelwise.domain.outcomes import (
     PkScored,
     Receipt,
     UnitCompleted,
+    Voided,
     XpAwarded,
 )
 from levelwise.domain.placed import placed_level, placed_priors
@@ -64,6 +68,7 @@ from levelwise.domain.state import (
     StateChanges,
     evolve,
 )
+from levelwise.domain.xapi import event_of, verb_name
 from levelwise.domain.xp import award_xp
 
 
@@ -86,19 +91,135 @@ def fold(
     event: Event,
     program: Program,
     model: MasteryModel | None = None,
+    voided: AbstractSet[str] = frozenset(),
 ) -> tuple[LearnerState, tuple[Outcome, ...]]:
     """Apply one event to a learner's state.
+
+    A learner's state is the fold of their time-sorted log without the events
+    voided in it (``event.voided``): an event in ``voided`` or in
+    ``state.voided`` is passed over (its effect is only noted, for the
+    voiding's receipt). An ``xapi.statement`` folds as the event the
+    program's ``xapi`` mapping says it stands for, its XP receipts naming the
+    statement; one the mapping does not cover changes nothing.
 
     Args:
         state: The learner's state before the event.
         event: The event; it must belong to ``state.learner``.
         program: The compiled program.
         model: The mastery model (default: the program's running estimate).
+        voided: The ids of events voided anywhere in the learner's log (see
+            :func:`voided_in`), so that an event voided later in time is
+            passed over too.
 
     Returns:
         The new state and what was decided (XP with receipts, units, levels).
     """
     model = model or default_model(program)
+    if (voided or state.voided) and (event.id in voided or event.id in state.voided):
+        return _passed_over(state, event, program, model), ()
+    kind = type(event)
+    if kind is XapiStatement:
+        return _statement(state, cast("XapiStatement", event), program, model)
+    if kind is EventVoided:
+        return _voiding(state, cast("EventVoided", event))
+    return _fold(state, event, program, model)
+
+
+def voided_in(events: Iterable[Event]) -> frozenset[str]:
+    """The ids of the events that voiding events among ``events`` void."""
+    return frozenset(e.target for e in events if isinstance(e, EventVoided))
+
+
+def _statement(
+    state: LearnerState, event: XapiStatement, program: Program, model: MasteryModel
+) -> tuple[LearnerState, tuple[Outcome, ...]]:
+    """Fold the event a statement stands for; an unmapped one changes nothing."""
+    inner, found = event_of(program, event)
+    if inner is None:
+        return state, ()
+    new, outcomes = _fold(state, inner, program, model)
+    source = f"xAPI statement {event.id} ({verb_name(found.verb)})"
+    return new, tuple(
+        replace(o, receipt=replace(o.receipt, source=source))
+        if isinstance(o, XpAwarded)
+        else o
+        for o in outcomes
+    )
+
+
+def _voiding(
+    state: LearnerState, event: EventVoided
+) -> tuple[LearnerState, tuple[Outcome, ...]]:
+    """Note the voided target; the receipt says what it had given, when known.
+
+    The target's effect is gone because the fold passes over it (the log is
+    re-folded from before it when the voiding arrives); a voiding is no study
+    and gives nothing itself.
+    """
+    at = event.sort_key[0]
+    voided = dict(state.voided)
+    had = voided.setdefault(event.target, ())
+    changes: StateChanges = {
+        "events": state.events + 1,
+        "last_key": (at, event.id),
+        "voided": MappingProxyType(voided),
+    }
+    outcome = Voided(
+        event.id,
+        event.learner,
+        at,
+        event.target,
+        had[0] if had else "event",
+        had[1:],
+        known=bool(had),
+    )
+    return evolve(state, changes), (outcome,)
+
+
+def _passed_over(
+    state: LearnerState, event: Event, program: Program, model: MasteryModel
+) -> LearnerState:
+    """A voided event: note what it would have given here, change nothing else."""
+    inner: Event | None = event
+    about = "event"
+    if isinstance(event, XapiStatement):
+        about = "xAPI statement"
+        inner = event_of(program, event)[0]
+    phrases: list[str] = []
+    if inner is not None and not isinstance(inner, EventVoided):
+        outcomes = _fold(state, inner, program, model)[1]
+        xp = sum(o.xp for o in outcomes if isinstance(o, XpAwarded))
+        if xp:
+            phrases.append(f"{xp} XP")
+        phrases.append(_what(inner))
+    voided = dict(state.voided)
+    voided[event.id] = (about, *phrases)
+    return evolve(state, {"voided": MappingProxyType(voided)})
+
+
+def _what(event: Event) -> str:
+    """What an event counts for, as a receipt names it (``answer on kana``)."""
+    if isinstance(event, QuestionAnswered):
+        return f"answer on {event.knowledge_point}"
+    if isinstance(event, LessonWatched):
+        return f"{event.seconds:g} s watched"
+    if isinstance(event, LiveAttended | LiveCredited):
+        return f"{event.seconds:g} live seconds"
+    if isinstance(event, PracticeCompleted):
+        return f"{event.seconds:g} s of practice"
+    if isinstance(event, HomeworkSubmitted):
+        return f"score on {event.unit}" if event.unit else "homework score"
+    if isinstance(event, UnitFinished):
+        return f"completion of {event.unit}"
+    if isinstance(event, LiveInteracted):
+        return "live interaction"
+    return f"{event.TYPE} event"
+
+
+def _fold(
+    state: LearnerState, event: Event, program: Program, model: MasteryModel
+) -> tuple[LearnerState, tuple[Outcome, ...]]:
+    """Apply one event that is folded as itself (see :func:`fold`)."""
     at = event.sort_key[0]
     changes: StateChanges = {"events": state.events + 1, "last_key": (at, event.id)}
     local = recognition.event_local(event, state)
@@ -160,13 +281,18 @@ def fold_all(
     state: LearnerState | None = None,
     model: MasteryModel | None = None,
 ) -> tuple[LearnerState | None, list[Outcome]]:
-    """Fold events (already in ``(occurred_at, id)`` order) from ``state``."""
+    """Fold events (already in ``(occurred_at, id)`` order) from ``state``.
+
+    The events voided among them are passed over (:func:`fold`).
+    """
     model = model or default_model(program)
     outcomes: list[Outcome] = []
+    events = list(events)
+    voided = voided_in(events)
     for event in events:
         if state is None:
             state = initial_state(event.learner, program, model)
-        state, produced = fold(state, event, program, model)
+        state, produced = fold(state, event, program, model, voided)
         outcomes.extend(produced)
     return state, outcomes
 

@@ -52,6 +52,9 @@ class Receipt:
         earned_today: XP from this rule earlier on the same local day.
         capped: Whether the cap cut the award.
         xp: The XP finally awarded.
+        source: Where the event came from when it was not sent as itself
+            (``xAPI statement 3f2a… (answered)``); "" for an event sent as
+            itself.
     """
 
     rule: str
@@ -64,6 +67,7 @@ class Receipt:
     earned_today: int
     capped: bool
     xp: int
+    source: str = ""
 
     @property
     def text(self) -> str:
@@ -80,6 +84,8 @@ class Receipt:
             parts.append(
                 f"daily cap {self.daily_cap} reached at {self.earned_today + self.xp}"
             )
+        if self.source:
+            parts.append(f"from {self.source}")
         return "; ".join(parts)
 
 
@@ -310,6 +316,46 @@ class MinutesCredited:
         return f"+{minutes} {noun} credited: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Voided:
+    """A voiding event removed an earlier event's effect (``event.voided``).
+
+    The learner's state is then the fold of their log without the voided
+    event; this receipt says what it had given.
+
+    Attributes:
+        event_id: The ``event.voided`` event.
+        learner: The learner.
+        at: When (UTC sort key).
+        target: The voided event's id.
+        about: What the voided event was: ``xAPI statement`` or ``event``.
+        removed: What it had given, each as a phrase (``20 XP``, ``answer on
+            hiragana``).
+        known: Whether ``removed`` is known: not when the voided event comes
+            after the voiding one in the log (its effect is unknown there).
+    """
+
+    event_id: str
+    learner: str
+    at: str
+    target: str
+    about: str
+    removed: tuple[str, ...] = ()
+    known: bool = True
+
+    @property
+    def text(self) -> str:
+        """``xAPI statement 3f2a voided: its 20 XP and answer on x no longer count``."""
+        head = f"{self.about} {self.target} voided"
+        if not self.known:
+            return f"{head}: it no longer counts"
+        if not self.removed:
+            return f"{head}: it had changed nothing"
+        what = " and ".join(self.removed)
+        verb = "counts" if len(self.removed) == 1 and "XP" not in what else "count"
+        return f"{head}: its {what} no longer {verb}"
+
+
 Outcome = (
     XpAwarded
     | LevelReached
@@ -323,4 +369,5 @@ Outcome = (
     | PkScored
     | AbilityMeasured
     | MinutesCredited
+    | Voided
 )

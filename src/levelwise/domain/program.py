@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from levelwise.domain.events import ID_PATTERN
 from levelwise.domain.expr import Expr
 
 UNIT_KINDS = (
@@ -681,6 +683,149 @@ class LiveQualityPolicy:
     up_to: CreditCap = "scheduled"
 
 
+XapiIfi = Literal["account", "mbox", "extension"]
+"""How a statement's actor names a learner: by its account, its e-mail
+address, or an extension of the statement that holds the learner's id."""
+XapiSeconds = Literal["duration", "segment", "segments", "span"]
+"""Where a mapped event's seconds come from: ``result.duration`` (ISO 8601),
+the last segment of the xAPI Video profile's ``played-segments``, all of
+them (overlaps counted once), or ``time-to`` minus ``time-from``."""
+XAPI_EVENT_TYPES = (
+    "question.answered",
+    "lesson.watched",
+    "live.attended",
+    "live.interaction",
+    "homework.submitted",
+    "unit.completed",
+)
+"""The event types a statement may be mapped to."""
+XAPI_PLACEHOLDERS = ("unit", "knowledge_point", "item")
+"""The names an activity id pattern may capture (``{unit}``)."""
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_CAPTURE = ID_PATTERN.removeprefix("^").removesuffix("$")
+
+
+@dataclass(frozen=True)
+class XapiLearner:
+    """How a statement's actor names a learner (its inverse functional identifier).
+
+    Attributes:
+        by: ``account`` (the account's ``name``), ``mbox`` (the e-mail
+            address) or ``extension`` (a context or result extension).
+        home_page: ``account``: only accounts of this ``homePage`` (None: any).
+        domain: ``mbox``: only addresses at this domain, in any case (None:
+            any).
+        keep: ``mbox``: ``address`` (the address without ``mailto:``) or
+            ``local`` (the part before ``@``).
+        extension: ``extension``: the extension's IRI; its value (a string or
+            a whole number) is the learner's id.
+    """
+
+    by: XapiIfi
+    home_page: str | None = None
+    domain: str | None = None
+    keep: Literal["address", "local"] = "address"
+    extension: str | None = None
+
+
+@dataclass(frozen=True)
+class XapiActivity:
+    """Activity ids that name program things: one id, or a pattern of ids.
+
+    Attributes:
+        id: An exact activity id (None for a pattern).
+        pattern: An activity id pattern whose ``{unit}``, ``{knowledge_point}``
+            and ``{item}`` placeholders capture ids (letters, digits and
+            ``. _ : @ -``); None for an exact id.
+        unit: The unit it names (fixed).
+        knowledge_point: The knowledge point it names (fixed).
+        item: The item it names (fixed; default: the activity id).
+    """
+
+    id: str | None = None
+    pattern: str | None = None
+    unit: str | None = None
+    knowledge_point: str | None = None
+    item: str | None = None
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The pattern as a regular expression with one group per placeholder."""
+        parts: list[str] = []
+        text = self.pattern or ""
+        start = 0
+        for found in _PLACEHOLDER.finditer(text):
+            parts.append(re.escape(text[start : found.start()]))
+            parts.append(f"(?P<{found.group(1)}>{_CAPTURE})")
+            start = found.end()
+        parts.append(re.escape(text[start:]))
+        return re.compile("".join(parts))
+
+
+@dataclass(frozen=True)
+class XapiRule:
+    """Which statements become which event: by verb, then activity.
+
+    Attributes:
+        verb: The verb's IRI.
+        event: The event type the statement becomes (one of
+            :data:`XAPI_EVENT_TYPES`).
+        activity_type: Only activities whose ``definition.type`` is this IRI
+            (None: any).
+        unit_kinds: Only activities whose unit is of one of these kinds
+            (empty: any).
+        seconds: Where the event's seconds come from (``lesson.watched``,
+            ``live.attended``).
+        kind: The interaction kind of a ``live.interaction``.
+    """
+
+    verb: str
+    event: str
+    activity_type: str | None = None
+    unit_kinds: tuple[str, ...] = ()
+    seconds: XapiSeconds = "duration"
+    kind: str = "answer"
+
+
+@dataclass(frozen=True)
+class XapiMapping:
+    """The program's ``xapi`` section: from statements to learning events.
+
+    Attributes:
+        learner: How actors name learners.
+        activities: Activity ids and patterns, in file order: exact ids are
+            looked up first, then the patterns in order.
+        rules: The rules, in file order; the first that fits a statement
+            (verb, activity type, unit kind) maps it.
+    """
+
+    learner: XapiLearner
+    activities: tuple[XapiActivity, ...] = ()
+    rules: tuple[XapiRule, ...] = ()
+
+    @cached_property
+    def activity_by_id(self) -> dict[str, XapiActivity]:
+        """The exact activity ids (the first entry of an id wins)."""
+        found: dict[str, XapiActivity] = {}
+        for a in self.activities:
+            if a.id is not None:
+                found.setdefault(a.id, a)
+        return found
+
+    @cached_property
+    def patterns(self) -> tuple[XapiActivity, ...]:
+        """The activity id patterns, in file order."""
+        return tuple(a for a in self.activities if a.pattern is not None)
+
+    @cached_property
+    def rules_by_verb(self) -> dict[str, tuple[XapiRule, ...]]:
+        """The rules grouped by verb, in file order."""
+        grouped: dict[str, list[XapiRule]] = {}
+        for rule in self.rules:
+            grouped.setdefault(rule.verb, []).append(rule)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+
 @dataclass(frozen=True)
 class Program:
     """A school's program, validated and compiled.
@@ -711,6 +856,8 @@ class Program:
             fallback (every ``title`` field holds its text).
         names: Translations of titles: ``(key, ((language, text), ...))``,
             with keys as :meth:`text` reads them.
+        xapi: How xAPI statements become learning events; None: statements
+            fold to nothing.
         version: The stored version number (0 until stored).
     """
 
@@ -735,6 +882,7 @@ class Program:
     team_tasks: tuple[TeamTask, ...] = ()
     languages: tuple[str, ...] = ()
     names: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    xapi: XapiMapping | None = None
     version: int = 0
 
     def text(self, key: str, language: str | None, default: str) -> str:

@@ -176,7 +176,10 @@ class LearnerState:
     ``homework.submitted``), its best and latest score ratio in [0, 1]
     (gates read ``unit_score.ID`` and ``passed``). ``day_tally`` is what
     the learner did on ``day`` so far, kept when the program says what makes a
-    study day (``recognition.study_day``).
+    study day (``recognition.study_day``). ``voided`` keeps, per event voided
+    in the learner's log, what it had given: ``(about, *phrases)`` once the
+    fold passed it (``("xAPI statement", "20 XP", "answer on hiragana")``),
+    ``()`` while it lies ahead (its voiding came first).
     """
 
     learner: str
@@ -219,6 +222,7 @@ class LearnerState:
         default_factory=_empty
     )
     day_tally: DayTally = field(default_factory=DayTally)
+    voided: MappingProxyType[str, tuple[str, ...]] = field(default_factory=_empty)
 
 
 class StateChanges(TypedDict, total=False):
@@ -263,6 +267,7 @@ class StateChanges(TypedDict, total=False):
     practice_metrics: MappingProxyType[str, tuple[float, ...]]
     unit_scores: MappingProxyType[str, tuple[float, float]]
     day_tally: DayTally
+    voided: MappingProxyType[str, tuple[str, ...]]
 
 
 _FIELDS = frozenset(LearnerState.__dataclass_fields__)

@@ -714,6 +714,8 @@ def _receipt(row: dict[str, Any], program: Program, lang: Lang) -> ReceiptRow:
         unit = school_name(program, "unit", str(row["unit"]), lang.code)
         text = lang.gettext("Unit completed: %(unit)s") % {"unit": unit}
         return ReceiptRow(kind, 0, text, "", at, day)
+    if kind == "voided":
+        return ReceiptRow(kind, 0, str(row["text"]), "", at, day)
     if kind in _LEVEL_MESSAGES:
         level_id = str(row["level"])
         known = any(lvl.id == level_id for lvl in program.levels)

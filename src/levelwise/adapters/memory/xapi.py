@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from levelwise.app.xapi.ports import (
     Attachment,
+    Client,
     Cursor,
     Document,
     DocumentKey,
@@ -64,7 +65,33 @@ class InMemoryXapiStore:
         """Start with nothing stored."""
         self._now = now
         self._tenants: dict[str, _Tenant] = {}
+        self._clients: dict[str, Client] = {}
         self._lock = threading.RLock()
+
+    def add_client(self, client: Client) -> None:
+        """Store a new client."""
+        with self._lock:
+            self._clients[client.key] = client
+
+    def client(self, key: str) -> Client | None:
+        """The client with this key, of any school."""
+        with self._lock:
+            return self._clients.get(key)
+
+    def clients(self, tenant: str) -> list[Client]:
+        """A school's clients, oldest first."""
+        with self._lock:
+            found = [c for c in self._clients.values() if c.tenant == tenant]
+        return sorted(found, key=lambda c: (c.created, c.key))
+
+    def remove_client(self, tenant: str, key: str) -> bool:
+        """Revoke a school's client; True when there was one."""
+        with self._lock:
+            found = self._clients.get(key)
+            if found is None or found.tenant != tenant:
+                return False
+            del self._clients[key]
+            return True
 
     def _tenant(self, tenant: str) -> _Tenant:
         return self._tenants.setdefault(tenant, _Tenant())
@@ -85,17 +112,19 @@ class InMemoryXapiStore:
                     msg = f"statement {record.id} is stored with another body"
                     raise StatementConflictError(msg)
             last = t.statements[t.order[-1]].stored if t.order else None
+            fresh: set[str] = set()
             for record in unique:
                 if record.id in t.statements:
                     continue
                 last = next_stored(self._now(), last)
                 t.statements[record.id] = StoredStatement(record, last)
                 t.order.append(record.id)
+                fresh.add(record.id)
             for record in unique:
                 self._void(t, record)
             for a in attachments:
                 t.attachments.setdefault(a.sha2, a)
-            return [t.statements[r.id] for r in records]
+            return [replace(t.statements[r.id], fresh=r.id in fresh) for r in records]
 
     @staticmethod
     def _void(t: _Tenant, record: StatementRecord) -> None:

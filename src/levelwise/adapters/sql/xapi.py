@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from levelwise.adapters.sql.driver import chunks, store_errors
 from levelwise.adapters.sql.engine import reader, writing
 from levelwise.adapters.sql.tables.xapi import (
     xapi_attachments,
+    xapi_clients,
     xapi_documents,
     xapi_statement_keys,
     xapi_statements,
@@ -41,6 +43,7 @@ from levelwise.adapters.sql.tables.xapi import (
 from levelwise.app.xapi.ports import (
     VOIDED,
     Attachment,
+    Client,
     Cursor,
     Document,
     DocumentKey,
@@ -62,6 +65,7 @@ _s = xapi_statements.c
 _k = xapi_statement_keys.c
 _a = xapi_attachments.c
 _d = xapi_documents.c
+_c = xapi_clients.c
 
 
 def _now() -> datetime:
@@ -195,7 +199,8 @@ class SqlXapiStore:
                 r.id: _stored(r)
                 for r in self._rows(c, tenant, list(old) + [r.id for r in fresh])
             }
-        return [found[r.id] for r in records]
+        new = {r.id for r in fresh}
+        return [replace(found[r.id], fresh=r.id in new) for r in records]
 
     def _insert(self, c: Connection, tenant: str, fresh: list[StatementRecord]) -> None:
         """Insert new statements, their keys, references and voiding."""
@@ -307,12 +312,14 @@ class SqlXapiStore:
         return StatementPage(page, Cursor(page[-1].stored, page[-1].id))
 
     def consistent_through(self, tenant: str) -> str:
-        """The latest ``stored`` visible, or now when nothing is stored yet."""
-        with self._read() as c:
-            last = c.execute(
-                select(func.max(_s.stored)).where(_s.tenant == tenant)
-            ).scalar()
-        return str(last) if last is not None else utc_key(self._now())
+        """Now: a statement is visible once its request is answered.
+
+        Statements are stamped and committed under one writer per school
+        (SQLite's write lock, PostgreSQL's advisory lock), so a query sees
+        every statement whose PUT or POST has been answered.
+        """
+        del tenant
+        return utc_key(self._now())
 
     def attachment(self, tenant: str, sha2: str) -> Attachment | None:
         """An attachment's content by its SHA-2."""
@@ -464,3 +471,41 @@ class SqlXapiStore:
             query = query.where(_d.updated > since)
         with self._read() as c:
             return list(c.execute(query.order_by(_d.doc_id)).scalars())
+
+    def add_client(self, client: Client) -> None:
+        """Store a new client."""
+        row = {
+            "key": client.key,
+            "tenant": client.tenant,
+            "secret_hash": client.secret_hash,
+            "label": client.label,
+            "created": client.created,
+        }
+        with self._write() as c:
+            c.execute(xapi_clients.insert(), row)
+
+    def client(self, key: str) -> Client | None:
+        """The client with this key, of any school."""
+        with self._read() as c:
+            row = c.execute(select(xapi_clients).where(_c.key == key)).first()
+        return None if row is None else _client(row)
+
+    def clients(self, tenant: str) -> list[Client]:
+        """A school's clients, oldest first."""
+        query = (
+            select(xapi_clients).where(_c.tenant == tenant).order_by(_c.created, _c.key)
+        )
+        with self._read() as c:
+            return [_client(row) for row in c.execute(query)]
+
+    def remove_client(self, tenant: str, key: str) -> bool:
+        """Revoke a school's client; True when there was one."""
+        with self._write() as c:
+            gone = c.execute(
+                delete(xapi_clients).where(_c.tenant == tenant, _c.key == key)
+            )
+        return bool(gone.rowcount)
+
+
+def _client(row: Any) -> Client:
+    return Client(row.key, row.tenant, row.secret_hash, row.label, row.created)

@@ -23,6 +23,7 @@ OutcomeKind = Literal[
     "pk_scored",
     "ability_measured",
     "minutes_credited",
+    "voided",
 ]
 """Every kind of outcome the fold decides (``codec.OUTCOME_KINDS``; a test keeps
 them equal)."""
@@ -277,6 +278,11 @@ class ReceiptPublic(PublicModel):
     capped: bool
     xp: int
     text: str = Field(description="The receipt as one readable line")
+    source: str = Field(
+        default="",
+        description="Where the event came from when it was not sent as itself, "
+        "e.g. 'xAPI statement 3f2a… (answered)'",
+    )
 
 
 class _OutcomeBase(PublicModel):
@@ -448,6 +454,21 @@ class MinutesCreditedPublic(_OutcomeBase):
     )
 
 
+class VoidedPublic(_OutcomeBase):
+    """An earlier event of the learner was voided: its effect is gone."""
+
+    kind: Literal["voided"]
+    target: str = Field(description="The voided event's id")
+    about: str = Field(description="'xAPI statement' or 'event'")
+    removed: list[str] = Field(
+        description="What it had given, e.g. ['10 XP', 'answer on hiragana']"
+    )
+    known: bool = Field(
+        description="False when the voided event lies after the voiding in time"
+    )
+    text: str = Field(description="The receipt as one readable line")
+
+
 OutcomePublic = Annotated[
     XpAwardedPublic
     | LevelReachedPublic
@@ -460,7 +481,8 @@ OutcomePublic = Annotated[
     | StreakFrozenPublic
     | PkScoredPublic
     | AbilityMeasuredPublic
-    | MinutesCreditedPublic,
+    | MinutesCreditedPublic
+    | VoidedPublic,
     Field(discriminator="kind"),
 ]
 

@@ -18,7 +18,7 @@ from levelwise.app.ingest.wire import from_body
 from levelwise.app.ports import Decision, LogSession, Snapshot, StoredOutcome
 from levelwise.domain import codec
 from levelwise.domain.events import Event
-from levelwise.domain.fold import fold, initial_state
+from levelwise.domain.fold import fold, initial_state, voided_in
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
@@ -72,6 +72,9 @@ def fold_into(
 ) -> LearnerState:
     """Fold ``events`` (sorted, all after ``state``) and collect what to store.
 
+    The events voided by voidings among ``events`` are passed over, and so
+    are those ``state`` knows are voided (see :func:`levelwise.domain.fold.fold`).
+
     Args:
         state: The learner's state before the first event.
         events: The events, in ``(occurred_at, id)`` order.
@@ -83,13 +86,17 @@ def fold_into(
         The state after the last event.
     """
     decisions = writes.decisions
+    voided = voided_in(events)
     for event in events:
-        state, outcomes = fold(state, event, program, model)
+        count = state.events
+        state, outcomes = fold(state, event, program, model, voided)
         if outcomes:
             at = event.sort_key[0]
             for seq, outcome in enumerate(outcomes):
                 decisions.append(Decision(state.learner, event.id, seq, at, outcome))
-        if state.events % CHECKPOINT_EVERY == 0:
+        # An event folded to nothing (an unmapped statement, a voided event)
+        # moves no count and makes no checkpoint.
+        if state.events != count and state.events % CHECKPOINT_EVERY == 0:
             writes.checkpoints.append(snapshot_of(state, program))
     return state
 

@@ -39,6 +39,7 @@ from levelwise.app.ingest.wire import (
     describe_errors,
     digest_of,
     event_id_of,
+    from_body,
     repeated_keys,
     to_domain,
 )
@@ -55,7 +56,7 @@ from levelwise.app.programs.loader import check_program
 from levelwise.app.recognition.service import Boards
 from levelwise.app.teams.service import NOTHING, Followup, TeamTasks
 from levelwise.app.views import summarize
-from levelwise.domain.events import Event
+from levelwise.domain.events import Event, EventVoided
 from levelwise.domain.fold import initial_state
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import LevelReached, XpAwarded
@@ -193,10 +194,14 @@ class Ingest:
             # duplicate here instead of failing at insert.
             s.lock_learners(sorted({p.event.learner for p in pending}))
             stored = s.digests(sorted({p.stored.event_id for p in pending}))
-            fresh = _fresh(pending, stored, results)
+            fresh, targets = _voids_checked(
+                s, _fresh(pending, stored, results), results
+            )
             if not fresh:
                 return 0, _nothing
-            rewound, states, decisions = self._apply(s, fresh, program, model, results)
+            rewound, states, decisions = self._apply(
+                s, fresh, program, model, results, targets
+            )
             events = [p.event for p in fresh]
             after = self.boards.after_ingest(tenant, s, program.version, events, states)
             team = NOTHING
@@ -217,8 +222,13 @@ class Ingest:
         program: Program,
         model: MasteryModel,
         results: list[views.EventResult | None],
+        targets: dict[str, tuple[str, str]] | None = None,
     ) -> tuple[list[str], dict[str, LearnerState], list[Decision]]:
         """Fold the fresh events and store them with what they decided.
+
+        ``targets`` gives, per learner, the earliest key of an event that a
+        fresh voiding voids: the learner is re-folded from before it, so the
+        voided event's effect goes (as for a late event).
 
         Returns:
             The learners re-folded from a checkpoint (late events, stale
@@ -236,6 +246,8 @@ class Ingest:
             batch = sorted(by_learner[learner], key=lambda p: p.event.sort_key)
             new = [p.event for p in batch]
             first = new[0].sort_key
+            if targets and learner in targets:
+                first = min(first, targets[learner])
             snap = snaps.get(learner)
             if snap is None:
                 state, events = initial_state(learner, program, model), new
@@ -416,6 +428,79 @@ def _fresh(
         else:
             results[p.index] = _dup(p, known)
     return fresh
+
+
+def _voids_checked(
+    s: LogSession, fresh: list[_Pending], results: list[views.EventResult | None]
+) -> tuple[list[_Pending], dict[str, tuple[str, str]]]:
+    """Refuse the voidings that cannot be; where the others send each re-fold.
+
+    A voiding (``event.voided``) must void an event of its own learner, in the
+    log or earlier in the batch, that is no voiding itself and that no other
+    voiding voids. A refused one is reported and changes nothing.
+
+    The learners' whole histories are read: voidings are rare.
+
+    Returns:
+        The fresh events without the refused voidings, and per learner the
+        earliest ``(occurred_at, id)`` key of an event voided.
+    """
+    voidings = [p for p in fresh if isinstance(p.event, EventVoided)]
+    if not voidings:
+        return fresh, {}
+    known: dict[str, dict[str, tuple[str, tuple[str, str]]]] = {}
+    taken: dict[str, set[str]] = {}
+    for learner in sorted({p.event.learner for p in voidings}):
+        history = s.history(learner)
+        known[learner] = {
+            e.event_id: (e.type, (e.occurred_at, e.event_id)) for e in history
+        }
+        taken[learner] = set()
+        for e in history:
+            if e.type == EventVoided.TYPE:
+                earlier = from_body(e.body, e.version)
+                if isinstance(earlier, EventVoided):
+                    taken[learner].add(earlier.target)
+    targets: dict[str, tuple[str, str]] = {}
+    refused: set[int] = set()
+    for p in fresh:
+        learner = p.event.learner
+        own = known.get(learner)
+        if own is None:
+            continue
+        if not isinstance(p.event, EventVoided):
+            own.setdefault(p.event.id, (p.event.type, p.event.sort_key))
+            continue
+        reason = _void_problem(p.event, own, taken[learner])
+        if reason is not None:
+            refused.add(p.index)
+            results[p.index] = views.EventResult(
+                p.index, p.event.id, "rejected", reason
+            )
+            continue
+        taken[learner].add(p.event.target)
+        own[p.event.id] = (p.event.type, p.event.sort_key)
+        key = own[p.event.target][1]
+        targets[learner] = min(targets.get(learner, key), key)
+    return [p for p in fresh if p.index not in refused], targets
+
+
+def _void_problem(
+    event: EventVoided,
+    own: dict[str, tuple[str, tuple[str, str]]],
+    taken: set[str],
+) -> str | None:
+    """Why ``event`` may not void its target, or None."""
+    found = own.get(event.target)
+    if found is None:
+        return (
+            f"target: learner {event.learner!r} has no event {event.target!r} to void"
+        )
+    if found[0] == EventVoided.TYPE:
+        return f"target: {event.target!r} is a voiding; a voiding cannot be voided"
+    if event.target in taken:
+        return f"target: {event.target!r} is already voided"
+    return None
 
 
 def _accepted(

@@ -57,13 +57,8 @@ from levelwise.domain.practice import PRACTICE_METRICS, MetricSpec
 from levelwise.domain.program import ATTRIBUTE_NAME, MAX_ATTRIBUTES
 from levelwise.domain.recognition import zone
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
-"""Every platform-chosen id (event, learner, unit, item, PK, team, cohort, ...).
-
-1 to 200 ASCII letters, digits and ``. _ : @ -``, starting with a letter or
-digit: no NUL, space, ``/``, ``?``, ``#`` or ``%``, so an id is safe in a URL
-path segment, in every store and in a log line, and never ``.`` or ``..``.
-"""
+ID_PATTERN = ev.ID_PATTERN
+"""Every platform-chosen id (:data:`levelwise.domain.events.ID_PATTERN`)."""
 ID_RULE = (
     "must be 1 to 200 characters: letters, digits and . _ : @ -, "
     "starting with a letter or digit"
@@ -88,9 +83,9 @@ CreditReason = Annotated[str, Field(min_length=1, max_length=MAX_CREDIT_REASON)]
 19:42–19:54``): free text of 1 to 200 characters, kept as sent (not stripped,
 so what the published schema allows is what ingest accepts), not blank."""
 
-MAX_SECONDS = 86_400
+MAX_SECONDS = ev.MAX_SECONDS
 """The longest duration an event reports: a day."""
-MAX_SCORE = 1_000_000
+MAX_SCORE = ev.MAX_SCORE
 """The largest ``score`` and ``max_score`` of a homework."""
 MAX_COUNT = 1_000_000
 """The largest PK points and team points."""
@@ -553,6 +548,66 @@ class ProfileUpdatedIn(_Envelope):
         return value
 
 
+MAX_STATEMENT = 262_144
+"""The longest xAPI statement text an ``xapi.statement`` event carries."""
+
+
+class XapiStatementIn(_Envelope):
+    """``xapi.statement``: an xAPI statement, as the record store stored it.
+
+    The record store posts it for a statement whose actor is a learner of the
+    school (``levelwise.domain.xapi.learner_of``); the fold reads it through
+    the program's ``xapi`` mapping. ``statement`` is the statement's JSON text
+    (a JSON object whose ``id`` is the event's ``id``), kept byte for byte;
+    ``occurred_at`` is its timestamp. It names no unit and no attributes: the
+    mapping finds them.
+    """
+
+    type: Literal["xapi.statement"]
+    statement: Annotated[str, Field(min_length=2, max_length=MAX_STATEMENT)]
+
+    @model_validator(mode="after")
+    def _a_statement_with_this_id(self) -> XapiStatementIn:
+        if self.unit is not None or self.attributes:
+            msg = "an xAPI statement names no unit or attributes: its mapping does"
+            raise ValueError(msg)
+        try:
+            parsed = json.loads(self.statement)
+        except (ValueError, RecursionError):
+            msg = "statement: must be the statement's JSON text"
+            raise ValueError(msg) from None
+        if not isinstance(parsed, dict):
+            msg = "statement: must be a JSON object"
+            raise ValueError(msg)
+        if parsed.get("id") != self.id:
+            msg = "statement: its id must be the event's id"
+            raise ValueError(msg)
+        return self
+
+
+class EventVoidedIn(_Envelope):
+    """``event.voided``: an earlier event of the learner no longer counts.
+
+    The record store posts it for a voiding statement (its id is the voiding
+    statement's, ``target`` the voided statement's). Ingest refuses it unless
+    ``target`` is an event of the same learner that is no voiding and not
+    voided yet.
+    """
+
+    type: Literal["event.voided"]
+    target: Id
+
+    @model_validator(mode="after")
+    def _another_event(self) -> EventVoidedIn:
+        if self.unit is not None or self.attributes:
+            msg = "a voiding names no unit or attributes"
+            raise ValueError(msg)
+        if self.target == self.id:
+            msg = "target: an event cannot void itself"
+            raise ValueError(msg)
+        return self
+
+
 EventIn = Annotated[
     LessonWatchedIn
     | LiveAttendedIn
@@ -567,7 +622,9 @@ EventIn = Annotated[
     | PlacementCompletedIn
     | ProfileUpdatedIn
     | PkFinishedIn
-    | TeamRewardedIn,
+    | TeamRewardedIn
+    | XapiStatementIn
+    | EventVoidedIn,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[EventIn] = TypeAdapter(EventIn)

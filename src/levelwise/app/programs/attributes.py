@@ -15,6 +15,7 @@ from dataclasses import fields
 
 from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import AttributeIn, ProgramIn
+from levelwise.app.programs.xapi import refuse_indirect
 from levelwise.app.programs.yaml_lines import Path, shorten
 from levelwise.domain.events import EVENT_TYPES, RULE_FIELD_TYPES
 from levelwise.domain.fields import RESERVED
@@ -48,6 +49,8 @@ def compile_attributes(
                 else "known: " + ", ".join(EVENT_TYPES)
             )
             check.issue(path, f"unknown event type '{shorten(on)}'", hint)
+            continue
+        if refuse_indirect(check, path, on):
             continue
         if len(declared) > MAX_ATTRIBUTES:
             check.issue(

@@ -26,6 +26,7 @@ from levelwise.app.programs.schema import (
     is_union_tag,
 )
 from levelwise.app.programs.teams import compile_team_tasks
+from levelwise.app.programs.xapi import compile_xapi, refuse_indirect
 from levelwise.app.programs.yaml_lines import Path, read_yaml, shorten
 from levelwise.domain.events import EVENT_TYPES
 from levelwise.domain.expr import Comparison, Expr, ExprError, Schema, compile_expr
@@ -372,6 +373,8 @@ class _Loader:
             compiled = replace(
                 compiled, team_tasks=compile_team_tasks(self, spec, compiled)
             )
+        if spec.xapi is not None:
+            compiled = replace(compiled, xapi=compile_xapi(self, spec, compiled))
         return replace(compiled, names=tuple(self.names.pairs))
 
     def _mastery(
@@ -620,6 +623,8 @@ class _Loader:
                 )
                 message = f"unknown event type '{shorten(r.on)}'"
                 self.issue(("xp_rules", i, "on"), message, hint)
+                continue
+            if refuse_indirect(self, ("xp_rules", i, "on"), r.on):
                 continue
             schema = event_schema(program, r.on)
             xp = self.compile(("xp_rules", i, "xp"), r.xp, schema, "number")

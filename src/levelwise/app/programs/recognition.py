@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import BadgeIn, ProgramIn
+from levelwise.app.programs.xapi import refuse_indirect
 from levelwise.app.programs.yaml_lines import Path, shorten
 from levelwise.domain.events import EVENT_TYPES
 from levelwise.domain.expr import Expr
@@ -175,6 +176,8 @@ def _counting(check: Checker, path: Path, b: BadgeIn, program: Program) -> Badge
             f"unknown event type '{shorten(on)}'",
             "known: " + ", ".join(EVENT_TYPES),
         )
+        return None
+    if refuse_indirect(check, (*path, "on"), on):
         return None
     where = None
     if b.where is not None:

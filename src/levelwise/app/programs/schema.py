@@ -7,7 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from levelwise.domain.program import AttributeType, TaskTeam, TaskWindow
+from levelwise.domain.events import ID_PATTERN
+from levelwise.domain.program import (
+    AttributeType,
+    TaskTeam,
+    TaskWindow,
+    XapiSeconds,
+)
 
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$", max_length=100)]
 Text = Annotated[str, Field(max_length=500)]
@@ -39,13 +45,16 @@ class KnowledgePointIn(_In):
     available_from: Slug | None = None
 
 
+UnitKind = Literal[
+    "lesson", "exercise", "live_class", "homework", "practice", "quiz", "test"
+]
+
+
 class UnitIn(_In):
     """A unit entry."""
 
     id: Slug
-    kind: Literal[
-        "lesson", "exercise", "live_class", "homework", "practice", "quiz", "test"
-    ]
+    kind: UnitKind
     title: Name = ""
     minutes: Annotated[float, Field(gt=0)]
     knowledge_points: list[Slug] = []
@@ -334,6 +343,63 @@ class TeamTaskIn(_In):
     min_members: Annotated[int, Field(ge=1, le=100_000)] = 1
 
 
+Iri = Annotated[
+    str, Field(pattern=r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$", max_length=2048)
+]
+"""An IRI as xAPI writes them (``http://adlnet.gov/expapi/verbs/answered``):
+a scheme, a colon and no white space."""
+
+
+class XapiAccountIn(_In):
+    """Learners are the accounts' names (of one ``home_page``, if given)."""
+
+    home_page: Iri | None = None
+
+
+class XapiMboxIn(_In):
+    """Learners are the e-mail addresses (at one ``domain``, if given)."""
+
+    domain: Annotated[str, Field(min_length=1, max_length=253)] | None = None
+    keep: Literal["address", "local"] = "address"
+
+
+class XapiLearnerIn(_In):
+    """How a statement's actor names a learner: exactly one of the three."""
+
+    account: XapiAccountIn | None = None
+    mbox: XapiMboxIn | None = None
+    extension: Iri | None = None
+
+
+class XapiActivityIn(_In):
+    """An activity id (``id``) or a pattern of ids, and what it names."""
+
+    id: Iri | None = None
+    pattern: Iri | None = None
+    unit: Slug | None = None
+    knowledge_point: Slug | None = None
+    item: Annotated[str, Field(pattern=ID_PATTERN, max_length=200)] | None = None
+
+
+class XapiRuleIn(_In):
+    """Statements of a verb (on an activity type, a unit kind) become an event."""
+
+    verb: Iri
+    event: str
+    activity_type: Iri | None = None
+    unit_kinds: Annotated[list[UnitKind], Field(max_length=7)] = []
+    seconds: XapiSeconds | None = None
+    kind: Literal["mic", "answer", "chat"] | None = None
+
+
+class XapiIn(_In):
+    """The xapi section: from xAPI statements to learning events."""
+
+    learner: XapiLearnerIn
+    activities: Annotated[list[XapiActivityIn], Field(max_length=10_000)] = []
+    rules: Annotated[list[XapiRuleIn], Field(max_length=1_000)] = []
+
+
 class ProgramIn(_In):
     """The whole file."""
 
@@ -357,6 +423,7 @@ class ProgramIn(_In):
     live_quality: LiveQualityIn = LiveQualityIn()
     attributes: dict[str, dict[str, AttributeIn]] = {}
     team_tasks: list[TeamTaskIn] = []
+    xapi: XapiIn | None = None
 
 
 def is_union_tag(part: object) -> bool:

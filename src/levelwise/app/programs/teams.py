@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from levelwise.app.programs._checker import Checker
 from levelwise.app.programs.schema import ProgramIn, TeamTaskIn
+from levelwise.app.programs.xapi import refuse_indirect
 from levelwise.app.programs.yaml_lines import Path, shorten
 from levelwise.domain.events import EVENT_TYPES, TeamRewarded
 from levelwise.domain.expr import Expr
@@ -58,6 +59,8 @@ def _task(
             f"unknown event type '{shorten(on)}'",
             "known: " + ", ".join(EVENT_TYPES),
         )
+        return None
+    if refuse_indirect(check, (*path, "on"), on):
         return None
     if on == TeamRewarded.TYPE:
         check.issue(

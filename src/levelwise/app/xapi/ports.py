@@ -195,11 +195,14 @@ class StoredStatement:
         stored: The store's UTC sort key (``YYYY-MM-DDTHH:MM:SS.ffffffZ``),
             strictly increasing per school in the order statements were stored.
         voided: Whether a voiding statement targets it.
+        fresh: Whether the ``put_statements`` that returned it stored it (not
+            a statement already held).
     """
 
     record: StatementRecord
     stored: str
     voided: bool = False
+    fresh: bool = False
 
     @property
     def id(self) -> str:
@@ -439,5 +442,44 @@ class DocumentStore(Protocol):
         ...
 
 
-class XapiStore(StatementStore, DocumentStore, Protocol):
-    """Statements, attachments and documents: one store per LRS."""
+@dataclass(frozen=True)
+class Client:
+    """An LRS client's credentials: HTTP Basic user ``key``, password a secret.
+
+    Attributes:
+        key: The public key (the Basic user name), unique over all schools.
+        tenant: The school whose statements the client reads and writes.
+        secret_hash: SHA-256 of the secret, in hex; the secret is never stored.
+        label: What the school calls the client (``moodle``, ``authoring``).
+        created: UTC key of its creation.
+    """
+
+    key: str
+    tenant: str
+    secret_hash: str
+    label: str
+    created: str
+
+
+class ClientStore(Protocol):
+    """Where the LRS keeps its clients' credentials."""
+
+    def add_client(self, client: Client) -> None:
+        """Store a new client (its key is new)."""
+        ...
+
+    def client(self, key: str) -> Client | None:
+        """The client with this key, of any school."""
+        ...
+
+    def clients(self, tenant: str) -> list[Client]:
+        """A school's clients, oldest first."""
+        ...
+
+    def remove_client(self, tenant: str, key: str) -> bool:
+        """Revoke a school's client; True when there was one."""
+        ...
+
+
+class XapiStore(StatementStore, DocumentStore, ClientStore, Protocol):
+    """Statements, attachments, documents and clients: one store per LRS."""

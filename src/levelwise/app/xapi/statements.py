@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from levelwise.app.xapi._checks import (
+from levelwise.app.xapi.datatypes import (
     is_duration,
     is_iri,
     is_irl,
@@ -173,6 +173,20 @@ def validate_statement(data: object, version: str) -> Statement:
     return checker.index(statement)
 
 
+def validate_agent(data: object, version: str, path: str = "agent") -> str:
+    """Check an Agent or identified Group (a request parameter) and give its IFI key.
+
+    Raises:
+        StatementError: It breaks the specification, or names no IFI (an
+            anonymous Group cannot be a parameter).
+    """
+    checker = _Checker(version == "2.0.0")
+    key = checker.party(data, path)
+    if key is None:
+        raise StatementError(f"{path}: must be identified by an IFI")
+    return key
+
+
 class _Checker:
     """Walks one statement; remembers what the index needs along the way."""
 
@@ -253,6 +267,10 @@ class _Checker:
         return str(kind), obj
 
     # ---- actors -----------------------------------------------------------
+
+    def party(self, value: object, path: str) -> str | None:
+        """Check an Agent or Group on its own; its IFI key (None: anonymous)."""
+        return self._agent_or_group(value, path)
 
     def _actor(self, value: object, path: str) -> None:
         self._agent_or_group(value, path)
@@ -698,10 +716,11 @@ def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
 def _reduce(statement: dict[str, Any], *, top: bool) -> dict[str, Any]:
     out = dict(statement)
     out["actor"] = _reduce_party(statement["actor"])
+    out["verb"] = {"id": statement["verb"]["id"]}
     obj = statement["object"]
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        out["object"] = {"objectType": "Activity", "id": obj["id"]}
+        out["object"] = {"id": obj["id"]}
     elif kind in ("Agent", "Group"):
         out["object"] = _reduce_party(obj)
     elif kind == "SubStatement":
@@ -716,7 +735,7 @@ def _reduce(statement: dict[str, Any], *, top: bool) -> dict[str, Any]:
                 ctx[key] = _reduce_party(ctx[key])
         if "contextActivities" in ctx:
             ctx["contextActivities"] = {
-                k: [{"objectType": "Activity", "id": a["id"]} for a in v]
+                k: [{"id": a["id"]} for a in v]
                 for k, v in ctx["contextActivities"].items()
             }
         for key, member in (("contextAgents", "agent"), ("contextGroups", "group")):

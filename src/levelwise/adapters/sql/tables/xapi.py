@@ -1,6 +1,6 @@
-"""xAPI record store tables: statements, their query keys, attachments, documents.
+"""xAPI record store tables: statements, query keys, attachments, documents, clients.
 
-Migration ``0014_xapi`` creates exactly these tables.
+Migration ``0014_xapi`` creates the first four tables, ``0015_xapi_clients`` the last.
 """
 
 from __future__ import annotations
@@ -74,3 +74,17 @@ xapi_documents = Table(
     Column("updated", sortable(UTC_LENGTH), nullable=False),
 )
 """State, Activity Profile and Agent Profile documents (unused key parts ``''``)."""
+
+xapi_clients = Table(
+    "xapi_clients",
+    metadata,
+    Column("key", sortable(ID_LENGTH), primary_key=True),
+    Column("tenant", sortable(ID_LENGTH), nullable=False),
+    Column("secret_hash", String(HASH_LENGTH), nullable=False),
+    Column("label", String(TYPE_LENGTH), nullable=False),
+    Column("created", sortable(UTC_LENGTH), nullable=False),
+    Index("ix_xapi_clients_tenant", "tenant", "created"),
+)
+"""LRS clients' HTTP Basic credentials (the secret's SHA-256, never the secret).
+
+Migration ``0015_xapi_clients`` creates it."""
