@@ -24,6 +24,7 @@ from levelwise.app.metrics.service import (
     Rate,
 )
 from levelwise.app.quality.panel import Panel
+from levelwise.app.xapi.feed import UnmappedReport
 from levelwise.errors import MetricError
 from levelwise.web import charts
 from levelwise.web.i18n import N_, Lang
@@ -90,6 +91,7 @@ class DashboardPage:
     query: str
     csv_links: tuple[tuple[str, str], ...]
     quality: QualitySection | None = None
+    xapi: UnmappedReport | None = None
 
 
 def _day(text: str | None) -> date | None:
@@ -274,6 +276,9 @@ def build(
         query,
         links,
         quality,
+        None
+        if engine.statement_feed is None
+        else engine.statement_feed.unmapped(tenant),
     )
 
 
