@@ -312,7 +312,9 @@ def test_study_weeks_buckets_by_week_back_from_now_and_skips_the_future():
 def studied(lw: Levelwise, event_log: EventLog, school: str) -> dict[str, int]:
     with event_log.read(school) as s:
         history = s.history("ana")
-    return guidance_module.studied_of(history, state_of(lw, school, "ana"))
+    return guidance_module.studied_of(
+        history, state_of(lw, school, "ana"), lw.program(school)
+    )
 
 
 def test_every_sitting_and_every_day_of_a_completed_unit_counts(lw, event_log, school):

@@ -62,6 +62,7 @@ from levelwise.config import (
     DEFAULT_PUBLIC_URL,
 )
 from levelwise.domain import codec
+from levelwise.domain.fold import learning_events
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
 from levelwise.errors import FitError, LearnerNotFoundError
@@ -345,9 +346,12 @@ class Levelwise:
         if answers is None:
             with self.log.read(tenant) as s:
                 answers = answers_from_events(
-                    from_body(e.body, e.version)
+                    e
                     for learner in s.learners()
-                    for e in s.history(learner)
+                    for e in learning_events(
+                        (from_body(x.body, x.version) for x in s.history(learner)),
+                        program,
+                    )
                     if e.type == "question.answered"
                 )
         kps = [k.id for k in program.knowledge_points]

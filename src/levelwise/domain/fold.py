@@ -130,6 +130,36 @@ def voided_in(events: Iterable[Event]) -> frozenset[str]:
     return frozenset(e.target for e in events if isinstance(e, EventVoided))
 
 
+def learning_events(events: Iterable[Event], program: Program | None) -> list[Event]:
+    """A learner's events as the learning events they are, for readers of the log.
+
+    An ``xapi.statement`` becomes the event ``program``'s mapping says it
+    stands for (none when unmapped); voided events and voidings are left out.
+    Team tasks, plans and model fitting read the log through this, so that
+    they see what the fold sees.
+
+    Args:
+        events: One learner's events, in log order.
+        program: The program whose ``xapi`` mapping reads statements (None:
+            statements are left out too).
+    """
+    listed = list(events)
+    voided = voided_in(listed)
+    found: list[Event] = []
+    for event in listed:
+        if event.id in voided or isinstance(event, EventVoided):
+            continue
+        if isinstance(event, XapiStatement):
+            if program is None:
+                continue
+            inner, _ = event_of(program, event)
+            if inner is not None:
+                found.append(inner)
+            continue
+        found.append(event)
+    return found
+
+
 def _statement(
     state: LearnerState, event: XapiStatement, program: Program, model: MasteryModel
 ) -> tuple[LearnerState, tuple[Outcome, ...]]:

@@ -43,7 +43,7 @@ from levelwise.app.guidance.speaking import SpeakingProfile, profile_of, speaks
 from levelwise.app.ingest.wire import from_body
 from levelwise.app.ports import Clock, EventLog, LogSession, StoredEvent
 from levelwise.domain.events import PracticeCompleted, utc_key
-from levelwise.domain.fold import fold_all, initial_state
+from levelwise.domain.fold import fold_all, initial_state, learning_events
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
@@ -53,6 +53,8 @@ STUDY_TYPES = frozenset(
     {"lesson.watched", "live.attended", "practice.completed", "question.answered"}
 )
 """Event types whose ``seconds`` count as study time."""
+_XAPI_TYPES = frozenset({"xapi.statement", "event.voided"})
+"""Stored types that may stand for (or take away) a study event."""
 WEEK = timedelta(weeks=1)
 
 NextStatus = Literal["study", "top_level", "ready", "stuck"]
@@ -168,7 +170,7 @@ class Guidance:
             target=target,
             speaking=got.speaking,
             weekly_minutes=self._pace(got),
-            studied=studied_of(got.history, got.state),
+            studied=studied_of(got.history, got.state, got.program),
         )
 
     def overview(
@@ -198,7 +200,7 @@ class Guidance:
         over the last 8 weeks; ``planning.weekly_minutes`` without history.
         """
         prior = got.program.planning.weekly_minutes
-        weekly, _ = study_weeks(got.history, self.now(), 8)
+        weekly, _ = study_weeks(got.history, self.now(), 8, got.program)
         if not weekly:
             return prior
         pace = forecasting.pace_of(weekly, prior)[0]
@@ -311,7 +313,7 @@ class Guidance:
     ) -> forecasting.Forecast:
         """The forecast of ``plan`` from the learner's last ``weeks`` of study."""
         now = self.now()
-        weekly, window = study_weeks(got.history, now, weeks)
+        weekly, window = study_weeks(got.history, now, weeks, got.program)
         start = now - window * WEEK
         earlier = _state_before(got, utc_key(start))
         past = requirements_at(got.program, earlier, plan, got.model)
@@ -334,7 +336,10 @@ class Guidance:
 
 
 def study_weeks(
-    history: Sequence[StoredEvent], now: datetime, weeks: int
+    history: Sequence[StoredEvent],
+    now: datetime,
+    weeks: int,
+    program: Program | None = None,
 ) -> tuple[list[float], float]:
     """Study minutes per week up to ``now``, oldest first, and the window's length.
 
@@ -347,6 +352,8 @@ def study_weeks(
         history: The learner's events in time order.
         now: The end of the last week.
         weeks: The most weeks to return.
+        program: Reads xAPI statements as the events it maps them to (None:
+            statements are no study).
 
     Returns:
         The minutes of each week, and the window in weeks: from the first
@@ -361,12 +368,17 @@ def study_weeks(
     count = min(weeks, math.ceil(elapsed))
     minutes = [0.0] * count
     end = utc_key(now)
-    for stored in history:
-        if stored.type not in STUDY_TYPES or stored.occurred_at >= end:
+    read = [
+        from_body(e.body, e.version)
+        for e in history
+        if e.occurred_at < end and (e.type in STUDY_TYPES or e.type in _XAPI_TYPES)
+    ]
+    for event in learning_events(read, program):
+        if event.type not in STUDY_TYPES:
             continue
-        ago = int((now - datetime.fromisoformat(stored.occurred_at)) // WEEK)
+        ago = int((now - event.occurred_at) // WEEK)
         if ago < count:
-            seconds = getattr(from_body(stored.body, stored.version), "seconds", 0.0)
+            seconds = getattr(event, "seconds", 0.0)
             minutes[count - 1 - ago] += float(seconds) / 60.0
     return [round(m, 3) for m in minutes], round(min(float(weeks), elapsed), 4)
 
@@ -383,22 +395,25 @@ _SITTINGS = frozenset({"homework.submitted"})
 """Event types of which every one is a study of its unit (a sitting)."""
 
 
-def studied_of(history: Sequence[StoredEvent], state: LearnerState) -> dict[str, int]:
+def studied_of(
+    history: Sequence[StoredEvent], state: LearnerState, program: Program
+) -> dict[str, int]:
     """How many times the learner studied each unit, for the repeat rule.
 
     Each ``homework.submitted`` on a unit is a sitting (of a homework or a
     test). A completed unit counts once per day with events on it (a lesson
     watched in three parts in one evening is one study; watched again on
     another day, two), and at least once. A unit begun but not completed
-    counts only its sittings: the plan may still finish it.
+    counts only its sittings: the plan may still finish it. xAPI statements
+    count as the events ``program`` maps them to.
     """
     days: dict[str, set[str]] = {}
     found: dict[str, int] = {}
-    for stored in history:
-        event = from_body(stored.body, stored.version)
+    events = learning_events((from_body(e.body, e.version) for e in history), program)
+    for event in events:
         if event.unit is None:
             continue
-        if stored.type in _SITTINGS:
+        if event.type in _SITTINGS:
             found[event.unit] = found.get(event.unit, 0) + 1
         else:
             days.setdefault(event.unit, set()).add(event.occurred_at.date().isoformat())

@@ -57,7 +57,7 @@ from levelwise.app.teams.ports import (
     TeamStore,
 )
 from levelwise.domain.events import Event, ProfileUpdated, TeamRewarded
-from levelwise.domain.fold import prior_for
+from levelwise.domain.fold import learning_events, prior_for
 from levelwise.domain.gates import gate_env
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.outcomes import XpAwarded
@@ -301,7 +301,9 @@ class TeamTasks:
         joined = s if store.joins_log else None
         with store.reader(s.outbox.tenant, joined) as r:
             for learner in sorted(by_learner):
-                new = sorted(by_learner[learner], key=lambda e: e.sort_key)
+                new = learning_events(
+                    sorted(by_learner[learner], key=lambda e: e.sort_key), program
+                )
                 state = states[learner]
                 moved = any(isinstance(e, ProfileUpdated) for e in new)
                 if learner in late or moved:
@@ -369,7 +371,9 @@ class TeamTasks:
         program: Program,
     ) -> None:
         """Recompute a learner's rows and memberships from their whole log."""
-        events = [from_body(e.body, e.version) for e in s.history(learner)]
+        events = learning_events(
+            (from_body(e.body, e.version) for e in s.history(learner)), program
+        )
         items = counted(events, _flagged(s, learner, program.version), program)
         tasks = {t.id for t in program.team_tasks if t.on is not None}
         for old in plan.learner_rows(r, learner):
@@ -505,7 +509,10 @@ class TeamTasks:
         for p in rows:
             mine = cache.get(p.learner)
             if mine is None:
-                history = [from_body(e.body, e.version) for e in s.history(p.learner)]
+                history = learning_events(
+                    (from_body(e.body, e.version) for e in s.history(p.learner)),
+                    program,
+                )
                 flags = _flagged(s, p.learner, program.version)
                 mine = cache[p.learner] = counted(history, flags, program)
             items.extend(c for c in mine if (c.task, c.window, c.team) == key)
