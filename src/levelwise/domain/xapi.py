@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from levelwise.domain.events import (
@@ -190,16 +191,34 @@ def event_of(
     Returns:
         The event (None when unmapped) and the :class:`Explanation`.
     """
-    try:
-        parsed = json.loads(event.statement)
-    except (ValueError, RecursionError):
-        return None, Explanation(problem="statement", reason="not JSON")
-    if not isinstance(parsed, dict):
-        return None, Explanation(problem="statement", reason="not a JSON object")
+    parsed = parse_statement(event.statement)
+    if isinstance(parsed, str):
+        return None, Explanation(problem="statement", reason=parsed)
     found = _interpret(program, parsed, event.learner)
     if found.event_type is None:
         return None, found
     return _build(found, event), found
+
+
+@lru_cache(maxsize=4096)
+def parse_statement(text: str) -> Mapping[str, Any] | str:
+    """A statement's JSON text parsed, or why it cannot be read.
+
+    The log keeps a statement as text; the ingest checks it, the feed reads its
+    actor and every fold of it reads it again. The parse is kept for the most
+    recent texts, so a statement is parsed once on its way in. The object is
+    shared: callers read it and never change it.
+
+    Returns:
+        The JSON object, or ``"not JSON"`` / ``"not a JSON object"``.
+    """
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return "not JSON"
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    return value
 
 
 def verb_name(verb: str) -> str:

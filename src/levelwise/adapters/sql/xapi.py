@@ -182,8 +182,10 @@ class SqlXapiStore:
                     msg = f"statement {record.id} is stored with another body"
                     raise StatementConflictError(msg)
             fresh = [r for r in unique if r.id not in old]
+            stored: dict[str, str] = {}
+            voided: set[str] = set()
             if fresh:
-                self._insert(c, tenant, fresh)
+                stored, voided = self._insert(c, tenant, fresh)
             if attachments:
                 rows = [
                     {
@@ -195,15 +197,29 @@ class SqlXapiStore:
                     for a in attachments
                 ]
                 c.execute(_insert(self._dialect, xapi_attachments), rows)
-            found = {
-                r.id: _stored(r)
-                for r in self._rows(c, tenant, list(old) + [r.id for r in fresh])
-            }
-        new = {r.id for r in fresh}
-        return [replace(found[r.id], fresh=r.id in new) for r in records]
+        # What this put did is known without reading it back: the fresh rows'
+        # stored keys, and which statements (fresh or held) it voided.
+        found: dict[str, StoredStatement] = {}
+        for i, row in old.items():
+            held = _stored(row)
+            now_voided = i in voided and row.verb != VOIDED
+            found[i] = replace(held, voided=held.voided or now_voided)
+        for record in fresh:
+            now_voided = record.id in voided and record.verb != VOIDED
+            found[record.id] = StoredStatement(
+                record, stored[record.id], now_voided, fresh=True
+            )
+        return [found[r.id] for r in records]
 
-    def _insert(self, c: Connection, tenant: str, fresh: list[StatementRecord]) -> None:
-        """Insert new statements, their keys, references and voiding."""
+    def _insert(
+        self, c: Connection, tenant: str, fresh: list[StatementRecord]
+    ) -> tuple[dict[str, str], set[str]]:
+        """Insert new statements, their keys, references and voiding.
+
+        Returns:
+            The ``stored`` key of each new statement, and the ids of the
+            statements (held or new) that are voided now.
+        """
         last = c.execute(
             select(func.max(_s.stored)).where(_s.tenant == tenant)
         ).scalar()
@@ -255,6 +271,7 @@ class SqlXapiStore:
                 .where(_s.tenant == tenant, _s.id.in_(chunk), _s.verb != VOIDED)
                 .values(voided=True)
             )
+        return {str(row["id"]): str(row["stored"]) for row in rows}, voided
 
     def _inherit(self, c: Connection, tenant: str, child: str, parent: str) -> None:
         """Give ``child`` every query key of ``parent`` (it refers to it)."""

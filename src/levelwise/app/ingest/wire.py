@@ -56,6 +56,7 @@ from levelwise.domain import events as ev
 from levelwise.domain.practice import PRACTICE_METRICS, MetricSpec
 from levelwise.domain.program import ATTRIBUTE_NAME, MAX_ATTRIBUTES
 from levelwise.domain.recognition import zone
+from levelwise.domain.xapi import parse_statement
 
 ID_PATTERN = ev.ID_PATTERN
 """Every platform-chosen id (:data:`levelwise.domain.events.ID_PATTERN`)."""
@@ -571,12 +572,11 @@ class XapiStatementIn(_Envelope):
         if self.unit is not None or self.attributes:
             msg = "an xAPI statement names no unit or attributes: its mapping does"
             raise ValueError(msg)
-        try:
-            parsed = json.loads(self.statement)
-        except (ValueError, RecursionError):
+        parsed = parse_statement(self.statement)
+        if parsed == "not JSON":
             msg = "statement: must be the statement's JSON text"
-            raise ValueError(msg) from None
-        if not isinstance(parsed, dict):
+            raise ValueError(msg)
+        if isinstance(parsed, str):
             msg = "statement: must be a JSON object"
             raise ValueError(msg)
         if parsed.get("id") != self.id:

@@ -23,7 +23,7 @@ from typing import Any
 from levelwise.app import views
 from levelwise.app.xapi.ports import StatementQuery, StatementStore, StoredStatement
 from levelwise.domain.program import Program
-from levelwise.domain.xapi import explain, learner_of
+from levelwise.domain.xapi import explain, learner_of, parse_statement
 from levelwise.errors import ProgramNotFoundError
 
 UNMAPPED_WINDOW = 10_000
@@ -107,7 +107,7 @@ class StatementFeed:
         at = record.timestamp
         target = record.voids
         if target is None:
-            learner = learner_of(program.xapi, json.loads(record.body))
+            learner = learner_of(program.xapi, _parsed(record.body))
             if learner is None:
                 return None
             return {
@@ -120,7 +120,7 @@ class StatementFeed:
         voided = self._statements.statement(tenant, target, voided=True)
         if voided is None:
             return None  # not held, or itself a voiding statement
-        learner = learner_of(program.xapi, json.loads(voided.record.body))
+        learner = learner_of(program.xapi, _parsed(voided.record.body))
         if learner is None:
             return None
         return {
@@ -165,6 +165,12 @@ class StatementFeed:
             for (verb, kind), n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
         ]
         return UnmappedReport(read, sum(counts.values()), kinds)
+
+
+def _parsed(body: str) -> dict[str, Any]:
+    """A stored statement's body, parsed once for the feed and the fold."""
+    parsed = parse_statement(body)
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _why(

@@ -19,6 +19,7 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
+from joserfc.jws import JWSRegistry
 
 from levelwise.errors import StatementError
 
@@ -28,6 +29,13 @@ SIGNATURE_TYPE = "application/octet-stream"
 """The content type a signature attachment must have."""
 ALGORITHMS = ("RS256", "RS384", "RS512")
 """The JWS algorithms the specification allows."""
+# joserfc refuses protected headers over 512 bytes, but an x5c chain (RFC 7515
+# section 4.1.6) is a kilobyte or more per certificate; statements and RSA-8192
+# signatures may also pass its other defaults.
+_REGISTRY = JWSRegistry(algorithms=list(ALGORITHMS))
+_REGISTRY.max_header_length = 64 * 1024
+_REGISTRY.max_payload_length = 16 * 1024 * 1024
+_REGISTRY.max_signature_length = 4 * 1024
 # Seconds of an ISO 8601 duration: compared to the hundredth (Data 4.6).
 _HUNDREDTHS = re.compile(r"(\d+)[.,](\d+)S")
 # Properties the LRS may add or change after signing (Data 2.6.s4.b3, 2.4.*).
@@ -94,7 +102,7 @@ def _verify(token: str, certificate: str, algorithm: str) -> None:
         der = base64.b64decode(certificate)
         public = x509.load_der_x509_certificate(der).public_key()
         key = RSAKey.import_key(public)  # type: ignore[arg-type]
-        jws.deserialize_compact(token, key, algorithms=[algorithm])
+        jws.deserialize_compact(token, key, algorithms=[algorithm], registry=_REGISTRY)
     except (ValueError, TypeError, JoseError) as exc:
         raise StatementError(
             "signature: the JWS does not verify with its certificate"
@@ -130,7 +138,7 @@ def _normal(value: Any) -> Any:
     if isinstance(value, list):
         return [_normal(v) for v in value]
     if isinstance(value, bool):
-        return value
+        return ("bool", value)  # True == 1.0 in Python: keep booleans apart
     if isinstance(value, int | float):
         return float(value)
     return value

@@ -322,3 +322,17 @@ _FORM = {
 }
 _serve("/activities", activities, ["POST"], _ALTERNATE, _FORM)
 _serve("/agents", agents, ["POST"], _ALTERNATE, _FORM)
+# Methods a resource does not have still reach its dispatcher, whose 405 names
+# the allowed methods and (like every answer here) the xAPI version.
+for _path, _endpoint, _methods in (
+    ("/statements", statements, ["DELETE"]),
+    ("/activities", activities, ["PUT", "DELETE"]),
+    ("/agents", agents, ["PUT", "DELETE"]),
+):
+    router.add_api_route(
+        _path,
+        _endpoint,
+        methods=_methods,
+        include_in_schema=False,
+        response_class=Response,
+    )
