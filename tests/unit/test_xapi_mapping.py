@@ -47,6 +47,7 @@ from tests.support.xapi_statements import (
     statement,
     text_of,
     xapi_school,
+    xapi_school_source,
 )
 
 ATTEMPTED = "http://adlnet.gov/expapi/verbs/attempted"
@@ -781,3 +782,33 @@ def test_event_of_an_unmapped_statement_is_none():
 )
 def test_verb_name_is_the_iris_last_segment(verb, name):
     assert verb_name(verb) == name
+
+
+def test_event_of_keeps_explanations_per_mapping_and_forgets_when_full(monkeypatch):
+    import levelwise.domain.xapi as xapi_module
+
+    program = load_program(xapi_school_source(), "kana.yaml")  # a fresh mapping
+    assert program.xapi is not None
+    stmts = [
+        statement(ANSWERED, HIRAGANA_Q + f"q{i}", result={"success": i == 0})
+        for i in range(3)
+    ]
+    carried = [
+        XapiStatement(
+            id=s["id"],
+            learner="ana",
+            occurred_at=datetime(2026, 3, 1, tzinfo=UTC),
+            statement=text_of(s),
+        )
+        for s in stmts
+    ]
+    first, _ = event_of(program, carried[0])
+    assert len(program.xapi.explained) == 1
+    again, _ = event_of(program, carried[0])
+    assert again == first and len(program.xapi.explained) == 1
+
+    monkeypatch.setattr(xapi_module, "MEMO_SIZE", 2)
+    event_of(program, carried[1])
+    made, _ = event_of(program, carried[2])  # full: forgets, then keeps this one
+    assert list(program.xapi.explained) == [(text_of(stmts[2]), "ana")]
+    assert made is not None and made.item == "q2" and made.correct is False

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from levelwise.domain.events import ID_PATTERN
 from levelwise.domain.expr import Expr
@@ -802,6 +802,16 @@ class XapiMapping:
     learner: XapiLearner
     activities: tuple[XapiActivity, ...] = ()
     rules: tuple[XapiRule, ...] = ()
+
+    @cached_property
+    def explained(self) -> dict[tuple[str, str], Any]:
+        """Statements already explained under this mapping, by text and learner.
+
+        A late event re-folds a learner's recent statements; their
+        explanations do not change under one program, so the fold keeps them
+        here (``domain.xapi.event_of``). The mapping's program is immutable.
+        """
+        return {}
 
     @cached_property
     def activity_by_id(self) -> dict[str, XapiActivity]:

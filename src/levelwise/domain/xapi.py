@@ -191,13 +191,25 @@ def event_of(
     Returns:
         The event (None when unmapped) and the :class:`Explanation`.
     """
-    parsed = parse_statement(event.statement)
-    if isinstance(parsed, str):
-        return None, Explanation(problem="statement", reason=parsed)
-    found = _interpret(program, parsed, event.learner)
+    memo = program.xapi.explained if program.xapi is not None else None
+    key = (event.statement, event.learner)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        parsed = parse_statement(event.statement)
+        if isinstance(parsed, str):
+            return None, Explanation(problem="statement", reason=parsed)
+        found = _interpret(program, parsed, event.learner)
+        if memo is not None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[key] = found
     if found.event_type is None:
         return None, found
     return _build(found, event), found
+
+
+MEMO_SIZE = 50_000
+"""How many statements' explanations a mapping keeps (re-folds read them again)."""
 
 
 @lru_cache(maxsize=4096)
