@@ -68,7 +68,7 @@ import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -452,6 +452,9 @@ class Target:
     user: str
     password: str
     extra_headers: dict[str, str] = field(default_factory=dict)
+    settle: Callable[[int], float] | None = None
+    """Waits until the server's work on ``n`` statements is done; seconds waited
+    (our feed worker folds statements after they are answered)."""
 
     def headers(self) -> dict[str, str]:
         token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
@@ -683,7 +686,7 @@ def lrs_credentials(db: Path) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def levelwise_server(
-    folder: Path, program: Path, profile: Path | None
+    folder: Path, program: Path, profile: Path | None, feed: str = "worker"
 ) -> Iterator[Target]:
     db = folder / "levelwise.db"
     levelwise("program", "set", str(program), "--tenant", SCHOOL, "--db", str(db))
@@ -695,8 +698,26 @@ def levelwise_server(
     if profile is not None:
         command += ["-m", "cProfile", "-o", str(profile.resolve())]
     command += [str(runner), "serve", "--db", str(db), "--port", str(port)]
-    with running(command, port, folder / "levelwise.log"):
-        yield Target("Levelwise", port, "/xapi/statements", key, secret)
+    env = {**os.environ, "LEVELWISE_XAPI_FEED": feed}
+
+    def settle(expected: int) -> float:
+        """Wait until the log holds ``expected`` events (what the feed made)."""
+        start = time.perf_counter()
+        last, idle = -1, start
+        while True:
+            now = levelwise_events(db)
+            if now >= expected:
+                return time.perf_counter() - start
+            if now != last:
+                last, idle = now, time.perf_counter()
+            elif time.perf_counter() - idle > 30:
+                tail = (folder / "levelwise.log").read_text()[-3000:]
+                msg = f"the feed stopped at {now} of {expected} events:\n{tail}"
+                raise RuntimeError(msg)
+            time.sleep(0.02)
+
+    with running(command, port, folder / "levelwise.log", env):
+        yield Target("Levelwise", port, "/xapi/statements", key, secret, settle=settle)
 
 
 def levelwise_events(db: Path) -> int:
@@ -742,15 +763,29 @@ def measure(
     requests, _, error = drive(target, [(json.dumps(warm).encode(), 1)], 1)
     if error:
         raise RuntimeError(f"{target.name}: warm-up failed: {error}")
+    done = 1
+    if target.settle is not None:
+        target.settle(done)
     requests, seconds, error = drive(target, batched, concurrency)
     if error:
         print(f"  {target.name}: first error (batches): {error}")
+    done += sum(n for _, n in batched)
+    if target.settle is not None:  # the phase ends when its events are folded
+        waited = target.settle(done)
+        print(
+            f"  {target.name}: batches answered in {seconds:.1f} s, "
+            f"their events folded {waited:.1f} s later"
+        )
+        seconds += waited
     batches = summarise(requests, seconds)
     single_phase = None
     if singles:
         requests, seconds, error = drive(target, singles, concurrency)
         if error:
             print(f"  {target.name}: first error (singles): {error}")
+        done += sum(n for _, n in singles)
+        if target.settle is not None:
+            seconds += target.settle(done)
         single_phase = summarise(requests, seconds)
     status, _ = get(target, f"{target.statements_path}?statementId={last_id}")
     check = "last statement read back" if status == 200 else f"GET gave {status}"
@@ -817,6 +852,13 @@ def main() -> None:
     parser.add_argument("--no-levelwise", action="store_true")
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument(
+        "--feed",
+        choices=["worker", "inline"],
+        default="worker",
+        help="LEVELWISE_XAPI_FEED of our server (worker: a feed process folds "
+        "the statements; each phase is timed until its last event is folded)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1,000 + 100 statements"
     )
     args = parser.parse_args()
@@ -843,7 +885,7 @@ def main() -> None:
     )
     print(
         f"Levelwise program: {args.program.name} ({mapped}), "
-        f"{http_stack(sys.executable)}"
+        f"{http_stack(sys.executable)}, LEVELWISE_XAPI_FEED={args.feed}"
     )
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="xapi-bench-") as tmp:
@@ -861,7 +903,9 @@ def main() -> None:
                     measure(target, batched, singles, args.concurrency, last_id)
                 )
         if not args.no_levelwise:
-            with levelwise_server(folder, args.program, args.profile) as target:
+            with levelwise_server(
+                folder, args.program, args.profile, args.feed
+            ) as target:
                 runs.append(
                     measure(target, batched, singles, args.concurrency, last_id)
                 )

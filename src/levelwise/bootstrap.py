@@ -202,6 +202,7 @@ def engine_over(
         teams=stores.teams,
         xapi=stores.xapi,
         xapi_default_version=settings.xapi_default_version,
+        xapi_feed_inline=settings.xapi_feed == "inline",
         public_url=settings.public_url,
         links=PageLinks.from_secret(page_secret),
         webhook_guard=UrlGuard(settings.webhook_allow_hosts.split(",")),

@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         "request that names none (such a request is refused with 400); clients "
         "that speak 1.0.3 only may prefer `1.0.3`.",
     )
+    xapi_feed: Literal["inline", "worker"] = Field(
+        default="inline",
+        description="When statements become learning events: `inline` folds a "
+        "request's statements before it is answered; `worker` answers once they "
+        "are stored and `levelwise serve` starts a feed process that drains them "
+        "into the log in large batches on another core (much faster on busy "
+        "record stores; levels move a moment later).",
+    )
     practice_model_url: str | None = Field(
         default=None,
         description="Base URL of an OpenAI-compatible chat endpoint for the AI "

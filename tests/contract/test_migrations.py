@@ -14,7 +14,7 @@ from levelwise.adapters.sql.engine import create_engine_for
 from levelwise.adapters.sql.migrate import MIGRATIONS, alembic_config, migrate
 from levelwise.adapters.sql.schema import metadata
 
-HEAD = "0015"
+HEAD = "0016"
 
 
 def _diffs(connection: Connection) -> list[object]:

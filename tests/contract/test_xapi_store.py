@@ -289,3 +289,21 @@ def test_helpers_name_agents_and_order_stored_keys():
     assert next_stored(now, None) == "2027-01-01T00:00:00.000000Z"
     later = "2027-01-01T00:00:05.000000Z"
     assert next_stored(now, later) == "2027-01-01T00:00:05.000001Z"
+
+
+def test_the_feed_cursor_moves_and_names_the_schools_behind(store, tenant):
+    other = tenant + "-b"
+    assert store.feed_cursor(tenant) is None
+    assert tenant not in store.feed_pending()
+    first = store.put_statements(tenant, [rec()])
+    store.put_statements(other, [rec()])
+    assert {tenant, other} <= set(store.feed_pending())
+
+    store.set_feed_cursor(tenant, first[0].stored)
+    assert store.feed_cursor(tenant) == first[0].stored
+    assert tenant not in store.feed_pending() and other in store.feed_pending()
+    later = store.put_statements(tenant, [rec()])
+    assert tenant in store.feed_pending()
+    store.set_feed_cursor(tenant, later[0].stored)  # moved again: one row
+    assert store.feed_cursor(tenant) == later[0].stored
+    assert tenant not in store.feed_pending()

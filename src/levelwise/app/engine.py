@@ -90,6 +90,9 @@ class Levelwise:
             None: this engine has no record store (``/xapi/`` answers 404).
         xapi_default_version: The version ``/xapi/`` names in answers to
             requests that name none.
+        xapi_feed_inline: Whether a request's statements are folded before it
+            is answered; else a feed worker drains them
+            (``statement_feed.drain_all``).
         quality_settings: How call quality is graded and kept.
         public_url: The public base URL of hosted credentials.
         links: Signs and checks page links (default: the process's own key).
@@ -115,6 +118,7 @@ class Levelwise:
         teams: TeamStore | None = None,
         xapi: XapiStore | None = None,
         xapi_default_version: str = "2.0.0",
+        xapi_feed_inline: bool = True,
         public_url: str = DEFAULT_PUBLIC_URL,
         links: PageLinks | None = None,
         webhook_guard: UrlGuard | None = None,
@@ -174,7 +178,7 @@ class Levelwise:
             else RecordStore(
                 xapi,
                 clock,
-                feed=self.statement_feed,
+                feed=self.statement_feed if xapi_feed_inline else None,
                 home_page=public_url,
                 default_version=xapi_default_version,
             )

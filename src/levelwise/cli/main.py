@@ -518,8 +518,15 @@ def serve(
     engine = open_engine(db, settings, create=True)
     api = bootstrap.create_api(engine, settings)
     stop = webhooks.start_delivery(bootstrap.webhook_worker(engine))  # meanwhile
+    feeding = (
+        settings.xapi_feed == "worker"
+        and bootstrap.store_url(db or settings.db) != "memory"
+    )
+    stop_feed = xapi.start_feed(db) if feeding else None
     uvicorn.run(api, host=host or settings.host, port=port or settings.port)
     stop.set()
+    if stop_feed is not None:
+        stop_feed()
 
 
 def main() -> None:

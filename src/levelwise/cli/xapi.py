@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -83,3 +84,73 @@ def remove_cmd(key: str, db: DbOpt = None, tenant: TenantOpt = None) -> None:
     if not records.remove_client(school, key):
         raise fail(XapiNotFoundError(f"no LRS client {key}"), school=school)
     out().print(f"revoked {key}", highlight=False)
+
+
+def feed_forever(db: str | None, interval: float = 0.2) -> None:
+    """Drain every school's new statements into the log until stopped."""
+    import time
+
+    from levelwise.cli.options import open_engine
+
+    engine = open_engine(db)
+    feed = engine.statement_feed
+    if feed is None:
+        return
+    while True:
+        if feed.drain_all() == 0:
+            time.sleep(interval)
+
+
+_FEED_MAIN = (
+    "import sys\n"
+    "from levelwise.cli.xapi import feed_forever\n"
+    "feed_forever(sys.argv[1] or None)\n"
+)
+
+
+def start_feed(db: str | None) -> Callable[[], None]:
+    """Run :func:`feed_forever` in a process of its own; return its stop.
+
+    A process, not a thread: the feed folds on the machine's other core while
+    this one answers requests.
+    """
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", _FEED_MAIN, db or ""])  # noqa: S603 - our own interpreter and code
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    return stop
+
+
+@app.command("feed")
+def feed_cmd(
+    once: Annotated[
+        bool, typer.Option("--once", help="Drain what is there, then stop.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between idle looks.")
+    ] = 0.2,
+    db: DbOpt = None,
+) -> None:
+    """Feed stored statements into the event log (for LEVELWISE_XAPI_FEED=worker).
+
+    ``levelwise serve`` starts this itself in worker mode; run it alone to
+    feed a record store another process fills.
+    """
+    if not once:
+        feed_forever(db, interval)
+        return
+    from levelwise.cli.options import open_engine
+
+    engine = open_engine(db)
+    feed = engine.statement_feed
+    if feed is None:
+        raise fail(XapiNotFoundError("this store keeps no xAPI record store"))
+    out().print(f"fed {feed.drain_all()} statement(s)", highlight=False)

@@ -66,7 +66,28 @@ class InMemoryXapiStore:
         self._now = now
         self._tenants: dict[str, _Tenant] = {}
         self._clients: dict[str, Client] = {}
+        self._cursors: dict[str, str] = {}
         self._lock = threading.RLock()
+
+    def feed_cursor(self, tenant: str) -> str | None:
+        """The ``stored`` key of the last statement fed (None: none yet)."""
+        with self._lock:
+            return self._cursors.get(tenant)
+
+    def set_feed_cursor(self, tenant: str, stored: str) -> None:
+        """Note that every statement stored up to ``stored`` was fed."""
+        with self._lock:
+            self._cursors[tenant] = stored
+
+    def feed_pending(self) -> list[str]:
+        """The schools with statements stored after their cursor, sorted."""
+        with self._lock:
+            return sorted(
+                tenant
+                for tenant, t in self._tenants.items()
+                if t.order
+                and t.statements[t.order[-1]].stored > self._cursors.get(tenant, "")
+            )
 
     def add_client(self, client: Client) -> None:
         """Store a new client."""

@@ -37,6 +37,7 @@ from levelwise.adapters.sql.tables.xapi import (
     xapi_attachments,
     xapi_clients,
     xapi_documents,
+    xapi_feed,
     xapi_statement_keys,
     xapi_statements,
 )
@@ -66,6 +67,7 @@ _k = xapi_statement_keys.c
 _a = xapi_attachments.c
 _d = xapi_documents.c
 _c = xapi_clients.c
+_f = xapi_feed.c
 
 
 def _now() -> datetime:
@@ -488,6 +490,38 @@ class SqlXapiStore:
             query = query.where(_d.updated > since)
         with self._read() as c:
             return list(c.execute(query.order_by(_d.doc_id)).scalars())
+
+    def feed_cursor(self, tenant: str) -> str | None:
+        """The ``stored`` key of the last statement fed (None: none yet)."""
+        with self._read() as c:
+            found = c.execute(select(_f.stored).where(_f.tenant == tenant)).scalar()
+        return None if found is None else str(found)
+
+    def set_feed_cursor(self, tenant: str, stored: str) -> None:
+        """Note that every statement stored up to ``stored`` was fed."""
+        module = postgresql if self._dialect == "postgresql" else sqlite
+        upsert = module.insert(xapi_feed).values(tenant=tenant, stored=stored)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["tenant"], set_={"stored": stored}
+        )
+        with self._write() as c:
+            c.execute(upsert)
+
+    def feed_pending(self) -> list[str]:
+        """The schools with statements stored after their cursor, sorted."""
+        last = (
+            select(_s.tenant, func.max(_s.stored).label("last"))
+            .group_by(_s.tenant)
+            .subquery()
+        )
+        query = (
+            select(last.c.tenant)
+            .select_from(last.outerjoin(xapi_feed, _f.tenant == last.c.tenant))
+            .where((_f.stored.is_(None)) | (last.c.last > _f.stored))
+            .order_by(last.c.tenant)
+        )
+        with self._read() as c:
+            return [str(t) for t in c.execute(query).scalars()]
 
     def add_client(self, client: Client) -> None:
         """Store a new client."""

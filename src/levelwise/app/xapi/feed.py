@@ -18,19 +18,30 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from levelwise.app import views
-from levelwise.app.xapi.ports import StatementQuery, StatementStore, StoredStatement
+from levelwise.app.xapi.ports import (
+    FeedStore,
+    StatementQuery,
+    StatementStore,
+    StoredStatement,
+)
 from levelwise.domain.program import Program
 from levelwise.domain.xapi import explain, learner_of, parse_statement
 from levelwise.errors import ProgramNotFoundError
 
+DRAIN_BATCH = 1_000
+"""Statements a feed worker ingests in one transaction."""
 UNMAPPED_WINDOW = 10_000
 """How many of a school's latest statements :meth:`StatementFeed.unmapped` reads."""
 
 ProgramOf = Callable[[str], Program]
 Ingest = Callable[[str, Sequence[object]], views.IngestReport]
+
+
+class _Statements(StatementStore, FeedStore, Protocol):
+    """The record store as the feed reads it."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ class StatementFeed:
     """
 
     def __init__(
-        self, program_of: ProgramOf, ingest: Ingest, statements: StatementStore
+        self, program_of: ProgramOf, ingest: Ingest, statements: _Statements
     ) -> None:
         """Keep the program reader, the ingest and the record store."""
         self._program_of = program_of
@@ -130,6 +141,38 @@ class StatementFeed:
             "occurred_at": at,
             "target": target,
         }
+
+    def drain(self, tenant: str, batch: int = DRAIN_BATCH) -> int:
+        """Feed a school's statements stored since its cursor, oldest first.
+
+        The feed of a record store that answers before the fold (a feed
+        worker, ``LEVELWISE_XAPI_FEED=worker``) drains each school in large
+        batches in the order statements were stored, so learners are folded
+        in time order far more often than when every request folds its own
+        statements. Feeding is idempotent (an event's id is its statement's),
+        so a worker stopped between an ingest and its cursor feeds the same
+        statements again as duplicates, harmlessly. A statement voided before
+        it was fed is passed over, and its voiding then voids nothing.
+
+        Returns:
+            How many statements were read.
+        """
+        read = 0
+        while True:
+            cursor = self._statements.feed_cursor(tenant)
+            query = StatementQuery(since=cursor, ascending=True, limit=batch)
+            page = self._statements.statements(tenant, query)
+            if not page.statements:
+                return read
+            self(tenant, page.statements)
+            self._statements.set_feed_cursor(tenant, page.statements[-1].stored)
+            read += len(page.statements)
+            if page.more is None:
+                return read
+
+    def drain_all(self, batch: int = DRAIN_BATCH) -> int:
+        """Drain every school with statements not fed yet; how many were read."""
+        return sum(self.drain(t, batch) for t in self._statements.feed_pending())
 
     def unmapped(self, tenant: str, window: int = UNMAPPED_WINDOW) -> UnmappedReport:
         """Which verbs and activity types of the latest statements map to nothing.

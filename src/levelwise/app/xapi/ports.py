@@ -481,5 +481,21 @@ class ClientStore(Protocol):
         ...
 
 
-class XapiStore(StatementStore, DocumentStore, ClientStore, Protocol):
-    """Statements, attachments, documents and clients: one store per LRS."""
+class FeedStore(Protocol):
+    """How far the feed has carried each school's statements into the log."""
+
+    def feed_cursor(self, tenant: str) -> str | None:
+        """The ``stored`` key of the last statement fed (None: none yet)."""
+        ...
+
+    def set_feed_cursor(self, tenant: str, stored: str) -> None:
+        """Note that every statement stored up to ``stored`` was fed."""
+        ...
+
+    def feed_pending(self) -> list[str]:
+        """The schools with statements stored after their cursor, sorted."""
+        ...
+
+
+class XapiStore(StatementStore, DocumentStore, ClientStore, FeedStore, Protocol):
+    """Statements, attachments, documents, clients and the feed's cursors."""

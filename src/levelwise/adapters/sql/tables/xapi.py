@@ -1,6 +1,7 @@
-"""xAPI record store tables: statements, query keys, attachments, documents, clients.
+"""xAPI record store tables: statements, keys, attachments, documents, clients, feed.
 
-Migration ``0014_xapi`` creates the first four tables, ``0015_xapi_clients`` the last.
+Migration ``0014_xapi`` creates the first four tables, ``0015_xapi_clients`` the
+clients' and ``0016_xapi_feed`` the feed's cursors.
 """
 
 from __future__ import annotations
@@ -88,3 +89,11 @@ xapi_clients = Table(
 """LRS clients' HTTP Basic credentials (the secret's SHA-256, never the secret).
 
 Migration ``0015_xapi_clients`` creates it."""
+
+xapi_feed = Table(
+    "xapi_feed",
+    metadata,
+    Column("tenant", sortable(ID_LENGTH), primary_key=True),
+    Column("stored", sortable(UTC_LENGTH), nullable=False),
+)
+"""How far each school's statements were fed into the event log."""
