@@ -54,7 +54,7 @@ def _wait(url: str, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - local
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.3)
@@ -185,7 +185,9 @@ def main() -> int:
     for version, (passed, failed, failures) in results.items():
         total = passed + failed
         share = 100 * passed / total if total else 0.0
-        print(f"xAPI {version}: {passed} passed, {failed} failed of {total} ({share:.1f} %)")
+        print(
+            f"xAPI {version}: {passed} passed, {failed} failed of {total} ({share:.1f} %)"
+        )
         for title in failures:
             print(f"  FAILED {title}")
         ok = ok and failed == 0 and total > 0
