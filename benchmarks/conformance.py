@@ -185,9 +185,8 @@ def main() -> int:
     for version, (passed, failed, failures) in results.items():
         total = passed + failed
         share = 100 * passed / total if total else 0.0
-        print(
-            f"xAPI {version}: {passed} passed, {failed} failed of {total} ({share:.1f} %)"
-        )
+        counts = f"{passed} passed, {failed} failed of {total}"
+        print(f"xAPI {version}: {counts} ({share:.1f} %)")
         for title in failures:
             print(f"  FAILED {title}")
         ok = ok and failed == 0 and total > 0
