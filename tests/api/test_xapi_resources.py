@@ -12,7 +12,6 @@ import base64
 import email
 import email.policy
 import hashlib
-import hmac
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,18 +19,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 
 from levelwise.adapters.memory.event_log import InMemoryEventLog
@@ -43,6 +36,7 @@ from levelwise.app.engine import Levelwise
 from levelwise.bootstrap import Stores, engine_over, memory_stores, open_stores
 from tests.api.conftest import FixedClock
 from tests.support.factories import new_tenant
+from tests.support.jws import certificate, jws, rsa_key
 from tests.support.postgres import postgres_engine, postgres_url
 
 pytestmark = pytest.mark.anyio
@@ -1223,54 +1217,6 @@ async def test_a_body_over_the_limit_is_refused_with_413(mem):
 
 
 # -- signed statements --------------------------------------------------------
-
-
-@cache
-def rsa_key(which: int) -> rsa.RSAPrivateKey:
-    """A 2048-bit RSA key (``which`` tells two keys apart)."""
-    del which
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def certificate(key: rsa.RSAPrivateKey) -> str:
-    """A self-signed certificate of ``key``, as ``x5c`` carries it."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Levelwise test")])
-    made = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
-        .not_valid_after(datetime(2036, 1, 1, tzinfo=UTC))
-        .sign(key, hashes.SHA256())
-    )
-    return base64.b64encode(made.public_bytes(Encoding.DER)).decode()
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-_HASHES: dict[str, hashes.HashAlgorithm] = {
-    "RS256": hashes.SHA256(),
-    "RS384": hashes.SHA384(),
-    "RS512": hashes.SHA512(),
-}
-
-
-def jws(header: dict[str, Any], payload: dict[str, Any], key: int = 1) -> bytes:
-    """A compact JWS of ``payload`` (RSxxx with ``rsa_key(key)``, or HS256)."""
-    signing_input = (
-        f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
-    )
-    if header["alg"] == "HS256":
-        signature = hmac.new(b"shared", signing_input.encode(), "sha256").digest()
-    else:
-        signature = rsa_key(key).sign(
-            signing_input.encode(), padding.PKCS1v15(), _HASHES[header["alg"]]
-        )
-    return f"{signing_input}.{b64url(signature)}".encode()
 
 
 def signed(statement: dict[str, Any], token: bytes, **extra: Any) -> dict[str, Any]:

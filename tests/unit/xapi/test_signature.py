@@ -8,18 +8,9 @@ from __future__ import annotations
 
 import base64
 import copy
-import hmac
-import json
-from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 
 from levelwise.app.xapi.signature import (
     SIGNATURE_TYPE,
@@ -28,13 +19,9 @@ from levelwise.app.xapi.signature import (
     is_signature,
 )
 from levelwise.errors import StatementError
+from tests.support.jws import b64url, certificate, jws, rsa_key
 
 ID = "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"
-_HASHES: dict[str, hashes.HashAlgorithm] = {
-    "RS256": hashes.SHA256(),
-    "RS384": hashes.SHA384(),
-    "RS512": hashes.SHA512(),
-}
 
 
 def statement(**extra: Any) -> dict[str, Any]:
@@ -71,47 +58,6 @@ def as_received(payload: dict[str, Any]) -> dict[str, Any]:
     return received
 
 
-@cache
-def rsa_key(which: int) -> rsa.RSAPrivateKey:
-    """A 2048-bit RSA key (``which`` tells two keys apart)."""
-    del which
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def certificate(key: rsa.RSAPrivateKey) -> str:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Levelwise test")])
-    made = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
-        .not_valid_after(datetime(2036, 1, 1, tzinfo=UTC))
-        .sign(key, hashes.SHA256())
-    )
-    return base64.b64encode(made.public_bytes(Encoding.DER)).decode()
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def token(header: Any, payload: Any, key: int = 1) -> bytes:
-    """A compact JWS (RSxxx with ``rsa_key(key)``; anything else: an HMAC)."""
-    signing_input = ".".join(
-        b64url(json.dumps(part).encode()) for part in (header, payload)
-    )
-    alg = header.get("alg") if isinstance(header, dict) else None
-    if alg in _HASHES:
-        signature = rsa_key(key).sign(
-            signing_input.encode(), padding.PKCS1v15(), _HASHES[alg]
-        )
-    else:
-        signature = hmac.new(b"shared", signing_input.encode(), "sha256").digest()
-    return f"{signing_input}.{b64url(signature)}".encode()
-
-
 def test_a_signature_attachment_is_known_by_its_usage_type():
     assert is_signature({"usageType": SIGNATURE_USAGE})
     assert not is_signature({"usageType": "https://school.example/notes"})
@@ -122,7 +68,7 @@ def test_a_signature_attachment_is_known_by_its_usage_type():
 def test_a_statement_signed_with_an_allowed_algorithm_holds(alg):
     payload = statement()
 
-    check_signature(as_received(payload), token({"alg": alg}, payload))
+    check_signature(as_received(payload), jws({"alg": alg}, payload))
 
 
 @pytest.mark.parametrize(
@@ -136,7 +82,7 @@ def test_a_signature_verifies_with_the_certificate_it_carries(alg):
     payload = statement()
     header = {"alg": alg, "x5c": [certificate(rsa_key(1))]}
 
-    check_signature(as_received(payload), token(header, payload))
+    check_signature(as_received(payload), jws(header, payload))
 
 
 def test_a_signature_is_refused_by_anothers_certificate():
@@ -144,7 +90,7 @@ def test_a_signature_is_refused_by_anothers_certificate():
     header = {"alg": "RS256", "x5c": [certificate(rsa_key(2))]}
 
     with pytest.raises(StatementError, match="does not verify with its certificate"):
-        check_signature(as_received(payload), token(header, payload, key=1))
+        check_signature(as_received(payload), jws(header, payload, key=1))
 
 
 def test_a_certificate_that_is_not_one_is_refused():
@@ -152,12 +98,12 @@ def test_a_certificate_that_is_not_one_is_refused():
     header = {"alg": "RS256", "x5c": [base64.b64encode(b"not DER").decode()]}
 
     with pytest.raises(StatementError, match="does not verify"):
-        check_signature(as_received(payload), token(header, payload))
+        check_signature(as_received(payload), jws(header, payload))
 
 
 def test_without_a_certificate_only_form_and_payload_are_checked():
     payload = statement()
-    signed = token({"alg": "RS256"}, payload)
+    signed = jws({"alg": "RS256"}, payload)
     forged = signed.rsplit(b".", 1)[0] + b"." + b64url(b"not a signature").encode()
 
     check_signature(as_received(payload), forged)
@@ -178,7 +124,7 @@ def test_another_algorithm_is_refused(header, alg):
     payload = statement()
 
     with pytest.raises(StatementError, match=f"RS256, RS384, RS512, not {alg}$"):
-        check_signature(as_received(payload), token(header, payload))
+        check_signature(as_received(payload), jws(header, payload))
 
 
 @pytest.mark.parametrize(
@@ -241,7 +187,7 @@ def test_a_token_that_is_no_jws_is_refused(raw, message):
     ],
 )
 def test_what_the_lrs_may_change_does_not_break_a_signature(signed, received):
-    check_signature(as_received(received), token({"alg": "RS256"}, signed))
+    check_signature(as_received(received), jws({"alg": "RS256"}, signed))
 
 
 @pytest.mark.parametrize(
@@ -273,4 +219,4 @@ def test_what_the_lrs_may_change_does_not_break_a_signature(signed, received):
 )
 def test_a_payload_that_is_not_the_statement_is_refused(signed, received):
     with pytest.raises(StatementError, match="payload is not the statement"):
-        check_signature(as_received(received), token({"alg": "RS256"}, signed))
+        check_signature(as_received(received), jws({"alg": "RS256"}, signed))

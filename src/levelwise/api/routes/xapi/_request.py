@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
@@ -21,8 +23,9 @@ from fastapi import Request, Response
 from levelwise.api.deps import read_body
 from levelwise.app.xapi.ports import Client
 from levelwise.app.xapi.service import RecordStore
-from levelwise.errors import LrsAuthenticationError, XapiRequestError
+from levelwise.errors import LevelwiseError, LrsAuthenticationError, XapiRequestError
 
+V = TypeVar("V")
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest xAPI request body (statements and their attachments)."""
 VERSION_HEADER = "X-Experience-API-Version"
@@ -141,13 +144,26 @@ async def xapi_request(request: Request, records: RecordStore) -> XapiRequest:
     return XapiRequest(method, params, headers, body, version, client)
 
 
-def _single(items: list[tuple[str, str]]) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for name, value in items:
-        if name in params:
-            raise XapiRequestError(f"the parameter {name!r} is sent more than once")
-        params[name] = value
-    return params
+def without_repeats(
+    pairs: Iterable[tuple[str, V]], repeated: Callable[[str], LevelwiseError]
+) -> dict[str, V]:
+    """The pairs as a dict; ``repeated(name)`` is raised for a name sent twice.
+
+    Both a request's parameters and a statement's JSON keys must be unique.
+    """
+    found: dict[str, V] = {}
+    for name, value in pairs:
+        if name in found:
+            raise repeated(name)
+        found[name] = value
+    return found
+
+
+def _single(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    def repeated(name: str) -> LevelwiseError:
+        return XapiRequestError(f"the parameter {name!r} is sent more than once")
+
+    return without_repeats(items, repeated)
 
 
 def _alternate(

@@ -17,6 +17,7 @@ from levelwise.api.routes.xapi._request import (
     XapiRequest,
     json_bytes,
     reply,
+    without_repeats,
 )
 from levelwise.app.xapi.datatypes import is_iri, is_uuid, parse_timestamp
 from levelwise.app.xapi.ports import (
@@ -112,12 +113,10 @@ def _json(raw: bytes) -> object:
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise StatementError(f"statement: the key {key!r} appears twice")
-        out[key] = value
-    return out
+    def repeated(key: str) -> StatementError:
+        return StatementError(f"statement: the key {key!r} appears twice")
+
+    return without_repeats(pairs, repeated)
 
 
 def get_statements(records: RecordStore, request: XapiRequest) -> Response:
