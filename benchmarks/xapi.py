@@ -453,6 +453,7 @@ class Target:
     password: str
     extra_headers: dict[str, str] = field(default_factory=dict)
     settle: Callable[[int], float] | None = None
+    events: Callable[[], int] | None = None
     """Waits until the server's work on ``n`` statements is done; seconds waited
     (our feed worker folds statements after they are answered)."""
 
@@ -675,10 +676,10 @@ def levelwise(*args: str) -> str:
     return done.stdout
 
 
-def lrs_credentials(db: Path) -> tuple[str, str]:
+def lrs_credentials(db: Path | str, school: str = SCHOOL) -> tuple[str, str]:
     """A new LRS client of the school: its key and secret (HTTP Basic)."""
     out = levelwise(
-        "xapi", "clients", "add", "--tenant", SCHOOL, "--db", str(db), "--json"
+        "xapi", "clients", "add", "--tenant", school, "--db", str(db), "--json"
     )
     made = json.loads(out)
     return str(made["key"]), str(made["secret"])
@@ -686,11 +687,16 @@ def lrs_credentials(db: Path) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def levelwise_server(
-    folder: Path, program: Path, profile: Path | None, feed: str = "worker"
+    folder: Path,
+    program: Path,
+    profile: Path | None,
+    feed: str = "worker",
+    url: str | None = None,
 ) -> Iterator[Target]:
-    db = folder / "levelwise.db"
-    levelwise("program", "set", str(program), "--tenant", SCHOOL, "--db", str(db))
-    key, secret = lrs_credentials(db)
+    db: Path | str = url or folder / "levelwise.db"
+    school = SCHOOL if url is None else f"{SCHOOL}-{uuid.uuid4().hex[:8]}"
+    levelwise("program", "set", str(program), "--tenant", school, "--db", str(db))
+    key, secret = lrs_credentials(db, school)
     port = free_port()
     runner = folder / "levelwise_runner.py"
     runner.write_text(LEVELWISE_RUNNER)
@@ -705,7 +711,7 @@ def levelwise_server(
         start = time.perf_counter()
         last, idle = -1, start
         while True:
-            now = levelwise_events(db)
+            now = levelwise_events(db, school)
             if now >= expected:
                 return time.perf_counter() - start
             if now != last:
@@ -717,14 +723,31 @@ def levelwise_server(
             time.sleep(0.02)
 
     with running(command, port, folder / "levelwise.log", env):
-        yield Target("Levelwise", port, "/xapi/statements", key, secret, settle=settle)
+        yield Target(
+            "Levelwise",
+            port,
+            "/xapi/statements",
+            key,
+            secret,
+            settle=settle,
+            events=lambda: levelwise_events(db, school),
+        )
 
 
-def levelwise_events(db: Path) -> int:
+def levelwise_events(db: Path | str, school: str = SCHOOL) -> int:
     """Learning events in the school's log (what the mapping made)."""
+    if isinstance(db, str):  # a PostgreSQL URL
+        import psycopg
+
+        dsn = db.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            found = conn.execute(
+                "SELECT count(*) FROM events WHERE tenant = %s", (school,)
+            ).fetchone()
+        return int(found[0]) if found else 0
     with contextlib.closing(sqlite3.connect(db)) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM events WHERE tenant = ?", (SCHOOL,)
+            "SELECT count(*) FROM events WHERE tenant = ?", (school,)
         ).fetchone()
     return int(row[0])
 
@@ -852,6 +875,12 @@ def main() -> None:
     parser.add_argument("--no-levelwise", action="store_true")
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument(
+        "--db",
+        default=None,
+        help="our store: a PostgreSQL URL (a new school each run); default: a "
+        "fresh SQLite file",
+    )
+    parser.add_argument(
         "--feed",
         choices=["worker", "inline"],
         default="worker",
@@ -904,16 +933,16 @@ def main() -> None:
                 )
         if not args.no_levelwise:
             with levelwise_server(
-                folder, args.program, args.profile, args.feed
+                folder, args.program, args.profile, args.feed, args.db
             ) as target:
                 runs.append(
                     measure(target, batched, singles, args.concurrency, last_id)
                 )
+                counted = target.events() if target.events else 0
         print()
         print_table(runs, args.batch)
         if not args.no_levelwise:
-            events = levelwise_events(folder / "levelwise.db")
-            print(f"Levelwise: {events:,} learning events mapped from the statements")
+            print(f"Levelwise: {counted:,} learning events mapped from the statements")
         if args.profile:
             print(f"cProfile of the Levelwise server: {args.profile}")
 
