@@ -189,3 +189,42 @@ def from_wire(raw: dict):
     from levelwise.app.ingest.wire import EVENT_ADAPTER, to_domain
 
     return to_domain(EVENT_ADAPTER.validate_python(raw))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def measured(request, tmp_path) -> Levelwise:
+    stores = (
+        memory_stores()
+        if request.param == "memory"
+        else open_stores(str(tmp_path / "metrics.db"))
+    )
+    engine = engine_over(stores, FixedClock((T0 + timedelta(days=20)).isoformat()))
+    engine.put_program(SCHOOL, xapi_school_source())
+    return engine
+
+
+def study(lw: Levelwise) -> dict[str, float]:
+    """Each learner's study seconds, as the operator metrics count them."""
+    from levelwise.app.metrics.ports import FactQuery
+
+    lw.metrics.catch_up(SCHOOL)
+    store = lw.metrics._store()
+    query = FactQuery(cohort=None, klass=None, start="", end="2100-01-01")
+    return {s.key: s.seconds for s in store.learner_sums(SCHOOL, query) if s.seconds}
+
+
+def test_operator_metrics_count_statements_as_their_events_and_drop_voided_ones(
+    measured,
+):
+    video = statement(
+        "http://adlnet.gov/expapi/verbs/completed",
+        HIRAGANA_VIDEO,
+        result={"duration": "PT6M"},
+        minutes=20,
+    )
+    unmapped = statement(EXPERIENCED, "https://kana.example/pages/1", minutes=21)
+    accepted(measured, [statement_event(video), statement_event(unmapped)])
+    assert study(measured) == {"ana": pytest.approx(360.0)}
+
+    accepted(measured, [voiding(video["id"], minutes=30)])
+    assert study(measured) == {}  # the catch-up rebuilt without the voided one

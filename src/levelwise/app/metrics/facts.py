@@ -8,9 +8,10 @@ merged totals; ``merge_attendance`` turns their change into day counters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -19,13 +20,15 @@ import orjson
 from levelwise.app.metrics.analytics import level_up_cycles
 from levelwise.app.metrics.ports import Attendance, DayFacts, LearnerFacts, LevelUp
 from levelwise.app.ports import StoredEvent
+from levelwise.domain.events import XapiStatement
 from levelwise.domain.fold import prior_for
 from levelwise.domain.gates import gate_env, gate_values
 from levelwise.domain.mastery import MasteryModel
 from levelwise.domain.program import Program
 from levelwise.domain.state import LearnerState
+from levelwise.domain.xapi import event_of
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 """Bump when the facts derived from events change: the projection rebuilds."""
 
 COMPLETION_SHARE = 0.8
@@ -109,6 +112,46 @@ def _earliest(a: str, b: str) -> str:
     if not a or not b:
         return a or b
     return min(a, b)
+
+
+XAPI_TYPES = frozenset({"xapi.statement", "event.voided"})
+"""Stored types whose facts are those of other events (see ``learning_rows``)."""
+
+
+def voided_targets(events: Iterable[StoredEvent]) -> set[str]:
+    """The ids that ``event.voided`` events among ``events`` void."""
+    return {
+        str(orjson.loads(e.body)["target"]) for e in events if e.type == "event.voided"
+    }
+
+
+def learning_rows(
+    events: Iterable[StoredEvent], program: Program, voided: AbstractSet[str]
+) -> Iterator[StoredEvent]:
+    """The events as the facts count them: xAPI statements as what they map to.
+
+    An ``xapi.statement`` counts as the event ``program``'s mapping makes of
+    it (its type, seconds and unit; nothing when unmapped); voidings and the
+    events in ``voided`` count nothing. Other events pass as they are.
+    """
+    for e in events:
+        if e.event_id in voided or e.type == "event.voided":
+            continue
+        if e.type != "xapi.statement":
+            yield e
+            continue
+        body = orjson.loads(e.body)
+        carried = XapiStatement(
+            id=e.event_id,
+            learner=e.learner,
+            occurred_at=datetime.fromisoformat(e.occurred_at),
+            statement=str(body["statement"]),
+        )
+        inner, _ = event_of(program, carried)
+        if inner is None:
+            continue
+        fields = {"seconds": getattr(inner, "seconds", 0.0), "unit": inner.unit}
+        yield replace(e, type=inner.type, body=orjson.dumps(fields).decode())
 
 
 def facts_of(events: Iterable[StoredEvent], units: dict[str, float]) -> EventFacts:

@@ -26,9 +26,11 @@ from levelwise.app.metrics.facts import (
     NO_GROUP,
     EventFacts,
     add_events,
+    learning_rows,
     live_units,
     merge_learner,
     snapshot_facts,
+    voided_targets,
 )
 from levelwise.app.metrics.ports import (
     Cursor,
@@ -207,6 +209,9 @@ class Metrics:
     ) -> CatchUpReport:
         store = self._store()
         units = live_units(program)
+        # A voiding takes an earlier event's facts away: only a rebuild, which
+        # knows every voided id before it counts, can do that exactly.
+        voided = self._voided(tenant) if rebuild else set()
         since = -1 if cursor is None else cursor.position
         position = 0 if rebuild or cursor is None else cursor.position
         last_at = "" if rebuild or cursor is None else cursor.last_at
@@ -219,7 +224,17 @@ class Metrics:
             count = 0
             while count < BATCH:
                 rows = store.events_after(tenant, position, READ_CHUNK)
-                add_events(facts, (e for _, e in rows), units)
+                if not rebuild and any(e.type == "event.voided" for _, e in rows):
+                    return self._fold(
+                        tenant,
+                        program,
+                        model,
+                        cursor,
+                        rebuild=True,
+                        on_progress=on_progress,
+                    )
+                read = (e for _, e in rows)
+                add_events(facts, learning_rows(read, program, voided), units)
                 count += len(rows)
                 if rows:
                     position = rows[-1][0]
@@ -252,6 +267,18 @@ class Metrics:
         if on_progress is not None:
             on_progress(events, events)
         return CatchUpReport(events, len(refreshed), position, rebuild)
+
+    def _voided(self, tenant: str) -> set[str]:
+        """Every event id the tenant's log voids (one read of the log)."""
+        store = self._store()
+        found: set[str] = set()
+        position = 0
+        while True:
+            rows = store.events_after(tenant, position, READ_CHUNK)
+            found |= voided_targets(e for _, e in rows)
+            if len(rows) < READ_CHUNK:
+                return found
+            position = rows[-1][0]
 
     def _learner_rows(
         self,
