@@ -1,4 +1,4 @@
-"""Strict validation of xAPI statements (2.0.0, 1.0.3), their index and output formats.
+"""Strict validation of xAPI statements (2.0.0, 1.0.3) and their index fields.
 
 The rules follow the xAPI specification as an LRS must enforce them
 (https://github.com/adlnet/xAPI-Spec, IEEE 9274.1.1 for 2.0.0): every property is
@@ -8,8 +8,7 @@ first problem is reported with its JSON path (``actor.mbox: ...``).
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +23,10 @@ from levelwise.app.xapi.datatypes import (
     parse_timestamp,
     utc_text,
 )
-from levelwise.app.xapi.ports import ifi_key
+from levelwise.app.xapi.ports import VOIDED, ifi_key
 from levelwise.errors import StatementError
 
 VERSIONS = ("2.0.0", "1.0.3")
-VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 _STATEMENT_KEYS = frozenset(
     {
@@ -59,9 +57,10 @@ _SUB_KEYS = frozenset(
         "attachments",
     }
 )
-_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
-_AGENT_KEYS = frozenset({"objectType", "name", *_IFIS})
-_GROUP_KEYS = frozenset({"objectType", "name", "member", *_IFIS})
+IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+"""The inverse functional identifiers of an Agent or Group, in the spec's order."""
+_AGENT_KEYS = frozenset({"objectType", "name", *IFIS})
+_GROUP_KEYS = frozenset({"objectType", "name", "member", *IFIS})
 _VERB_KEYS = frozenset({"id", "display"})
 _ACTIVITY_KEYS = frozenset({"objectType", "id", "definition"})
 _DEFINITION_KEYS = frozenset(
@@ -320,7 +319,7 @@ class _Checker:
             _string(obj["name"], f"{path}.name")
 
     def _ifi(self, obj: dict[str, Any], path: str) -> str | None:
-        present = [k for k in _IFIS if k in obj]
+        present = [k for k in IFIS if k in obj]
         if len(present) > 1:
             raise StatementError(
                 f"{path}: exactly one of mbox, mbox_sha1sum, openid, account"
@@ -352,7 +351,7 @@ class _Checker:
         obj = _object(value, "authority")
         if obj.get("objectType") == "Group":
             # Data 2.4.9: a Group authority is an anonymous OAuth pair of two Agents.
-            if any(k in obj for k in _IFIS):
+            if any(k in obj for k in IFIS):
                 raise StatementError("authority: a Group authority must be anonymous")
             members = obj.get("member")
             if not isinstance(members, list) or len(members) != 2:
@@ -692,120 +691,3 @@ def _number(value: object, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise StatementError(f"{path}: must be a number")
     return float(value)
-
-
-# ---- output formats (the ``format`` query parameter) ----------------------
-
-
-def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
-    """Reduce a stored statement to the ``format=ids`` form.
-
-    Agents and Groups keep only their ``objectType`` and IFI (anonymous Groups
-    keep their members, reduced the same way); Activities keep only
-    ``objectType`` and ``id``.
-
-    Args:
-        statement: A valid statement's JSON (not changed).
-
-    Returns:
-        A new statement in the ``ids`` format.
-    """
-    return _reduce(statement, top=True)
-
-
-def _reduce(statement: dict[str, Any], *, top: bool) -> dict[str, Any]:
-    out = dict(statement)
-    out["actor"] = _reduce_party(statement["actor"])
-    out["verb"] = {"id": statement["verb"]["id"]}
-    obj = statement["object"]
-    kind = obj.get("objectType", "Activity")
-    if kind == "Activity":
-        out["object"] = {"id": obj["id"]}
-    elif kind in ("Agent", "Group"):
-        out["object"] = _reduce_party(obj)
-    elif kind == "SubStatement":
-        out["object"] = _reduce(obj, top=False)
-    if top and "authority" in statement:
-        out["authority"] = _reduce_party(statement["authority"])
-    context = statement.get("context")
-    if context:
-        ctx = dict(context)
-        for key in ("instructor", "team"):
-            if key in ctx:
-                ctx[key] = _reduce_party(ctx[key])
-        if "contextActivities" in ctx:
-            ctx["contextActivities"] = {
-                k: [{"id": a["id"]} for a in v]
-                for k, v in ctx["contextActivities"].items()
-            }
-        for key, member in (("contextAgents", "agent"), ("contextGroups", "group")):
-            if key in ctx:
-                ctx[key] = [{**p, member: _reduce_party(p[member])} for p in ctx[key]]
-        out["context"] = ctx
-    return out
-
-
-def _reduce_party(party: dict[str, Any]) -> dict[str, Any]:
-    kind = party.get("objectType", "Agent")
-    out: dict[str, Any] = {"objectType": kind}
-    for ifi in _IFIS:
-        if ifi in party:
-            out[ifi] = party[ifi]
-            return out
-    out["member"] = [_reduce_party(m) for m in party.get("member", ())]
-    return out
-
-
-def canonical(statement: dict[str, Any], languages: Sequence[str]) -> dict[str, Any]:
-    """Keep one language per language map, by the Accept-Language preference order.
-
-    A map keeps the first of ``languages`` it has (a tag also matches its more
-    specific tags: ``en`` matches ``en-US``), else its first entry.
-
-    Args:
-        statement: A valid statement's JSON (not changed).
-        languages: Language ranges in preference order (``["fr-CA", "fr", "*"]``).
-
-    Returns:
-        A new statement in the ``canonical`` format.
-    """
-    prefs = [lang.lower() for lang in languages]
-    out = copy.deepcopy(statement)
-    _canonical_walk(out, prefs)
-    return out
-
-
-_MAP_KEYS = frozenset({"display", "name", "description"})
-
-
-def _canonical_walk(node: Any, prefs: list[str]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _canonical_walk(item, prefs)
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if key == "extensions":
-            continue
-        if key in _MAP_KEYS and isinstance(value, dict):
-            node[key] = _pick_language(value, prefs)
-        else:
-            _canonical_walk(value, prefs)
-
-
-def _pick_language(language_map: dict[str, Any], prefs: list[str]) -> dict[str, Any]:
-    if not language_map:
-        return language_map
-    tags = {tag.lower(): tag for tag in language_map}
-    for pref in prefs:
-        if pref == "*":
-            break
-        if pref in tags:
-            tag = tags[pref]
-            return {tag: language_map[tag]}
-        for low, tag in tags.items():
-            if low.startswith(pref + "-"):
-                return {tag: language_map[tag]}
-    tag = next(iter(language_map))
-    return {tag: language_map[tag]}
