@@ -32,6 +32,7 @@ from levelwise.app.xapi.ports import (
     StatementRecord,
     StoredStatement,
     XapiStore,
+    ifi_key,
     utc_key,
 )
 from levelwise.app.xapi.signature import (
@@ -411,8 +412,6 @@ def _target(statement: Statement) -> str | None:
 
 
 def _authority_keys(authority: Mapping[str, Any]) -> list[str]:
-    from levelwise.app.xapi.ports import ifi_key
-
     key = ifi_key(authority)
     return [key] if key is not None else []
 

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from email.utils import format_datetime
 
 from fastapi import Response
 
-from levelwise.api.routes.xapi._request import XapiRequest, json_bytes, reply
+from levelwise.api.routes.xapi._request import (
+    XapiRequest,
+    http_date,
+    json_bytes,
+    reply,
+)
 from levelwise.app.xapi.datatypes import is_iri, is_uuid, parse_timestamp
 from levelwise.app.xapi.ports import Document, DocumentKey, DocumentKind, utc_key
 from levelwise.app.xapi.service import RecordStore
@@ -151,12 +155,7 @@ def _get(
 
 
 def _tags(document: Document) -> dict[str, str]:
-    moment = parse_timestamp(document.updated, zone_required=True)
-    assert moment is not None  # noqa: S101 - the store's own key
-    return {
-        "ETag": f'"{document.etag}"',
-        "Last-Modified": format_datetime(moment, usegmt=True),
-    }
+    return {"ETag": f'"{document.etag}"', "Last-Modified": http_date(document.updated)}
 
 
 def _conditions(request: XapiRequest) -> tuple[str | None, bool]:
@@ -177,16 +176,23 @@ def _change(
     merge = request.method == "POST"
     unconditional = expected is None and not must_not_exist
     guarded = resource is not STATE or request.version == "2.0.0"
-    if not merge and unconditional and guarded:
-        if records.document(request.tenant, key) is not None:
+    media = request.media or "application/octet-stream"
+    bare_put = not merge and unconditional and guarded
+    foreign_merge = merge and media != "application/json"
+    held = (
+        records.document(request.tenant, key) is not None
+        if bare_put or foreign_merge
+        else False
+    )
+    if bare_put:
+        if held:
             msg = "the document exists: send If-Match with its ETag to replace it"
             raise DocumentConflictError(msg)
         if request.version == "1.0.3":
             # 1.0.3 asks a profile's PUT for a condition, creating one too.
             msg = "send If-None-Match: * to create a profile (If-Match to replace)"
             raise XapiRequestError(msg)
-    media = request.media or "application/octet-stream"
-    if merge and media != "application/json" and records.document(request.tenant, key):
+    if foreign_merge and held:
         raise XapiRequestError("POST merges JSON objects: send application/json")
     if merge and media == "application/json":
         _json_object(request.body)

@@ -15,12 +15,14 @@ import binascii
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from email.utils import format_datetime
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
 
 from levelwise.api.deps import read_body
+from levelwise.app.xapi.datatypes import parse_timestamp
 from levelwise.app.xapi.ports import Client
 from levelwise.app.xapi.service import RecordStore
 from levelwise.errors import LevelwiseError, LrsAuthenticationError, XapiRequestError
@@ -232,3 +234,10 @@ def reply(
 def json_bytes(value: object) -> bytes:
     """Compact UTF-8 JSON."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def http_date(key: str) -> str:
+    """A store's UTC key as an HTTP date (``Last-Modified``)."""
+    moment = parse_timestamp(key, zone_required=True)
+    assert moment is not None  # noqa: S101 - the store's own key
+    return format_datetime(moment, usegmt=True)

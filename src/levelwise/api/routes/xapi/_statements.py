@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from email.utils import format_datetime
 from typing import Any
 
 from fastapi import Response
@@ -15,6 +14,7 @@ from levelwise.api.routes.xapi._multipart import multipart_body, read_statements
 from levelwise.api.routes.xapi._request import (
     CONSISTENT_THROUGH,
     XapiRequest,
+    http_date,
     json_bytes,
     reply,
     without_repeats,
@@ -161,7 +161,7 @@ def _single(
         raise XapiNotFoundError(f"no statement {wanted}")
     data = in_format(served(found), _format(params), _languages(request))
     headers = {
-        "Last-Modified": _http_date(found.stored),
+        "Last-Modified": http_date(found.stored),
         CONSISTENT_THROUGH: records.consistent_through(request.tenant),
     }
     return _with_attachments(
@@ -280,9 +280,3 @@ def _unpack_more(token: str) -> dict[str, str]:
     ):
         raise XapiRequestError("more: not a link this LRS gave")
     return state
-
-
-def _http_date(key: str) -> str:
-    moment = parse_timestamp(key, zone_required=True)
-    assert moment is not None  # noqa: S101 - the store's own key
-    return format_datetime(moment, usegmt=True)
