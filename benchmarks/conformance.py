@@ -16,27 +16,19 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from servers import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SUITE = ROOT.parent / "shared" / "conformance" / "lrs-conformance-test-suite"
 PROGRAM = ROOT / "src" / "levelwise" / "examples" / "programs" / "english.yaml"
 SCHOOL = "conformance"
 LEVELWISE = str(Path(sys.executable).with_name("levelwise"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _levelwise(*args: str, env: dict[str, str]) -> str:
@@ -48,17 +40,6 @@ def _levelwise(*args: str, env: dict[str, str]) -> str:
         env=env,
     )
     return done.stdout
-
-
-def _wait(url: str, seconds: float = 60) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"the server did not answer at {url}")
 
 
 def _install(suite: Path, work: Path) -> Path:
@@ -124,7 +105,7 @@ def _run(
     made = json.loads(
         _levelwise("xapi", "clients", "add", "--tenant", SCHOOL, "--json", env=env)
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [LEVELWISE, "serve", "--port", str(port)],
         env=env,
@@ -132,7 +113,7 @@ def _run(
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(f"http://127.0.0.1:{port}/xapi/about")
+        wait_listening(port, server, folder / "server.log")
         before = set((suite / "logs").glob("*.log"))
         command = [
             "node",

@@ -58,7 +58,6 @@ import platform
 import random
 import secrets
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -73,6 +72,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from servers import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "tests/data/programs/xapi_school.yaml"
@@ -526,26 +527,6 @@ def get(target: Target, path: str) -> tuple[int, bytes]:
 
 # --------------------------------------------------------------------------
 # Servers.
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), timeout=0.5),
-        ):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"server did not listen on {port}: {log.read_text()[-2000:]}")
 
 
 @contextlib.contextmanager
